@@ -1,0 +1,3 @@
+"""Housing-matching optimisation engine."""
+
+__version__ = "0.1.0"

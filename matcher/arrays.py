@@ -1,0 +1,148 @@
+"""The instance as numpy arrays, built once, for vectorised eligibility and the formulation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import floor
+
+import numpy as np
+
+from models import Instance
+from models.fields import INTENSITIES, UNIT_TYPES, URGENCIES
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """Index-aligned arrays: clients, units, municipalities and neighbourhoods in file order."""
+
+    client_ids: np.ndarray
+    unit_ids: np.ndarray
+    municipality_ids: np.ndarray
+    neighbourhood_ids: np.ndarray
+    # clients
+    client_origin: np.ndarray         # municipality index
+    client_current: np.ndarray        # municipality index or -1
+    client_intensity: np.ndarray      # index into INTENSITIES
+    client_household: np.ndarray
+    client_max_rent: np.ndarray       # inf when no limit
+    client_needs_accessible: np.ndarray
+    client_allowed_types: np.ndarray  # bitmask over UNIT_TYPES
+    client_ready: np.ndarray          # bool: ready by the end of the period
+    client_weight: np.ndarray         # priority weight w(c)
+    client_urgency: np.ndarray        # index into URGENCIES
+    client_weeks: np.ndarray          # weeks waited, uncapped
+    # units
+    unit_type: np.ndarray
+    unit_municipality: np.ndarray
+    unit_neighbourhood: np.ndarray
+    unit_rent: np.ndarray
+    unit_max_household: np.ndarray
+    unit_accessible: np.ndarray
+    unit_available: np.ndarray        # bool: available by the end of the period
+    unit_exempt: np.ndarray           # bool: type does not count against neighbourhood caps
+    # places
+    municipality_region: np.ndarray   # region index
+    municipality_population: np.ndarray
+    municipality_max_intake: np.ndarray  # -1 when no limit
+    neighbourhood_municipality: np.ndarray
+    neighbourhood_cap: np.ndarray     # float
+    neighbourhood_recent_load: np.ndarray
+    neighbourhood_room: np.ndarray    # int: most load the allocation may add, floor(cap - recent)
+    load_weight: np.ndarray           # per intensity index
+    slots: dict[tuple[int, int], int]  # (municipality index, intensity index) -> slots
+
+    @property
+    def n_clients(self) -> int:
+        return len(self.client_ids)
+
+    @property
+    def n_units(self) -> int:
+        return len(self.unit_ids)
+
+
+def neighbourhood_cap(dwellings: int, cap: float | None, per_1000: float) -> Fraction:
+    """The cap cell, or floor(dwellings × max_load_per_1000_dwellings / 1000), exactly."""
+    if cap is not None:
+        return Fraction(str(cap))
+    return Fraction(floor(Fraction(dwellings) * Fraction(str(per_1000)) / 1000))
+
+
+def weeks_waited(instance: Instance) -> np.ndarray:
+    start = instance.policy.period.start
+    return np.array([max(0, (start - c.registered_on).days // 7) for c in instance.clients], dtype=np.int64)
+
+
+def build_arrays(instance: Instance) -> Arrays:
+    """Turn the validated instance into index-aligned arrays."""
+    policy = instance.policy
+    end = policy.period.end
+    m_index = {m.municipality_id: k for k, m in enumerate(instance.municipalities)}
+    n_index = {n.neighbourhood_id: k for k, n in enumerate(instance.neighbourhoods)}
+    regions = sorted({m.region for m in instance.municipalities})
+    type_code = {t: k for k, t in enumerate(UNIT_TYPES)}
+    intensity_code = {s: k for k, s in enumerate(INTENSITIES)}
+
+    def type_mask(types: tuple[str, ...]) -> int:
+        return sum(1 << type_code[t] for t in set(types))
+
+    clients = instance.clients
+    weeks = weeks_waited(instance)
+    base = np.array([policy.priority.urgency_base[c.urgency] for c in clients], dtype=np.int64)
+    weight = base + policy.priority.per_week_waiting * np.minimum(weeks, policy.priority.max_waiting_weeks)
+
+    caps = []
+    rooms = []
+    for n in instance.neighbourhoods:
+        cap = neighbourhood_cap(n.dwellings, n.cap, policy.spreading.max_load_per_1000_dwellings)
+        caps.append(float(cap))
+        rooms.append(max(0, floor(cap - Fraction(str(n.recent_load)))))
+
+    return Arrays(
+        client_ids=np.array([c.client_id for c in clients], dtype=object),
+        unit_ids=np.array([u.unit_id for u in instance.units], dtype=object),
+        municipality_ids=np.array([m.municipality_id for m in instance.municipalities], dtype=object),
+        neighbourhood_ids=np.array([n.neighbourhood_id for n in instance.neighbourhoods], dtype=object),
+        client_origin=np.array([m_index[c.origin_municipality_id] for c in clients], dtype=np.int64),
+        client_current=np.array(
+            [m_index[c.current_municipality_id] if c.current_municipality_id else -1 for c in clients],
+            dtype=np.int64,
+        ),
+        client_intensity=np.array([intensity_code[c.support_intensity] for c in clients], dtype=np.int64),
+        client_household=np.array([c.household_size for c in clients], dtype=np.int64),
+        client_max_rent=np.array([np.inf if c.max_rent is None else c.max_rent for c in clients], dtype=float),
+        client_needs_accessible=np.array([c.needs_accessible for c in clients], dtype=bool),
+        client_allowed_types=np.array(
+            [type_mask(c.eligible_types if c.eligible_types is not None
+                       else policy.compatibility[c.support_intensity]) for c in clients],
+            dtype=np.int64,
+        ),
+        client_ready=np.array([c.ready_from is None or c.ready_from <= end for c in clients], dtype=bool),
+        client_weight=weight,
+        client_urgency=np.array([URGENCIES.index(c.urgency) for c in clients], dtype=np.int64),
+        client_weeks=weeks,
+        unit_type=np.array([type_code[u.type] for u in instance.units], dtype=np.int64),
+        unit_municipality=np.array([m_index[u.municipality_id] for u in instance.units], dtype=np.int64),
+        unit_neighbourhood=np.array([n_index[u.neighbourhood_id] for u in instance.units], dtype=np.int64),
+        unit_rent=np.array([u.rent for u in instance.units], dtype=float),
+        unit_max_household=np.array([u.max_household for u in instance.units], dtype=np.int64),
+        unit_accessible=np.array([u.accessible for u in instance.units], dtype=bool),
+        unit_available=np.array([u.available_from <= end for u in instance.units], dtype=bool),
+        unit_exempt=np.array([u.type in policy.spreading.exempt_types for u in instance.units], dtype=bool),
+        municipality_region=np.array([regions.index(m.region) for m in instance.municipalities], dtype=np.int64),
+        municipality_population=np.array([m.population for m in instance.municipalities], dtype=np.int64),
+        municipality_max_intake=np.array(
+            [-1 if m.max_intake is None else m.max_intake for m in instance.municipalities], dtype=np.int64
+        ),
+        neighbourhood_municipality=np.array(
+            [m_index[n.municipality_id] for n in instance.neighbourhoods], dtype=np.int64
+        ),
+        neighbourhood_cap=np.array(caps, dtype=float),
+        neighbourhood_recent_load=np.array([n.recent_load for n in instance.neighbourhoods], dtype=float),
+        neighbourhood_room=np.array(rooms, dtype=np.int64),
+        load_weight=np.array([policy.spreading.load_weight[s] for s in INTENSITIES], dtype=np.int64),
+        slots={
+            (m_index[s.municipality_id], intensity_code[s.support_intensity]): s.slots
+            for s in instance.support_capacity
+        },
+    )

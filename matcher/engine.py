@@ -1,0 +1,118 @@
+"""The weekly run, end to end: instance → eligible pairs → formulation → lexicographic solve."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matcher.arrays import Arrays, build_arrays
+from matcher.eligibility import ClientSets, Pairs, client_sets, eligible_pairs
+from matcher.formulation import Candidates, build_formulation
+from matcher.greedy import greedy_allocation, priority_order
+from matcher.reasons import unmatched_reasons
+from matcher.settings import SolveSettings
+from matcher.solve import Solution, fair_share_deviation, max_utilisation, solve_lexicographic
+from models import Instance
+
+
+@dataclass
+class Proposal:
+    """The engine's answer for one instance: who gets which unit, how good, and why not others."""
+
+    instance: Instance
+    arrays: Arrays
+    sets: ClientSets
+    pairs: Pairs
+    candidates: Candidates
+    solution: Solution
+    greedy_priority: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.solution.chosen
+
+    @property
+    def priority(self) -> int:
+        return int(self.candidates.weight[self.chosen].sum())
+
+    @property
+    def preference(self) -> int:
+        return int(self.candidates.preference[self.chosen].sum())
+
+    @property
+    def max_utilisation(self) -> float:
+        c = self.candidates
+        return max_utilisation(self.arrays, c.load[self.chosen], c.neighbourhood[self.chosen])
+
+    @property
+    def fair_share_deviation(self) -> float:
+        return fair_share_deviation(self.arrays, self.candidates.municipality[self.chosen])
+
+    @property
+    def proven_optimal(self) -> bool:
+        return all(level.proven for level in self.solution.levels[:2])
+
+    def pairs_chosen(self) -> list[tuple[str, str]]:
+        """(client_id, unit_id) of every proposed match."""
+        c = self.candidates
+        return [(self.arrays.client_ids[a], self.arrays.unit_ids[b])
+                for a, b in zip(c.client[self.chosen], c.unit[self.chosen])]
+
+    def matches(self) -> pd.DataFrame:
+        """The proposals table, highest priority first."""
+        a, c, chosen = self.arrays, self.candidates, self.chosen
+        units = {u.unit_id: u for u in self.instance.units}
+        labels = self.sets.score_label[c.client[chosen], c.municipality[chosen]]
+        frame = pd.DataFrame({
+            "client_id": a.client_ids[c.client[chosen]],
+            "unit_id": a.unit_ids[c.unit[chosen]],
+            "municipality_id": a.municipality_ids[c.municipality[chosen]],
+            "neighbourhood_id": a.neighbourhood_ids[c.neighbourhood[chosen]],
+            "landlord": [units[u].landlord for u in a.unit_ids[c.unit[chosen]]],
+            "priority_weight": c.weight[chosen],
+            "preference_score": c.preference[chosen],
+            "reason": [_match_reason(label) for label in labels],
+        })
+        return frame.sort_values(["priority_weight", "client_id"], ascending=[False, True],
+                                 kind="stable").reset_index(drop=True)
+
+    def unmatched(self) -> pd.DataFrame:
+        """One row per unmatched client with an actionable reason."""
+        frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
+        return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
+
+
+def _match_reason(label: str) -> str:
+    if label == "elsewhere":
+        return "elsewhere in the region: no suitable unit in origin or preferred municipalities"
+    return label
+
+
+def run(instance: Instance, settings: SolveSettings | None = None) -> Proposal:
+    """Solve one instance under the region's policy and return the proposal."""
+    settings = settings or SolveSettings()
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    arrays = build_arrays(instance)
+    sets = client_sets(instance, arrays)
+    pairs = eligible_pairs(instance, arrays, sets)
+    seconds["eligibility"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    formulation = build_formulation(arrays, pairs)
+    registered = np.array([c.registered_on.toordinal() for c in instance.clients], dtype=np.int64)
+    greedy = greedy_allocation(arrays, formulation.candidates, priority_order(arrays, registered))
+    seconds["build"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    solution = solve_lexicographic(formulation, arrays, settings, start=greedy)
+    seconds["solve"] = time.perf_counter() - began
+    return Proposal(
+        instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=formulation.candidates,
+        solution=solution, greedy_priority=int(formulation.candidates.weight[greedy].sum()),
+        seconds=seconds,
+    )

@@ -1,0 +1,18 @@
+"""Solver parameters, kept apart from the problem data: seed, time limit, workers, backend."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SolveSettings(BaseModel):
+    """How to solve: same instance + same settings (without a time limit) ⇒ same proposal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time_limit: float | None = Field(default=None, gt=0, description="seconds for all levels together")
+    seed: int = Field(default=0, ge=0)
+    workers: int = Field(default=1, ge=1)
+    backend: Literal["highs", "scip"] = "highs"

@@ -1,0 +1,73 @@
+"""Cell types shared by the domain models: how spreadsheet cells become values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
+
+FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+UnitType = Literal["social_rental", "room", "cluster", "skaeve_huis"]
+UNIT_TYPES: tuple[str, ...] = ("social_rental", "room", "cluster", "skaeve_huis")
+Intensity = Literal["light", "ambulant", "intensive", "protected"]
+INTENSITIES: tuple[str, ...] = ("light", "ambulant", "intensive", "protected")
+Source = Literal["BW", "MO", "VO", "jeugd"]
+Urgency = Literal["normal", "high", "acute"]
+URGENCIES: tuple[str, ...] = ("normal", "high", "acute")
+
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _to_bool(value: object) -> object:
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise ValueError("use true/false, yes/no or 1/0")
+    return value
+
+
+def _to_date(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError("use an ISO date YYYY-MM-DD, e.g. 2026-11-23")
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("not a real calendar date; use YYYY-MM-DD") from None
+    return value
+
+
+def _to_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(";") if item.strip())
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(items)) != len(items):
+        raise ValueError("the list names an id twice")
+    return items
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Bool = Annotated[bool, BeforeValidator(_to_bool)]
+Day = Annotated[date, BeforeValidator(_to_date)]
+Id = Annotated[str, AfterValidator(_not_blank)]
+IdList = Annotated[tuple[str, ...], BeforeValidator(_to_list), AfterValidator(_unique)]
+UnitTypeList = Annotated[tuple[UnitType, ...], BeforeValidator(_to_list)]

@@ -1,0 +1,163 @@
+"""An instance: everything one weekly allocation run reads, checked across files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from models.client import Client
+from models.fields import FROZEN, Id, Intensity
+from models.places import Municipality, Neighbourhood
+from models.policy import Policy
+from models.privacy import looks_like_bsn
+from models.problems import InvalidInstance, Problem
+from models.unit import Unit
+
+
+class SupportCapacity(BaseModel):
+    """At most `slots` new clients of this intensity may be placed in this municipality."""
+
+    model_config = FROZEN
+
+    municipality_id: Id
+    support_intensity: Intensity
+    slots: int = Field(ge=0)
+
+
+class DeclinedPair(BaseModel):
+    """A match that was declined before and is never proposed again."""
+
+    model_config = FROZEN
+
+    client_id: Id
+    unit_id: Id
+    declined_by: Literal["client", "landlord"]
+
+
+Rows = Sequence[int | None]
+
+
+class Instance(BaseModel):
+    """One allocation run's input, valid within each row and across files."""
+
+    model_config = FROZEN
+
+    municipalities: tuple[Municipality, ...]
+    neighbourhoods: tuple[Neighbourhood, ...]
+    units: tuple[Unit, ...]
+    clients: tuple[Client, ...]
+    support_capacity: tuple[SupportCapacity, ...] = ()
+    declined: tuple[DeclinedPair, ...] = ()
+    policy: Policy
+
+    @model_validator(mode="after")
+    def _consistent_across_files(self) -> Instance:
+        problems = cross_file_problems(self)
+        if problems:
+            raise InvalidInstance(problems)
+        return self
+
+
+def _rows(rows: Rows | None, count: int) -> Rows:
+    return rows if rows is not None else [None] * count
+
+
+def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[Problem]:
+    ids = list(ids)
+    counts = Counter(ids)
+    return [
+        Problem(file=file, row=row, column=column, message=f"duplicate id {value!r}: ids must be unique")
+        for value, row in zip(ids, rows)
+        if counts[value] > 1
+    ]
+
+
+def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None) -> list[Problem]:
+    """Every reference between files that does not resolve, every duplicate id and every BSN.
+
+    `rows` maps a file name to the spreadsheet row of each entity, for messages; without it
+    problems carry no row.
+    """
+    rows = rows or {}
+    m_rows = _rows(rows.get("municipalities.csv"), len(instance.municipalities))
+    n_rows = _rows(rows.get("neighbourhoods.csv"), len(instance.neighbourhoods))
+    u_rows = _rows(rows.get("units.csv"), len(instance.units))
+    c_rows = _rows(rows.get("clients.csv"), len(instance.clients))
+    s_rows = _rows(rows.get("support_capacity.csv"), len(instance.support_capacity))
+    d_rows = _rows(rows.get("declined.csv"), len(instance.declined))
+
+    municipalities = {m.municipality_id for m in instance.municipalities}
+    neighbourhood_municipality = {n.neighbourhood_id: n.municipality_id for n in instance.neighbourhoods}
+    units = {u.unit_id for u in instance.units}
+    clients = {c.client_id for c in instance.clients}
+
+    problems: list[Problem] = []
+    problems += _duplicates("municipalities.csv", "municipality_id",
+                            (m.municipality_id for m in instance.municipalities), m_rows)
+    problems += _duplicates("neighbourhoods.csv", "neighbourhood_id",
+                            (n.neighbourhood_id for n in instance.neighbourhoods), n_rows)
+    problems += _duplicates("units.csv", "unit_id", (u.unit_id for u in instance.units), u_rows)
+    problems += _duplicates("clients.csv", "client_id", (c.client_id for c in instance.clients), c_rows)
+
+    def unknown(file: str, row: int | None, column: str, value: str, kind: str) -> Problem:
+        return Problem(file=file, row=row, column=column,
+                       message=f"unknown {kind} {value!r}: add it to {kind_file[kind]} or correct the id")
+
+    kind_file = {"municipality": "municipalities.csv", "neighbourhood": "neighbourhoods.csv",
+                 "unit": "units.csv", "client": "clients.csv"}
+
+    for n, row in zip(instance.neighbourhoods, n_rows):
+        if n.municipality_id not in municipalities:
+            problems.append(unknown("neighbourhoods.csv", row, "municipality_id", n.municipality_id, "municipality"))
+
+    for u, row in zip(instance.units, u_rows):
+        if u.municipality_id not in municipalities:
+            problems.append(unknown("units.csv", row, "municipality_id", u.municipality_id, "municipality"))
+        if u.neighbourhood_id not in neighbourhood_municipality:
+            problems.append(unknown("units.csv", row, "neighbourhood_id", u.neighbourhood_id, "neighbourhood"))
+        elif neighbourhood_municipality[u.neighbourhood_id] != u.municipality_id:
+            problems.append(Problem(
+                file="units.csv", row=row, column="neighbourhood_id",
+                message=(f"neighbourhood {u.neighbourhood_id!r} lies in "
+                         f"{neighbourhood_municipality[u.neighbourhood_id]!r}, not in "
+                         f"{u.municipality_id!r}: correct the municipality or the neighbourhood"),
+            ))
+
+    for c, row in zip(instance.clients, c_rows):
+        if looks_like_bsn(c.client_id):
+            problems.append(Problem(
+                file="clients.csv", row=row, column="client_id",
+                message=("this id looks like a citizen service number (BSN): "
+                         "use the scheme's pseudonym instead, never a BSN"),
+            ))
+        if c.origin_municipality_id not in municipalities:
+            problems.append(unknown("clients.csv", row, "origin_municipality_id", c.origin_municipality_id, "municipality"))
+        if c.current_municipality_id and c.current_municipality_id not in municipalities:
+            problems.append(unknown("clients.csv", row, "current_municipality_id", c.current_municipality_id, "municipality"))
+        for column in ("preferred_municipalities", "excluded_municipalities"):
+            for value in getattr(c, column):
+                if value not in municipalities:
+                    problems.append(unknown("clients.csv", row, column, value, "municipality"))
+        for value in c.excluded_neighbourhoods:
+            if value not in neighbourhood_municipality:
+                problems.append(unknown("clients.csv", row, "excluded_neighbourhoods", value, "neighbourhood"))
+
+    seen_capacity: set[tuple[str, str]] = set()
+    for s, row in zip(instance.support_capacity, s_rows):
+        if s.municipality_id not in municipalities:
+            problems.append(unknown("support_capacity.csv", row, "municipality_id", s.municipality_id, "municipality"))
+        key = (s.municipality_id, s.support_intensity)
+        if key in seen_capacity:
+            problems.append(Problem(file="support_capacity.csv", row=row, column="support_intensity",
+                                    message=f"second row for {key[0]} / {key[1]}: keep one row per pair"))
+        seen_capacity.add(key)
+
+    for d, row in zip(instance.declined, d_rows):
+        if d.client_id not in clients:
+            problems.append(unknown("declined.csv", row, "client_id", d.client_id, "client"))
+        if d.unit_id not in units:
+            problems.append(unknown("declined.csv", row, "unit_id", d.unit_id, "unit"))
+    return problems

@@ -1,0 +1,131 @@
+"""The region's agreed rules: `policy.yaml`, with every default of the allocation rules."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from models.fields import FROZEN, INTENSITIES, URGENCIES, Day, UnitType
+
+
+def _default_compatibility() -> dict[str, tuple[str, ...]]:
+    return {
+        "light": ("social_rental", "room", "cluster"),
+        "ambulant": ("social_rental", "room", "cluster"),
+        "intensive": ("social_rental", "cluster"),
+        "protected": ("cluster",),
+    }
+
+
+class Period(BaseModel):
+    """The allocation period: usually one week from its start date."""
+
+    model_config = FROZEN
+
+    start: Day
+    days: int = Field(default=7, ge=1, le=366)
+
+    @property
+    def end(self) -> date:
+        """Last day of the period, inclusive."""
+        return self.start + timedelta(days=self.days - 1)
+
+
+class Spreading(BaseModel):
+    """How placements count against a neighbourhood's carrying capacity."""
+
+    model_config = FROZEN
+
+    max_load_per_1000_dwellings: float = Field(default=5, ge=0)
+    load_weight: dict[str, int] = Field(
+        default_factory=lambda: {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2}
+    )
+    exempt_types: tuple[UnitType, ...] = ("skaeve_huis",)
+
+    @field_validator("load_weight")
+    @classmethod
+    def _every_intensity_weighted(cls, weights: dict[str, int]) -> dict[str, int]:
+        merged = {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2} | dict(weights)
+        unknown = set(merged) - set(INTENSITIES)
+        if unknown:
+            raise ValueError(f"unknown support intensity {sorted(unknown)}; use {list(INTENSITIES)}")
+        if any(int(w) != w or w < 0 for w in merged.values()):
+            raise ValueError("load weights must be whole numbers ≥ 0")
+        return {k: int(v) for k, v in merged.items()}
+
+
+class Priority(BaseModel):
+    """How urgency and time waited become the priority weight w."""
+
+    model_config = FROZEN
+
+    urgency_base: dict[str, int] = Field(
+        default_factory=lambda: {"normal": 100, "high": 150, "acute": 200}
+    )
+    per_week_waiting: int = Field(default=1, ge=0)
+    max_waiting_weeks: int = Field(default=52, ge=0)
+
+    @field_validator("urgency_base")
+    @classmethod
+    def _every_urgency_based(cls, bases: dict[str, int]) -> dict[str, int]:
+        merged = {"normal": 100, "high": 150, "acute": 200} | dict(bases)
+        unknown = set(merged) - set(URGENCIES)
+        if unknown:
+            raise ValueError(f"unknown urgency {sorted(unknown)}; use {list(URGENCIES)}")
+        if any(v < 0 for v in merged.values()):
+            raise ValueError("urgency bases must be ≥ 0")
+        return merged
+
+
+class Preference(BaseModel):
+    """Scores p for placing a client in their origin, preferred or current municipality."""
+
+    model_config = FROZEN
+
+    origin: int = Field(default=30, ge=0)
+    preferred: tuple[int, ...] = Field(default=(20, 15, 10), min_length=1)
+    current: int = Field(default=10, ge=0)
+
+    @field_validator("preferred")
+    @classmethod
+    def _non_negative(cls, scores: tuple[int, ...]) -> tuple[int, ...]:
+        if any(score < 0 for score in scores):
+            raise ValueError("preference scores must be ≥ 0")
+        return scores
+
+    def for_rank(self, rank: int) -> int:
+        """Score of the rank-th preferred municipality (1-based); later ranks get the last value."""
+        return self.preferred[min(rank, len(self.preferred)) - 1]
+
+
+class Policy(BaseModel):
+    """Every rule the region agreed, with the defaults of the allocation rules."""
+
+    model_config = FROZEN
+
+    period: Period
+    origin_rule: Literal["prefer", "region", "strict"] = "prefer"
+    compatibility: dict[str, tuple[UnitType, ...]] = Field(default_factory=_default_compatibility)
+    spreading: Spreading = Field(default_factory=Spreading)
+    priority: Priority = Field(default_factory=Priority)
+    preference: Preference = Field(default_factory=Preference)
+
+    @field_validator("compatibility")
+    @classmethod
+    def _every_intensity_compatible(
+        cls, compatibility: dict[str, tuple[str, ...]]
+    ) -> dict[str, tuple[str, ...]]:
+        merged = _default_compatibility() | dict(compatibility)
+        unknown = set(merged) - set(INTENSITIES)
+        if unknown:
+            raise ValueError(f"unknown support intensity {sorted(unknown)}; use {list(INTENSITIES)}")
+        return merged
+
+    @model_validator(mode="before")
+    @classmethod
+    def _period_required(cls, data: object) -> object:
+        if isinstance(data, dict) and "period" not in data:
+            raise ValueError("policy.yaml needs `period: {start: YYYY-MM-DD}`")
+        return data
