@@ -82,9 +82,14 @@ def validate(ctx: click.Context, instance: Path) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--backend", type=click.Choice(["highs", "scip"]), default="highs", show_default=True)
+@click.option("--ledger", default=None,
+              help="decisions ledger (SQLite file or SQLAlchemy URL): fix accepted matches, "
+                   "never repeat declined pairs, apply the refusal rule")
+@click.option("--keep-proposal", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="a proposal already communicated: keep its open matches unless moving one raises W")
 @click.pass_context
 def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | None, seed: int,
-          workers: int, backend: str) -> None:
+          workers: int, backend: str, ledger: str | None, keep_proposal: Path | None) -> None:
     """Propose the best allocation for INSTANCE and write it to --out."""
     from matcher.engine import run
     from matcher.output import write_proposal
@@ -94,9 +99,41 @@ def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | Non
     ctx.meta["instance"] = str(instance)
     settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers, backend=backend)
     loaded = read_instance(instance)
-    proposal = run(loaded, settings)
-    result = write_proposal(proposal, instance, out, settings)
+    extra: dict = {}
+    if ledger:
+        from matcher.ledger import apply_ledger
+
+        loaded, extra["ledger"] = apply_ledger(loaded, ledger)
+    keep = read_communicated(keep_proposal) if keep_proposal else None
+    proposal = run(loaded, settings, keep=keep)
+    if keep is not None:
+        extra["continuity"] = continuity_report(keep, proposal.pairs_chosen())
+    result = write_proposal(proposal, instance, out, settings, extra)
     print_summary(result, out)
+
+
+def read_communicated(folder: Path) -> list[tuple[str, str]]:
+    """The (client_id, unit_id) matches of a proposal folder written earlier."""
+    import pandas as pd
+
+    file = folder / "proposals.csv"
+    if not file.is_file():
+        raise click.ClickException(f"{file} not found: --keep-proposal needs a folder written by `matcher solve`")
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    if not {"client_id", "unit_id"} <= set(frame.columns):
+        raise click.ClickException(f"{file}: needs columns client_id and unit_id")
+    return list(zip(frame["client_id"], frame["unit_id"]))
+
+
+def continuity_report(communicated: list[tuple[str, str]], proposed: list[tuple[str, str]]) -> dict:
+    """Which communicated matches stay, which changed, and which are new."""
+    before, after = set(communicated), set(proposed)
+    return {
+        "communicated": len(before),
+        "kept": len(before & after),
+        "withdrawn": sorted(f"{client}->{unit}" for client, unit in before - after),
+        "new": sorted(f"{client}->{unit}" for client, unit in after - before),
+    }
 
 
 def print_summary(result: dict, out: Path) -> None:
@@ -119,19 +156,32 @@ def print_summary(result: dict, out: Path) -> None:
     if result["proven_optimal"]:
         console.print("[green]W and P are proven optimal.[/]")
     else:
-        for level in result["levels"][:2]:
-            if level["status"] != "optimal":
+        for level in result["levels"]:
+            if level["name"] in ("priority", "continuity", "preference") and level["status"] != "optimal":
                 short = (level["bound"] - level["value"]) if level["bound"] is not None else None
                 console.print(f"[yellow]{level['name']} is NOT proven optimal[/] ({level['status']}): "
                               f"{level['value']} found, at most {short} below the best possible.")
     console.print(f"Written to {out}/ (proposals.csv, unmatched.csv, summary.json)")
 
 
+COMMAND_MODULES = (
+    ("matcher.generate_cli", "generate"),
+    ("matcher.review_cli", "explain"),
+    ("matcher.review_cli", "check"),
+    ("matcher.review_cli", "review"),
+    ("matcher.review_cli", "record"),
+    ("matcher.review_cli", "history"),
+    ("matcher.stress_cli", "stress"),
+    ("matcher.audit_cli", "audit"),
+    ("matcher.audit_cli", "redact"),
+)
+
+
 def _register_optional_commands() -> None:
     """Commands that live in their own modules."""
     import importlib
 
-    for module_name, command_name in (("matcher.generate_cli", "generate"),):
+    for module_name, command_name in COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as missing:

@@ -54,7 +54,8 @@ class Proposal:
 
     @property
     def proven_optimal(self) -> bool:
-        return all(level.proven for level in self.solution.levels[:2])
+        return all(level.proven for level in self.solution.levels
+                   if level.name in ("priority", "continuity", "preference"))
 
     def pairs_chosen(self) -> list[tuple[str, str]]:
         """(client_id, unit_id) of every proposed match."""
@@ -92,8 +93,21 @@ def _match_reason(label: str) -> str:
     return label
 
 
-def run(instance: Instance, settings: SolveSettings | None = None) -> Proposal:
-    """Solve one instance under the region's policy and return the proposal."""
+def candidate_positions(arrays: Arrays, candidates: Candidates,
+                        matches: list[tuple[str, str]]) -> np.ndarray:
+    """Positions of (client_id, unit_id) matches among the candidates; unknown ones are skipped."""
+    index = {(arrays.client_ids[a], arrays.unit_ids[b]): k
+             for k, (a, b) in enumerate(zip(candidates.client, candidates.unit))}
+    return np.array(sorted(index[m] for m in matches if m in index), dtype=np.int64)
+
+
+def run(instance: Instance, settings: SolveSettings | None = None,
+        keep: list[tuple[str, str]] | None = None) -> Proposal:
+    """Solve one instance under the region's policy and return the proposal.
+
+    `keep` names matches already communicated (client_id, unit_id); they stay unless moving
+    them raises W (see `solve_lexicographic`).
+    """
     settings = settings or SolveSettings()
     seconds: dict[str, float] = {}
     began = time.perf_counter()
@@ -109,7 +123,8 @@ def run(instance: Instance, settings: SolveSettings | None = None) -> Proposal:
     seconds["build"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    solution = solve_lexicographic(formulation, arrays, settings, start=greedy)
+    kept = candidate_positions(arrays, formulation.candidates, keep) if keep else None
+    solution = solve_lexicographic(formulation, arrays, settings, start=greedy, keep=kept)
     seconds["solve"] = time.perf_counter() - began
     return Proposal(
         instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=formulation.candidates,

@@ -39,6 +39,7 @@ def summary(proposal: Proposal, instance_path: Path, settings: SolveSettings) ->
     unmatched = proposal.unmatched()
     levels = {level.name: level for level in proposal.solution.levels}
     priority, preference = levels["priority"], levels["preference"]
+
     return {
         "instance": instance_path.name,
         "proven_optimal": proposal.proven_optimal,
@@ -83,12 +84,14 @@ def summary(proposal: Proposal, instance_path: Path, settings: SolveSettings) ->
     }
 
 
-def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings: SolveSettings) -> dict[str, Any]:
-    """Write the three output files into `out` and return the summary."""
+def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings: SolveSettings,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write the three output files into `out` and return the summary (plus `extra` sections)."""
     out.mkdir(parents=True, exist_ok=True)
     proposals_csv = proposal.matches().to_csv(index=False, lineterminator="\n")
     unmatched_csv = proposal.unmatched().to_csv(index=False, lineterminator="\n")
     result = summary(proposal, instance_path, settings)
+    result.update(extra or {})
     result["outputs"] = {
         "proposals.csv": hashlib.sha256(proposals_csv.encode()).hexdigest(),
         "unmatched.csv": hashlib.sha256(unmatched_csv.encode()).hexdigest(),

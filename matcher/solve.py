@@ -18,7 +18,7 @@ from matcher.arrays import Arrays
 from matcher.formulation import Formulation, _groups, _sum
 from matcher.settings import SolveSettings
 
-LEVELS = ("priority", "preference", "spreading", "fair_share")
+LEVELS = ("priority", "continuity", "preference", "spreading", "fair_share")
 
 
 class SolverFailure(RuntimeError):
@@ -241,8 +241,12 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
 
 
 def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
-                        start: np.ndarray) -> Solution:
-    """Run every level in order, starting from a feasible allocation `start` (e.g. the greedy)."""
+                        start: np.ndarray, keep: np.ndarray | None = None) -> Solution:
+    """Run every level in order, starting from a feasible allocation `start` (e.g. the greedy).
+
+    `keep` lists candidate positions of matches already communicated: after W, a `continuity`
+    level keeps as many of them as possible, so one only moves when moving it raises W.
+    """
     clock = _Clock(settings.time_limit)
     c = f.candidates
     chosen = start
@@ -251,6 +255,13 @@ def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
     level, chosen = _integral_level("priority", f, c.weight, settings, clock, chosen)
     solution.levels.append(level)
     _fix_at_least(f, c.weight, level.value)
+
+    if keep is not None and len(keep):
+        kept = np.zeros(len(c), dtype=np.int64)
+        kept[keep] = 1
+        level, chosen = _integral_level("continuity", f, kept, settings, clock, chosen)
+        solution.levels.append(level)
+        _fix_at_least(f, kept, level.value)
 
     level, chosen = _integral_level("preference", f, c.preference, settings, clock, chosen)
     solution.levels.append(level)

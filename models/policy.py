@@ -100,6 +100,15 @@ class Preference(BaseModel):
         return self.preferred[min(rank, len(self.preferred)) - 1]
 
 
+class Refusals(BaseModel):
+    """What happens when a client refuses suitable offers (an extension of the allocation rules)."""
+
+    model_config = FROZEN
+
+    max_refusals: int = Field(default=2, ge=1)
+    lapse_to: Literal["normal", "high", "acute"] = "normal"
+
+
 class Policy(BaseModel):
     """Every rule the region agreed, with the defaults of the allocation rules."""
 
@@ -111,6 +120,7 @@ class Policy(BaseModel):
     spreading: Spreading = Field(default_factory=Spreading)
     priority: Priority = Field(default_factory=Priority)
     preference: Preference = Field(default_factory=Preference)
+    refusals: Refusals = Field(default_factory=Refusals)
 
     @field_validator("compatibility")
     @classmethod
