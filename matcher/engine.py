@@ -118,6 +118,7 @@ def run(instance: Instance, settings: SolveSettings | None = None,
 
     began = time.perf_counter()
     formulation = build_formulation(arrays, pairs)
+    seconds["formulation"] = time.perf_counter() - began
     registered = np.array([c.registered_on.toordinal() for c in instance.clients], dtype=np.int64)
     greedy = greedy_allocation(arrays, formulation.candidates, priority_order(arrays, registered))
     seconds["build"] = time.perf_counter() - began
@@ -126,6 +127,7 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     kept = candidate_positions(arrays, formulation.candidates, keep) if keep else None
     solution = solve_lexicographic(formulation, arrays, settings, start=greedy, keep=kept)
     seconds["solve"] = time.perf_counter() - began
+    seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
     return Proposal(
         instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=formulation.candidates,
         solution=solution, greedy_priority=int(formulation.candidates.weight[greedy].sum()),

@@ -3,7 +3,9 @@
 Variables exist only for candidate pairs: eligible pairs that can be part of some allocation on
 their own (a pair whose load alone exceeds the neighbourhood's room, or whose municipality has no
 intake or no slots left for the client's intensity, can never be chosen and is left out; the
-unmatched reasons report those separately).
+unmatched reasons report those separately). Every rule becomes a block of sparse rows built with
+numpy, so building stays fast at national scale; `to_model` hands the rows to OR-Tools'
+model_builder in one call.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+import scipy.sparse as sparse
 from ortools.linear_solver.python import model_builder as mb
 
 from matcher.arrays import Arrays
@@ -35,15 +37,115 @@ class Candidates:
         return len(self.client)
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A block of constraints `lower ≤ matrix · x ≤ upper` over the pair columns."""
+
+    rule: str
+    matrix: sparse.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def __len__(self) -> int:
+        return self.matrix.shape[0]
+
+
 @dataclass
 class Formulation:
-    """The model with its pair variables; objectives are set level by level by `matcher.solve`."""
+    """The hard rules as row blocks; objectives and level rows are added by `matcher.solve`."""
 
-    model: mb.Model
     candidates: Candidates
-    x: pd.Series
     room: np.ndarray                       # per neighbourhood: most load the allocation may add
-    cap_rows: dict[int, object] = field(default_factory=dict)  # neighbourhood -> its constraint
+    blocks: list[Rows] = field(default_factory=list)
+    fixed_pairs: np.ndarray | None = None  # per pair: -1 free, 0 or 1 fixed (see `restrict_to_face`)
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.candidates)
+
+    def to_model(self, objective: np.ndarray, maximize: bool, integral: bool,
+                 extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
+                 extra_rows: list[Rows] = ()) -> mb.Model:
+        """An OR-Tools model: pair columns (binary when `integral`), then any extra continuous
+        columns with (lower, upper) bounds; the rule blocks, then `extra_rows` (which may span
+        the extra columns)."""
+        n_extra = 0 if extra_columns is None else len(extra_columns[0])
+        width = self.n_pairs + n_extra
+        blocks = [_widen(block.matrix, width) for block in self.blocks] + [
+            _widen(block.matrix, width) for block in extra_rows]
+        lowers = [block.lower for block in (*self.blocks, *extra_rows)]
+        uppers = [block.upper for block in (*self.blocks, *extra_rows)]
+        matrix = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, width))
+        pair_lower, pair_upper = np.zeros(self.n_pairs), np.ones(self.n_pairs)
+        if self.fixed_pairs is not None:
+            pair_lower[self.fixed_pairs == 1] = 1
+            pair_upper[self.fixed_pairs == 0] = 0
+        lower = np.concatenate([pair_lower, extra_columns[0]]) if n_extra else pair_lower
+        upper = np.concatenate([pair_upper, extra_columns[1]]) if n_extra else pair_upper
+        model = mb.Model()
+        model.helper.fill_model_from_sparse_data(
+            lower.astype(float), upper.astype(float), np.asarray(objective, dtype=float),
+            np.concatenate(lowers).astype(float) if lowers else np.zeros(0),
+            np.concatenate(uppers).astype(float) if uppers else np.zeros(0),
+            matrix.astype(float),
+        )
+        model.helper.set_maximize(maximize)
+        if integral:
+            for column in range(self.n_pairs):
+                model.helper.set_var_integrality(column, True)
+        return model
+
+
+    def restrict_to_face(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
+                         tolerance: float = 0.25) -> None:
+        """Keep only allocations that are also optimal for the LP just solved.
+
+        By complementary slackness, every optimum of an LP lies on the face where each pair
+        with a non-zero reduced cost keeps its value and each row with a non-zero dual stays
+        tight. When that LP's optimum was integral (so optimal for the integer problem too), the
+        face holds exactly the allocations that keep the levels solved so far, without the dense
+        "objective ≥ value" row that slows the MIP down. Callers still verify every result.
+        """
+        x = np.zeros(self.n_pairs)
+        x[solution] = 1
+        fixed = np.where(np.abs(reduced_costs[: self.n_pairs]) > tolerance, x, -1).astype(np.int8)
+        self.fixed_pairs = fixed if self.fixed_pairs is None else np.where(self.fixed_pairs >= 0, self.fixed_pairs, fixed)
+        start = 0
+        tightened = []
+        for block in self.blocks:
+            dual = duals[start: start + len(block)]
+            start += len(block)
+            activity = block.matrix @ x
+            tight = np.abs(dual) > tolerance
+            lower = np.where(tight, activity, block.lower)
+            tightened.append(Rows(block.rule, block.matrix, lower, block.upper))
+        self.blocks = tightened
+
+
+def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    if matrix.shape[1] == width:
+        return matrix
+    return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
+
+
+def rows_by_key(rule: str, keys: np.ndarray, positions: np.ndarray, coefficients: np.ndarray,
+                limit_of_key: dict[int, float] | np.ndarray, n_pairs: int,
+                binding: np.ndarray | None = None) -> Rows:
+    """One row per distinct key: Σ coefficient·x over `positions` with that key ≤ its limit.
+
+    `binding`, if given, is a boolean per distinct key (in sorted key order): keys whose row
+    cannot bind are left out.
+    """
+    distinct, row_of = np.unique(keys, return_inverse=True)
+    limits = np.array([limit_of_key[int(k)] for k in distinct], dtype=float)
+    keep = np.ones(len(distinct), dtype=bool) if binding is None else binding
+    new_row = np.cumsum(keep) - 1
+    selected = keep[row_of]
+    matrix = sparse.csr_matrix(
+        (coefficients[selected].astype(float), (new_row[row_of[selected]], positions[selected])),
+        shape=(int(keep.sum()), n_pairs),
+    )
+    return Rows(rule, matrix, np.full(int(keep.sum()), -np.inf), limits[keep])
 
 
 def fits_alone(arrays: Arrays, pairs: Pairs) -> np.ndarray:
@@ -77,76 +179,83 @@ def candidate_pairs(arrays: Arrays, pairs: Pairs) -> Candidates:
     )
 
 
-def _groups(keys: np.ndarray) -> list[np.ndarray]:
-    """Positions of equal keys, in ascending key order (stable, so deterministic)."""
-    if len(keys) == 0:
-        return []
-    order = np.argsort(keys, kind="stable")
-    boundaries = np.flatnonzero(np.diff(keys[order])) + 1
-    return np.split(order, boundaries)
-
-
-def _sum(x: pd.Series, positions: np.ndarray, coefficients: np.ndarray | None = None) -> mb.LinearExprT:
-    variables = x.values[positions]
-    if coefficients is None:
-        return mb.LinearExpr.sum(list(variables))
-    return mb.LinearExpr.weighted_sum(list(variables), list(coefficients))
+def _distinct_count(keys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each distinct key (sorted): how many distinct members it has."""
+    pairs = np.unique(np.stack([keys, members]), axis=1)
+    return np.unique(pairs[0], return_counts=True)
 
 
 def add_one_unit_per_client(f: Formulation) -> None:
     """Each client gets at most one unit."""
-    for positions in _groups(f.candidates.client):
-        if len(positions) > 1:
-            f.model.add(_sum(f.x, positions) <= 1)
+    c = f.candidates
+    everything = np.arange(len(c))
+    distinct, counts = np.unique(c.client, return_counts=True)
+    f.blocks.append(rows_by_key("one_unit_per_client", c.client, everything, np.ones(len(c)),
+                                dict.fromkeys(distinct.tolist(), 1.0), len(c), binding=counts > 1))
 
 
 def add_one_client_per_unit(f: Formulation) -> None:
     """Each unit goes to at most one client."""
-    for positions in _groups(f.candidates.unit):
-        if len(positions) > 1:
-            f.model.add(_sum(f.x, positions) <= 1)
+    c = f.candidates
+    everything = np.arange(len(c))
+    distinct, counts = np.unique(c.unit, return_counts=True)
+    f.blocks.append(rows_by_key("one_client_per_unit", c.unit, everything, np.ones(len(c)),
+                                dict.fromkeys(distinct.tolist(), 1.0), len(c), binding=counts > 1))
 
 
 def add_neighbourhood_caps(f: Formulation) -> None:
     """The load added to a neighbourhood stays within max(0, cap − recent_load)."""
     c = f.candidates
     counted = np.flatnonzero(c.load > 0)
-    for group in _groups(c.neighbourhood[counted]):
-        positions = counted[group]
-        neighbourhood = int(c.neighbourhood[positions[0]])
-        room = int(f.room[neighbourhood])
-        # a neighbourhood with too few candidate units to ever reach its room cannot bind
-        most = np.sort(c.load[positions])[::-1]
-        if most[: len(np.unique(c.unit[positions]))].sum() <= room:
-            continue
-        f.cap_rows[neighbourhood] = f.model.add(_sum(f.x, positions, c.load[positions]) <= room)
+    if len(counted) == 0:
+        return
+    neighbourhoods = c.neighbourhood[counted]
+    # the most load a neighbourhood could receive: each of its units at its heaviest client
+    unit_key = c.unit[counted]
+    order = np.lexsort((c.load[counted], unit_key))
+    last = np.r_[unit_key[order][1:] != unit_key[order][:-1], True]
+    most = np.bincount(neighbourhoods[order][last], weights=c.load[counted][order][last],
+                       minlength=len(f.room))
+    distinct = np.unique(neighbourhoods)
+    binding = most[distinct] > f.room[distinct]
+    f.blocks.append(rows_by_key("neighbourhood_cap", neighbourhoods, counted, c.load[counted],
+                                {int(n): float(f.room[n]) for n in distinct}, len(c), binding))
 
 
 def add_municipality_intake(f: Formulation, max_intake: np.ndarray) -> None:
     """At most max_intake new placements in a municipality, where the region agreed one."""
     c = f.candidates
-    for positions in _groups(c.municipality):
-        municipality = int(c.municipality[positions[0]])
-        limit = int(max_intake[municipality])
-        if limit >= 0 and len(np.unique(c.unit[positions])) > limit:
-            f.model.add(_sum(f.x, positions) <= limit)
+    limited = np.flatnonzero(max_intake[c.municipality] >= 0)
+    if len(limited) == 0:
+        return
+    distinct, units = _distinct_count(c.municipality[limited], c.unit[limited])
+    binding = units > max_intake[distinct]
+    f.blocks.append(rows_by_key("municipality_intake", c.municipality[limited], limited,
+                                np.ones(len(limited)), {int(m): float(max_intake[m]) for m in distinct},
+                                len(c), binding))
 
 
 def add_support_slots(f: Formulation, slots: dict[tuple[int, int], int]) -> None:
     """At most `slots` new clients of an intensity in a municipality, where capacity is listed."""
     c = f.candidates
-    for (municipality, intensity), limit in sorted(slots.items()):
-        positions = np.flatnonzero((c.municipality == municipality) & (c.intensity == intensity))
-        if len(np.unique(c.client[positions])) > limit:
-            f.model.add(_sum(f.x, positions) <= limit)
+    if not slots:
+        return
+    n_intensities = int(max(s for _, s in slots) + 1)
+    key = c.municipality.astype(np.int64) * max(n_intensities, int(c.intensity.max(initial=0)) + 1) + c.intensity
+    width = max(n_intensities, int(c.intensity.max(initial=0)) + 1)
+    limit = {m * width + s: float(v) for (m, s), v in slots.items()}
+    listed = np.flatnonzero(np.isin(key, list(limit)))
+    if len(listed) == 0:
+        return
+    distinct, clients = _distinct_count(key[listed], c.client[listed])
+    binding = clients > np.array([limit[int(k)] for k in distinct])
+    f.blocks.append(rows_by_key("support_slots", key[listed], listed, np.ones(len(listed)),
+                                limit, len(c), binding))
 
 
 def build_formulation(arrays: Arrays, pairs: Pairs) -> Formulation:
-    """The model with every hard rule of an allocation posted once."""
-    candidates = candidate_pairs(arrays, pairs)
-    model = mb.Model()
-    x = model.new_bool_var_series("x", pd.Index(np.arange(len(candidates)), name="pair"))
-    f = Formulation(model=model, candidates=candidates, x=x, room=arrays.neighbourhood_room.copy())
+    """Every hard rule of an allocation, posted once."""
+    f = Formulation(candidates=candidate_pairs(arrays, pairs), room=arrays.neighbourhood_room.copy())
     add_one_unit_per_client(f)
     add_one_client_per_unit(f)
     add_neighbourhood_caps(f)

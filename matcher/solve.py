@@ -1,8 +1,16 @@
-"""Solve the formulation level by level (lexicographic): priority W, preference P, spreading.
+"""Solve the formulation level by level (lexicographic): priority W, then preference P, then
+spreading (highest neighbourhood utilisation), then closeness to population shares.
 
-Each level optimises one objective, then fixes it as a constraint for the next, so no level can
-trade away what a higher one achieved. W and P are integers: a level is proven optimal when the
-solver's bound is below the value found plus one.
+How each level is solved, exactly and fast:
+- W and P (and, with `--keep-proposal`, continuity in between) are integers with known upper
+  bounds, so one integer objective `W·R_P·R_K + K·R_P + P` with radices above each range orders
+  allocations exactly lexicographically. It is solved once.
+- Every level first solves its LP relaxation (GLOP). The formulation is close to a network flow
+  and the LP optimum is usually integral: then it is optimal, proven by LP duality. Only when it
+  is fractional does the MIP solver (HiGHS by default) run, with mip_rel_gap = 0 and an absolute
+  gap below 1 on integer objectives.
+- A level never returns something worse than the allocation it started from (the greedy for the
+  first), so a time limit always leaves the best proposal found so far.
 """
 
 from __future__ import annotations
@@ -12,13 +20,18 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sparse
 from ortools.linear_solver.python import model_builder as mb
 
 from matcher.arrays import Arrays
-from matcher.formulation import Formulation, _groups, _sum
+from matcher.formulation import Formulation, Rows
 from matcher.settings import SolveSettings
 
 LEVELS = ("priority", "continuity", "preference", "spreading", "fair_share")
+# the combined integer objective must stay far inside double precision for exact proofs
+_COMBINED_LIMIT = 2.0**50
+# a deterministic effort limit for the last, least important level (fair shares)
+_FAIR_SHARE_NODES = 500
 
 
 class SolverFailure(RuntimeError):
@@ -30,10 +43,11 @@ class LevelResult:
     """What one level achieved and how sure we are of it."""
 
     name: str
-    status: str          # optimal | feasible | no_solution | skipped
+    status: str          # optimal | feasible | no_solution
     value: float
     bound: float
     seconds: float
+    method: str = ""     # lp | mip | incumbent
 
     @property
     def proven(self) -> bool:
@@ -51,25 +65,6 @@ class Solution:
         return next(level for level in self.levels if level.name == name)
 
 
-def _parameters(settings: SolveSettings, integral: bool) -> str:
-    if settings.backend == "highs":
-        options = {
-            "output_flag": "false",
-            "random_seed": settings.seed,
-            "mip_rel_gap": 0,
-            "mip_abs_gap": 0.999 if integral else 1e-7,
-            "threads": settings.workers,
-        }
-        return "\n".join(f"{key}={value}" for key, value in options.items())
-    options = {
-        "randomization/randomseedshift": settings.seed,
-        "limits/gap": 0,
-        "limits/absgap": 0.999 if integral else 1e-7,
-        "parallel/maxnthreads": settings.workers,
-    }
-    return "\n".join(f"{key} = {value}" for key, value in options.items())
-
-
 # An allocation always exists (nobody placed), objectives are bounded, and the model and
 # parameters are ours: these answers mean a bug or a broken install, never bad input.
 _IMPOSSIBLE = (
@@ -82,7 +77,8 @@ _IMPOSSIBLE = (
     mb.SolveStatus.MODEL_IS_VALID,
 )
 # NOT_SOLVED, ABNORMAL, UNKNOWN_STATUS and CANCELLED_BY_USER mean the time ran out or the solver
-# gave up before a solution: the caller keeps the allocation it already holds.
+# gave up before a solution: the level keeps the allocation it already holds.
+_SOLVED = (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE)
 
 
 class _Clock:
@@ -96,98 +92,187 @@ class _Clock:
         return max(0.01, self.limit - (time.perf_counter() - self.start))
 
 
-def _run(f: Formulation, settings: SolveSettings, clock: _Clock, integral: bool, current: np.ndarray):
-    """Solve with the current objective; return (status, solver) with hints from `current`."""
-    f.model.clear_hints()
-    if settings.backend != "highs":  # hints crash HiGHS through model_builder (ortools 9.15)
-        for position in current:
-            f.model.add_hint(f.x.values[position], 1.0)
-    solver = mb.Solver(settings.backend)
+def _mip_parameters(settings: SolveSettings, integral: bool, node_limit: int | None) -> str:
+    if settings.backend == "highs":
+        options = {
+            "output_flag": "false",
+            "random_seed": settings.seed,
+            "mip_rel_gap": 0,
+            "mip_abs_gap": 0.999 if integral else 1e-7,
+            "threads": settings.workers,
+        }
+        if node_limit is not None:
+            options["mip_max_nodes"] = node_limit
+        return "\n".join(f"{key}={value}" for key, value in options.items())
+    options = {
+        "randomization/randomseedshift": settings.seed,
+        "limits/gap": 0,
+        "limits/absgap": 0.999 if integral else 1e-7,
+        "parallel/maxnthreads": settings.workers,
+    }
+    if node_limit is not None:
+        options["limits/nodes"] = node_limit
+    return "\n".join(f"{key} = {value}" for key, value in options.items())
+
+
+def _solve(model: mb.Model, backend: str, parameters: str, clock: _Clock):
+    solver = mb.Solver(backend)
     solver.enable_output(False)
-    solver.set_solver_specific_parameters(_parameters(settings, integral))
+    if parameters:
+        solver.set_solver_specific_parameters(parameters)
     remaining = clock.remaining()
     if remaining is not None:
         solver.set_time_limit_in_seconds(remaining)
-    status = solver.solve(f.model)
+    status = solver.solve(model)
     if status in _IMPOSSIBLE:
-        raise SolverFailure(f"the {settings.backend} solver answered {status.name}: {solver.status_string}")
+        raise SolverFailure(f"the {backend} solver answered {status.name}: {solver.status_string}")
     return status, solver
 
 
-def _chosen(f: Formulation, solver: mb.Solver) -> np.ndarray:
-    values = solver.values(f.x).to_numpy()
-    return np.flatnonzero(values > 0.5)
+def _values(model: mb.Model, solver: mb.Solver) -> np.ndarray:
+    return solver.values(model.get_variables()).to_numpy(dtype=float)
 
 
-def _integral_level(name: str, f: Formulation, coefficients: np.ndarray, settings: SolveSettings,
-                    clock: _Clock, current: np.ndarray) -> tuple[LevelResult, np.ndarray]:
-    """Maximise Σ coefficient·x; return the level's record and the (possibly improved) choice."""
-    began = time.perf_counter()
-    f.model.maximize(_sum(f.x, np.arange(len(f.x)), coefficients) if len(f.x) else 0)
-    status, solver = _run(f, settings, clock, integral=True, current=current)
-    seconds = time.perf_counter() - began
-    if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
-        chosen = _chosen(f, solver)
+def _integral(values: np.ndarray) -> bool:
+    return bool(np.all(np.minimum(values, 1 - values) < 1e-6))
+
+
+@dataclass
+class _Outcome:
+    chosen: np.ndarray
+    proven: bool
+    bound: float
+    method: str
+    face: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # reduced costs, duals, solution
+
+
+def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
+              incumbent: np.ndarray, score, settings: SolveSettings, clock: _Clock,
+              extra_columns=None, extra_rows: list[Rows] = (), node_limit: int | None = None,
+              optimal_if=None, guard=None) -> _Outcome:
+    """LP relaxation first; the MIP only if the LP optimum is fractional and not already met.
+
+    `score(chosen)` evaluates an allocation exactly (higher is better when maximising);
+    `optimal_if(chosen, lp_bound)` may prove optimality from the LP bound for special objectives;
+    `guard(chosen)` must hold for any solver answer to be accepted (levels solved before).
+    """
+    sign = 1 if maximize else -1
+    guard = guard or (lambda chosen: True)
+    best, best_score = incumbent, score(incumbent)
+    n = f.n_pairs
+
+    lp = f.to_model(objective, maximize, integral=False, extra_columns=extra_columns, extra_rows=extra_rows)
+    status, solver = _solve(lp, "glop", "", clock)
+    lp_bound = math.inf if maximize else -math.inf
+    if status == mb.SolveStatus.OPTIMAL:
+        lp_bound = solver.objective_value
+        if integral_objective:
+            lp_bound = math.floor(lp_bound + 1e-6) if maximize else math.ceil(lp_bound - 1e-6)
+        values = _values(lp, solver)
+        face = None
+        if _integral(values[:n]):
+            candidate = np.flatnonzero(values[:n] > 0.5)
+            if sign * score(candidate) >= sign * best_score and guard(candidate):
+                best, best_score = candidate, score(candidate)
+                face = (solver.reduced_costs(lp.get_variables()).to_numpy(dtype=float),
+                        solver.dual_values(lp.get_linear_constraints()).to_numpy(dtype=float), candidate)
+        if sign * best_score >= sign * lp_bound - (0.5 if integral_objective else 1e-9):
+            return _Outcome(best, True, best_score, "lp", face if face and best is face[2] else None)
+        if optimal_if is not None and optimal_if(best, lp_bound):
+            return _Outcome(best, True, best_score, "lp")
+
+    mip = f.to_model(objective, maximize, integral=True, extra_columns=extra_columns, extra_rows=extra_rows)
+    parameters = _mip_parameters(settings, integral_objective, node_limit)
+    status, solver = _solve(mip, settings.backend, parameters, clock)
+    if status in _SOLVED:
+        candidate = np.flatnonzero(_values(mip, solver)[:n] > 0.5)
+        if sign * score(candidate) >= sign * best_score and guard(candidate):
+            best, best_score = candidate, score(candidate)
+    mip_bound = solver.best_objective_bound if status in _SOLVED or status == mb.SolveStatus.NOT_SOLVED else None
+    bound = lp_bound
+    if mip_bound is not None and math.isfinite(mip_bound):
+        if integral_objective:
+            mip_bound = math.floor(mip_bound + 1e-6) if maximize else math.ceil(mip_bound - 1e-6)
+        bound = min(bound, mip_bound) if maximize else max(bound, mip_bound)
+    if status == mb.SolveStatus.OPTIMAL:
+        bound = best_score
+    proven = sign * best_score >= sign * bound - (0.5 if integral_objective else 1e-7)
+    return _Outcome(best, proven, bound if math.isfinite(bound) else best_score, "mip")
+
+
+# --- levels 1–2 (and continuity): one exact integer objective --------------------------------
+
+
+def _radices(objectives: list[tuple[str, np.ndarray, int]]) -> list[int]:
+    """Multipliers so that Σ multiplier·objective orders allocations lexicographically."""
+    multipliers = []
+    running = 1
+    for _, _, upper in reversed(objectives):
+        multipliers.append(running)
+        running *= upper + 1
+    return multipliers[::-1]
+
+
+def _upper_bound(f: Formulation, coefficients: np.ndarray) -> int:
+    """Σ over clients of their best coefficient: no allocation scores more."""
+    best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1, dtype=np.int64)
+    np.maximum.at(best, f.candidates.client, coefficients.astype(np.int64))
+    return int(best.sum())
+
+
+def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock,
+                          incumbent: np.ndarray, objectives: list[tuple[str, np.ndarray]],
+                          fixed: list[Rows], guards: list) -> tuple[list[LevelResult], np.ndarray]:
+    """Solve integer levels exactly, combined into one objective when precision allows.
+
+    Afterwards the formulation only admits allocations that keep these levels: restricted to the
+    LP's optimal face when the LP proved them, otherwise by an explicit "objective ≥ value" row;
+    `guards` gets an exact integer check either way.
+    """
+    bounded = [(name, coefficients, _upper_bound(f, coefficients)) for name, coefficients in objectives]
+    multipliers = _radices(bounded)
+    if (bounded[0][2] + 1) * multipliers[0] < _COMBINED_LIMIT:
+        began = time.perf_counter()
+        combined = sum(m * c.astype(np.int64) for m, (_, c, _) in zip(multipliers, bounded))
+        outcome = _optimise(f, combined, True, True, incumbent,
+                            lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed)
+        seconds = time.perf_counter() - began
+        results, remainder, exact_so_far = [], int(outcome.bound), True
+        for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
+            value = int(coefficients[outcome.chosen].sum())
+            bound = min(upper, remainder // multiplier) if exact_so_far else upper
+            status = "optimal" if outcome.proven or (exact_so_far and bound <= value) else "feasible"
+            results.append(LevelResult(name, status, value, max(bound, value), seconds, outcome.method))
+            exact_so_far = exact_so_far and status == "optimal"
+            remainder -= value * multiplier
+        target = int(combined[outcome.chosen].sum())
+        if outcome.face is not None:
+            f.restrict_to_face(*outcome.face)
+        else:
+            fixed.append(_at_least(combined, target))
+        guards.append(lambda chosen: int(combined[chosen].sum()) >= target)
+        return results, outcome.chosen
+    results, chosen = [], incumbent
+    for name, coefficients, upper in bounded:  # too large to combine: one level at a time
+        began = time.perf_counter()
+        outcome = _optimise(f, coefficients, True, True, chosen,
+                            lambda pick, c=coefficients: int(c[pick].sum()), settings, clock, extra_rows=fixed)
+        chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
-        if value < int(coefficients[current].sum()):  # never fall below what we already hold
-            chosen, value = current, int(coefficients[current].sum())
-        bound = value if status == mb.SolveStatus.OPTIMAL else _integer_bound(solver.best_objective_bound, value)
-        proven = status == mb.SolveStatus.OPTIMAL or bound <= value
-        return LevelResult(name, "optimal" if proven else "feasible", value, bound, seconds), chosen
-    # NOT_SOLVED / ABNORMAL / UNKNOWN: the time ran out before a solution; keep what we hold
-    value = int(coefficients[current].sum())
-    bound = _integer_bound(solver.best_objective_bound, value) if len(f.x) else value
-    if not math.isfinite(bound):
-        bound = int(np.sum(coefficients))
-    return LevelResult(name, "no_solution", value, bound, seconds), current
+        results.append(LevelResult(name, "optimal" if outcome.proven else "feasible", value,
+                                   max(value, int(outcome.bound)), time.perf_counter() - began, outcome.method))
+        fixed.append(_at_least(coefficients, value))
+        guards.append(lambda pick, c=coefficients, v=value: int(c[pick].sum()) >= v)
+    return results, chosen
 
 
-def _integer_bound(bound: float, value: int) -> int:
-    if bound is None or not math.isfinite(bound):
-        return math.inf  # type: ignore[return-value]
-    return max(value, math.floor(bound + 1e-6))
+def _at_least(coefficients: np.ndarray, value: float) -> Rows:
+    """One row: Σ coefficient·x ≥ value (fixes a level for the levels after it)."""
+    matrix = sparse.csr_matrix(np.asarray(coefficients, dtype=float).reshape(1, -1))
+    return Rows("fixed_level", matrix, np.array([value - 0.5]), np.array([np.inf]))
 
 
-def _fix_at_least(f: Formulation, coefficients: np.ndarray, value: float) -> None:
-    if len(f.x):
-        f.model.add(_sum(f.x, np.arange(len(f.x)), coefficients) >= value - 0.5)
-
-
-def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: _Clock,
-                     current: np.ndarray) -> tuple[LevelResult, np.ndarray]:
-    """Minimise the highest neighbourhood utilisation (recent + added load) / cap, cap > 0."""
-    began = time.perf_counter()
-    c = f.candidates
-    caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
-    with_cap = caps > 0
-    floor_utilisation = float((recent[with_cap] / caps[with_cap]).max()) if with_cap.any() else 0.0
-    value_now = max_utilisation(arrays, c.load[current], c.neighbourhood[current])
-    utilisation = f.model.new_num_var(floor_utilisation, max(value_now, floor_utilisation), "utilisation")
-    counted = np.flatnonzero((c.load > 0) & with_cap[c.neighbourhood])
-    groups = _groups(c.neighbourhood[counted])
-    for group in groups:
-        positions = counted[group]
-        n = int(c.neighbourhood[positions[0]])
-        f.model.add(_sum(f.x, positions, c.load[positions]) + float(recent[n]) <= utilisation * float(caps[n]))
-    f.model.minimize(utilisation)
-    status, solver = _run(f, settings, clock, integral=False, current=current)
-    seconds = time.perf_counter() - began
-    chosen = current
-    if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
-        candidate = _chosen(f, solver)
-        if max_utilisation(arrays, c.load[candidate], c.neighbourhood[candidate]) <= value_now + 1e-9:
-            chosen = candidate
-    value = max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
-    bound = solver.best_objective_bound if status != mb.SolveStatus.OPTIMAL else value
-    bound = value if bound is None or not math.isfinite(bound) else min(value, float(bound))
-    state = "optimal" if status == mb.SolveStatus.OPTIMAL else ("feasible" if chosen is not current else "no_solution")
-    # fix the level exactly: each neighbourhood's load may not exceed what utilisation `value` allows
-    for group in groups:
-        positions = counted[group]
-        n = int(c.neighbourhood[positions[0]])
-        most = math.floor(value * caps[n] - recent[n] + 1e-9)
-        f.model.add(_sum(f.x, positions, c.load[positions]) <= max(most, int(c.load[np.intersect1d(positions, chosen)].sum())))
-    return LevelResult("spreading", state, value, bound, seconds), chosen
+# --- level 3: spreading ----------------------------------------------------------------------
 
 
 def max_utilisation(arrays: Arrays, loads: np.ndarray, neighbourhoods: np.ndarray) -> float:
@@ -200,78 +285,141 @@ def max_utilisation(arrays: Arrays, loads: np.ndarray, neighbourhoods: np.ndarra
     return float(((arrays.neighbourhood_recent_load + added)[with_cap] / caps[with_cap]).max())
 
 
+def _next_utilisation(arrays: Arrays, at_least: float) -> float:
+    """The smallest utilisation value any allocation can have that is ≥ `at_least`."""
+    caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
+    with_cap = caps > 0
+    if not with_cap.any():
+        return 0.0
+    steps = np.maximum(0, np.ceil(at_least * caps[with_cap] - recent[with_cap] - 1e-9))
+    return float(((recent[with_cap] + steps) / caps[with_cap]).min())
+
+
+def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: _Clock,
+                     incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
+    """Minimise the highest neighbourhood utilisation, then fix every neighbourhood's load."""
+    began = time.perf_counter()
+    c = f.candidates
+    caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
+    with_cap = caps > 0
+
+    def utilisation(chosen: np.ndarray) -> float:
+        return max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
+
+    floor_value = float((recent[with_cap] / caps[with_cap]).max()) if with_cap.any() else 0.0
+    current = utilisation(incumbent)
+    counted = np.flatnonzero((c.load > 0) & with_cap[c.neighbourhood])
+    if current <= floor_value + 1e-12 or len(counted) == 0:
+        result = LevelResult("spreading", "optimal", current, current, time.perf_counter() - began, "incumbent")
+        return result, incumbent
+    neighbourhoods, row = np.unique(c.neighbourhood[counted], return_inverse=True)
+    # Σ load·x − cap·U ≤ −recent, with U the last column
+    n = f.n_pairs
+    matrix = sparse.csr_matrix(
+        (np.r_[c.load[counted].astype(float), -caps[neighbourhoods]],
+         (np.r_[row, np.arange(len(neighbourhoods))], np.r_[counted, np.full(len(neighbourhoods), n)])),
+        shape=(len(neighbourhoods), n + 1),
+    )
+    rows = [Rows("utilisation", matrix, np.full(len(neighbourhoods), -np.inf), -recent[neighbourhoods])]
+    objective = np.r_[np.zeros(n), 1.0]
+    outcome = _optimise(
+        f, objective, False, False, incumbent, utilisation, settings, clock,
+        extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
+        optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
+        guard=lambda chosen: all(check(chosen) for check in guards),
+    )
+    value = utilisation(outcome.chosen)
+    bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
+    status = "optimal" if outcome.proven or value <= bound + 1e-12 else "feasible"
+    # fix the level exactly: no neighbourhood's load may exceed what utilisation `value` allows
+    allowed = np.floor(value * caps[neighbourhoods] - recent[neighbourhoods] + 1e-9)
+    loads = np.bincount(c.neighbourhood[outcome.chosen], weights=c.load[outcome.chosen], minlength=len(caps))
+    allowed = np.maximum(allowed, loads[neighbourhoods])
+    fixed.append(Rows("fixed_spreading", matrix[:, :n].tocsr(), np.full(len(neighbourhoods), -np.inf), allowed))
+    guards.append(lambda chosen: utilisation(chosen) <= value + 1e-12)
+    return LevelResult("spreading", status, value, min(bound, value), time.perf_counter() - began,
+                       outcome.method), outcome.chosen
+
+
+# --- level 4: closest to each municipality's population share --------------------------------
+
+
+def _shares(arrays: Arrays) -> np.ndarray:
+    population = arrays.municipality_population.astype(float)
+    total = population.sum()
+    return population / total if total > 0 else np.zeros_like(population)
+
+
 def fair_share_deviation(arrays: Arrays, municipalities: np.ndarray) -> float:
     """Σ over municipalities of |placed − population share × total placed|."""
-    population = arrays.municipality_population.astype(float)
-    share = population / population.sum() if population.sum() > 0 else np.zeros_like(population)
-    placed = np.bincount(municipalities, minlength=len(population))
+    share = _shares(arrays)
+    placed = np.bincount(municipalities, minlength=len(share))
     return float(np.abs(placed - share * placed.sum()).sum())
 
 
 def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: _Clock,
-                      current: np.ndarray) -> tuple[LevelResult, np.ndarray]:
-    """Minimise the total deviation of placements per municipality from its population share."""
+                      incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
+    """Minimise Σ_m |placed_m − share_m·N| with N the number placed (deviations as columns)."""
     began = time.perf_counter()
     c = f.candidates
-    population = arrays.municipality_population.astype(float)
-    share = population / population.sum() if population.sum() > 0 else np.zeros_like(population)
-    everything = np.arange(len(c))
-    total = _sum(f.x, everything) if len(c) else 0
-    deviations = []
-    for m in range(len(population)):
-        positions = np.flatnonzero(c.municipality == m)
-        placed = _sum(f.x, positions) if len(positions) else 0
-        deviation = f.model.new_num_var(0, math.inf, f"deviation_{m}")
-        f.model.add(deviation >= placed - float(share[m]) * total)
-        f.model.add(deviation >= float(share[m]) * total - placed)
-        deviations.append(deviation)
-    value_now = fair_share_deviation(arrays, c.municipality[current])
-    f.model.minimize(mb.LinearExpr.sum(deviations))
-    status, solver = _run(f, settings, clock, integral=False, current=current)
-    seconds = time.perf_counter() - began
-    chosen = current
-    if status in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
-        candidate = _chosen(f, solver)
-        if fair_share_deviation(arrays, c.municipality[candidate]) <= value_now + 1e-9:
-            chosen = candidate
-    value = fair_share_deviation(arrays, c.municipality[chosen])
-    bound = value if status == mb.SolveStatus.OPTIMAL else min(value, float(solver.best_objective_bound or 0))
-    state = "optimal" if status == mb.SolveStatus.OPTIMAL else ("feasible" if chosen is not current else "no_solution")
-    return LevelResult("fair_share", state, value, bound, seconds), chosen
+    share = _shares(arrays)
+    n, n_m = f.n_pairs, len(share)
+
+    def deviation(chosen: np.ndarray) -> float:
+        return fair_share_deviation(arrays, c.municipality[chosen])
+
+    # columns: pairs, then N, then one deviation per municipality
+    pair_rows = np.r_[c.municipality, c.municipality + n_m]
+    pair_cols = np.r_[np.arange(n), np.arange(n)]
+    pair_data = np.r_[np.ones(n), -np.ones(n)]
+    m_rows = np.arange(n_m)
+    rows = np.r_[pair_rows, m_rows, m_rows + n_m, m_rows, m_rows + n_m, np.full(n, 2 * n_m), [2 * n_m]]
+    cols = np.r_[pair_cols, np.full(n_m, n), np.full(n_m, n), n + 1 + m_rows, n + 1 + m_rows, np.arange(n), [n]]
+    data = np.r_[pair_data, -share, share, -np.ones(n_m), -np.ones(n_m), np.ones(n), [-1.0]]
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(2 * n_m + 1, n + 1 + n_m))
+    lower = np.r_[np.full(2 * n_m, -np.inf), [0.0]]
+    upper = np.r_[np.zeros(2 * n_m), [0.0]]
+    objective = np.r_[np.zeros(n + 1), np.ones(n_m)]
+    columns = (np.zeros(1 + n_m), np.r_[[float(n)], np.full(n_m, float(n))])
+    outcome = _optimise(f, objective, False, False, incumbent, deviation, settings, clock,
+                        extra_columns=columns, extra_rows=[*fixed, Rows("fair_share", matrix, lower, upper)],
+                        node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards))
+    value = deviation(outcome.chosen)
+    status = "optimal" if outcome.proven else "feasible"
+    return LevelResult("fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began,
+                       outcome.method), outcome.chosen
 
 
 def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
                         start: np.ndarray, keep: np.ndarray | None = None) -> Solution:
     """Run every level in order, starting from a feasible allocation `start` (e.g. the greedy).
 
-    `keep` lists candidate positions of matches already communicated: after W, a `continuity`
-    level keeps as many of them as possible, so one only moves when moving it raises W.
+    `keep` lists candidate positions of matches already communicated: right after W, a
+    `continuity` level keeps as many of them as possible, so one only moves when moving it
+    raises W.
     """
     clock = _Clock(settings.time_limit)
     c = f.candidates
-    chosen = start
-    solution = Solution(chosen=start)
-
-    level, chosen = _integral_level("priority", f, c.weight, settings, clock, chosen)
-    solution.levels.append(level)
-    _fix_at_least(f, c.weight, level.value)
-
+    objectives = [("priority", c.weight)]
     if keep is not None and len(keep):
         kept = np.zeros(len(c), dtype=np.int64)
         kept[keep] = 1
-        level, chosen = _integral_level("continuity", f, kept, settings, clock, chosen)
-        solution.levels.append(level)
-        _fix_at_least(f, kept, level.value)
-
-    level, chosen = _integral_level("preference", f, c.preference, settings, clock, chosen)
+        objectives.append(("continuity", kept))
+    objectives.append(("preference", c.preference))
+    fixed: list[Rows] = []
+    solution = Solution(chosen=start)
+    if len(c) == 0:
+        solution.levels = [LevelResult(name, "optimal", 0, 0, 0.0, "empty") for name, _ in objectives]
+        solution.levels += [LevelResult("spreading", "optimal", max_utilisation(arrays, np.zeros(0), np.zeros(0, dtype=np.int64)), 0, 0.0, "empty"),
+                            LevelResult("fair_share", "optimal", 0.0, 0.0, 0.0, "empty")]
+        solution.chosen = np.zeros(0, dtype=np.int64)
+        return solution
+    guards: list = []
+    levels, chosen = _lexicographic_levels(f, settings, clock, start, objectives, fixed, guards)
+    solution.levels.extend(levels)
+    level, chosen = _spreading_level(f, arrays, settings, clock, chosen, fixed, guards)
     solution.levels.append(level)
-    _fix_at_least(f, c.preference, level.value)
-
-    level, chosen = _spreading_level(f, arrays, settings, clock, chosen)
+    level, chosen = _fair_share_level(f, arrays, settings, clock, chosen, fixed, guards)
     solution.levels.append(level)
-
-    level, chosen = _fair_share_level(f, arrays, settings, clock, chosen)
-    solution.levels.append(level)
-
     solution.chosen = np.sort(chosen)
     return solution
