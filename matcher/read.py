@@ -102,9 +102,7 @@ def read_instance(path: str | Path) -> Instance:
         parsed[spec.name], rows[spec.file] = _parse_table(spec, raw, problems)
 
     policy = _parse_policy(policy_data, problems)
-    if problems or policy is None:
-        raise InvalidInstance(problems)
-
+    unparsed = _unparsed_ids(raw_tables, parsed)
     instance = Instance.model_construct(
         municipalities=tuple(parsed["municipalities"]),
         neighbourhoods=tuple(parsed["neighbourhoods"]),
@@ -114,10 +112,29 @@ def read_instance(path: str | Path) -> Instance:
         declined=tuple(parsed["declined"]),
         policy=policy,
     )
-    problems = cross_file_problems(instance, rows)
-    if problems:
+    problems += cross_file_problems(instance, rows, unparsed)
+    if problems or policy is None:
         raise InvalidInstance(problems)
     return instance
+
+
+_ID_COLUMNS = {"municipalities": ("municipality", "municipality_id"),
+               "neighbourhoods": ("neighbourhood", "neighbourhood_id"),
+               "units": ("unit", "unit_id"), "clients": ("client", "client_id")}
+
+
+def _unparsed_ids(raw_tables: dict[str, RawTable], parsed: dict[str, list[BaseModel]]) -> dict[str, set[str]]:
+    """Ids of rows that failed on their own, so references to them are not reported twice."""
+    unparsed: dict[str, set[str]] = {}
+    for table, (kind, column) in _ID_COLUMNS.items():
+        raw = raw_tables.get(table)
+        if raw is None or column not in raw.header:
+            continue
+        position = raw.header.index(column)
+        seen = {getattr(model, column) for model in parsed.get(table, [])}
+        unparsed[kind] = {cells[position].strip() for _, cells in raw.rows
+                          if position < len(cells) and cells[position].strip()} - seen
+    return unparsed
 
 
 def instance_files(path: str | Path) -> list[Path]:

@@ -12,7 +12,7 @@ from models.client import Client
 from models.fields import FROZEN, Id, Intensity
 from models.places import Municipality, Neighbourhood
 from models.policy import Policy
-from models.privacy import looks_like_bsn
+from models.privacy import looks_like_bsn, looks_like_name
 from models.problems import InvalidInstance, Problem
 from models.unit import Unit
 
@@ -75,13 +75,18 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
     ]
 
 
-def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None) -> list[Problem]:
-    """Every reference between files that does not resolve, every duplicate id and every BSN.
+def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None,
+                        unparsed: dict[str, set[str]] | None = None) -> list[Problem]:
+    """Every reference between files that does not resolve, every duplicate id, every BSN and
+    every client id that looks like a name.
 
     `rows` maps a file name to the spreadsheet row of each entity, for messages; without it
-    problems carry no row.
+    problems carry no row. `unparsed` maps a kind ("municipality", "neighbourhood", "unit",
+    "client") to ids of rows that had problems of their own: references to them are not
+    reported again.
     """
     rows = rows or {}
+    unparsed = unparsed or {}
     m_rows = _rows(rows.get("municipalities.csv"), len(instance.municipalities))
     n_rows = _rows(rows.get("neighbourhoods.csv"), len(instance.neighbourhoods))
     u_rows = _rows(rows.get("units.csv"), len(instance.units))
@@ -89,10 +94,11 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None)
     s_rows = _rows(rows.get("support_capacity.csv"), len(instance.support_capacity))
     d_rows = _rows(rows.get("declined.csv"), len(instance.declined))
 
-    municipalities = {m.municipality_id for m in instance.municipalities}
+    municipalities = {m.municipality_id for m in instance.municipalities} | unparsed.get("municipality", set())
     neighbourhood_municipality = {n.neighbourhood_id: n.municipality_id for n in instance.neighbourhoods}
-    units = {u.unit_id for u in instance.units}
-    clients = {c.client_id for c in instance.clients}
+    units = {u.unit_id for u in instance.units} | unparsed.get("unit", set())
+    clients = {c.client_id for c in instance.clients} | unparsed.get("client", set())
+    unparsed_neighbourhoods = unparsed.get("neighbourhood", set())
 
     problems: list[Problem] = []
     problems += _duplicates("municipalities.csv", "municipality_id",
@@ -116,7 +122,9 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None)
     for u, row in zip(instance.units, u_rows):
         if u.municipality_id not in municipalities:
             problems.append(unknown("units.csv", row, "municipality_id", u.municipality_id, "municipality"))
-        if u.neighbourhood_id not in neighbourhood_municipality:
+        if u.neighbourhood_id in unparsed_neighbourhoods:
+            pass
+        elif u.neighbourhood_id not in neighbourhood_municipality:
             problems.append(unknown("units.csv", row, "neighbourhood_id", u.neighbourhood_id, "neighbourhood"))
         elif neighbourhood_municipality[u.neighbourhood_id] != u.municipality_id:
             problems.append(Problem(
@@ -133,6 +141,11 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None)
                 message=("this id looks like a citizen service number (BSN): "
                          "use the scheme's pseudonym instead, never a BSN"),
             ))
+        elif looks_like_name(c.client_id):
+            problems.append(Problem(
+                file="clients.csv", row=row, column="client_id",
+                message="looks like a person's name: use the scheme's pseudonym",
+            ))
         if c.origin_municipality_id not in municipalities:
             problems.append(unknown("clients.csv", row, "origin_municipality_id", c.origin_municipality_id, "municipality"))
         if c.current_municipality_id and c.current_municipality_id not in municipalities:
@@ -142,7 +155,7 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None)
                 if value not in municipalities:
                     problems.append(unknown("clients.csv", row, column, value, "municipality"))
         for value in c.excluded_neighbourhoods:
-            if value not in neighbourhood_municipality:
+            if value not in neighbourhood_municipality and value not in unparsed_neighbourhoods:
                 problems.append(unknown("clients.csv", row, "excluded_neighbourhoods", value, "neighbourhood"))
 
     seen_capacity: set[tuple[str, str]] = set()

@@ -1,0 +1,951 @@
+"""Independent feasibility checker and reference solver for the allocation spec.
+
+This module re-implements ``shared/spec/ALLOCATION-RULES.md`` from scratch so the test suite can
+verify the engine against a second, deliberately simple reading of the contract. It must never
+import from the engine packages (``matcher``, ``models``): independence is the point.
+
+Public functions
+----------------
+- :func:`load_tables` reads an instance folder and applies the spec's defaults.
+- :func:`eligible` lists the eligibility rules a (client, unit) pair breaks.
+- :func:`violations` lists everything that makes a set of pairs not an allocation.
+- :func:`priority_weight`, :func:`preference_score`, :func:`objective` compute w(c), p(c, u)
+  and (W, P).
+- :func:`greedy_priority_allocation` is today's practice baseline (priority order, best unit).
+- :func:`reference_optimum` is the lexicographic optimum (max W, then max P), by brute force on
+  tiny instances (:func:`brute_force_optimum`) and by two MIP solves otherwise
+  (:func:`milp_optimum`).
+
+Every function that takes ``instance`` accepts either an instance folder or the dict returned by
+:func:`load_tables` (load once, query many times). Numbers from cells and the policy are kept as
+:class:`fractions.Fraction`, so every comparison is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+# --------------------------------------------------------------------------------------------
+# Spec constants and defaults
+# --------------------------------------------------------------------------------------------
+
+UNIT_TYPES = ("social_rental", "room", "cluster", "skaeve_huis")
+SOURCES = ("BW", "MO", "VO", "jeugd")
+INTENSITIES = ("light", "ambulant", "intensive", "protected")
+URGENCIES = ("normal", "high", "acute")
+ORIGIN_RULES = ("prefer", "region", "strict")
+DECLINED_BY = ("client", "landlord")
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "period": {"start": None, "days": 7},
+    "origin_rule": "prefer",
+    "compatibility": {
+        "light": ["social_rental", "room", "cluster"],
+        "ambulant": ["social_rental", "room", "cluster"],
+        "intensive": ["social_rental", "cluster"],
+        "protected": ["cluster"],
+    },
+    "spreading": {
+        "max_load_per_1000_dwellings": 5,
+        "load_weight": {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2},
+        "exempt_types": ["skaeve_huis"],
+    },
+    "priority": {
+        "urgency_base": {"normal": 100, "high": 150, "acute": 200},
+        "per_week_waiting": 1,
+        "max_waiting_weeks": 52,
+    },
+    "preference": {
+        "origin": 30,
+        "preferred": [20, 15, 10],
+        "current": 10,
+    },
+}
+
+#: Instances at most this big (clients and units) are solved by enumeration.
+BRUTE_FORCE_MAX_CLIENTS = 8
+BRUTE_FORCE_MAX_UNITS = 8
+
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
+# --------------------------------------------------------------------------------------------
+# Cell parsing
+# --------------------------------------------------------------------------------------------
+
+
+def parse_bool(cell: str, default: bool = False) -> bool:
+    """Parse a boolean cell (true/false/yes/no/1/0, any case); empty means ``default``."""
+    text = cell.strip().lower()
+    if text == "":
+        return default
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {cell!r}")
+
+
+def parse_number(cell: str, default: Fraction | None = None) -> Fraction | None:
+    """Parse a number cell exactly as a Fraction; empty means ``default``."""
+    text = cell.strip()
+    if text == "":
+        return default
+    return Fraction(text)
+
+
+def parse_int(cell: str, default: int | None = None) -> int | None:
+    """Parse an integer cell (``3`` or ``3.0``); empty means ``default``."""
+    value = parse_number(cell)
+    if value is None:
+        return default
+    if value.denominator != 1:
+        raise ValueError(f"not an integer: {cell!r}")
+    return int(value)
+
+
+def parse_date(cell: Any, default: date | None = None) -> date | None:
+    """Parse an ISO ``YYYY-MM-DD`` cell (or a date already parsed by YAML)."""
+    if isinstance(cell, date):
+        return cell
+    text = str(cell).strip() if cell is not None else ""
+    if text == "":
+        return default
+    return date.fromisoformat(text)
+
+
+def parse_list(cell: str) -> list[str]:
+    """Split a ';'-separated list cell, stripping spaces and dropping empty items."""
+    return [item.strip() for item in cell.split(";") if item.strip() != ""]
+
+
+def _exact(value: Any) -> Fraction:
+    """Turn a policy number (int, float or numeric string) into an exact Fraction."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, float):
+        return Fraction(str(value))
+    return Fraction(value)
+
+
+def _plain(value: Fraction) -> int | Fraction:
+    """Return an int when the Fraction is integral (the usual case), else the Fraction."""
+    return int(value) if value.denominator == 1 else value
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV with every cell as a string and empty cells as ''."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _rows(frame: pd.DataFrame, required: Iterable[str], name: str) -> list[dict[str, str]]:
+    """Rows as dicts of stripped strings; missing optional columns read as ''."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing required column(s) {missing}")
+    rows = []
+    for record in frame.to_dict("records"):
+        row = defaultdict(str, {k: str(v).strip() for k, v in record.items()})
+        for column in required:
+            if row[column] == "":
+                raise ValueError(f"{name}: empty required cell {column!r} in {dict(row)}")
+        rows.append(row)
+    return rows
+
+
+def _choice(value: str, allowed: Iterable[str], what: str) -> str:
+    """Check that ``value`` is one of ``allowed``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"{what}: {value!r} is not one of {allowed}")
+    return value
+
+
+def merge_policy(defaults: dict, override: dict | None) -> dict:
+    """Merge ``override`` into a copy of ``defaults``, nested dicts key by key (lists replace)."""
+    merged = copy.deepcopy(defaults)
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_policy(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _unique(rows: list[dict], key: str, name: str) -> dict[str, dict]:
+    """Index rows by ``key``, refusing duplicates."""
+    index: dict[str, dict] = {}
+    for row in rows:
+        if row[key] in index:
+            raise ValueError(f"{name}: duplicate {key} {row[key]!r}")
+        index[row[key]] = row
+    return index
+
+
+def _check_references(
+    municipalities: dict, neighbourhoods: dict, units: dict, clients: dict
+) -> None:
+    """Refuse instances whose ids point nowhere (the spec's "must exist" columns)."""
+    problems = []
+    for n in neighbourhoods.values():
+        if n["municipality_id"] not in municipalities:
+            problems.append(f"neighbourhood {n['neighbourhood_id']}: unknown municipality")
+    for u in units.values():
+        neighbourhood = neighbourhoods.get(u["neighbourhood_id"])
+        if u["municipality_id"] not in municipalities:
+            problems.append(f"unit {u['unit_id']}: unknown municipality")
+        if neighbourhood is None or neighbourhood["municipality_id"] != u["municipality_id"]:
+            problems.append(f"unit {u['unit_id']}: neighbourhood not in its municipality")
+        if u["type"] in ("cluster", "skaeve_huis") and not u["site_id"]:
+            problems.append(f"unit {u['unit_id']}: {u['type']} needs a site_id")
+    for c in clients.values():
+        if c["origin_municipality_id"] not in municipalities:
+            problems.append(f"client {c['client_id']}: unknown origin municipality")
+    if problems:
+        raise ValueError("invalid instance: " + "; ".join(problems))
+
+
+def load_tables(instance_dir: str | Path) -> dict:
+    """Read an instance folder into plain dicts with the spec's defaults applied.
+
+    Returns a dict with keys ``municipalities``, ``neighbourhoods``, ``units``, ``clients``
+    (each ``{id: record}``), ``support_capacity`` (``{(municipality_id, intensity): slots}``),
+    ``declined`` (a set of ``(client_id, unit_id)``), ``policy`` (defaults merged with the yaml),
+    ``period_start`` and ``period_end`` (inclusive dates) and ``raw`` (the DataFrames as read).
+    """
+    folder = Path(instance_dir)
+    raw = {
+        name: _read_csv(folder / f"{name}.csv")
+        for name in ("municipalities", "neighbourhoods", "units", "clients")
+    }
+    for name in ("support_capacity", "declined"):
+        if (folder / f"{name}.csv").exists():
+            raw[name] = _read_csv(folder / f"{name}.csv")
+
+    policy_path = folder / "policy.yaml"
+    policy_yaml = {}
+    if policy_path.exists():
+        policy_yaml = yaml.safe_load(policy_path.read_text(encoding="utf-8")) or {}
+    policy = merge_policy(DEFAULT_POLICY, policy_yaml)
+    _choice(policy["origin_rule"], ORIGIN_RULES, "policy.origin_rule")
+    period_start = parse_date(policy["period"].get("start"))
+    if period_start is None:
+        raise ValueError("policy.yaml: period.start is required")
+    days = int(policy["period"]["days"])
+    if days < 1:
+        raise ValueError("policy.yaml: period.days must be at least 1")
+
+    municipalities = _unique(
+        [
+            {
+                "municipality_id": r["municipality_id"],
+                "name": r["name"],
+                "region": r["region"],
+                "population": parse_int(r["population"]),
+                "max_intake": parse_int(r["max_intake"]),
+            }
+            for r in _rows(
+                raw["municipalities"],
+                ["municipality_id", "name", "region", "population"],
+                "municipalities",
+            )
+        ],
+        "municipality_id",
+        "municipalities",
+    )
+
+    neighbourhoods = _unique(
+        [
+            {
+                "neighbourhood_id": r["neighbourhood_id"],
+                "municipality_id": r["municipality_id"],
+                "name": r["name"],
+                "dwellings": parse_int(r["dwellings"]),
+                "recent_load": parse_number(r["recent_load"], Fraction(0)),
+                "cap": parse_number(r["cap"]),
+            }
+            for r in _rows(
+                raw["neighbourhoods"],
+                ["neighbourhood_id", "municipality_id", "name", "dwellings"],
+                "neighbourhoods",
+            )
+        ],
+        "neighbourhood_id",
+        "neighbourhoods",
+    )
+
+    units = _unique(
+        [
+            {
+                "unit_id": r["unit_id"],
+                "type": _choice(r["type"], UNIT_TYPES, f"unit {r['unit_id']} type"),
+                "landlord": r["landlord"],
+                "municipality_id": r["municipality_id"],
+                "neighbourhood_id": r["neighbourhood_id"],
+                "site_id": r["site_id"] or None,
+                "rent": parse_number(r["rent"]),
+                "max_household": parse_int(r["max_household"], 1),
+                "accessible": parse_bool(r["accessible"], False),
+                "available_from": parse_date(r["available_from"]),
+            }
+            for r in _rows(
+                raw["units"],
+                [
+                    "unit_id",
+                    "type",
+                    "landlord",
+                    "municipality_id",
+                    "neighbourhood_id",
+                    "rent",
+                    "available_from",
+                ],
+                "units",
+            )
+        ],
+        "unit_id",
+        "units",
+    )
+
+    clients = _unique(
+        [
+            {
+                "client_id": r["client_id"],
+                "source": _choice(r["source"], SOURCES, f"client {r['client_id']} source"),
+                "origin_municipality_id": r["origin_municipality_id"],
+                "current_municipality_id": r["current_municipality_id"] or None,
+                "support_intensity": _choice(
+                    r["support_intensity"], INTENSITIES, f"client {r['client_id']} intensity"
+                ),
+                "household_size": parse_int(r["household_size"], 1),
+                "max_rent": parse_number(r["max_rent"]),
+                "needs_accessible": parse_bool(r["needs_accessible"], False),
+                "eligible_types": parse_list(r["eligible_types"]) or None,
+                "preferred_municipalities": parse_list(r["preferred_municipalities"]),
+                "excluded_municipalities": parse_list(r["excluded_municipalities"]),
+                "excluded_neighbourhoods": parse_list(r["excluded_neighbourhoods"]),
+                "urgency": _choice(
+                    r["urgency"] or "normal", URGENCIES, f"client {r['client_id']} urgency"
+                ),
+                "registered_on": parse_date(r["registered_on"]),
+                "ready_from": parse_date(r["ready_from"]),
+            }
+            for r in _rows(
+                raw["clients"],
+                [
+                    "client_id",
+                    "source",
+                    "origin_municipality_id",
+                    "support_intensity",
+                    "registered_on",
+                ],
+                "clients",
+            )
+        ],
+        "client_id",
+        "clients",
+    )
+
+    support_capacity: dict[tuple[str, str], int] = {}
+    if "support_capacity" in raw:
+        for r in _rows(
+            raw["support_capacity"],
+            ["municipality_id", "support_intensity", "slots"],
+            "support_capacity",
+        ):
+            key = (r["municipality_id"], _choice(r["support_intensity"], INTENSITIES, "slots"))
+            slots = parse_int(r["slots"])
+            # Several rows for the same key are each a constraint: the smallest one binds.
+            support_capacity[key] = min(slots, support_capacity.get(key, slots))
+
+    declined: set[tuple[str, str]] = set()
+    if "declined" in raw:
+        for r in _rows(raw["declined"], ["client_id", "unit_id"], "declined"):
+            if r["declined_by"]:
+                _choice(r["declined_by"], DECLINED_BY, "declined_by")
+            declined.add((r["client_id"], r["unit_id"]))
+
+    _check_references(municipalities, neighbourhoods, units, clients)
+    return {
+        "municipalities": municipalities,
+        "neighbourhoods": neighbourhoods,
+        "units": units,
+        "clients": clients,
+        "support_capacity": support_capacity,
+        "declined": declined,
+        "policy": policy,
+        "period_start": period_start,
+        "period_end": period_start + timedelta(days=days - 1),
+        "raw": raw,
+    }
+
+
+def _tables(instance: str | Path | dict) -> dict:
+    """Accept an instance folder or already-loaded tables."""
+    if isinstance(instance, dict) and "period_end" in instance:
+        return instance
+    return load_tables(instance)
+
+
+# --------------------------------------------------------------------------------------------
+# Eligibility: one function per rule, each returns True when the pair satisfies it
+# --------------------------------------------------------------------------------------------
+
+
+def rule_type(tables: dict, client: dict, unit: dict) -> bool:
+    """type: the unit type is in the client's eligible_types, else in the policy compatibility."""
+    allowed = client["eligible_types"]
+    if allowed is None:
+        allowed = tables["policy"]["compatibility"].get(client["support_intensity"], [])
+    return unit["type"] in allowed
+
+
+def rule_size(tables: dict, client: dict, unit: dict) -> bool:
+    """size: the household fits the unit."""
+    return client["household_size"] <= unit["max_household"]
+
+
+def rule_rent(tables: dict, client: dict, unit: dict) -> bool:
+    """rent: the rent is affordable when the client has a max_rent."""
+    return client["max_rent"] is None or unit["rent"] <= client["max_rent"]
+
+
+def rule_access(tables: dict, client: dict, unit: dict) -> bool:
+    """access: a client who needs step-free access gets an accessible unit."""
+    return unit["accessible"] or not client["needs_accessible"]
+
+
+def rule_timing(tables: dict, client: dict, unit: dict) -> bool:
+    """timing: unit available and client ready by the (inclusive) end of the period."""
+    end = tables["period_end"]
+    unit_ok = unit["available_from"] <= end
+    client_ok = client["ready_from"] is None or client["ready_from"] <= end
+    return unit_ok and client_ok
+
+
+def rule_safety(tables: dict, client: dict, unit: dict) -> bool:
+    """safety: never a municipality or neighbourhood the client excluded."""
+    return (
+        unit["municipality_id"] not in client["excluded_municipalities"]
+        and unit["neighbourhood_id"] not in client["excluded_neighbourhoods"]
+    )
+
+
+def rule_origin_rule(tables: dict, client: dict, unit: dict) -> bool:
+    """origin_rule: prefer allows all; region needs same region or preferred; strict needs
+    origin or preferred."""
+    rule = tables["policy"]["origin_rule"]
+    municipality = unit["municipality_id"]
+    origin = client["origin_municipality_id"]
+    if rule == "prefer":
+        return True
+    if municipality == origin or municipality in client["preferred_municipalities"]:
+        return True
+    if rule == "strict":
+        return False
+    # region: compare the regions of the unit's municipality and the client's origin.
+    municipalities = tables["municipalities"]
+    unit_region = municipalities.get(municipality, {}).get("region")
+    origin_region = municipalities.get(origin, {}).get("region")
+    return unit_region is not None and unit_region == origin_region
+
+
+def rule_history(tables: dict, client: dict, unit: dict) -> bool:
+    """history: the pair was never declined (by client or landlord)."""
+    return (client["client_id"], unit["unit_id"]) not in tables["declined"]
+
+
+ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
+    "type": rule_type,
+    "size": rule_size,
+    "rent": rule_rent,
+    "access": rule_access,
+    "timing": rule_timing,
+    "safety": rule_safety,
+    "origin_rule": rule_origin_rule,
+    "history": rule_history,
+}
+
+
+def eligible(tables: dict, client_id: str, unit_id: str) -> list[str]:
+    """Names of the eligibility rules the pair breaks, in spec order (empty list = eligible)."""
+    tables = _tables(tables)
+    client = tables["clients"][client_id]
+    unit = tables["units"][unit_id]
+    return [name for name, rule in ELIGIBILITY_RULES.items() if not rule(tables, client, unit)]
+
+
+def eligible_pairs(instance: str | Path | dict) -> list[tuple[str, str]]:
+    """All eligible (client_id, unit_id) pairs, sorted."""
+    tables = _tables(instance)
+    return [
+        (c, u)
+        for c in sorted(tables["clients"])
+        for u in sorted(tables["units"])
+        if not eligible(tables, c, u)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Capacities (allocation rules 2-4)
+# --------------------------------------------------------------------------------------------
+
+
+def neighbourhood_cap(tables: dict, neighbourhood_id: str) -> Fraction:
+    """cap(n): the ``cap`` cell, else floor(dwellings × max_load_per_1000_dwellings / 1000)."""
+    neighbourhood = tables["neighbourhoods"][neighbourhood_id]
+    if neighbourhood["cap"] is not None:
+        return neighbourhood["cap"]
+    per_1000 = _exact(tables["policy"]["spreading"]["max_load_per_1000_dwellings"])
+    return Fraction(math.floor(neighbourhood["dwellings"] * per_1000 / 1000))
+
+
+def neighbourhood_room(tables: dict, neighbourhood_id: str) -> Fraction:
+    """Load the allocation may add: max(0, cap(n) − recent_load(n))."""
+    recent = tables["neighbourhoods"][neighbourhood_id]["recent_load"]
+    return max(Fraction(0), neighbourhood_cap(tables, neighbourhood_id) - recent)
+
+
+def pair_load(tables: dict, client_id: str, unit_id: str) -> Fraction:
+    """Load a pair adds to its neighbourhood: the intensity's weight, 0 for exempt unit types."""
+    spreading = tables["policy"]["spreading"]
+    if tables["units"][unit_id]["type"] in spreading["exempt_types"]:
+        return Fraction(0)
+    intensity = tables["clients"][client_id]["support_intensity"]
+    return _exact(spreading["load_weight"][intensity])
+
+
+class Usage:
+    """Running totals of neighbourhood load, municipality intake and support slots.
+
+    Used by the greedy baseline and the brute force to test "does this pair still fit?".
+    """
+
+    def __init__(self, tables: dict):
+        self.tables = tables
+        self.load: Counter = Counter()
+        self.intake: Counter = Counter()
+        self.slots: Counter = Counter()
+        self._room = {n: _plain(neighbourhood_room(tables, n)) for n in tables["neighbourhoods"]}
+        self._pairs: dict[tuple[str, str], tuple] = {}
+
+    def _info(self, client_id: str, unit_id: str) -> tuple:
+        """(neighbourhood, municipality, (municipality, intensity), load) of a pair, cached."""
+        key = (client_id, unit_id)
+        if key not in self._pairs:
+            unit = self.tables["units"][unit_id]
+            intensity = self.tables["clients"][client_id]["support_intensity"]
+            self._pairs[key] = (
+                unit["neighbourhood_id"],
+                unit["municipality_id"],
+                (unit["municipality_id"], intensity),
+                _plain(pair_load(self.tables, client_id, unit_id)),  # int when whole: fast
+            )
+        return self._pairs[key]
+
+    def fits(self, client_id: str, unit_id: str) -> bool:
+        """True when adding the pair keeps every capacity rule satisfied."""
+        neighbourhood, municipality, slot_key, added = self._info(client_id, unit_id)
+        if added > 0 and self.load[neighbourhood] + added > self._room[neighbourhood]:
+            return False
+        max_intake = self.tables["municipalities"].get(municipality, {}).get("max_intake")
+        if max_intake is not None and self.intake[municipality] + 1 > max_intake:
+            return False
+        slots = self.tables["support_capacity"].get(slot_key)
+        if slots is not None and self.slots[slot_key] + 1 > slots:
+            return False
+        return True
+
+    def add(self, client_id: str, unit_id: str, sign: int = 1) -> None:
+        """Record the pair (``sign=-1`` removes it again)."""
+        neighbourhood, municipality, slot_key, added = self._info(client_id, unit_id)
+        self.load[neighbourhood] += sign * added
+        self.intake[municipality] += sign
+        self.slots[slot_key] += sign
+
+    def remove(self, client_id: str, unit_id: str) -> None:
+        """Undo :meth:`add`."""
+        self.add(client_id, unit_id, sign=-1)
+
+    def state(self) -> tuple:
+        """A hashable snapshot of the capacity used (for memoisation)."""
+        return tuple(
+            tuple(sorted((k, v) for k, v in counter.items() if v))
+            for counter in (self.load, self.intake, self.slots)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Feasibility of a whole allocation
+# --------------------------------------------------------------------------------------------
+
+
+def check_unknown_id(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """unknown_id: every client_id and unit_id must exist in the instance."""
+    messages = []
+    for client_id, unit_id in pairs:
+        if client_id not in tables["clients"]:
+            messages.append(f"unknown_id: client {client_id!r} is not in clients.csv")
+        if unit_id not in tables["units"]:
+            messages.append(f"unknown_id: unit {unit_id!r} is not in units.csv")
+    return messages
+
+
+def check_one_unit_per_client(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """one_unit_per_client: a client appears in at most one pair."""
+    counts = Counter(c for c, _ in pairs)
+    return [
+        f"one_unit_per_client: client {c} appears in {n} pairs"
+        for c, n in sorted(counts.items())
+        if n > 1
+    ]
+
+
+def check_one_client_per_unit(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """one_client_per_unit: a unit appears in at most one pair."""
+    counts = Counter(u for _, u in pairs)
+    return [
+        f"one_client_per_unit: unit {u} appears in {n} pairs"
+        for u, n in sorted(counts.items())
+        if n > 1
+    ]
+
+
+def check_eligibility(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """eligibility:<rule>: every pair must be eligible."""
+    return [
+        f"eligibility:{rule}: client {c} may not get unit {u}"
+        for c, u in pairs
+        for rule in eligible(tables, c, u)
+    ]
+
+
+def check_neighbourhood_cap(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """neighbourhood_cap: added load per neighbourhood ≤ max(0, cap − recent_load)."""
+    added: Counter = Counter()
+    for c, u in pairs:
+        added[tables["units"][u]["neighbourhood_id"]] += pair_load(tables, c, u)
+    messages = []
+    for neighbourhood, load in sorted(added.items()):
+        if load == 0:
+            continue
+        room = neighbourhood_room(tables, neighbourhood)
+        if load > room:
+            messages.append(
+                f"neighbourhood_cap: {neighbourhood} gets load {load} but has room for {room} "
+                f"(cap {neighbourhood_cap(tables, neighbourhood)}, recent_load "
+                f"{tables['neighbourhoods'][neighbourhood]['recent_load']})"
+            )
+    return messages
+
+
+def check_municipality_intake(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """municipality_intake: at most max_intake pairs with units in that municipality."""
+    counts = Counter(tables["units"][u]["municipality_id"] for _, u in pairs)
+    messages = []
+    for municipality, count in sorted(counts.items()):
+        limit = tables["municipalities"].get(municipality, {}).get("max_intake")
+        if limit is not None and count > limit:
+            messages.append(
+                f"municipality_intake: {municipality} gets {count} placements, max_intake {limit}"
+            )
+    return messages
+
+
+def check_support_slots(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """support_slots: per support_capacity row, at most ``slots`` pairs of that intensity there."""
+    counts = Counter(
+        (tables["units"][u]["municipality_id"], tables["clients"][c]["support_intensity"])
+        for c, u in pairs
+    )
+    messages = []
+    for key, count in sorted(counts.items()):
+        limit = tables["support_capacity"].get(key)
+        if limit is not None and count > limit:
+            messages.append(
+                f"support_slots: {key[0]} gets {count} {key[1]} clients, slots {limit}"
+            )
+    return messages
+
+
+def violations(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> list[str]:
+    """Every reason why ``pairs`` is not an allocation; each message starts with ``<rule>: ``.
+
+    Empty list = feasible. Pairs with an unknown id are reported once (``unknown_id``) and left
+    out of the other checks. A pair listed twice breaks both one-per rules.
+    """
+    tables = _tables(instance)
+    pairs = [(str(c), str(u)) for c, u in pairs]
+    messages = check_unknown_id(tables, pairs)
+    known = [(c, u) for c, u in pairs if c in tables["clients"] and u in tables["units"]]
+    messages += check_one_unit_per_client(tables, pairs)
+    messages += check_one_client_per_unit(tables, pairs)
+    messages += check_eligibility(tables, known)
+    messages += check_neighbourhood_cap(tables, known)
+    messages += check_municipality_intake(tables, known)
+    messages += check_support_slots(tables, known)
+    return messages
+
+
+# --------------------------------------------------------------------------------------------
+# Objective
+# --------------------------------------------------------------------------------------------
+
+
+def waiting_weeks(tables: dict, client_id: str) -> int:
+    """weeks(c) = max(0, floor((period.start − registered_on) / 7 days))."""
+    days = (tables["period_start"] - tables["clients"][client_id]["registered_on"]).days
+    return max(0, days // 7)
+
+
+def priority_weight(tables: dict, client_id: str) -> int:
+    """w(c) = urgency_base[urgency] + per_week_waiting × min(max_waiting_weeks, weeks(c))."""
+    tables = _tables(tables)
+    priority = tables["policy"]["priority"]
+    client = tables["clients"][client_id]
+    weeks = min(int(priority["max_waiting_weeks"]), waiting_weeks(tables, client_id))
+    weight = _exact(priority["urgency_base"][client["urgency"]]) + _exact(
+        priority["per_week_waiting"]
+    ) * weeks
+    return _plain(weight)
+
+
+def preference_score(tables: dict, client_id: str, unit_id: str) -> int:
+    """p(c, u): the highest of origin / k-th preferred / current that applies, else 0."""
+    tables = _tables(tables)
+    preference = tables["policy"]["preference"]
+    client = tables["clients"][client_id]
+    municipality = tables["units"][unit_id]["municipality_id"]
+    scores = [Fraction(0)]
+    if municipality == client["origin_municipality_id"]:
+        scores.append(_exact(preference["origin"]))
+    ranks = list(preference["preferred"])
+    for k, preferred in enumerate(client["preferred_municipalities"]):
+        if preferred == municipality and ranks:
+            scores.append(_exact(ranks[min(k, len(ranks) - 1)]))
+    if municipality == client["current_municipality_id"]:
+        scores.append(_exact(preference["current"]))
+    return _plain(max(scores))
+
+
+def objective(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> tuple[int, int]:
+    """(W, P) of a set of pairs: W over distinct placed clients, P over distinct pairs."""
+    tables = _tables(instance)
+    pairs = sorted({(str(c), str(u)) for c, u in pairs})
+    unknown = check_unknown_id(tables, pairs)
+    if unknown:
+        raise ValueError("; ".join(unknown))
+    total_w = sum(Fraction(priority_weight(tables, c)) for c in {c for c, _ in pairs})
+    total_p = sum(Fraction(preference_score(tables, c, u)) for c, u in pairs)
+    return _plain(Fraction(total_w)), _plain(Fraction(total_p))
+
+
+# --------------------------------------------------------------------------------------------
+# Baseline: today's practice
+# --------------------------------------------------------------------------------------------
+
+
+def greedy_priority_allocation(instance: str | Path | dict) -> list[tuple[str, str]]:
+    """Priority order (w desc, registered_on asc, client_id); each takes the free eligible unit
+    with the highest p (ties: lowest unit_id) that still fits every capacity, or stays unmatched."""
+    tables = _tables(instance)
+    order = sorted(
+        tables["clients"],
+        key=lambda c: (
+            -priority_weight(tables, c),
+            tables["clients"][c]["registered_on"],
+            c,
+        ),
+    )
+    usage = Usage(tables)
+    free = set(tables["units"])
+    allocation = []
+    for client_id in order:
+        candidates = [
+            u
+            for u in sorted(free)
+            if not eligible(tables, client_id, u) and usage.fits(client_id, u)
+        ]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda u: preference_score(tables, client_id, u))
+        # max() keeps the first of equal scores, and candidates are in unit_id order.
+        usage.add(client_id, best)
+        free.discard(best)
+        allocation.append((client_id, best))
+    return allocation
+
+
+# --------------------------------------------------------------------------------------------
+# Reference optimum
+# --------------------------------------------------------------------------------------------
+
+
+def brute_force_optimum(
+    instance: str | Path | dict, return_allocation: bool = False
+) -> tuple[int, int] | tuple[tuple[int, int], list[tuple[str, str]]]:
+    """Lexicographic optimum (max W, then max P) by exhaustive enumeration.
+
+    Clients are taken one by one (in client_id order); each either stays unmatched or takes one
+    still-free eligible unit that fits the capacities used so far. Every injective partial
+    assignment that respects the capacities is reached. The best (W, P) of the remaining clients
+    depends only on (next client, units used, capacity used), so that value is memoised: the
+    search stays exhaustive but never solves the same sub-problem twice.
+    """
+    tables = _tables(instance)
+    clients = sorted(tables["clients"])
+    options = {
+        c: [u for u in sorted(tables["units"]) if not eligible(tables, c, u)] for c in clients
+    }
+    weight = {c: priority_weight(tables, c) for c in clients}
+    score = {(c, u): preference_score(tables, c, u) for c in clients for u in options[c]}
+
+    usage = Usage(tables)
+    used: set[str] = set()
+    memo: dict[tuple, tuple[tuple[Any, Any], tuple[tuple[str, str], ...]]] = {}
+
+    def best_from(i: int) -> tuple[tuple[Any, Any], tuple[tuple[str, str], ...]]:
+        """Best (W, P) and pairs for clients i.. given the units and capacity used so far."""
+        if i == len(clients):
+            return (0, 0), ()
+        key = (i, frozenset(used), usage.state())
+        if key not in memo:
+            c = clients[i]
+            best = best_from(i + 1)  # c stays unmatched
+            for u in options[c]:
+                if u in used or not usage.fits(c, u):
+                    continue
+                used.add(u)
+                usage.add(c, u)
+                (w, p), rest = best_from(i + 1)
+                usage.remove(c, u)
+                used.discard(u)
+                candidate = (w + weight[c], p + score[c, u]), ((c, u),) + rest
+                if candidate[0] > best[0]:
+                    best = candidate
+            memo[key] = best
+        return memo[key]
+
+    (best_w, best_p), allocation = best_from(0)
+    value = (_plain(Fraction(best_w)), _plain(Fraction(best_p)))
+    return (value, list(allocation)) if return_allocation else value
+
+
+def _solve_milp(
+    objective_coeffs: np.ndarray,
+    matrix: np.ndarray,
+    upper: np.ndarray,
+    extra: list[Any],
+) -> np.ndarray:
+    """Maximise ``objective_coeffs · x`` over binary x with ``matrix x ≤ upper`` (+ extras)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    constraints = [LinearConstraint(matrix, -np.inf, upper)] + extra
+    result = milp(
+        c=-objective_coeffs,
+        constraints=constraints,
+        integrality=np.ones(len(objective_coeffs)),
+        bounds=Bounds(0, 1),
+        options={"mip_rel_gap": 0, "presolve": True},
+    )
+    if result.status != 0 or result.x is None:
+        raise RuntimeError(f"milp did not prove optimality: {result.message}")
+    x = result.x
+    if np.max(np.abs(x - np.round(x))) > 1e-6:
+        raise RuntimeError("milp returned a fractional solution")
+    return np.round(x).astype(int)
+
+
+def milp_optimum(
+    instance: str | Path | dict, return_allocation: bool = False
+) -> tuple[int, int] | tuple[tuple[int, int], list[tuple[str, str]]]:
+    """Lexicographic optimum by two ``scipy.optimize.milp`` solves over eligible pairs:
+    max W; then max P subject to W ≥ W*. The result is re-checked with :func:`violations`."""
+    from scipy.optimize import LinearConstraint
+
+    tables = _tables(instance)
+    pairs = eligible_pairs(tables)
+    if not pairs:
+        return ((0, 0), []) if return_allocation else (0, 0)
+
+    rows: list[tuple[list[tuple[int, float]], float]] = []
+    by_client: dict[str, list[int]] = defaultdict(list)
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    by_neighbourhood: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    by_municipality: dict[str, list[int]] = defaultdict(list)
+    by_slot: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for j, (c, u) in enumerate(pairs):
+        unit = tables["units"][u]
+        by_client[c].append(j)
+        by_unit[u].append(j)
+        load = pair_load(tables, c, u)
+        if load > 0:
+            by_neighbourhood[unit["neighbourhood_id"]].append((j, float(load)))
+        by_municipality[unit["municipality_id"]].append(j)
+        by_slot[(unit["municipality_id"], tables["clients"][c]["support_intensity"])].append(j)
+
+    for group in list(by_client.values()) + list(by_unit.values()):
+        rows.append(([(j, 1.0) for j in group], 1.0))
+    for neighbourhood, terms in by_neighbourhood.items():
+        rows.append((terms, float(neighbourhood_room(tables, neighbourhood))))
+    for municipality, group in by_municipality.items():
+        limit = tables["municipalities"].get(municipality, {}).get("max_intake")
+        if limit is not None:
+            rows.append(([(j, 1.0) for j in group], float(limit)))
+    for key, group in by_slot.items():
+        limit = tables["support_capacity"].get(key)
+        if limit is not None:
+            rows.append(([(j, 1.0) for j in group], float(limit)))
+
+    matrix = np.zeros((len(rows), len(pairs)))
+    upper = np.zeros(len(rows))
+    for i, (terms, bound) in enumerate(rows):
+        for j, coeff in terms:
+            matrix[i, j] = coeff
+        # A tiny slack so float rounding never cuts a feasible point; exactness is re-checked.
+        upper[i] = bound + 1e-9
+
+    w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
+    p = np.array([float(preference_score(tables, c, u)) for c, u in pairs])
+
+    def exact_value(x: np.ndarray) -> tuple[list[tuple[str, str]], tuple[Any, Any]]:
+        chosen = [pairs[j] for j in range(len(pairs)) if x[j] == 1]
+        problems = violations(tables, chosen)
+        if problems:
+            raise RuntimeError(f"milp solution is infeasible: {problems}")
+        return chosen, objective(tables, chosen)
+
+    _, (best_w, _) = exact_value(_solve_milp(w, matrix, upper, []))
+    keep_w = LinearConstraint(w.reshape(1, -1), float(best_w) - 1e-6, np.inf)
+    chosen, (final_w, best_p) = exact_value(_solve_milp(p, matrix, upper, [keep_w]))
+    if final_w != best_w:
+        raise RuntimeError(f"second solve lost priority: W {final_w} != {best_w}")
+    value = (best_w, best_p)
+    return (value, chosen) if return_allocation else value
+
+
+def reference_optimum(instance: str | Path | dict) -> tuple[int, int]:
+    """Lexicographic optimum (W*, P*): brute force on tiny instances, two MIP solves otherwise."""
+    tables = _tables(instance)
+    tiny = (
+        len(tables["clients"]) <= BRUTE_FORCE_MAX_CLIENTS
+        and len(tables["units"]) <= BRUTE_FORCE_MAX_UNITS
+    )
+    return brute_force_optimum(tables) if tiny else milp_optimum(tables)

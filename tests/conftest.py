@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled instances and a helper to write small instances."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/checker.py, tests/strategies.py
+
+TINY = ROOT / "instances" / "tiny"
+
+
+@pytest.fixture
+def tiny() -> Path:
+    """The hand-checked tiny instance (read-only)."""
+    return TINY
+
+
+@pytest.fixture
+def tiny_copy(tmp_path: Path) -> Path:
+    """A writable copy of the tiny instance, for tests that break it on purpose."""
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY, target)
+    return target

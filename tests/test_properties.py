@@ -1,0 +1,39 @@
+"""Property tests over random valid instances: every hard rule holds and the optimum is exact."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from checker import greedy_priority_allocation, objective, reference_optimum, violations
+from hypothesis import HealthCheck, given, settings
+from strategies import instances, write_instance
+
+from matcher.engine import run
+from matcher.read import read_instance
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_every_proposal_is_feasible_and_lexicographically_optimal(tables):
+    """The proposal passes the independent checker and matches the reference (W, P) exactly."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_instance(tables, Path(folder))
+        proposal = run(read_instance(path))
+        pairs = proposal.pairs_chosen()
+        assert violations(path, pairs) == []
+        assert objective(path, pairs) == (proposal.priority, proposal.preference)
+        assert (proposal.priority, proposal.preference) == reference_optimum(path)
+        assert proposal.proven_optimal
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_priority_never_below_the_priority_order_greedy(tables):
+    """W of the proposal is at least W of today's practice (independently computed greedy)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_instance(tables, Path(folder))
+        proposal = run(read_instance(path))
+        greedy_w, _ = objective(path, greedy_priority_allocation(path))
+        assert proposal.priority >= greedy_w
+        assert proposal.greedy_priority == greedy_w
