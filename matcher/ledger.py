@@ -1,0 +1,778 @@
+"""The decisions ledger: proposals sent out, and every accept or decline that came back.
+
+One SQLite file by default (WAL journal), or any SQLAlchemy URL (e.g. a PostgreSQL server).
+Each import is one transaction: it lands completely or not at all. A decision is identified by
+its key `client_id|unit_id|party`; importing the same decision again changes nothing, and a
+different decision for a key already decided is stored as a *conflict* for the coordinator,
+never silently overwritten (`record --correct` replaces one on purpose).
+
+`apply_ledger` turns the ledger into next week's instance: accepted matches are fixed, declined
+pairs are never proposed again and the refusal rule lapses the urgency of clients who refused
+suitable offers too often. The schema is documented in docs/review-loop.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from models import DeclinedPair, Instance, InvalidInstance, Problem
+from models.fields import URGENCIES
+
+SCHEMA_VERSION = "1"
+PARTIES = ("client", "landlord")
+DECISIONS = ("accept", "decline")
+
+# Reason codes for a decline. For clients, `counts` says whether the decline is a refusal of a
+# suitable offer (counted by the refusal rule); a coordinator records a decline for a reason the
+# client cannot be blamed for with a code that does not count.
+LANDLORD_REASONS: dict[str, str] = {
+    "unit_not_available": "the unit is no longer available (repairs, other tenant, sale)",
+    "household_does_not_fit": "the household does not fit the unit",
+    "support_not_arranged": "support by a provider is needed but not (yet) arranged",
+    "neighbourhood_situation": "the situation in the street or complex cannot take this placement now",
+    "rent_not_affordable": "rent too high for the household's income (passend toewijzen)",
+    "previous_tenancy": "earlier tenancy problems (arrears, nuisance) not yet resolved",
+    "other": "another reason: explain it in the note column",
+}
+CLIENT_REASONS: dict[str, tuple[str, bool]] = {
+    "location": ("does not want to live in this place", True),
+    "unit_not_wanted": ("does not want this unit (type, size, condition)", True),
+    "no_response": ("did not respond or did not attend the viewing", True),
+    "other": ("another reason: explain it in the note", True),
+    "unsuitable": ("the unit does not suit the client's needs (the coordinator agrees)", False),
+    "safety": ("the location is unsafe for the client (the coordinator verified)", False),
+    "circumstances_changed": ("the client's situation changed; not a refusal", False),
+}
+
+
+def reason_codes(party: str) -> list[str]:
+    """The decline reason codes a party may use, in the order they are shown."""
+    return list(LANDLORD_REASONS if party == "landlord" else CLIENT_REASONS)
+
+
+def counts_as_refusal(reason_code: str | None) -> bool:
+    """True when a client's decline with this code is a refusal of a suitable offer."""
+    return CLIENT_REASONS.get(reason_code or "other", ("", True))[1]
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+metadata = MetaData()
+
+ledger_meta = Table(
+    "ledger_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
+imports = Table(
+    "imports", metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),           # workbook | record | proposal
+    Column("source", String(1024), nullable=False),       # file name, or "command line"
+    Column("sha256", String(64), unique=True),            # of the file; null for command lines
+    Column("imported_at", DateTime, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+)
+
+proposals = Table(
+    "proposals", metadata,
+    Column("proposal_id", String(64), primary_key=True),  # sha256 prefix of proposals.csv
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("instance", String(255), nullable=False),
+    Column("pool_clients", Integer),                      # clients in the week's pool
+    Column("pool_units", Integer),
+    Column("priority_w", Integer),
+    Column("preference_p", Integer),
+    Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+)
+
+proposed = Table(
+    "proposed", metadata,
+    Column("proposal_id", String(64), ForeignKey("proposals.proposal_id"), primary_key=True),
+    Column("client_id", String(128), primary_key=True),
+    Column("unit_id", String(128), primary_key=True),
+    Column("landlord", String(255), nullable=False),
+    Column("municipality_id", String(64), nullable=False),
+    Column("neighbourhood_id", String(64), nullable=False),
+    Column("unit_type", String(32), nullable=False),
+    Column("support_intensity", String(32), nullable=False),
+    Column("load", Integer, nullable=False),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("decision_key", String(300), primary_key=True),  # client_id|unit_id|party
+    Column("client_id", String(128), nullable=False, index=True),
+    Column("unit_id", String(128), nullable=False, index=True),
+    Column("party", String(16), nullable=False),            # client | landlord
+    Column("decision", String(16), nullable=False),         # accept | decline
+    Column("reason_code", String(64)),
+    Column("note", String(1000)),
+    Column("period_start", Date, nullable=False, index=True),
+    Column("proposal_id", String(64)),
+    Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+    Column("source_row", Integer),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+decision_log = Table(
+    "decision_log", metadata,
+    Column("log_id", Integer, primary_key=True, autoincrement=True),
+    Column("action", String(16), nullable=False),           # added | corrected
+    Column("decision_key", String(300), nullable=False, index=True),
+    Column("decision", String(16), nullable=False),
+    Column("reason_code", String(64)),
+    Column("previous_decision", String(16)),
+    Column("previous_reason_code", String(64)),
+    Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+conflicts = Table(
+    "conflicts", metadata,
+    Column("conflict_id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_key", String(300), nullable=False, index=True),
+    Column("client_id", String(128), nullable=False),
+    Column("unit_id", String(128), nullable=False),
+    Column("party", String(16), nullable=False),
+    Column("existing_decision", String(16), nullable=False),
+    Column("existing_reason_code", String(64)),
+    Column("new_decision", String(16), nullable=False),
+    Column("new_reason_code", String(64)),
+    Column("period_start", Date, nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+    Column("source", String(1024), nullable=False),
+    Column("source_row", Integer),
+    Column("resolved", Boolean, nullable=False, default=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+TABLES = ("ledger_meta", "imports", "proposals", "proposed", "decisions", "decision_log", "conflicts")
+
+
+# --- opening a ledger --------------------------------------------------------------------------
+
+
+def ledger_url(ledger: str | Path) -> str:
+    """A SQLAlchemy URL: a plain path means an SQLite file."""
+    text = str(ledger)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def describe(ledger: str | Path) -> str:
+    """The ledger's name for reports, without a password."""
+    try:
+        return make_url(ledger_url(ledger)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return str(ledger)
+
+
+def _problem(ledger: str | Path, message: str) -> InvalidInstance:
+    return InvalidInstance([Problem(file=describe(ledger), message=message)])
+
+
+def _sqlite_events(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # a writer takes the write lock up front, so a check-then-insert cannot race another import
+        mode = "IMMEDIATE" if connection.get_execution_options().get("ledger_write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
+    """An engine on the ledger, with its tables checked (and made, when `create`)."""
+    url = ledger_url(ledger)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise _problem(ledger, "not a ledger: give a file path or a database URL "
+                               "such as postgresql+psycopg://user@host/ledger") from None
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    if is_sqlite:
+        path = Path(parsed.database or "")
+        if not create and not path.is_file():
+            raise _problem(ledger, "no ledger here: import decisions first "
+                                   "(`matcher review import` or `matcher record`)")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url) if is_sqlite else create_engine(url, isolation_level="SERIALIZABLE")
+    except (ArgumentError, ImportError) as error:
+        raise _problem(ledger, f"cannot open this database ({error})") from None
+    if is_sqlite:
+        _sqlite_events(engine)
+    try:
+        _check_schema(engine, ledger, create)
+        yield engine
+    except OperationalError as error:
+        raise _problem(ledger, f"the database cannot be used ({error.orig})") from None
+    finally:
+        engine.dispose()
+
+
+def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
+    from sqlalchemy import inspect
+
+    try:
+        present = set(inspect(engine).get_table_names())
+    except SQLAlchemyError as error:
+        raise _problem(ledger, f"not a ledger database ({error.__class__.__name__})") from None
+    if not present and create:
+        with _writer(engine) as connection:
+            metadata.create_all(connection)
+            connection.execute(ledger_meta.insert(), [
+                {"key": "schema_version", "value": SCHEMA_VERSION},
+                {"key": "created_by", "value": "matcher"},
+            ])
+        return
+    missing = [name for name in TABLES if name not in present]
+    if missing:
+        raise _problem(ledger, f"not a matcher ledger: tables {', '.join(missing)} are missing")
+    with engine.connect() as connection:
+        version = connection.execute(
+            select(ledger_meta.c.value).where(ledger_meta.c.key == "schema_version")).scalar()
+    if version != SCHEMA_VERSION:
+        raise _problem(ledger, f"ledger schema version {version}, this matcher reads {SCHEMA_VERSION}")
+
+
+@contextmanager
+def _writer(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: committed on success, rolled back on any error."""
+    with engine.connect() as connection:
+        connection.execution_options(ledger_write=True)
+        with connection.begin():
+            yield connection
+
+
+# --- what goes in ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    """One match of a proposal, with what the ledger needs to count it against caps later."""
+
+    client_id: str
+    unit_id: str
+    landlord: str
+    municipality_id: str
+    neighbourhood_id: str
+    unit_type: str
+    support_intensity: str
+    load: int
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    """A proposal that went out for one week."""
+
+    proposal_id: str
+    period_start: date
+    period_end: date
+    instance: str
+    pool_clients: int | None
+    pool_units: int | None
+    priority_w: int | None
+    preference_p: int | None
+    pairs: tuple[ProposedPair, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An accept or decline of one proposed match by the client or the landlord."""
+
+    client_id: str
+    unit_id: str
+    party: str
+    decision: str
+    reason_code: str | None = None
+    note: str | None = None
+    period_start: date | None = None   # None: the week of the latest proposal with this pair
+    proposal_id: str | None = None
+    source_row: int | None = None
+
+    @property
+    def key(self) -> str:
+        return decision_key(self.client_id, self.unit_id, self.party)
+
+
+def decision_key(client_id: str, unit_id: str, party: str) -> str:
+    """The identity of a decision: one per client, unit and party."""
+    return f"{client_id}|{unit_id}|{party}"
+
+
+def decision_problems(decision: Decision, file: str, columns: dict[str, str] | None = None) -> list[Problem]:
+    """What is wrong with a decision's values, with the column a person should correct."""
+    columns = columns or {}
+    row = decision.source_row
+    problems = []
+    if decision.party not in PARTIES:
+        problems.append(Problem(file=file, row=row, column=columns.get("party", "decided_by"),
+                                message=f"must be one of: {', '.join(PARTIES)}"))
+        return problems
+    if decision.decision not in DECISIONS:
+        problems.append(Problem(file=file, row=row, column=columns.get("decision", "decision"),
+                                message="must be accept or decline"))
+    codes = reason_codes(decision.party)
+    if decision.reason_code and decision.reason_code not in codes:
+        problems.append(Problem(file=file, row=row, column=columns.get("reason_code", "reason_code"),
+                                message=f"unknown reason code {decision.reason_code!r}; "
+                                        f"use one of: {', '.join(codes)}"))
+    if decision.decision == "decline" and not decision.reason_code:
+        problems.append(Problem(file=file, row=row, column=columns.get("reason_code", "reason_code"),
+                                message="a decline needs a reason code"))
+    return problems
+
+
+@dataclass
+class Conflict:
+    """A decision that differs from the one already in the ledger; the ledger kept the old one."""
+
+    client_id: str
+    unit_id: str
+    party: str
+    existing: str
+    existing_reason: str | None
+    new: str
+    new_reason: str | None
+    source: str
+    source_row: int | None
+
+    def __str__(self) -> str:
+        where = self.source + (f", row {self.source_row}" if self.source_row else "")
+        old = self.existing + (f" ({self.existing_reason})" if self.existing_reason else "")
+        new = self.new + (f" ({self.new_reason})" if self.new_reason else "")
+        return (f"{where}: {self.party} decision for {self.client_id} -> {self.unit_id} is already "
+                f"'{old}'; '{new}' was NOT recorded (use `matcher record --correct` to replace it)")
+
+
+@dataclass
+class Batch:
+    """What one source (a workbook, a decisions file or a command line) brings in."""
+
+    kind: str
+    source: str
+    sha256: str | None = None
+    proposals: list[ProposalRecord] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """What an import did, per source."""
+
+    source: str
+    skipped: bool = False
+    skipped_because: str = ""
+    rows_read: int = 0
+    added: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    proposals_added: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def import_batches(ledger: str | Path, batches: list[Batch], correct: bool = False) -> list[ImportResult]:
+    """Write every batch in ONE transaction; raise InvalidInstance (nothing written) on bad input.
+
+    A batch whose file (sha256) was imported before is skipped. Decisions already in the ledger
+    are unchanged; a different decision for the same key is a conflict unless `correct`.
+    """
+    with open_ledger(ledger, create=True) as engine, _writer(engine) as connection:
+        results = [_import_batch(connection, batch, correct) for batch in batches]
+    return results
+
+
+def _import_batch(connection: Connection, batch: Batch, correct: bool) -> ImportResult:
+    result = ImportResult(source=batch.source, rows_read=len(batch.decisions))
+    if batch.sha256:
+        earlier = connection.execute(
+            select(imports.c.imported_at).where(imports.c.sha256 == batch.sha256)).scalar()
+        if earlier is not None:
+            result.skipped = True
+            result.skipped_because = f"already imported on {earlier:%Y-%m-%d %H:%M} UTC"
+            result.unchanged = len(batch.decisions)
+            return result
+    now = _now()
+    import_id = connection.execute(imports.insert().values(
+        kind=batch.kind, source=batch.source, sha256=batch.sha256, imported_at=now,
+        rows_read=len(batch.decisions), added=0, unchanged=0, conflicts=0,
+    )).inserted_primary_key[0]
+
+    for proposal in batch.proposals:
+        result.proposals_added += _write_proposal(connection, proposal, import_id)
+
+    problems: list[Problem] = []
+    stored = 0  # conflicts new to the ledger
+    for decision in batch.decisions:
+        problems += decision_problems(decision, batch.source)
+        decision = _resolve_week(connection, decision, batch.source, problems)
+        if decision is None:
+            continue
+        existing = connection.execute(
+            select(decisions).where(decisions.c.decision_key == decision.key)).mappings().first()
+        if existing is None:
+            _write_decision(connection, decision, import_id, now)
+            result.added += 1
+        elif (existing["decision"], existing["reason_code"] or None) == (decision.decision,
+                                                                          decision.reason_code or None):
+            result.unchanged += 1
+        elif correct:
+            _correct_decision(connection, decision, existing, import_id, now)
+            result.corrected += 1
+        else:
+            conflict = Conflict(decision.client_id, decision.unit_id, decision.party,
+                                existing["decision"], existing["reason_code"], decision.decision,
+                                decision.reason_code, batch.source, decision.source_row)
+            stored += _write_conflict(connection, conflict, decision, import_id, now)
+            result.conflicts.append(conflict)
+    if problems:
+        raise InvalidInstance(problems)  # rolls the whole transaction back
+
+    changed = result.added + result.corrected + result.proposals_added + stored
+    if changed == 0:
+        # nothing new: leave no trace, so a repeat import changes nothing at all
+        connection.execute(imports.delete().where(imports.c.import_id == import_id))
+    else:
+        connection.execute(imports.update().where(imports.c.import_id == import_id).values(
+            added=result.added + result.corrected, unchanged=result.unchanged,
+            conflicts=len(result.conflicts)))
+    return result
+
+
+def _resolve_week(connection: Connection, decision: Decision, source: str,
+                  problems: list[Problem]) -> Decision | None:
+    """Fill in the week (and proposal) a decision belongs to from the proposals on record."""
+    if decision.period_start is not None:
+        return decision
+    row = connection.execute(
+        select(proposals.c.period_start, proposals.c.proposal_id)
+        .join(proposed, proposed.c.proposal_id == proposals.c.proposal_id)
+        .where(proposed.c.client_id == decision.client_id, proposed.c.unit_id == decision.unit_id)
+        .order_by(proposals.c.period_start.desc(), proposals.c.proposal_id)
+    ).first()
+    if row is None:
+        problems.append(Problem(
+            file=source, row=decision.source_row, column="unit_id",
+            message=(f"{decision.client_id} -> {decision.unit_id} was never proposed in this ledger: "
+                     "give the week (--week YYYY-MM-DD, or a period_start column)")))
+        return None
+    return Decision(**{**decision.__dict__, "period_start": row.period_start,
+                       "proposal_id": decision.proposal_id or row.proposal_id})
+
+
+def _write_proposal(connection: Connection, proposal: ProposalRecord, import_id: int) -> int:
+    known = connection.execute(
+        select(proposals.c.proposal_id).where(proposals.c.proposal_id == proposal.proposal_id)).first()
+    if known is not None:
+        return 0
+    connection.execute(proposals.insert().values(
+        proposal_id=proposal.proposal_id, period_start=proposal.period_start,
+        period_end=proposal.period_end, instance=proposal.instance,
+        pool_clients=proposal.pool_clients, pool_units=proposal.pool_units,
+        priority_w=proposal.priority_w, preference_p=proposal.preference_p, import_id=import_id,
+    ))
+    if proposal.pairs:
+        connection.execute(proposed.insert(), [
+            {"proposal_id": proposal.proposal_id, **pair.__dict__} for pair in proposal.pairs])
+    return 1
+
+
+def _write_decision(connection: Connection, decision: Decision, import_id: int, now: datetime) -> None:
+    """Insert one new decision and its log line."""
+    connection.execute(decisions.insert().values(
+        decision_key=decision.key, client_id=decision.client_id, unit_id=decision.unit_id,
+        party=decision.party, decision=decision.decision, reason_code=decision.reason_code or None,
+        note=decision.note or None, period_start=decision.period_start,
+        proposal_id=decision.proposal_id, import_id=import_id, source_row=decision.source_row,
+        recorded_at=now,
+    ))
+    connection.execute(decision_log.insert().values(
+        action="added", decision_key=decision.key, decision=decision.decision,
+        reason_code=decision.reason_code or None, import_id=import_id, recorded_at=now))
+
+
+def _correct_decision(connection: Connection, decision: Decision, existing: Any, import_id: int,
+                      now: datetime) -> None:
+    connection.execute(decisions.update().where(decisions.c.decision_key == decision.key).values(
+        decision=decision.decision, reason_code=decision.reason_code or None,
+        note=decision.note or None, import_id=import_id, source_row=decision.source_row,
+        recorded_at=now))
+    connection.execute(decision_log.insert().values(
+        action="corrected", decision_key=decision.key, decision=decision.decision,
+        reason_code=decision.reason_code or None, previous_decision=existing["decision"],
+        previous_reason_code=existing["reason_code"], import_id=import_id, recorded_at=now))
+    connection.execute(update(conflicts).where(conflicts.c.decision_key == decision.key)
+                       .values(resolved=True))
+
+
+def _write_conflict(connection: Connection, conflict: Conflict, decision: Decision, import_id: int,
+                    now: datetime) -> int:
+    """Store a conflict for the coordinator, once; return 1 when it was new."""
+    same = connection.execute(select(conflicts.c.conflict_id).where(
+        conflicts.c.decision_key == decision.key, conflicts.c.resolved.is_(False),
+        conflicts.c.new_decision == decision.decision,
+        (conflicts.c.new_reason_code == decision.reason_code) if decision.reason_code
+        else conflicts.c.new_reason_code.is_(None),
+    )).first()
+    if same is not None:
+        return 0  # this conflict is already waiting for the coordinator
+    connection.execute(conflicts.insert().values(
+        decision_key=decision.key, client_id=decision.client_id, unit_id=decision.unit_id,
+        party=decision.party, existing_decision=conflict.existing,
+        existing_reason_code=conflict.existing_reason, new_decision=decision.decision,
+        new_reason_code=decision.reason_code or None, period_start=decision.period_start,
+        import_id=import_id, source=conflict.source, source_row=conflict.source_row,
+        resolved=False, recorded_at=now))
+    return 1
+
+
+# --- what comes out ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """Everything in the ledger, as plain rows."""
+
+    decisions: list[dict]
+    proposals: list[dict]
+    proposed: list[dict]
+    open_conflicts: int
+
+
+def read_ledger(ledger: str | Path) -> LedgerState:
+    """Read the whole ledger (one consistent snapshot)."""
+    with open_ledger(ledger) as engine, engine.connect() as connection:
+        with connection.begin():
+            rows = [dict(r) for r in connection.execute(
+                select(decisions).order_by(decisions.c.period_start, decisions.c.decision_key)).mappings()]
+            props = [dict(r) for r in connection.execute(
+                select(proposals).order_by(proposals.c.period_start, proposals.c.import_id,
+                                          proposals.c.proposal_id)).mappings()]
+            pairs = [dict(r) for r in connection.execute(
+                select(proposed).order_by(proposed.c.proposal_id, proposed.c.client_id,
+                                          proposed.c.unit_id)).mappings()]
+            open_conflicts = len(connection.execute(
+                select(conflicts.c.conflict_id).where(conflicts.c.resolved.is_(False))).all())
+    return LedgerState(rows, props, pairs, open_conflicts)
+
+
+def open_conflicts(ledger: str | Path) -> list[dict]:
+    """Conflicts still waiting for the coordinator."""
+    with open_ledger(ledger) as engine, engine.connect() as connection:
+        return [dict(r) for r in connection.execute(
+            select(conflicts).where(conflicts.c.resolved.is_(False))
+            .order_by(conflicts.c.conflict_id)).mappings()]
+
+
+def pair_status(rows: Iterable[dict]) -> dict[tuple[str, str], dict[str, dict]]:
+    """Per (client, unit): the decision row of each party that decided."""
+    status: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    for row in rows:
+        status[(row["client_id"], row["unit_id"])][row["party"]] = row
+    return status
+
+
+def is_declined(parties: dict[str, dict]) -> bool:
+    """A pair is declined when either party declined it."""
+    return any(row["decision"] == "decline" for row in parties.values())
+
+
+def is_placed(parties: dict[str, dict]) -> bool:
+    """A pair is placed (fixed) when both the client and the landlord accepted it."""
+    return all(parties.get(party, {}).get("decision") == "accept" for party in PARTIES)
+
+
+def refusal_counts(rows: Iterable[dict]) -> Counter:
+    """Per client: how many suitable offers (distinct units) they refused."""
+    refused = {(row["client_id"], row["unit_id"]) for row in rows
+               if row["party"] == "client" and row["decision"] == "decline"
+               and counts_as_refusal(row["reason_code"])}
+    return Counter(client for client, _ in refused)
+
+
+def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
+    """This week's instance after every decision up to and including this period, and a report.
+
+    - a match accepted by both client and landlord is fixed: its client and unit leave the pool,
+      its load is added to the neighbourhood's recent_load and, when it was accepted for this
+      period, it uses one of the municipality's intake and one support slot;
+    - a pair declined by either party is added to `declined` (never proposed again);
+    - a client whose refusals of suitable offers reach `policy.refusals.max_refusals` has their
+      urgency lapsed to `policy.refusals.lapse_to`, and is flagged for the coordinator.
+    """
+    state = read_ledger(ledger)
+    policy = instance.policy
+    start, end = policy.period.start, policy.period.end
+    rows = [row for row in state.decisions if row["period_start"] <= start]
+    future = len(state.decisions) - len(rows)
+    status = pair_status(rows)
+    proposed_pair = {(p["client_id"], p["unit_id"]): p for p in state.proposed}
+
+    clients = {c.client_id: c for c in instance.clients}
+    units = {u.unit_id: u for u in instance.units}
+    neighbourhoods = {n.neighbourhood_id: n for n in instance.neighbourhoods}
+    municipalities = {m.municipality_id: m for m in instance.municipalities}
+    slots = {(s.municipality_id, s.support_intensity): s for s in instance.support_capacity}
+
+    # fix accepted matches, latest week first; a client or unit is fixed at most once
+    placed = sorted((pair for pair, parties in status.items() if is_placed(parties) and not is_declined(parties)),
+                    key=lambda pair: (-max(r["period_start"] for r in status[pair].values()).toordinal(), pair))
+    fixed, ignored, flagged = [], [], []
+    taken_clients: set[str] = set()
+    taken_units: set[str] = set()
+    load_added: Counter = Counter()
+    intake_used: Counter = Counter()
+    slots_used: Counter = Counter()
+    for client_id, unit_id in placed:
+        week = max(r["period_start"] for r in status[(client_id, unit_id)].values())
+        if client_id in taken_clients or unit_id in taken_units:
+            ignored.append(f"{client_id}->{unit_id}")
+            flagged.append(f"{client_id} -> {unit_id} was accepted, but the client or unit was already "
+                           "placed by another accepted match: correct one of them")
+            continue
+        taken_clients.add(client_id)
+        taken_units.add(unit_id)
+        if client_id not in clients and unit_id not in units:
+            continue  # both have left the instance already: nothing to count
+        record = proposed_pair.get((client_id, unit_id), {})
+        client, unit = clients.get(client_id), units.get(unit_id)
+        intensity = client.support_intensity if client else record.get("support_intensity")
+        unit_type = unit.type if unit else record.get("unit_type")
+        neighbourhood = unit.neighbourhood_id if unit else record.get("neighbourhood_id")
+        municipality = unit.municipality_id if unit else record.get("municipality_id")
+        fixed.append({"client_id": client_id, "unit_id": unit_id, "period_start": week.isoformat()})
+        if intensity is None or neighbourhood is None:
+            flagged.append(f"{client_id} -> {unit_id}: accepted, but its load cannot be counted "
+                           "(client or unit not in the instance and never proposed in the ledger)")
+            continue
+        if unit_type not in policy.spreading.exempt_types and neighbourhood in neighbourhoods:
+            load_added[neighbourhood] += policy.spreading.load_weight[intensity]
+        if start <= week <= end:
+            if municipality in municipalities and municipalities[municipality].max_intake is not None:
+                intake_used[municipality] += 1
+            if (municipality, intensity) in slots:
+                slots_used[(municipality, intensity)] += 1
+
+    # declined pairs still in play
+    known_declined = {(d.client_id, d.unit_id) for d in instance.declined}
+    new_declined = []
+    for (client_id, unit_id), parties in sorted(status.items()):
+        if not is_declined(parties) or (client_id, unit_id) in known_declined:
+            continue
+        if client_id in clients and unit_id in units and client_id not in taken_clients and unit_id not in taken_units:
+            by = "landlord" if parties.get("landlord", {}).get("decision") == "decline" else "client"
+            new_declined.append(DeclinedPair(client_id=client_id, unit_id=unit_id, declined_by=by))
+
+    # the refusal rule
+    rule = policy.refusals
+    refusals = refusal_counts(rows)
+    lapsed, at_limit = [], []
+    new_clients = []
+    for client in instance.clients:
+        if client.client_id in taken_clients:
+            continue
+        count = refusals.get(client.client_id, 0)
+        if count >= rule.max_refusals:
+            at_limit.append(client.client_id)
+            if URGENCIES.index(client.urgency) > URGENCIES.index(rule.lapse_to):
+                lapsed.append({"client_id": client.client_id, "from": client.urgency,
+                               "to": rule.lapse_to, "refusals": count})
+                flagged.append(f"{client.client_id}: urgency lapsed from {client.urgency} to "
+                               f"{rule.lapse_to} after {count} refusals of suitable offers")
+                client = client.model_copy(update={"urgency": rule.lapse_to})
+            else:
+                flagged.append(f"{client.client_id}: {count} refusals of suitable offers "
+                               f"(urgency already {client.urgency})")
+        new_clients.append(client)
+
+    updated = Instance(
+        municipalities=tuple(
+            m.model_copy(update={"max_intake": max(0, m.max_intake - intake_used[m.municipality_id])})
+            if intake_used[m.municipality_id] else m for m in instance.municipalities),
+        neighbourhoods=tuple(
+            n.model_copy(update={"recent_load": n.recent_load + load_added[n.neighbourhood_id]})
+            if load_added[n.neighbourhood_id] else n for n in instance.neighbourhoods),
+        units=tuple(u for u in instance.units if u.unit_id not in taken_units),
+        clients=tuple(new_clients),
+        support_capacity=tuple(
+            s.model_copy(update={"slots": max(0, s.slots - slots_used[(s.municipality_id, s.support_intensity)])})
+            if slots_used[(s.municipality_id, s.support_intensity)] else s
+            for s in instance.support_capacity),
+        declined=tuple(d for d in instance.declined
+                       if d.client_id not in taken_clients and d.unit_id not in taken_units) + tuple(new_declined),
+        policy=policy,
+    )
+    report = {
+        "source": describe(ledger),
+        "period_start": start.isoformat(),
+        "decisions_read": len(rows),
+        "decisions_for_later_weeks_ignored": future,
+        "accepted_fixed": fixed,
+        "clients_removed": len(taken_clients & set(clients)),
+        "units_removed": len(taken_units & set(units)),
+        "load_added": dict(sorted(load_added.items())),
+        "intake_used": dict(sorted(intake_used.items())),
+        "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
+        "declined_pairs_added": len(new_declined),
+        "refusals": dict(sorted(refusals.items())),
+        "refusal_limit_reached": at_limit,
+        "urgency_lapsed": [entry["client_id"] for entry in lapsed],
+        "urgency_lapsed_detail": lapsed,
+        "accepted_ignored": ignored,
+        "open_conflicts": state.open_conflicts,
+        "flagged_for_coordinator": flagged
+        + ([f"{state.open_conflicts} conflicting decision(s) wait for the coordinator "
+            "(`matcher review import` listed them)"] if state.open_conflicts else []),
+    }
+    return updated, report
