@@ -1,0 +1,312 @@
+"""The rolling weekly simulation of one scenario under one allocation policy for one seed.
+
+Each week:
+1. arrivals: new clients join the queue, new vacancies open (week 1 is the base instance);
+2. the week's instance is built: the queue, the open vacancies, every pair declined so far, and
+   each neighbourhood's recent load = the load placed in the rolling window before this week;
+3. the allocation policy proposes matches (the optimiser, or today's priority-order greedy);
+4. each proposed match is offered: the landlord declines with chance `declines.landlord`, else
+   the client with chance `declines.client`; a declined pair is never proposed again, and a
+   client who declines `refusals.max_refusals` offers has their urgency lapse to `lapse_to`;
+5. accepted matches are placed: the client leaves the queue, the unit the scheme, and the load
+   counts against the neighbourhood for `window_weeks` weeks;
+6. vacancies open for `vacancy_weeks` weeks without a tenant go back to the landlord; everyone
+   else carries over to next week.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matcher.arrays import build_arrays, neighbourhood_cap
+from matcher.eligibility import client_sets, eligible_pairs
+from matcher.formulation import candidate_pairs
+from matcher.greedy import greedy_allocation, priority_order
+from matcher.reasons import unmatched_reasons
+from matcher.settings import SolveSettings
+from matcher.stress.arrivals import Stream
+from matcher.stress.scenario import Scenario, Sweep
+from models import Client, DeclinedPair, Instance, Unit
+from models.fields import URGENCIES
+from models.policy import Period
+
+REASONS = ("no_eligible_unit", "capacity_full", "outranked")
+PLACEMENT_COLUMNS = ["week", "client_id", "unit_id", "municipality_id", "neighbourhood_id", "unit_type",
+                     "source", "support_intensity", "urgency", "origin_municipality_id",
+                     "waiting_weeks", "in_origin", "load"]
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Which run: scenario index, allocation policy and seed."""
+
+    scenario: int
+    allocation: str
+    seed: int
+
+
+@dataclass
+class RunResult:
+    """What one run produced: KPI rows, placements and per-week neighbourhood utilisation."""
+
+    key: RunKey
+    rows: list[tuple[int, str, str, float]]       # (week, kpi, key, value); week is 1-based
+    placements: pd.DataFrame
+    utilisation: np.ndarray                       # weeks × neighbourhoods, NaN where cap = 0
+    neighbourhood_ids: list[str]
+    seconds: float = 0.0                          # wall time, for benchmarks only
+
+
+@dataclass
+class Waiting:
+    """A client in the queue."""
+
+    client: Client
+    refusals: int = 0
+
+
+@dataclass
+class Vacancy:
+    """A unit offered to the scheme and not yet let."""
+
+    unit: Unit
+    open_since: int | None = None   # first week it was available
+
+
+# --- the allocation policies -----------------------------------------------------------------------
+
+
+def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """Proposed (client_id, unit_id) matches and the unmatched clients with their reason."""
+    if not instance.clients:
+        return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
+    if allocation == "optimiser":
+        from matcher.engine import run
+
+        proposal = run(instance, SolveSettings(seed=seed, workers=1))
+        return proposal.pairs_chosen(), proposal.unmatched()
+    if allocation == "greedy":
+        return greedy_proposal(instance)
+    raise ValueError(f"unknown allocation policy {allocation!r}")
+
+
+def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+    """Today's practice: clients in order of w, then registration date, each take their best
+    eligible unit that the caps, intake and slots still allow (`matcher.greedy`)."""
+    arrays = build_arrays(instance)
+    sets = client_sets(instance, arrays)
+    pairs = eligible_pairs(instance, arrays, sets)
+    candidates = candidate_pairs(arrays, pairs)
+    registered = np.array([c.registered_on.toordinal() for c in instance.clients], dtype=np.int64)
+    chosen = greedy_allocation(arrays, candidates, priority_order(arrays, registered))
+    matches = [(arrays.client_ids[c], arrays.unit_ids[u])
+               for c, u in zip(candidates.client[chosen], candidates.unit[chosen])]
+    return matches, unmatched_reasons(arrays, pairs, candidates, chosen)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values: 0 = all equal, towards 1 = all in one place."""
+    values = np.sort(np.asarray(values, dtype=float))
+    n = len(values)
+    if n == 0 or values.sum() <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * ranks - n - 1) @ values / (n * values.sum()))
+
+
+def caps_of(instance: Instance) -> np.ndarray:
+    """cap(n) of every neighbourhood, in file order, as the allocation rules define it."""
+    per_1000 = instance.policy.spreading.max_load_per_1000_dwellings
+    return np.array([float(neighbourhood_cap(n.dwellings, n.cap, per_1000)) for n in instance.neighbourhoods])
+
+
+def _lapse(client: Client, lapse_to: str) -> Client | None:
+    """The client with urgency lapsed to `lapse_to`, or None when it is not higher than that."""
+    if URGENCIES.index(client.urgency) <= URGENCIES.index(lapse_to):
+        return None
+    return client.model_copy(update={"urgency": lapse_to})
+
+
+def _utilisation(load: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    with_cap = caps > 0
+    result = np.full(len(caps), np.nan)
+    result[with_cap] = load[with_cap] / caps[with_cap]
+    return result
+
+
+# --- the weekly loop -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    intake: np.ndarray
+    rows: list[tuple[int, str, str, float]] = field(default_factory=list)
+
+    def add(self, week: int, kpi: str, value: float, key: str = "") -> None:
+        self.rows.append((week + 1, kpi, key, float(value)))
+
+
+def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) -> RunResult:
+    """Run the horizon week by week; deterministic given the stream, scenario and policy."""
+    began = time.perf_counter()
+    start = scenario.apply(stream.base)
+    policy = start.policy
+    refusals = policy.refusals
+    window, horizon = sweep.window_weeks, sweep.horizon_weeks
+    neighbourhood_ids = [n.neighbourhood_id for n in start.neighbourhoods]
+    n_index = {n: k for k, n in enumerate(neighbourhood_ids)}
+    municipality_ids = [m.municipality_id for m in start.municipalities]
+    population = np.array([m.population for m in start.municipalities], dtype=float)
+    population_share = population / population.sum() if population.sum() > 0 else population
+    caps, base_caps = caps_of(start), caps_of(stream.base)
+    dwellings = np.array([n.dwellings for n in start.neighbourhoods], dtype=float)
+    base_recent = np.array([n.recent_load for n in start.neighbourhoods], dtype=float)
+    placed_load = np.zeros((horizon, len(neighbourhood_ids)))
+    utilisation = np.full((horizon, len(neighbourhood_ids)), np.nan)
+    load_weight = policy.spreading.load_weight
+    exempt = set(policy.spreading.exempt_types)
+
+    queue: dict[str, Waiting] = {c.client_id: Waiting(c) for c in start.clients}
+    vacancies: dict[str, Vacancy] = {u.unit_id: Vacancy(u) for u in start.units}
+    declined: dict[tuple[str, str], str] = {(d.client_id, d.unit_id): d.declined_by for d in start.declined}
+    totals = _Totals(intake=np.zeros(len(municipality_ids)))
+    placements: list[dict[str, Any]] = []
+
+    for week in range(horizon):
+        monday = stream.week_start(week)
+        period = Period(start=monday, days=7)
+        doorstroom = len(queue)
+        for client in stream.clients[week]:
+            queue[client.client_id] = Waiting(client)
+        for unit in stream.units[week]:
+            vacancies[unit.unit_id] = Vacancy(unit)
+        for vacancy in vacancies.values():
+            if vacancy.open_since is None and vacancy.unit.available_from <= period.end:
+                vacancy.open_since = week
+
+        # the load placed in the window before this week; the base's recent load counts as
+        # placed evenly over the window before week 1, so it fades out over `window` weeks
+        recent = base_recent * max(0, window - week) / window + placed_load[max(0, week - window):week].sum(axis=0)
+        instance = _week_instance(start, policy.model_copy(update={"period": period}), queue, vacancies,
+                                  declined, np.round(recent, 6))
+        proposed, unmatched = allocate(instance, allocation, stream.seed)
+
+        by_client, by_landlord, lapsed = 0, 0, 0
+        placed_now: list[dict[str, Any]] = []
+        for client_id, unit_id in sorted(proposed):
+            landlord_draw, client_draw = stream.offer_draws(client_id, unit_id)
+            waiting, unit = queue[client_id], vacancies[unit_id].unit
+            if landlord_draw < sweep.declines.landlord:
+                declined[(client_id, unit_id)] = "landlord"
+                by_landlord += 1
+                continue
+            if client_draw < sweep.declines.client:
+                declined[(client_id, unit_id)] = "client"
+                by_client += 1
+                waiting.refusals += 1
+                if waiting.refusals >= refusals.max_refusals:
+                    lapsed_client = _lapse(waiting.client, refusals.lapse_to)
+                    if lapsed_client is not None:
+                        waiting.client = lapsed_client
+                        lapsed += 1
+                continue
+            client = waiting.client
+            load = 0 if unit.type in exempt else load_weight[client.support_intensity]
+            placed_load[week, n_index[unit.neighbourhood_id]] += load
+            placed_now.append({
+                "week": week + 1, "client_id": client_id, "unit_id": unit_id,
+                "municipality_id": unit.municipality_id, "neighbourhood_id": unit.neighbourhood_id,
+                "unit_type": unit.type, "source": client.source,
+                "support_intensity": client.support_intensity, "urgency": client.urgency,
+                "origin_municipality_id": client.origin_municipality_id,
+                "waiting_weeks": max(0, (monday - client.registered_on).days // 7),
+                "in_origin": unit.municipality_id == client.origin_municipality_id,
+                "load": load,
+            })
+            del queue[client_id]
+            del vacancies[unit_id]
+
+        returned = [unit_id for unit_id, vacancy in vacancies.items()
+                    if vacancy.open_since is not None and week - vacancy.open_since + 1 >= sweep.vacancy_weeks]
+        for unit_id in returned:
+            del vacancies[unit_id]
+
+        in_window = recent + placed_load[week]
+        utilisation[week] = _utilisation(in_window, caps)
+        _record(totals, week, placed_now, unmatched, in_window, caps, base_caps, dwellings,
+                municipality_ids, population_share)
+        totals.add(week, "offers", len(proposed))
+        totals.add(week, "declined_by_client", by_client)
+        totals.add(week, "declined_by_landlord", by_landlord)
+        totals.add(week, "refusals", by_client + by_landlord)
+        totals.add(week, "urgency_lapsed", lapsed)
+        totals.add(week, "instroom", len(stream.clients[week]))
+        totals.add(week, "doorstroom", doorstroom)
+        totals.add(week, "uitstroom", len(placed_now))
+        totals.add(week, "queue_open", len(queue))
+        totals.add(week, "vacancies_in", len(stream.units[week]) if week else len(start.units))
+        totals.add(week, "vacancies_returned", len(returned))
+        totals.add(week, "vacancies_open", len(vacancies))
+        placements += placed_now
+
+    frame = pd.DataFrame(placements, columns=PLACEMENT_COLUMNS)
+    return RunResult(key=RunKey(scenario.index, allocation, stream.seed), rows=totals.rows,
+                     placements=frame, utilisation=utilisation, neighbourhood_ids=neighbourhood_ids,
+                     seconds=time.perf_counter() - began)
+
+
+def _week_instance(start: Instance, policy, queue: dict[str, Waiting], vacancies: dict[str, Vacancy],
+                   declined: dict[tuple[str, str], str], recent: np.ndarray) -> Instance:
+    """This week's instance: the queue, the open vacancies and the neighbourhoods' recent load."""
+    clients = tuple(waiting.client for waiting in queue.values())
+    units = tuple(vacancy.unit for vacancy in vacancies.values())
+    neighbourhoods = tuple(n.model_copy(update={"recent_load": float(load)})
+                           for n, load in zip(start.neighbourhoods, recent))
+    pairs = tuple(DeclinedPair(client_id=c, unit_id=u, declined_by=by)
+                  for (c, u), by in declined.items() if c in queue and u in vacancies)
+    return Instance.model_construct(
+        municipalities=start.municipalities, neighbourhoods=neighbourhoods, units=units,
+        clients=clients, support_capacity=start.support_capacity, declined=pairs, policy=policy,
+    )
+
+
+def _record(totals: _Totals, week: int, placed: list[dict[str, Any]], unmatched: pd.DataFrame,
+            in_window: np.ndarray, caps: np.ndarray, base_caps: np.ndarray, dwellings: np.ndarray,
+            municipality_ids: list[str], population_share: np.ndarray) -> None:
+    """The week's placement, waiting, spreading, reason and intake KPIs."""
+    totals.add(week, "placements", len(placed))
+    waits = np.array([p["waiting_weeks"] for p in placed], dtype=float)
+    totals.add(week, "wait_mean", waits.mean() if len(waits) else np.nan)
+    totals.add(week, "wait_p90", np.percentile(waits, 90) if len(waits) else np.nan)
+    totals.add(week, "origin_share", np.mean([p["in_origin"] for p in placed]) if placed else np.nan)
+    with_cap = caps > 0
+    utilisation = in_window[with_cap] / caps[with_cap]
+    totals.add(week, "util_max", utilisation.max() if len(utilisation) else 0.0)
+    with_base_cap = base_caps > 0
+    base_utilisation = in_window[with_base_cap] / base_caps[with_base_cap]
+    totals.add(week, "util_max_base_cap", base_utilisation.max() if len(base_utilisation) else 0.0)
+    totals.add(week, "util_gini", gini(utilisation))
+    totals.add(week, "neighbourhoods_full", int((caps[with_cap] - in_window[with_cap] < 1 - 1e-9).sum()))
+    per_1000 = np.where(dwellings > 0, in_window / np.maximum(dwellings, 1) * 1000, 0.0)
+    totals.add(week, "load_max_per_1000", per_1000.max() if len(per_1000) else 0.0)
+    counts = unmatched["reason"].value_counts() if len(unmatched) else pd.Series(dtype=int)
+    for reason in REASONS:
+        totals.add(week, "unmatched", int(counts.get(reason, 0)), reason)
+    index = {m: k for k, m in enumerate(municipality_ids)}
+    this_week = np.zeros(len(municipality_ids))
+    for p in placed:
+        this_week[index[p["municipality_id"]]] += 1
+    totals.intake += this_week
+    placed_so_far = totals.intake.sum()
+    for k, municipality in enumerate(municipality_ids):
+        totals.add(week, "intake", this_week[k], municipality)
+        gap = (totals.intake[k] / placed_so_far - population_share[k]) * 100 if placed_so_far else np.nan
+        totals.add(week, "intake_share_gap", gap, municipality)

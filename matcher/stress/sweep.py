@@ -1,0 +1,168 @@
+"""Run a sweep — every scenario × allocation policy × seed — serially or on a Dask cluster.
+
+One task per seed draws the stream (base instance and arrivals); one task per run simulates
+the horizon. Every task is a pure function of the scenario file, the scenario, the policy and
+the seed, and the tables are sorted before they are written, so a sweep gives the same numbers
+on one process, on a local cluster of any size, or on a remote scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from matcher.stress.arrivals import Stream, base_instance, build_stream
+from matcher.stress.kpis import intake_table, kpi_table, neighbourhood_table, placement_table, scenario_table, summary_table
+from matcher.stress.scenario import Scenario, Sweep, check_against
+from matcher.stress.simulate import RunResult, simulate
+from models import Instance
+
+
+@dataclass
+class SweepResult:
+    """Every table of a sweep, plus how it ran (timings are never part of the tables)."""
+
+    sweep: Sweep
+    base: Instance                  # the first seed's base instance: places and policy
+    kpis: pd.DataFrame
+    placements: pd.DataFrame
+    neighbourhoods: pd.DataFrame
+    summary: pd.DataFrame
+    intake: pd.DataFrame
+    scenarios: pd.DataFrame
+    seconds: float = 0.0
+    where: str = "serial"
+    run_seconds: dict[str, list[float]] = field(default_factory=dict)  # per allocation policy
+
+    @property
+    def runs(self) -> int:
+        return len(self.sweep.scenarios()) * len(self.sweep.allocation) * len(self.sweep.seeds)
+
+    @property
+    def scenario_weeks(self) -> int:
+        return self.runs * self.sweep.horizon_weeks
+
+
+def runs_of(sweep: Sweep) -> list[tuple[Scenario, str, int]]:
+    """Every (scenario, allocation policy, seed) of the sweep, in a fixed order."""
+    return [(scenario, allocation, seed) for scenario in sweep.scenarios()
+            for allocation in sweep.allocation for seed in sweep.seeds]
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _progress(enabled: bool, console: Console | None) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console or Console(stderr=True),
+                    disable=not enabled, transient=False)
+
+
+def shared_base(sweep: Sweep, base: Instance) -> Instance | None:
+    """The base instance when every seed starts from the same one (a folder, or a fixed
+    generator seed): read once here, so workers never need the folder."""
+    return base if sweep.base.region is None or sweep.base.seed is not None else None
+
+
+def _serial(sweep: Sweep, base: Instance | None, advance: Callable[[], None]) -> list[RunResult]:
+    streams: dict[int, Stream] = {}
+    results = []
+    for scenario, allocation, seed in runs_of(sweep):
+        if seed not in streams:
+            streams[seed] = build_stream(sweep, seed, base)
+        results.append(simulate(streams[seed], sweep, scenario, allocation))
+        advance()
+    return results
+
+
+def _on_dask(sweep: Sweep, base: Instance | None, client, advance: Callable[[], None]) -> list[RunResult]:
+    from distributed import as_completed
+
+    streams = {seed: client.submit(build_stream, sweep, seed, base, pure=False,
+                                   key=f"stream-{seed}-{os.urandom(4).hex()}")
+               for seed in sweep.seeds}
+    futures = [client.submit(simulate, streams[seed], sweep, scenario, allocation, pure=False,
+                             key=f"run-{scenario.index}-{allocation}-{seed}-{os.urandom(4).hex()}")
+               for scenario, allocation, seed in runs_of(sweep)]
+    results = []
+    for future in as_completed(futures):
+        results.append(future.result())
+        future.release()
+        advance()
+    return results
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[tuple[object, str]]:
+    """A Dask client: on an existing scheduler, or on a local cluster of worker processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout="20s") as client:
+            yield client, f"scheduler {scheduler}"
+        return
+    workers = workers or default_workers()
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client, f"local Dask cluster, {workers} worker process{'es' * (workers > 1)}"
+
+
+def run_sweep(sweep: Sweep, workers: int | None = None, scheduler: str | None = None,
+              serial: bool = False, client=None, progress: bool = True,
+              console: Console | None = None) -> SweepResult:
+    """Run every scenario × allocation policy × seed and build the tables.
+
+    `serial` runs in this process without Dask; `client` uses a Dask client you already hold;
+    otherwise `scheduler` (e.g. tcp://host:8786) or a local cluster of `workers` processes.
+    """
+    began = time.perf_counter()
+    base = base_instance(sweep, sweep.seeds[0])
+    check_against(sweep, base)
+    with _progress(progress, console) as bar:
+        task = bar.add_task(f"{sweep.name}: runs", total=len(runs_of(sweep)))
+
+        def advance() -> None:
+            bar.advance(task)
+
+        shared = shared_base(sweep, base)
+        if serial:
+            results, where = _serial(sweep, shared, advance), "serial (one process)"
+        elif client is not None:
+            results, where = _on_dask(sweep, shared, client, advance), "Dask client"
+        else:
+            with dask_client(workers, scheduler) as (dask, where):
+                results = _on_dask(sweep, shared, dask, advance)
+    return tables(sweep, base, results, time.perf_counter() - began, where)
+
+
+def tables(sweep: Sweep, base: Instance, results: list[RunResult], seconds: float, where: str) -> SweepResult:
+    """Every table of the sweep from its runs, in an order independent of how they finished."""
+    population = np.array([m.population for m in base.municipalities], dtype=float)
+    share = dict(zip((m.municipality_id for m in base.municipalities),
+                     population / population.sum() if population.sum() else population))
+    kpis = kpi_table(results, sweep)
+    placements = placement_table(results, sweep)
+    run_seconds: dict[str, list[float]] = {}
+    for result in results:
+        run_seconds.setdefault(result.key.allocation, []).append(result.seconds)
+    return SweepResult(
+        sweep=sweep, base=base, kpis=kpis, placements=placements,
+        neighbourhoods=neighbourhood_table(results, sweep),
+        summary=summary_table(kpis, placements, sweep),
+        intake=intake_table(kpis, sweep, share),
+        scenarios=scenario_table(sweep), seconds=seconds, where=where, run_seconds=run_seconds,
+    )
