@@ -63,41 +63,48 @@ class Formulation:
     def n_pairs(self) -> int:
         return len(self.candidates)
 
+    def stacked_matrix(self, extra_rows: list[Rows] = ()) -> sparse.csr_matrix:
+        """All rule rows, then `extra_rows`, over the pair columns only."""
+        blocks = [block.matrix[:, : self.n_pairs] for block in (*self.blocks, *extra_rows)]
+        if not blocks:
+            return sparse.csr_matrix((0, self.n_pairs))
+        return sparse.vstack(blocks, format="csr")
+
     def to_model(self, objective: np.ndarray, maximize: bool, integral: bool,
                  extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
-                 extra_rows: list[Rows] = ()) -> mb.Model:
-        """An OR-Tools model: pair columns (binary when `integral`), then any extra continuous
-        columns with (lower, upper) bounds; the rule blocks, then `extra_rows` (which may span
-        the extra columns)."""
+                 extra_rows: list[Rows] = (), columns: np.ndarray | None = None) -> mb.Model:
+        """An OR-Tools model over the pair `columns` (all by default; binary when `integral`),
+        then any extra continuous columns with (lower, upper) bounds; the rule blocks, then
+        `extra_rows`. Objective and rows are given over all pairs (then the extra columns)."""
+        columns = np.arange(self.n_pairs) if columns is None else np.asarray(columns)
         n_extra = 0 if extra_columns is None else len(extra_columns[0])
-        width = self.n_pairs + n_extra
-        blocks = [_widen(block.matrix, width) for block in self.blocks] + [
-            _widen(block.matrix, width) for block in extra_rows]
+        selected = np.r_[columns, self.n_pairs + np.arange(n_extra)].astype(np.int64)
+        full_width = self.n_pairs + n_extra
+        matrices = [_widen(block.matrix, full_width)[:, selected] for block in (*self.blocks, *extra_rows)]
         lowers = [block.lower for block in (*self.blocks, *extra_rows)]
         uppers = [block.upper for block in (*self.blocks, *extra_rows)]
-        matrix = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, width))
-        pair_lower, pair_upper = np.zeros(self.n_pairs), np.ones(self.n_pairs)
+        matrix = sparse.vstack(matrices, format="csr") if matrices else sparse.csr_matrix((0, len(selected)))
+        pair_lower, pair_upper = np.zeros(len(columns)), np.ones(len(columns))
         if self.fixed_pairs is not None:
-            pair_lower[self.fixed_pairs == 1] = 1
-            pair_upper[self.fixed_pairs == 0] = 0
+            pair_lower[self.fixed_pairs[columns] == 1] = 1
+            pair_upper[self.fixed_pairs[columns] == 0] = 0
         lower = np.concatenate([pair_lower, extra_columns[0]]) if n_extra else pair_lower
         upper = np.concatenate([pair_upper, extra_columns[1]]) if n_extra else pair_upper
         model = mb.Model()
         model.helper.fill_model_from_sparse_data(
-            lower.astype(float), upper.astype(float), np.asarray(objective, dtype=float),
+            lower.astype(float), upper.astype(float), np.asarray(objective, dtype=float)[selected],
             np.concatenate(lowers).astype(float) if lowers else np.zeros(0),
             np.concatenate(uppers).astype(float) if uppers else np.zeros(0),
             matrix.astype(float),
         )
         model.helper.set_maximize(maximize)
         if integral:
-            for column in range(self.n_pairs):
+            for column in range(len(columns)):
                 model.helper.set_var_integrality(column, True)
         return model
 
-
     def restrict_to_face(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
-                         tolerance: float = 0.25) -> None:
+                         tolerance: float) -> None:
         """Keep only allocations that are also optimal for the LP just solved.
 
         By complementary slackness, every optimum of an LP lies on the face where each pair

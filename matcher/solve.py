@@ -15,6 +15,7 @@ How each level is solved, exactly and fast:
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -25,13 +26,19 @@ from ortools.linear_solver.python import model_builder as mb
 
 from matcher.arrays import Arrays
 from matcher.formulation import Formulation, Rows
+from matcher.pricing import priced_lp, seed_columns
 from matcher.settings import SolveSettings
+
+log = logging.getLogger(__name__)
 
 LEVELS = ("priority", "continuity", "preference", "spreading", "fair_share")
 # the combined integer objective must stay far inside double precision for exact proofs
 _COMBINED_LIMIT = 2.0**50
 # a deterministic effort limit for the last, least important level (fair shares)
 _FAIR_SHARE_NODES = 500
+# spreading and fair shares only run a MIP when the LP leaves few pairs free (the optimal face
+# is small at weekly size); above this the LP-rounded result is kept and marked not proven
+_LATE_LEVEL_MIP_PAIRS = 25_000
 
 
 class SolverFailure(RuntimeError):
@@ -85,6 +92,9 @@ class _Clock:
     def __init__(self, limit: float | None):
         self.limit = limit
         self.start = time.perf_counter()
+
+    def expired(self) -> bool:
+        return self.limit is not None and time.perf_counter() - self.start >= self.limit
 
     def remaining(self) -> float | None:
         if self.limit is None:
@@ -143,61 +153,167 @@ class _Outcome:
     proven: bool
     bound: float
     method: str
-    face: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # reduced costs, duals, solution
+    face: tuple | None = None  # (reduced costs, duals, solution, tolerance) of the LP optimum
 
 
 def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
               incumbent: np.ndarray, score, settings: SolveSettings, clock: _Clock,
               extra_columns=None, extra_rows: list[Rows] = (), node_limit: int | None = None,
-              optimal_if=None, guard=None) -> _Outcome:
+              optimal_if=None, guard=None, price: bool = False,
+              mip_max_pairs: int | None = None) -> _Outcome:
     """LP relaxation first; the MIP only if the LP optimum is fractional and not already met.
 
     `score(chosen)` evaluates an allocation exactly (higher is better when maximising);
     `optimal_if(chosen, lp_bound)` may prove optimality from the LP bound for special objectives;
-    `guard(chosen)` must hold for any solver answer to be accepted (levels solved before).
+    `guard(chosen)` must hold for any solver answer to be accepted (levels solved before);
+    `price` solves the LP by column generation (pair columns only, maximising);
+    `mip_max_pairs` skips the MIP when more pairs than this are free (the result is then not
+    proven, and says so).
     """
     sign = 1 if maximize else -1
     guard = guard or (lambda chosen: True)
     best, best_score = incumbent, score(incumbent)
     n = f.n_pairs
+    slack = 0.5 if integral_objective else 1e-9
 
-    lp = f.to_model(objective, maximize, integral=False, extra_columns=extra_columns, extra_rows=extra_rows)
-    status, solver = _solve(lp, "glop", "", clock)
+    def rounded(bound: float) -> float:
+        if not integral_objective or not math.isfinite(bound):
+            return bound
+        return math.floor(bound + 1e-6) if maximize else math.ceil(bound - 1e-6)
+
+    # the pairs a solver may use: those not fixed to 0 by an earlier level's optimal face
+    columns = np.arange(n) if f.fixed_pairs is None else np.flatnonzero(f.fixed_pairs != 0)
     lp_bound = math.inf if maximize else -math.inf
-    if status == mb.SolveStatus.OPTIMAL:
-        lp_bound = solver.objective_value
-        if integral_objective:
-            lp_bound = math.floor(lp_bound + 1e-6) if maximize else math.ceil(lp_bound - 1e-6)
-        values = _values(lp, solver)
-        face = None
-        if _integral(values[:n]):
-            candidate = np.flatnonzero(values[:n] > 0.5)
-            if sign * score(candidate) >= sign * best_score and guard(candidate):
-                best, best_score = candidate, score(candidate)
-                face = (solver.reduced_costs(lp.get_variables()).to_numpy(dtype=float),
-                        solver.dual_values(lp.get_linear_constraints()).to_numpy(dtype=float), candidate)
-        if sign * best_score >= sign * lp_bound - (0.5 if integral_objective else 1e-9):
-            return _Outcome(best, True, best_score, "lp", face if face and best is face[2] else None)
-        if optimal_if is not None and optimal_if(best, lp_bound):
-            return _Outcome(best, True, best_score, "lp")
+    reduced = None
+    priced = None
 
-    mip = f.to_model(objective, maximize, integral=True, extra_columns=extra_columns, extra_rows=extra_rows)
-    parameters = _mip_parameters(settings, integral_objective, node_limit)
-    status, solver = _solve(mip, settings.backend, parameters, clock)
-    if status in _SOLVED:
-        candidate = np.flatnonzero(_values(mip, solver)[:n] > 0.5)
+    def face_of(chosen: np.ndarray):
+        """The LP's optimal face around `chosen`, when `chosen` is optimal for the LP within δ < 1:
+        then a pair with |reduced cost| > δ or a row with |dual| > δ cannot change in any
+        allocation that keeps this level (see Formulation.restrict_to_face)."""
+        if priced is None:
+            return None
+        shortfall = max(0.0, priced.objective - float(score(chosen)))
+        if shortfall >= 1:
+            return None
+        return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
+    if price:
+        priced = priced_lp(f, objective, list(extra_rows), seed_columns(f, objective, incumbent),
+                           lambda model: _solve(model, "glop", "", clock), clock.expired)
+        if priced.status == mb.SolveStatus.OPTIMAL:
+            lp_bound = rounded(priced.bound)
+            reduced = priced.reduced_costs
+            values = priced.values
+            if _integral(values):
+                candidate = np.flatnonzero(values > 0.5)
+                if sign * score(candidate) >= sign * best_score and guard(candidate):
+                    best, best_score = candidate, score(candidate)
+    else:
+        lp = f.to_model(objective, maximize, integral=False, extra_columns=extra_columns,
+                        extra_rows=extra_rows, columns=columns)
+        status, solver = _solve(lp, "glop", "", clock)
+        if status == mb.SolveStatus.OPTIMAL:
+            lp_bound = rounded(solver.objective_value)
+            values = _values(lp, solver)[: len(columns)]
+            if _integral(values):
+                candidate = columns[values > 0.5]
+                if sign * score(candidate) >= sign * best_score and guard(candidate):
+                    best, best_score = candidate, score(candidate)
+    if sign * best_score >= sign * lp_bound - slack:
+        return _Outcome(best, True, best_score, "lp", face_of(best))
+    if optimal_if is not None and math.isfinite(lp_bound) and optimal_if(best, lp_bound):
+        return _Outcome(best, True, best_score, "lp")
+    unproven = _Outcome(best, False, lp_bound if math.isfinite(lp_bound) else best_score, "lp")
+    if clock.expired() or (mip_max_pairs is not None and len(columns) > mip_max_pairs):
+        return unproven
+
+    if reduced is not None and math.isfinite(lp_bound):
+        # round the LP: keep its integral part, complete greedily in order of LP value
+        candidate = _round(f, priced.values, objective, extra_rows)
         if sign * score(candidate) >= sign * best_score and guard(candidate):
             best, best_score = candidate, score(candidate)
-    mip_bound = solver.best_objective_bound if status in _SOLVED or status == mb.SolveStatus.NOT_SOLVED else None
+        log.debug("LP fractional after %d pricing rounds (%d pairs); rounding gives %s of bound %s",
+                  priced.rounds, len(priced.columns), best_score, lp_bound)
+        if clock.expired():
+            return _Outcome(best, False, lp_bound, "lp+rounding")
+        if sign * best_score >= sign * lp_bound - slack:
+            return _Outcome(best, True, best_score, "lp+rounding", face_of(best))
+        # the MIP over the priced pairs alone: usually the optimum, found on a small model
+        restricted = np.union1d(priced.columns, best)
+        found, found_bound = _mip(f, objective, maximize, integral_objective, restricted, settings,
+                                  clock, extra_columns, extra_rows, node_limit)
+        if found is not None and sign * score(found) >= sign * best_score and guard(found):
+            best, best_score = found, score(found)
+        log.debug("restricted MIP over %d pairs: best %s, its bound %s, LP bound %s",
+                  len(restricted), best_score, found_bound, lp_bound)
+        if sign * best_score >= sign * lp_bound - slack:
+            return _Outcome(best, True, best_score, "lp+restricted mip", face_of(best))
+        if clock.expired():
+            return _Outcome(best, False, lp_bound, "lp+restricted mip")
+        # reduced-cost fixing: a pair whose reduced cost is below −(bound − best) cannot be
+        # part of any allocation better than the one we hold
+        gap = sign * (lp_bound - best_score) + 1e-6
+        columns = np.intersect1d(columns, np.flatnonzero(reduced >= -gap))
+        columns = np.union1d(columns, best)
+        log.debug("reduced-cost fixing with gap %s keeps %d pairs (%d outside the priced set)",
+                  gap, len(columns), len(np.setdiff1d(columns, restricted)))
+        if len(np.setdiff1d(columns, restricted)) == 0 and found_bound is not None:
+            proven = sign * best_score >= sign * rounded(found_bound) - slack
+            bound = found_bound if proven else lp_bound
+            return _Outcome(best, proven, best_score if proven else bound, "lp+restricted mip")
+    found, mip_bound = _mip(f, objective, maximize, integral_objective, columns, settings, clock,
+                            extra_columns, extra_rows, node_limit)
+    if found is not None and sign * score(found) >= sign * best_score and guard(found):
+        best, best_score = found, score(found)
     bound = lp_bound
     if mip_bound is not None and math.isfinite(mip_bound):
-        if integral_objective:
-            mip_bound = math.floor(mip_bound + 1e-6) if maximize else math.ceil(mip_bound - 1e-6)
+        mip_bound = rounded(mip_bound)
         bound = min(bound, mip_bound) if maximize else max(bound, mip_bound)
-    if status == mb.SolveStatus.OPTIMAL:
-        bound = best_score
     proven = sign * best_score >= sign * bound - (0.5 if integral_objective else 1e-7)
-    return _Outcome(best, proven, bound if math.isfinite(bound) else best_score, "mip")
+    return _Outcome(best, proven, bound if math.isfinite(bound) else best_score, "mip",
+                    face_of(best) if proven and maximize else None)
+
+
+def _mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
+         columns: np.ndarray, settings: SolveSettings, clock: _Clock, extra_columns, extra_rows,
+         node_limit: int | None) -> tuple[np.ndarray | None, float | None]:
+    """The MIP over `columns`: (chosen pairs or None, the solver's bound or None)."""
+    mip = f.to_model(objective, maximize, integral=True, extra_columns=extra_columns,
+                     extra_rows=extra_rows, columns=columns)
+    parameters = _mip_parameters(settings, integral_objective, node_limit)
+    status, solver = _solve(mip, settings.backend, parameters, clock)
+    found = columns[_values(mip, solver)[: len(columns)] > 0.5] if status in _SOLVED else None
+    bound = None
+    if status in _SOLVED or status == mb.SolveStatus.NOT_SOLVED:
+        bound = solver.best_objective_bound
+        if status == mb.SolveStatus.OPTIMAL and found is not None:
+            bound = solver.objective_value
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+    return found, bound
+
+
+def _round(f: Formulation, values: np.ndarray, objective: np.ndarray, extra_rows: list[Rows]) -> np.ndarray:
+    """A feasible allocation near an LP solution: its pairs at 1, then the fractional ones and
+    the rest greedily by LP value and objective, each only if every row still allows it.
+
+    Valid because every row of a maximising level has non-negative coefficients and an upper
+    bound (dropping pairs never breaks a row); lower-bounded rows are not used here.
+    """
+    matrix = f.stacked_matrix(extra_rows).tocsc()
+    upper = np.concatenate([b.upper for b in (*f.blocks, *extra_rows)]) if matrix.shape[0] else np.zeros(0)
+    activity = np.zeros(matrix.shape[0])
+    order = np.lexsort((-np.asarray(objective, dtype=float), -values))
+    allowed = np.ones(f.n_pairs, dtype=bool) if f.fixed_pairs is None else f.fixed_pairs != 0
+    order = order[(values[order] > 1e-6) & allowed[order]]
+    chosen = []
+    for column in order:
+        start, stop = matrix.indptr[column], matrix.indptr[column + 1]
+        rows, coefficients = matrix.indices[start:stop], matrix.data[start:stop]
+        if np.all(activity[rows] + coefficients <= upper[rows] + 1e-9):
+            activity[rows] += coefficients
+            chosen.append(column)
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 # --- levels 1–2 (and continuity): one exact integer objective --------------------------------
@@ -235,7 +351,8 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
         began = time.perf_counter()
         combined = sum(m * c.astype(np.int64) for m, (_, c, _) in zip(multipliers, bounded))
         outcome = _optimise(f, combined, True, True, incumbent,
-                            lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed)
+                            lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed,
+                            price=True)
         seconds = time.perf_counter() - began
         results, remainder, exact_so_far = [], int(outcome.bound), True
         for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
@@ -256,7 +373,8 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
     for name, coefficients, upper in bounded:  # too large to combine: one level at a time
         began = time.perf_counter()
         outcome = _optimise(f, coefficients, True, True, chosen,
-                            lambda pick, c=coefficients: int(c[pick].sum()), settings, clock, extra_rows=fixed)
+                            lambda pick, c=coefficients: int(c[pick].sum()), settings, clock, extra_rows=fixed,
+                            price=True)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
         results.append(LevelResult(name, "optimal" if outcome.proven else "feasible", value,
@@ -326,7 +444,7 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
         f, objective, False, False, incumbent, utilisation, settings, clock,
         extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
         optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
-        guard=lambda chosen: all(check(chosen) for check in guards),
+        guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
     )
     value = utilisation(outcome.chosen)
     bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
@@ -383,7 +501,8 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
     columns = (np.zeros(1 + n_m), np.r_[[float(n)], np.full(n_m, float(n))])
     outcome = _optimise(f, objective, False, False, incumbent, deviation, settings, clock,
                         extra_columns=columns, extra_rows=[*fixed, Rows("fair_share", matrix, lower, upper)],
-                        node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards))
+                        node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
+                        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"
     return LevelResult("fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began,
@@ -417,9 +536,13 @@ def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
     guards: list = []
     levels, chosen = _lexicographic_levels(f, settings, clock, start, objectives, fixed, guards)
     solution.levels.extend(levels)
-    level, chosen = _spreading_level(f, arrays, settings, clock, chosen, fixed, guards)
-    solution.levels.append(level)
-    level, chosen = _fair_share_level(f, arrays, settings, clock, chosen, fixed, guards)
-    solution.levels.append(level)
+    for name, solve_level in (("spreading", _spreading_level), ("fair_share", _fair_share_level)):
+        if clock.expired():
+            value = (max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen]) if name == "spreading"
+                     else fair_share_deviation(arrays, c.municipality[chosen]))
+            solution.levels.append(LevelResult(name, "no_solution", value, value, 0.0, "time limit"))
+            continue
+        level, chosen = solve_level(f, arrays, settings, clock, chosen, fixed, guards)
+        solution.levels.append(level)
     solution.chosen = np.sort(chosen)
     return solution
