@@ -223,7 +223,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         return _Outcome(best, True, best_score, "lp", face_of(best))
     if optimal_if is not None and math.isfinite(lp_bound) and optimal_if(best, lp_bound):
         return _Outcome(best, True, best_score, "lp")
-    unproven = _Outcome(best, False, lp_bound if math.isfinite(lp_bound) else best_score, "lp")
+    unproven = _Outcome(best, False, lp_bound, "lp")  # ±inf when not even the LP finished
     if clock.expired() or (mip_max_pairs is not None and len(columns) > mip_max_pairs):
         return unproven
 
@@ -270,7 +270,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         mip_bound = rounded(mip_bound)
         bound = min(bound, mip_bound) if maximize else max(bound, mip_bound)
     proven = sign * best_score >= sign * bound - (0.5 if integral_objective else 1e-7)
-    return _Outcome(best, proven, bound if math.isfinite(bound) else best_score, "mip",
+    return _Outcome(best, proven, best_score if proven else bound, "mip",
                     face_of(best) if proven and maximize else None)
 
 
@@ -354,11 +354,12 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
                             lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed,
                             price=True)
         seconds = time.perf_counter() - began
-        results, remainder, exact_so_far = [], int(outcome.bound), True
+        known = math.isfinite(outcome.bound)
+        results, remainder, exact_so_far = [], int(outcome.bound) if known else 0, known
         for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
             value = int(coefficients[outcome.chosen].sum())
             bound = min(upper, remainder // multiplier) if exact_so_far else upper
-            status = "optimal" if outcome.proven or (exact_so_far and bound <= value) else "feasible"
+            status = "optimal" if outcome.proven or (exact_so_far and bound <= value) or value >= upper else "feasible"
             results.append(LevelResult(name, status, value, max(bound, value), seconds, outcome.method))
             exact_so_far = exact_so_far and status == "optimal"
             remainder -= value * multiplier
@@ -377,8 +378,9 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
                             price=True)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
-        results.append(LevelResult(name, "optimal" if outcome.proven else "feasible", value,
-                                   max(value, int(outcome.bound)), time.perf_counter() - began, outcome.method))
+        bound = min(upper, int(outcome.bound)) if math.isfinite(outcome.bound) else upper
+        results.append(LevelResult(name, "optimal" if outcome.proven or value >= upper else "feasible", value,
+                                   max(value, bound), time.perf_counter() - began, outcome.method))
         fixed.append(_at_least(coefficients, value))
         guards.append(lambda pick, c=coefficients, v=value: int(c[pick].sum()) >= v)
     return results, chosen
