@@ -33,7 +33,16 @@ class Guarded(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidInstance as invalid:
-            report_problems(invalid.problems, ctx.meta.get("instance", "the input"))
+            from matcher.limits import InstanceTooLarge
+
+            source = ctx.meta.get("instance", "the input")
+            if isinstance(invalid, InstanceTooLarge):
+                errors.print(f"[bold red]{source} is too large to solve safely on this machine[/]",
+                             soft_wrap=True)
+                for problem in invalid.problems:
+                    errors.print(f"  - {problem}", markup=False, soft_wrap=True)
+            else:
+                report_problems(invalid.problems, source)
             sys.exit(EXIT_INVALID)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
@@ -82,6 +91,8 @@ def validate(ctx: click.Context, instance: Path) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--backend", type=click.Choice(["highs", "scip"]), default="highs", show_default=True)
+@click.option("--max-pairs", type=click.IntRange(min=1), default=None,
+              help="refuse instances estimated above this many eligible pairs (default 20,000,000)")
 @click.option("--ledger", default=None,
               help="decisions ledger (SQLite file or SQLAlchemy URL): fix accepted matches, "
                    "never repeat declined pairs, apply the refusal rule")
@@ -89,7 +100,8 @@ def validate(ctx: click.Context, instance: Path) -> None:
               default=None, help="a proposal already communicated: keep its open matches unless moving one raises W")
 @click.pass_context
 def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | None, seed: int,
-          workers: int, backend: str, ledger: str | None, keep_proposal: Path | None) -> None:
+          workers: int, backend: str, max_pairs: int | None, ledger: str | None,
+          keep_proposal: Path | None) -> None:
     """Propose the best allocation for INSTANCE and write it to --out."""
     from matcher.engine import run
     from matcher.output import write_proposal
@@ -97,7 +109,8 @@ def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | Non
     from matcher.settings import SolveSettings
 
     ctx.meta["instance"] = str(instance)
-    settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers, backend=backend)
+    limits = {"max_pairs": max_pairs} if max_pairs else {}
+    settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers, backend=backend, **limits)
     loaded = read_instance(instance)
     extra: dict = {}
     if ledger:

@@ -12,6 +12,7 @@ from matcher.arrays import Arrays, build_arrays
 from matcher.eligibility import ClientSets, Pairs, client_sets, eligible_pairs
 from matcher.formulation import Candidates, build_formulation
 from matcher.greedy import greedy_allocation, priority_order
+from matcher.limits import check_limits
 from matcher.reasons import unmatched_reasons
 from matcher.settings import SolveSettings
 from matcher.solve import Solution, fair_share_deviation, max_utilisation, solve_lexicographic
@@ -109,6 +110,7 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     them raises W (see `solve_lexicographic`).
     """
     settings = settings or SolveSettings()
+    check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     arrays = build_arrays(instance)

@@ -1,7 +1,8 @@
-"""Write a proposal: proposals.csv, unmatched.csv and summary.json, each atomically.
+"""Write a proposal: proposals.csv, unmatched.csv and summary.json, together atomically.
 
-summary.json is written last and records the sha256 of the two CSV files, so a reader can tell
-that all three belong to the same run.
+The three files are replaced as one set (`matcher.atomic.write_set`): killed at any moment, the
+folder holds the previous proposal or the new one, never a mix. summary.json records the sha256
+of the two CSV files under "outputs", so anyone can check that all three belong to the same run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import ortools
 
 import matcher
-from matcher.atomic import write_text
+from matcher.atomic import write_set
 from matcher.engine import Proposal
 from matcher.read import instance_files
 from matcher.settings import SolveSettings
@@ -96,7 +97,9 @@ def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings:
         "proposals.csv": hashlib.sha256(proposals_csv.encode()).hexdigest(),
         "unmatched.csv": hashlib.sha256(unmatched_csv.encode()).hexdigest(),
     }
-    write_text(out / "proposals.csv", proposals_csv)
-    write_text(out / "unmatched.csv", unmatched_csv)
-    write_text(out / "summary.json", json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    write_set(out, {
+        "proposals.csv": proposals_csv.encode("utf-8"),
+        "unmatched.csv": unmatched_csv.encode("utf-8"),
+        "summary.json": (json.dumps(result, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    })
     return result

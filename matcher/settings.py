@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from matcher.limits import DEFAULT_MAX_PAIRS
+
 
 class SolveSettings(BaseModel):
     """How to solve: same instance + same settings (without a time limit) ⇒ same proposal."""
@@ -16,3 +18,5 @@ class SolveSettings(BaseModel):
     seed: int = Field(default=0, ge=0)
     workers: int = Field(default=1, ge=1)
     backend: Literal["highs", "scip"] = "highs"
+    max_pairs: int = Field(default=DEFAULT_MAX_PAIRS, ge=1,
+                           description="refuse instances estimated above this many eligible pairs")

@@ -139,6 +139,15 @@ def _solve(model: mb.Model, backend: str, parameters: str, clock: _Clock):
     return status, solver
 
 
+def _number(value) -> float | None:
+    """A solver figure as a float, or None when the solver has none (None, NaN, pd.NA, ±inf)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _values(model: mb.Model, solver: mb.Solver) -> np.ndarray:
     return solver.values(model.get_variables()).to_numpy(dtype=float)
 
@@ -213,7 +222,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
                         extra_rows=extra_rows, columns=columns)
         status, solver = _solve(lp, "glop", "", clock)
         if status == mb.SolveStatus.OPTIMAL:
-            lp_bound = rounded(solver.objective_value)
+            lp_bound = rounded(_number(solver.objective_value) if _number(solver.objective_value) is not None else lp_bound)
             values = _values(lp, solver)[: len(columns)]
             if _integral(values):
                 candidate = columns[values > 0.5]
@@ -285,11 +294,9 @@ def _mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objecti
     found = columns[_values(mip, solver)[: len(columns)] > 0.5] if status in _SOLVED else None
     bound = None
     if status in _SOLVED or status == mb.SolveStatus.NOT_SOLVED:
-        bound = solver.best_objective_bound
+        bound = _number(solver.best_objective_bound)
         if status == mb.SolveStatus.OPTIMAL and found is not None:
-            bound = solver.objective_value
-        if bound is not None and not math.isfinite(bound):
-            bound = None
+            bound = _number(solver.objective_value)
     return found, bound
 
 

@@ -50,7 +50,7 @@ PARTICLES = frozenset({
 # The most common Dutch surnames (CBS / Meertens naamdatabank) and the first names most often
 # given in the Netherlands over the last decades, including those common in the main migrant
 # communities. A word from these lists anywhere in an id is enough to flag it.
-SURNAMES = frozenset("""
+_SURNAMES = """
 jong jansen vries berg dijk bakker janssen visser smit meijer meyer boer mulder groot bos vos
 peters hendriks leeuwen dekker brouwer wit dijkstra smits graaf meer linden kok jacobs haan
 vermeulen heuvel veen broek bruijn bruin heijden schouten beek willems vliet ven hoekstra maas
@@ -59,9 +59,9 @@ kramer brink scholten wijk postma martens vink ruiter timmermans groen gerritsen
 velde willemsen smeets lange bosch dongen schipper koning laan velden driessen doorn hermans
 evers bosman wouters sanders zanden hofman meulen verbeek hoek claassen jacobsen mohamed
 yilmaz kaya demir sahin celik yildiz aydin ozturk arslan dogan kilic amrani bouzid
-""".split())
+"""
 
-FIRST_NAMES = frozenset("""
+_FIRST_NAMES = """
 jan johannes johan hans pieter piet kees cornelis hendrik henk willem wim gerrit klaas dirk
 jacob jacobus joost jeroen mark marco martin michel peter paul rob robert erik eric frank
 sander bas tom tim thijs lars bram daan sem lucas levi finn milan noah liam luuk jesse ruben
@@ -71,7 +71,9 @@ maria anna johanna cornelia elisabeth wilhelmina hendrika emma sophie julia tess
 anne eva fleur sara sarah nora mila zoe noor lotte iris femke anouk marieke ingrid petra esther
 linda sandra monique patricia karin marloes saskia mirjam annemarie fatima fatma aisha aicha
 yasmine yasmina khadija samira naima zeynep elif
-""".split())
+"""
+SURNAMES = frozenset(_SURNAMES.split())
+FIRST_NAMES = frozenset(_FIRST_NAMES.split())
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _INITIALS_THEN_NAME = re.compile(r"^(?:[A-Z]\.\s?)+\s*(?:[a-z]+\s)*[A-Z][a-z]")
