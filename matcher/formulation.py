@@ -188,8 +188,9 @@ def candidate_pairs(arrays: Arrays, pairs: Pairs) -> Candidates:
 
 def _distinct_count(keys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each distinct key (sorted): how many distinct members it has."""
-    pairs = np.unique(np.stack([keys, members]), axis=1)
-    return np.unique(pairs[0], return_counts=True)
+    width = int(members.max(initial=0)) + 1
+    combined = np.unique(keys.astype(np.int64) * width + members)
+    return np.unique(combined // width, return_counts=True)
 
 
 def add_one_unit_per_client(f: Formulation) -> None:

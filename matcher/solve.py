@@ -247,6 +247,17 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
             return _Outcome(best, False, lp_bound, "lp+rounding")
         if sign * best_score >= sign * lp_bound - slack:
             return _Outcome(best, True, best_score, "lp+rounding", face_of(best))
+        # a small MIP around the LP solution first: its support, the rounding and each client's
+        # pairs with the best reduced costs; if it reaches the LP bound, that is a proof
+        small = np.union1d(np.union1d(np.flatnonzero(priced.values > 1e-6), best),
+                           _best_reduced_per_client(f, priced.reduced_costs, 3))
+        found, _ = _mip(f, objective, maximize, integral_objective, small, settings, clock,
+                        extra_columns, extra_rows, node_limit)
+        if found is not None and sign * score(found) >= sign * best_score and guard(found):
+            best, best_score = found, score(found)
+        log.debug("small MIP over %d pairs: best %s of LP bound %s", len(small), best_score, lp_bound)
+        if sign * best_score >= sign * lp_bound - slack:
+            return _Outcome(best, True, best_score, "lp+small mip", face_of(best))
         # the MIP over the priced pairs alone: usually the optimum, found on a small model
         restricted = np.union1d(priced.columns, best)
         found, found_bound = _mip(f, objective, maximize, integral_objective, restricted, settings,
@@ -281,6 +292,15 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
     proven = sign * best_score >= sign * bound - (0.5 if integral_objective else 1e-7)
     return _Outcome(best, proven, best_score if proven else bound, "mip",
                     face_of(best) if proven and maximize else None)
+
+
+def _best_reduced_per_client(f: Formulation, reduced: np.ndarray, count: int) -> np.ndarray:
+    """Each client's `count` pairs with the highest reduced cost."""
+    clients = f.candidates.client
+    order = np.lexsort((-reduced, clients))
+    starts = np.r_[0, np.flatnonzero(np.diff(clients[order])) + 1]
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    return np.sort(order[rank < count])
 
 
 def _mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
