@@ -120,7 +120,9 @@ def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | Non
     keep = read_communicated(keep_proposal) if keep_proposal else None
     proposal = run(loaded, settings, keep=keep)
     if keep is not None:
-        extra["continuity"] = continuity_report(keep, proposal.pairs_chosen())
+        placed = {(row["client_id"], row["unit_id"]) for row in extra.get("ledger", {}).get("accepted_fixed", [])}
+        declined = {(d.client_id, d.unit_id) for d in loaded.declined}
+        extra["continuity"] = continuity_report(keep, proposal.pairs_chosen(), placed, declined)
     result = write_proposal(proposal, instance, out, settings, extra)
     print_summary(result, out)
 
@@ -138,13 +140,19 @@ def read_communicated(folder: Path) -> list[tuple[str, str]]:
     return list(zip(frame["client_id"], frame["unit_id"]))
 
 
-def continuity_report(communicated: list[tuple[str, str]], proposed: list[tuple[str, str]]) -> dict:
-    """Which communicated matches stay, which changed, and which are new."""
+def continuity_report(communicated: list[tuple[str, str]], proposed: list[tuple[str, str]],
+                      placed: set[tuple[str, str]] = frozenset(),
+                      declined: set[tuple[str, str]] = frozenset()) -> dict:
+    """Which communicated matches stay, which were accepted (and so left the pool), which were
+    declined, which the engine withdrew, and which matches are new."""
     before, after = set(communicated), set(proposed)
+    open_before = before - placed - declined
     return {
         "communicated": len(before),
-        "kept": len(before & after),
-        "withdrawn": sorted(f"{client}->{unit}" for client, unit in before - after),
+        "accepted": sorted(f"{client}->{unit}" for client, unit in before & placed),
+        "declined": sorted(f"{client}->{unit}" for client, unit in before & declined),
+        "kept": len(open_before & after),
+        "withdrawn": sorted(f"{client}->{unit}" for client, unit in open_before - after),
         "new": sorted(f"{client}->{unit}" for client, unit in after - before),
     }
 

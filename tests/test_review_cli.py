@@ -126,7 +126,8 @@ def test_keep_proposal_after_a_late_decline(week1):
     summary = json.loads((out / "summary.json").read_text())
     continuity = summary["continuity"]
     # C01 moves to U06 so that C06 can take U02: placing C06 too raises W; the rest stays
-    assert continuity["withdrawn"] == ["C01->U02", "C06->U06"] and continuity["new"] == ["C01->U06", "C06->U02"]
+    assert continuity["declined"] == ["C06->U06"] and continuity["withdrawn"] == ["C01->U02"]
+    assert continuity["new"] == ["C01->U06", "C06->U02"]
     assert continuity["kept"] == 3
     assert {("C02", "U01"), ("C03", "U03"), ("C04", "U05")} <= set(pairs_of(out))
     before = json.loads((week1["proposal"] / "summary.json").read_text())["objective"]["W"]
