@@ -24,6 +24,7 @@ import yaml
 
 from matcher import __version__
 from matcher.regions import MUNICIPAL_HOUSING_COMPANIES, Region, regions_for
+from models import Client, Unit
 
 DEFAULT_WEEK = date(2026, 11, 23)
 CBS_DIR = Path(__file__).resolve().parents[1] / "instances" / "cbs"
@@ -116,35 +117,9 @@ INTEGER_COLUMNS = {
     "household_size",
     "slots",
 }
-UNIT_COLUMNS = [
-    "unit_id",
-    "type",
-    "landlord",
-    "municipality_id",
-    "neighbourhood_id",
-    "site_id",
-    "rent",
-    "max_household",
-    "accessible",
-    "available_from",
-]
-CLIENT_COLUMNS = [
-    "client_id",
-    "source",
-    "origin_municipality_id",
-    "current_municipality_id",
-    "support_intensity",
-    "household_size",
-    "max_rent",
-    "needs_accessible",
-    "eligible_types",
-    "preferred_municipalities",
-    "excluded_municipalities",
-    "excluded_neighbourhoods",
-    "urgency",
-    "registered_on",
-    "ready_from",
-]
+# the spec's column order, from the domain models
+UNIT_COLUMNS = list(Unit.model_fields)
+CLIENT_COLUMNS = list(Client.model_fields)
 
 
 @dataclass(frozen=True)
