@@ -62,11 +62,13 @@ def _dual_objective(duals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> 
 
 
 def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], initial: np.ndarray,
-              solve, expired=lambda: False) -> PricedLP:
+              solve, expired=lambda: False, proven=lambda values, bound: False) -> PricedLP:
     """Maximise objective·x over the LP relaxation by column generation from `initial`.
 
     `solve(model)` returns (status, solver) — the caller's solver with its clock; when
-    `expired()` the last round's duals still give a valid (weaker) bound.
+    `expired()` the last round's duals still give a valid (weaker) bound. Pricing also stops as
+    soon as `proven(values, bound)`: the bound holds at every round, so an integral restricted
+    optimum that meets it needs no further rounds.
     """
     matrix = f.stacked_matrix(extra_rows)
     lower = np.concatenate([b.lower for b in (*f.blocks, *extra_rows)]) if len(matrix.indptr) > 1 else np.zeros(0)
@@ -86,10 +88,10 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
         outside = np.ones(f.n_pairs, dtype=bool)
         outside[columns] = False
         entering = np.flatnonzero(outside & (reduced > tolerance))
-        if len(entering) == 0 or rounds == _MAX_ROUNDS or expired():
-            values = np.zeros(f.n_pairs)
-            values[columns] = solver.values(model.get_variables()).to_numpy(dtype=float)[: len(columns)]
-            bound = _dual_objective(duals, lower, upper) + float(np.maximum(reduced, 0).sum())
+        values = np.zeros(f.n_pairs)
+        values[columns] = solver.values(model.get_variables()).to_numpy(dtype=float)[: len(columns)]
+        bound = _dual_objective(duals, lower, upper) + float(np.maximum(reduced, 0).sum())
+        if len(entering) == 0 or rounds == _MAX_ROUNDS or expired() or proven(values, bound):
             return PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds)
         # add the best-priced pairs per client first, so rounds stay few and LPs small
         order = entering[np.lexsort((-reduced[entering], f.candidates.client[entering]))]

@@ -202,13 +202,15 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         allocation that keeps this level (see Formulation.restrict_to_face)."""
         if priced is None:
             return None
-        shortfall = max(0.0, priced.objective - float(score(chosen)))
+        shortfall = max(0.0, priced.bound - float(score(chosen)))
         if shortfall >= 1:
             return None
         return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
     if price:
         priced = priced_lp(f, objective, list(extra_rows), seed_columns(f, objective, incumbent),
-                           lambda model: _solve(model, "glop", "", clock), clock.expired)
+                           lambda model: _solve(model, "glop", "", clock), clock.expired,
+                           lambda values, bound: _integral(values) and sign * score(np.flatnonzero(values > 0.5))
+                           >= sign * rounded(bound) - slack)
         if priced.status == mb.SolveStatus.OPTIMAL:
             lp_bound = rounded(priced.bound)
             reduced = priced.reduced_costs
