@@ -18,9 +18,9 @@ from ortools.linear_solver.python import model_builder as mb
 from matcher.formulation import Formulation, Rows
 
 _MAX_ROUNDS = 30
-_SEED_PER_CLIENT = 12
-_SEED_PER_UNIT = 12
-_ENTER_PER_CLIENT = 5
+_SEED_PER_CLIENT = 40
+_SEED_PER_UNIT = 10
+_ENTER_PER_CLIENT = 40
 
 
 @dataclass
