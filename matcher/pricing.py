@@ -21,6 +21,7 @@ _MAX_ROUNDS = 30
 _SEED_PER_CLIENT = 40
 _SEED_PER_UNIT = 10
 _ENTER_PER_CLIENT = 40
+_SEED_TOTAL = 120_000
 
 
 @dataclass
@@ -38,13 +39,17 @@ class PricedLP:
 
 
 def seed_columns(f: Formulation, objective: np.ndarray, incumbent: np.ndarray) -> np.ndarray:
-    """A few promising pairs: each client's best units, each unit's best clients, the incumbent."""
+    """A few promising pairs: each client's best units, each unit's best clients, the incumbent.
+
+    At most about _SEED_TOTAL pairs, so the first LP stays small at national scale."""
     c = f.candidates
+    n_clients = max(1, len(np.unique(c.client)))
+    per_client = int(np.clip(_SEED_TOTAL // n_clients, 4, _SEED_PER_CLIENT))
     by_client = np.lexsort((c.unit, -objective, c.client))
     starts = np.r_[0, np.flatnonzero(np.diff(c.client[by_client])) + 1]
     rank = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
     keep = np.zeros(len(c), dtype=bool)
-    keep[by_client[rank < _SEED_PER_CLIENT]] = True
+    keep[by_client[rank < per_client]] = True
     by_unit = np.lexsort((c.client, -objective, c.unit))
     starts = np.r_[0, np.flatnonzero(np.diff(c.unit[by_unit])) + 1]
     rank = np.arange(len(c)) - np.repeat(starts, np.diff(np.r_[starts, len(c)]))
