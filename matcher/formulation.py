@@ -103,30 +103,80 @@ class Formulation:
                 model.helper.set_var_integrality(column, True)
         return model
 
+    def face_marks(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
+                   tolerance: float) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Which pairs keep their value (-1 free, else 0/1) and which rows stay tight on the LP's
+        optimal face around `solution` (see `restrict_to_face`)."""
+        x = np.zeros(self.n_pairs)
+        x[solution] = 1
+        fixed = np.where(np.abs(reduced_costs[: self.n_pairs]) > tolerance, x, -1).astype(np.int8)
+        tight, start = [], 0
+        for block in self.blocks:
+            tight.append(np.abs(duals[start: start + len(block)]) > tolerance)
+            start += len(block)
+        return fixed, tight
+
+    def apply_face(self, fixed: np.ndarray, tight: list[np.ndarray], solution: np.ndarray) -> None:
+        """Fix the marked pairs and hold the marked rows at `solution`'s activity."""
+        x = np.zeros(self.n_pairs)
+        x[solution] = 1
+        self.fixed_pairs = fixed if self.fixed_pairs is None else np.where(self.fixed_pairs >= 0, self.fixed_pairs, fixed)
+        self.blocks = [Rows(block.rule, block.matrix, np.where(mask, block.matrix @ x, block.lower), block.upper)
+                       for block, mask in zip(self.blocks, tight)]
+
     def restrict_to_face(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
                          tolerance: float) -> None:
         """Keep only allocations that are also optimal for the LP just solved.
 
         By complementary slackness, every optimum of an LP lies on the face where each pair
         with a non-zero reduced cost keeps its value and each row with a non-zero dual stays
-        tight. When that LP's optimum was integral (so optimal for the integer problem too), the
-        face holds exactly the allocations that keep the levels solved so far, without the dense
-        "objective ≥ value" row that slows the MIP down. Callers still verify every result.
+        tight. When `solution` is within `tolerance` of that LP's optimum, the face holds every
+        allocation that keeps the levels solved so far, without the dense "objective ≥ value"
+        row that slows the MIP down. Callers still verify every result.
         """
-        x = np.zeros(self.n_pairs)
-        x[solution] = 1
-        fixed = np.where(np.abs(reduced_costs[: self.n_pairs]) > tolerance, x, -1).astype(np.int8)
-        self.fixed_pairs = fixed if self.fixed_pairs is None else np.where(self.fixed_pairs >= 0, self.fixed_pairs, fixed)
-        start = 0
-        tightened = []
+        self.apply_face(*self.face_marks(reduced_costs, duals, solution, tolerance), solution)
+
+    def components(self, batch_pairs: int) -> list[np.ndarray]:
+        """Pairs grouped into independent parts: no row links pairs of different parts. Small
+        components are packed together until a part holds at least `batch_pairs` pairs."""
+        from scipy.sparse.csgraph import connected_components
+
+        matrix = self.stacked_matrix().tocoo()
+        n_rows = matrix.shape[0]
+        size = n_rows + self.n_pairs
+        graph = sparse.csr_matrix((np.ones(len(matrix.data)), (matrix.row, n_rows + matrix.col)), shape=(size, size))
+        _, label = connected_components(graph, directed=False)
+        pair_label = label[n_rows:]
+        order = np.argsort(pair_label, kind="stable")
+        bounds = np.r_[0, np.flatnonzero(np.diff(pair_label[order])) + 1, len(order)]
+        parts, current = [], []
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            current.append(order[start:stop])
+            if sum(len(piece) for piece in current) >= batch_pairs:
+                parts.append(np.sort(np.concatenate(current)))
+                current = []
+        if current:
+            parts.append(np.sort(np.concatenate(current)))
+        return parts
+
+    def subset(self, pairs: np.ndarray) -> tuple[Formulation, list[np.ndarray]]:
+        """The formulation over `pairs` only (an independent part), and per block the indices
+        of the rows it keeps."""
+        c = self.candidates
+        sub = Formulation(
+            candidates=Candidates(*(getattr(c, name)[pairs] for name in
+                                    ("client", "unit", "weight", "preference", "load", "neighbourhood",
+                                     "municipality", "intensity"))),
+            room=self.room,
+            fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
+        )
+        kept = []
         for block in self.blocks:
-            dual = duals[start: start + len(block)]
-            start += len(block)
-            activity = block.matrix @ x
-            tight = np.abs(dual) > tolerance
-            lower = np.where(tight, activity, block.lower)
-            tightened.append(Rows(block.rule, block.matrix, lower, block.upper))
-        self.blocks = tightened
+            columns = block.matrix.tocsc()[:, pairs].tocsr()
+            rows = np.flatnonzero(np.diff(columns.indptr) > 0)
+            sub.blocks.append(Rows(block.rule, columns[rows], block.lower[rows], block.upper[rows]))
+            kept.append(rows)
+        return sub, kept
 
 
 def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:

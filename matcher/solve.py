@@ -39,6 +39,8 @@ _FAIR_SHARE_NODES = 500
 # spreading and fair shares only run a MIP when the LP leaves few pairs free (the optimal face
 # is small at weekly size); above this the LP-rounded result is kept and marked not proven
 _LATE_LEVEL_MIP_PAIRS = 25_000
+# independent parts (no shared row) are solved one by one once they hold this many pairs
+_PART_PAIRS = 20_000
 
 
 class SolverFailure(RuntimeError):
@@ -379,9 +381,13 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
     if (bounded[0][2] + 1) * multipliers[0] < _COMBINED_LIMIT:
         began = time.perf_counter()
         combined = sum(m * c.astype(np.int64) for m, (_, c, _) in zip(multipliers, bounded))
-        outcome = _optimise(f, combined, True, True, incumbent,
-                            lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed,
-                            price=True)
+        parts = f.components(_PART_PAIRS) if not fixed else []
+        if len(parts) > 1:
+            outcome = _optimise_by_part(f, parts, combined, incumbent, settings, clock)
+        else:
+            outcome = _optimise(f, combined, True, True, incumbent,
+                                lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed,
+                                price=True)
         seconds = time.perf_counter() - began
         known = math.isfinite(outcome.bound)
         results, remainder, exact_so_far = [], int(outcome.bound) if known else 0, known
@@ -393,7 +399,9 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
             exact_so_far = exact_so_far and status == "optimal"
             remainder -= value * multiplier
         target = int(combined[outcome.chosen].sum())
-        if outcome.face is not None:
+        if outcome.face == "applied":
+            pass
+        elif outcome.face is not None:
             f.restrict_to_face(*outcome.face)
         else:
             fixed.append(_at_least(combined, target))
@@ -413,6 +421,41 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
         fixed.append(_at_least(coefficients, value))
         guards.append(lambda pick, c=coefficients, v=value: int(c[pick].sum()) >= v)
     return results, chosen
+
+
+def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndarray, incumbent: np.ndarray,
+                      settings: SolveSettings, clock: _Clock) -> _Outcome:
+    """Maximise the combined objective part by part: parts share no row, so the sum of the parts'
+    optima is the optimum, and the sum of their bounds a bound. Restricts `f` to the optimal face
+    of every part when each part provides one (then `face` is "applied")."""
+    chosen, bound, proven, methods, faces = [], 0.0, True, set(), []
+    in_incumbent = np.zeros(f.n_pairs, dtype=bool)
+    in_incumbent[incumbent] = True
+    for part in parts:
+        sub, rows = f.subset(part)
+        local = combined[part]
+        outcome = _optimise(sub, local, True, True, np.flatnonzero(in_incumbent[part]),
+                            lambda pick, c=local: int(c[pick].sum()), settings, clock, price=True)
+        chosen.append(part[outcome.chosen])
+        bound += outcome.bound
+        proven = proven and outcome.proven
+        methods.add(outcome.method)
+        faces.append((sub, rows, part, outcome))
+    everything = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
+    log.debug("solved %d independent parts (%s pairs)", len(parts), [len(p) for p in parts])
+    face = None
+    if all(outcome.face is not None for *_, outcome in faces):
+        fixed = np.full(f.n_pairs, -1, dtype=np.int8)
+        tight = [np.zeros(len(block), dtype=bool) for block in f.blocks]
+        for sub, rows, part, outcome in faces:
+            part_fixed, part_tight = sub.face_marks(*outcome.face)
+            fixed[part] = part_fixed
+            for mask, kept, marks in zip(tight, rows, part_tight):
+                mask[kept] |= marks
+        f.apply_face(fixed, tight, everything)
+        face = "applied"
+    score = int(combined[everything].sum())
+    return _Outcome(everything, proven, score if proven else bound, "+".join(sorted(methods)) + f" ×{len(parts)} parts", face)
 
 
 def _at_least(coefficients: np.ndarray, value: float) -> Rows:

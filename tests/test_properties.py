@@ -37,3 +37,20 @@ def test_priority_never_below_the_priority_order_greedy(tables):
         greedy_w, _ = objective(path, greedy_priority_allocation(path))
         assert proposal.priority >= greedy_w
         assert proposal.greedy_priority == greedy_w
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(instances())
+def test_solving_independent_parts_one_by_one_is_still_exact(monkeypatch, tables):
+    """With every independent part solved on its own, W and P still equal the reference and
+    the proposal still breaks no rule."""
+    from matcher import solve
+
+    monkeypatch.setattr(solve, "_PART_PAIRS", 1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_instance(tables, Path(folder))
+        proposal = run(read_instance(path))
+        pairs = proposal.pairs_chosen()
+        assert violations(path, pairs) == []
+        assert (proposal.priority, proposal.preference) == reference_optimum(path)
+        assert proposal.proven_optimal
