@@ -74,6 +74,8 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
 
     order = np.argsort(pairs.client, kind="stable")
     starts = np.searchsorted(pairs.client[order], np.arange(arrays.n_clients + 1))
+    unit_kind = arrays.unit_neighbourhood * 2 + arrays.unit_exempt.astype(np.int64)
+    blockers: dict[tuple[int, int], list[str]] = {}
     rows = []
     for client in np.flatnonzero(placed_unit < 0):
         units = pairs.unit[order[starts[client]:starts[client + 1]]]
@@ -81,12 +83,18 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
         if len(units) == 0:
             rows.append((client_id, "no_eligible_unit", _no_unit_detail(pairs, client_id, arrays.n_units)))
             continue
-        takers = [(int(holder[u]), int(u)) for u in units if holder[u] >= 0]
+        taken = holder[units] >= 0
+        takers = [(int(holder[u]), int(u)) for u in units[taken]]
         blocked = Counter()
-        for unit in units:
-            if holder[unit] < 0:
-                for block in _blockers(arrays, usage, int(unit), int(client)) or ["not chosen"]:
-                    blocked[block] += 1
+        # units alike for the limits (same neighbourhood, exempt or not) are blocked alike
+        free = units[~taken]
+        kinds, first, counts = np.unique(unit_kind[free], return_index=True, return_counts=True)
+        for kind, position, count in zip(kinds, first, counts):
+            key = (int(kind), int(arrays.client_intensity[client]))
+            if key not in blockers:
+                blockers[key] = _blockers(arrays, usage, int(free[position]), int(client)) or ["not chosen"]
+            for block in blockers[key]:
+                blocked[block] += int(count)
         if not takers:
             listed = "; ".join(f"{block} ({count} unit{'s' * (count > 1)})" for block, count in blocked.most_common(4))
             rows.append((client_id, "capacity_full",
