@@ -32,6 +32,7 @@ class Arrays:
     client_weight: np.ndarray         # priority weight w(c)
     client_urgency: np.ndarray        # index into URGENCIES
     client_weeks: np.ndarray          # weeks waited, uncapped
+    client_registered: np.ndarray     # date of the priority decision, as a day number
     # units
     unit_type: np.ndarray
     unit_municipality: np.ndarray
@@ -121,6 +122,7 @@ def build_arrays(instance: Instance) -> Arrays:
         client_weight=weight,
         client_urgency=np.array([URGENCIES.index(c.urgency) for c in clients], dtype=np.int64),
         client_weeks=weeks,
+        client_registered=np.array([c.registered_on.toordinal() for c in clients], dtype=np.int64),
         unit_type=np.array([type_code[u.type] for u in instance.units], dtype=np.int64),
         unit_municipality=np.array([m_index[u.municipality_id] for u in instance.units], dtype=np.int64),
         unit_neighbourhood=np.array([n_index[u.neighbourhood_id] for u in instance.units], dtype=np.int64),

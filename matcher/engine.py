@@ -121,8 +121,7 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     began = time.perf_counter()
     formulation = build_formulation(arrays, pairs)
     seconds["formulation"] = time.perf_counter() - began
-    registered = np.array([c.registered_on.toordinal() for c in instance.clients], dtype=np.int64)
-    greedy = greedy_allocation(arrays, formulation.candidates, priority_order(arrays, registered))
+    greedy = greedy_allocation(arrays, formulation.candidates, priority_order(arrays))
     seconds["build"] = time.perf_counter() - began
 
     began = time.perf_counter()

@@ -14,9 +14,9 @@ from matcher.arrays import Arrays
 from matcher.formulation import Candidates
 
 
-def priority_order(arrays: Arrays, registered_ordinal: np.ndarray) -> np.ndarray:
+def priority_order(arrays: Arrays) -> np.ndarray:
     """Client indices by w descending, then registration date, then client id."""
-    return np.lexsort((arrays.client_ids.astype(str), registered_ordinal, -arrays.client_weight))
+    return np.lexsort((arrays.client_ids.astype(str), arrays.client_registered, -arrays.client_weight))
 
 
 def greedy_allocation(arrays: Arrays, candidates: Candidates, order: np.ndarray) -> np.ndarray:

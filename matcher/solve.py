@@ -31,7 +31,6 @@ from matcher.settings import SolveSettings
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("priority", "continuity", "preference", "spreading", "fair_share")
 # the combined integer objective must stay far inside double precision for exact proofs
 _COMBINED_LIMIT = 2.0**50
 # a deterministic effort limit for the last, least important level (fair shares)
@@ -165,6 +164,7 @@ class _Outcome:
     bound: float
     method: str
     face: tuple | None = None  # (reduced costs, duals, solution, tolerance) of the LP optimum
+    face_applied: bool = False  # the formulation was already restricted (part by part)
 
 
 def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
@@ -399,11 +399,9 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
             exact_so_far = exact_so_far and status == "optimal"
             remainder -= value * multiplier
         target = int(combined[outcome.chosen].sum())
-        if outcome.face == "applied":
-            pass
-        elif outcome.face is not None:
+        if outcome.face is not None:
             f.restrict_to_face(*outcome.face)
-        else:
+        elif not outcome.face_applied:
             fixed.append(_at_least(combined, target))
         guards.append(lambda chosen: int(combined[chosen].sum()) >= target)
         return results, outcome.chosen
@@ -427,7 +425,7 @@ def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndar
                       settings: SolveSettings, clock: _Clock) -> _Outcome:
     """Maximise the combined objective part by part: parts share no row, so the sum of the parts'
     optima is the optimum, and the sum of their bounds a bound. Restricts `f` to the optimal face
-    of every part when each part provides one (then `face` is "applied")."""
+    of every part when each part provides one (then `face_applied`)."""
     chosen, bound, proven, methods, faces = [], 0.0, True, set(), []
     in_incumbent = np.zeros(f.n_pairs, dtype=bool)
     in_incumbent[incumbent] = True
@@ -443,8 +441,8 @@ def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndar
         faces.append((sub, rows, part, outcome))
     everything = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
     log.debug("solved %d independent parts (%s pairs)", len(parts), [len(p) for p in parts])
-    face = None
-    if all(outcome.face is not None for *_, outcome in faces):
+    applied = all(outcome.face is not None for *_, outcome in faces)
+    if applied:
         fixed = np.full(f.n_pairs, -1, dtype=np.int8)
         tight = [np.zeros(len(block), dtype=bool) for block in f.blocks]
         for sub, rows, part, outcome in faces:
@@ -453,9 +451,9 @@ def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndar
             for mask, kept, marks in zip(tight, rows, part_tight):
                 mask[kept] |= marks
         f.apply_face(fixed, tight, everything)
-        face = "applied"
     score = int(combined[everything].sum())
-    return _Outcome(everything, proven, score if proven else bound, "+".join(sorted(methods)) + f" ×{len(parts)} parts", face)
+    return _Outcome(everything, proven, score if proven else bound,
+                    "+".join(sorted(methods)) + f" ×{len(parts)} parts", face_applied=applied)
 
 
 def _at_least(coefficients: np.ndarray, value: float) -> Rows:

@@ -51,13 +51,19 @@ def test_not_an_instance_is_a_clear_message(tmp_path):
 
 
 def test_time_limit_is_recorded_and_result_still_feasible(tiny, tmp_path):
-    """With a time limit the run still writes a proposal and records the limit in the summary."""
+    """With a time limit the run still writes a proposal that breaks no rule and records the limit."""
+    import pandas as pd
+    from checker import violations
+
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["solve", str(tiny), "--out", str(out), "--time-limit", "5"])
     assert result.exit_code == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["time_limit"] == 5
     assert summary["objective"]["W"] <= summary["objective"]["W_bound"]
+    proposals = pd.read_csv(out / "proposals.csv", dtype=str)
+    assert len(proposals) == summary["counts"]["placed"]
+    assert violations(tiny, zip(proposals["client_id"], proposals["unit_id"])) == []
 
 
 def test_keep_proposal_reports_continuity(tiny, tmp_path):

@@ -102,8 +102,7 @@ def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataF
     sets = client_sets(instance, arrays)
     pairs = eligible_pairs(instance, arrays, sets)
     candidates = candidate_pairs(arrays, pairs)
-    registered = np.array([c.registered_on.toordinal() for c in instance.clients], dtype=np.int64)
-    chosen = greedy_allocation(arrays, candidates, priority_order(arrays, registered))
+    chosen = greedy_allocation(arrays, candidates, priority_order(arrays))
     matches = [(arrays.client_ids[c], arrays.unit_ids[u])
                for c, u in zip(candidates.client[chosen], candidates.unit[chosen])]
     return matches, unmatched_reasons(arrays, pairs, candidates, chosen)
