@@ -10,8 +10,9 @@ import pandas as pd
 
 from matcher.arrays import Arrays, build_arrays
 from matcher.eligibility import ClientSets, Pairs, client_sets, eligible_pairs
-from matcher.formulation import Candidates, build_formulation
+from matcher.formulation import Candidates, build_formulation, candidate_pairs
 from matcher.greedy import greedy_allocation, priority_order
+from matcher.interchangeable import class_pairs, interchangeable_units, spread_over_units, to_classes
 from matcher.limits import check_limits
 from matcher.reasons import unmatched_reasons
 from matcher.settings import SolveSettings
@@ -31,6 +32,7 @@ class Proposal:
     solution: Solution
     greedy_priority: int
     seconds: dict[str, float] = field(default_factory=dict)
+    _unmatched: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def chosen(self) -> np.ndarray:
@@ -83,9 +85,11 @@ class Proposal:
                                  kind="stable").reset_index(drop=True)
 
     def unmatched(self) -> pd.DataFrame:
-        """One row per unmatched client with an actionable reason."""
-        frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
-        return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
+        """One row per unmatched client with an actionable reason (worked out once)."""
+        if self._unmatched is None or self._unmatched[0] is not self.chosen:
+            frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
+            self._unmatched = (self.chosen, frame.sort_values("client_id", kind="stable").reset_index(drop=True))
+        return self._unmatched[1].copy()
 
 
 def _match_reason(label: str) -> str:
@@ -119,18 +123,24 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     seconds["eligibility"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    formulation = build_formulation(arrays, pairs)
+    candidates = candidate_pairs(arrays, pairs)
+    classes = interchangeable_units(arrays, candidates)
+    per_class = class_pairs(candidates, classes)
+    formulation = build_formulation(arrays, per_class, classes.capacity)
     seconds["formulation"] = time.perf_counter() - began
-    greedy = greedy_allocation(arrays, formulation.candidates, priority_order(arrays))
+    greedy = greedy_allocation(arrays, candidates, priority_order(arrays))
     seconds["build"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    kept = candidate_positions(arrays, formulation.candidates, keep) if keep else None
-    solution = solve_lexicographic(formulation, arrays, settings, start=greedy, keep=kept)
+    kept = candidate_positions(arrays, candidates, keep) if keep else None
+    solution = solve_lexicographic(
+        formulation, arrays, settings, start=to_classes(greedy, candidates, per_class, classes),
+        keep=None if kept is None else to_classes(kept, candidates, per_class, classes))
+    solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes, kept)
     seconds["solve"] = time.perf_counter() - began
     seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
     return Proposal(
-        instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=formulation.candidates,
-        solution=solution, greedy_priority=int(formulation.candidates.weight[greedy].sum()),
+        instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=candidates,
+        solution=solution, greedy_priority=int(candidates.weight[greedy].sum()),
         seconds=seconds,
     )

@@ -58,6 +58,15 @@ class Formulation:
     room: np.ndarray                       # per neighbourhood: most load the allocation may add
     blocks: list[Rows] = field(default_factory=list)
     fixed_pairs: np.ndarray | None = None  # per pair: -1 free, 0 or 1 fixed (see `restrict_to_face`)
+    # per unit: how many interchangeable units a candidate's unit stands for (None: each itself);
+    # see matcher.interchangeable
+    unit_capacity: np.ndarray | None = None
+
+    def capacity_of(self, units: np.ndarray) -> np.ndarray:
+        """How many clients each of `units` can take (its class size, else 1)."""
+        if self.unit_capacity is None:
+            return np.ones(len(units), dtype=np.int64)
+        return self.unit_capacity[units]
 
     @property
     def n_pairs(self) -> int:
@@ -169,6 +178,7 @@ class Formulation:
                                      "municipality", "intensity"))),
             room=self.room,
             fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
+            unit_capacity=self.unit_capacity,
         )
         kept = []
         for block in self.blocks:
@@ -253,12 +263,14 @@ def add_one_unit_per_client(f: Formulation) -> None:
 
 
 def add_one_client_per_unit(f: Formulation) -> None:
-    """Each unit goes to at most one client."""
+    """Each unit goes to at most one client (a class of interchangeable units: at most its size)."""
     c = f.candidates
     everything = np.arange(len(c))
     distinct, counts = np.unique(c.unit, return_counts=True)
+    capacity = f.capacity_of(distinct)
     f.blocks.append(rows_by_key("one_client_per_unit", c.unit, everything, np.ones(len(c)),
-                                dict.fromkeys(distinct.tolist(), 1.0), len(c), binding=counts > 1))
+                                dict(zip(distinct.tolist(), capacity.astype(float).tolist())), len(c),
+                                binding=counts > capacity))
 
 
 def add_neighbourhood_caps(f: Formulation) -> None:
@@ -272,8 +284,8 @@ def add_neighbourhood_caps(f: Formulation) -> None:
     unit_key = c.unit[counted]
     order = np.lexsort((c.load[counted], unit_key))
     last = np.r_[unit_key[order][1:] != unit_key[order][:-1], True]
-    most = np.bincount(neighbourhoods[order][last], weights=c.load[counted][order][last],
-                       minlength=len(f.room))
+    heaviest = c.load[counted][order][last] * f.capacity_of(unit_key[order][last])
+    most = np.bincount(neighbourhoods[order][last], weights=heaviest, minlength=len(f.room))
     distinct = np.unique(neighbourhoods)
     binding = most[distinct] > f.room[distinct]
     f.blocks.append(rows_by_key("neighbourhood_cap", neighbourhoods, counted, c.load[counted],
@@ -286,7 +298,10 @@ def add_municipality_intake(f: Formulation, max_intake: np.ndarray) -> None:
     limited = np.flatnonzero(max_intake[c.municipality] >= 0)
     if len(limited) == 0:
         return
-    distinct, units = _distinct_count(c.municipality[limited], c.unit[limited])
+    pairs = np.unique(c.municipality[limited].astype(np.int64) * (int(c.unit.max()) + 1) + c.unit[limited])
+    municipality, unit = np.divmod(pairs, int(c.unit.max()) + 1)
+    distinct, first = np.unique(municipality, return_index=True)
+    units = np.add.reduceat(f.capacity_of(unit), first)  # units reachable per municipality
     binding = units > max_intake[distinct]
     f.blocks.append(rows_by_key("municipality_intake", c.municipality[limited], limited,
                                 np.ones(len(limited)), {int(m): float(max_intake[m]) for m in distinct},
@@ -311,9 +326,11 @@ def add_support_slots(f: Formulation, slots: dict[tuple[int, int], int]) -> None
                                 limit, len(c), binding))
 
 
-def build_formulation(arrays: Arrays, pairs: Pairs) -> Formulation:
-    """Every hard rule of an allocation, posted once."""
-    f = Formulation(candidates=candidate_pairs(arrays, pairs), room=arrays.neighbourhood_room.copy())
+def build_formulation(arrays: Arrays, candidates: Candidates,
+                      unit_capacity: np.ndarray | None = None) -> Formulation:
+    """Every hard rule of an allocation, posted once, over `candidates` (see `candidate_pairs`);
+    `unit_capacity` when each candidate unit stands for a class of interchangeable units."""
+    f = Formulation(candidates=candidates, room=arrays.neighbourhood_room.copy(), unit_capacity=unit_capacity)
     add_one_unit_per_client(f)
     add_one_client_per_unit(f)
     add_neighbourhood_caps(f)

@@ -22,31 +22,36 @@ def priority_order(arrays: Arrays) -> np.ndarray:
 def greedy_allocation(arrays: Arrays, candidates: Candidates, order: np.ndarray) -> np.ndarray:
     """Positions (into candidates) chosen by the priority-order greedy."""
     room = arrays.neighbourhood_room.astype(np.int64).copy()
-    intake = arrays.municipality_max_intake.copy()
-    slots = dict(arrays.slots)
+    intake = arrays.municipality_max_intake.astype(np.int64).copy()
+    unlimited = np.iinfo(np.int64).max
+    n_intensities = max([s for _, s in arrays.slots] + [int(candidates.intensity.max(initial=0))]) + 1
+    slots = np.full((len(intake), n_intensities), unlimited, dtype=np.int64)
+    for (municipality, intensity), count in arrays.slots.items():
+        slots[municipality, intensity] = count
     unit_taken = np.zeros(arrays.n_units, dtype=bool)
-    by_client: dict[int, np.ndarray] = {}
+    # each client's candidates, best first: highest preference, then file order of the unit
     sort = np.lexsort((candidates.unit, -candidates.preference, candidates.client))
-    boundaries = np.flatnonzero(np.diff(candidates.client[sort])) + 1
-    for group in np.split(sort, boundaries) if len(sort) else []:
-        by_client[int(candidates.client[group[0]])] = group
+    client, unit = candidates.client[sort], candidates.unit[sort]
+    load, neighbourhood = candidates.load[sort], candidates.neighbourhood[sort]
+    municipality, intensity = candidates.municipality[sort], candidates.intensity[sort]
+    bounds = np.searchsorted(client, np.arange(arrays.n_clients + 1))
     chosen = []
-    for client in order:
-        for position in by_client.get(int(client), ()):
-            unit = candidates.unit[position]
-            neighbourhood = candidates.neighbourhood[position]
-            municipality = candidates.municipality[position]
-            key = (int(municipality), int(candidates.intensity[position]))
-            if unit_taken[unit] or candidates.load[position] > room[neighbourhood]:
-                continue
-            if intake[municipality] == 0 or slots.get(key, 1) == 0:
-                continue
-            unit_taken[unit] = True
-            room[neighbourhood] -= candidates.load[position]
-            if intake[municipality] > 0:
-                intake[municipality] -= 1
-            if key in slots:
-                slots[key] -= 1
-            chosen.append(position)
-            break
+    for c in order:
+        start, stop = bounds[c], bounds[c + 1]
+        if start == stop:
+            continue
+        window = slice(start, stop)
+        m, s = municipality[window], intensity[window]
+        fits = ~unit_taken[unit[window]] & (load[window] <= room[neighbourhood[window]])
+        fits &= (intake[m] != 0) & (slots[m, s] != 0)
+        if not fits.any():
+            continue
+        k = start + int(np.argmax(fits))
+        unit_taken[unit[k]] = True
+        room[neighbourhood[k]] -= load[k]
+        if intake[municipality[k]] > 0:
+            intake[municipality[k]] -= 1
+        if slots[municipality[k], intensity[k]] != unlimited:
+            slots[municipality[k], intensity[k]] -= 1
+        chosen.append(int(sort[k]))
     return np.array(sorted(chosen), dtype=np.int64)

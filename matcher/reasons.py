@@ -76,6 +76,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
     starts = np.searchsorted(pairs.client[order], np.arange(arrays.n_clients + 1))
     unit_kind = arrays.unit_neighbourhood * 2 + arrays.unit_exempt.astype(np.int64)
     blockers: dict[tuple[int, int], list[str]] = {}
+    id_rank = np.argsort(np.argsort(arrays.client_ids.astype(str), kind="stable"), kind="stable")
     rows = []
     for client in np.flatnonzero(placed_unit < 0):
         units = pairs.unit[order[starts[client]:starts[client + 1]]]
@@ -84,7 +85,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
             rows.append((client_id, "no_eligible_unit", _no_unit_detail(pairs, client_id, arrays.n_units)))
             continue
         taken = holder[units] >= 0
-        takers = [(int(holder[u]), int(u)) for u in units[taken]]
+        takers = (holder[units[taken]], units[taken])
         blocked = Counter()
         # units alike for the limits (same neighbourhood, exempt or not) are blocked alike
         free = units[~taken]
@@ -95,12 +96,12 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
                 blockers[key] = _blockers(arrays, usage, int(free[position]), int(client)) or ["not chosen"]
             for block in blockers[key]:
                 blocked[block] += int(count)
-        if not takers:
+        if not taken.any():
             listed = "; ".join(f"{block} ({count} unit{'s' * (count > 1)})" for block, count in blocked.most_common(4))
             rows.append((client_id, "capacity_full",
                          f"{len(units)} eligible unit{'s' * (len(units) > 1)}, all where limits are full: {listed}"))
             continue
-        rows.append((client_id, "outranked", _outranked_detail(arrays, usage, candidates, chosen, int(client), takers, blocked)))
+        rows.append((client_id, "outranked", _outranked_detail(arrays, usage, int(client), *takers, blocked, id_rank)))
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
@@ -113,17 +114,20 @@ def _no_unit_detail(pairs: Pairs, client_id: str, n_units: int) -> str:
     return f"none of the {n_units} units is eligible; most excluded by {counts.index[0]} ({top})"
 
 
-def _outranked_detail(arrays: Arrays, usage: Usage, candidates: Candidates, chosen: np.ndarray,
-                      client: int, takers: list[tuple[int, int]], blocked: Counter) -> str:
+def _outranked_detail(arrays: Arrays, usage: Usage, client: int, taker_clients: np.ndarray,
+                      taker_units: np.ndarray, blocked: Counter, id_rank: np.ndarray) -> str:
     weight = int(arrays.client_weight[client])
-    takers.sort(key=lambda taker: (-arrays.client_weight[taker[0]], arrays.client_ids[taker[0]]))
-    named = ", ".join(f"{arrays.client_ids[t]} (w {arrays.client_weight[t]})" for t, _ in takers[:3])
-    more = f" and {len(takers) - 3} more" if len(takers) > 3 else ""
-    higher = all(arrays.client_weight[t] >= weight for t, _ in takers)
-    detail = f"{len(takers)} eligible unit{'s' * (len(takers) > 1)} went to {'higher-priority ' if higher else ''}clients {named}{more}"
+    order = np.lexsort((id_rank[taker_clients], -arrays.client_weight[taker_clients]))
+    takers = list(zip(taker_clients[order][:3].tolist(), taker_units[order][:3].tolist()))
+    named = ", ".join(f"{arrays.client_ids[t]} (w {arrays.client_weight[t]})" for t, _ in takers)
+    count = len(order)
+    more = f" and {count - 3} more" if count > 3 else ""
+    below = arrays.client_weight[taker_clients[order]] < weight
+    higher = not below.any()
+    detail = f"{count} eligible unit{'s' * (count > 1)} went to {'higher-priority ' if higher else ''}clients {named}{more}"
     if not higher:
-        lower = [(t, u) for t, u in takers if arrays.client_weight[t] < weight]
-        taker, unit = lower[0]
+        first = order[np.flatnonzero(below)[0]]
+        taker, unit = int(taker_clients[first]), int(taker_units[first])
         taker_load = 0 if arrays.unit_exempt[unit] else int(arrays.load_weight[arrays.client_intensity[taker]])
         key = (int(arrays.unit_municipality[unit]), int(arrays.client_intensity[taker]))
         swap = _blockers(arrays, usage, unit, client, load_freed=taker_load, intake_freed=1, slot_freed=key)

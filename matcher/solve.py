@@ -202,19 +202,23 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         """The LP's optimal face around `chosen`, when `chosen` is optimal for the LP within δ < 1:
         then a pair with |reduced cost| > δ or a row with |dual| > δ cannot change in any
         allocation that keeps this level (see Formulation.restrict_to_face)."""
-        if priced is None:
+        if priced is None or not maximize:
             return None
         shortfall = max(0.0, priced.bound - float(score(chosen)))
         if shortfall >= 1:
             return None
         return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
     if price:
-        priced = priced_lp(f, objective, list(extra_rows), seed_columns(f, objective, incumbent),
+        # column generation maximises: a minimising level prices −objective
+        signed = sign * np.asarray(objective, dtype=float)
+        priced = priced_lp(f, signed, list(extra_rows), seed_columns(f, signed[:n], incumbent),
                            lambda model: _solve(model, "glop", "", clock), clock.expired,
                            lambda values, bound: _integral(values) and sign * score(np.flatnonzero(values > 0.5))
-                           >= sign * rounded(bound) - slack)
+                           >= sign * rounded(sign * bound) - slack, extra_columns=extra_columns,
+                           settled=lambda lp_value, bound: integral_objective and maximize
+                           and rounded(bound) <= lp_value + slack)
         if priced.status == mb.SolveStatus.OPTIMAL:
-            lp_bound = rounded(priced.bound)
+            lp_bound = rounded(sign * priced.bound)
             reduced = priced.reduced_costs
             values = priced.values
             if _integral(values):
@@ -237,14 +241,15 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
     if optimal_if is not None and math.isfinite(lp_bound) and optimal_if(best, lp_bound):
         return _Outcome(best, True, best_score, "lp")
     unproven = _Outcome(best, False, lp_bound, "lp")  # ±inf when not even the LP finished
-    if clock.expired() or (mip_max_pairs is not None and len(columns) > mip_max_pairs):
+    if clock.expired() or (reduced is None and mip_max_pairs is not None and len(columns) > mip_max_pairs):
         return unproven
 
     if reduced is not None and math.isfinite(lp_bound):
-        # round the LP: keep its integral part, complete greedily in order of LP value
-        candidate = _round(f, priced.values, objective, extra_rows)
-        if sign * score(candidate) >= sign * best_score and guard(candidate):
-            best, best_score = candidate, score(candidate)
+        if maximize and f.fixed_pairs is None and not any(np.isfinite(rows.lower).any() for rows in extra_rows):
+            # round the LP: keep its integral part, complete greedily in order of LP value
+            candidate = _round(f, priced.values, objective, extra_rows)
+            if sign * score(candidate) >= sign * best_score and guard(candidate):
+                best, best_score = candidate, score(candidate)
         log.debug("LP fractional after %d pricing rounds (%d pairs); rounding gives %s of bound %s",
                   priced.rounds, len(priced.columns), best_score, lp_bound)
         if clock.expired():
@@ -285,6 +290,8 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
             proven = sign * best_score >= sign * rounded(found_bound) - slack
             bound = found_bound if proven else lp_bound
             return _Outcome(best, proven, best_score if proven else bound, "lp+restricted mip")
+        if mip_max_pairs is not None and len(columns) > mip_max_pairs:
+            return _Outcome(best, False, lp_bound, "lp+restricted mip")
     found, mip_bound = _mip(f, objective, maximize, integral_objective, columns, settings, clock,
                             extra_columns, extra_rows, node_limit)
     if found is not None and sign * score(found) >= sign * best_score and guard(found):
@@ -517,6 +524,7 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
         extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
         optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
         guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
+        price=True,
     )
     value = utilisation(outcome.chosen)
     bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
@@ -574,7 +582,7 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
     outcome = _optimise(f, objective, False, False, incumbent, deviation, settings, clock,
                         extra_columns=columns, extra_rows=[*fixed, Rows("fair_share", matrix, lower, upper)],
                         node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
-                        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS)
+                        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS, price=True)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"
     return LevelResult("fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began,
