@@ -185,7 +185,10 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
     guard = guard or (lambda chosen: True)
     best, best_score = incumbent, score(incumbent)
     n = f.n_pairs
-    slack = 0.5 if integral_objective else 1e-9
+    # integer objectives: a bound below value + 1 proves it; continuous ones (spreading, fair
+    # shares): within a relative 1e-9, far below any difference two allocations can make and
+    # above the rounding error of a bound assembled from duals
+    slack = 0.5 if integral_objective else 1e-9 * max(1.0, abs(float(best_score)))
 
     def rounded(bound: float) -> float:
         if not integral_objective or not math.isfinite(bound):
@@ -300,7 +303,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
     if mip_bound is not None and math.isfinite(mip_bound):
         mip_bound = rounded(mip_bound)
         bound = min(bound, mip_bound) if maximize else max(bound, mip_bound)
-    proven = sign * best_score >= sign * bound - (0.5 if integral_objective else 1e-7)
+    proven = sign * best_score >= sign * bound - (slack if integral_objective else max(slack, 1e-7))
     return _Outcome(best, proven, best_score if proven else bound, "mip",
                     face_of(best) if proven and maximize else None)
 

@@ -873,18 +873,9 @@ def _solve_milp(
     return np.round(x).astype(int)
 
 
-def milp_optimum(
-    instance: str | Path | dict, return_allocation: bool = False
-) -> tuple[int, int] | tuple[tuple[int, int], list[tuple[str, str]]]:
-    """Lexicographic optimum by two ``scipy.optimize.milp`` solves over eligible pairs:
-    max W; then max P subject to W ≥ W*. The result is re-checked with :func:`violations`."""
-    from scipy.optimize import LinearConstraint
-
-    tables = _tables(instance)
-    pairs = eligible_pairs(tables)
-    if not pairs:
-        return ((0, 0), []) if return_allocation else (0, 0)
-
+def _capacity_rows(tables: dict, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense rows `matrix · x ≤ upper` for one unit per client, one client per unit, caps,
+    intake and support slots over the eligible `pairs`."""
     rows: list[tuple[list[tuple[int, float]], float]] = []
     by_client: dict[str, list[int]] = defaultdict(list)
     by_unit: dict[str, list[int]] = defaultdict(list)
@@ -922,6 +913,23 @@ def milp_optimum(
         # A tiny slack so float rounding never cuts a feasible point; exactness is re-checked.
         upper[i] = bound + 1e-9
 
+    return matrix, upper
+
+
+def milp_optimum(
+    instance: str | Path | dict, return_allocation: bool = False
+) -> tuple[int, int] | tuple[tuple[int, int], list[tuple[str, str]]]:
+    """Lexicographic optimum by two ``scipy.optimize.milp`` solves over eligible pairs:
+    max W; then max P subject to W ≥ W*. The result is re-checked with :func:`violations`."""
+    from scipy.optimize import LinearConstraint
+
+    tables = _tables(instance)
+    pairs = eligible_pairs(tables)
+    if not pairs:
+        return ((0, 0), []) if return_allocation else (0, 0)
+
+    matrix, upper = _capacity_rows(tables, pairs)
+
     w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
     p = np.array([float(preference_score(tables, c, u)) for c, u in pairs])
 
@@ -939,6 +947,111 @@ def milp_optimum(
         raise RuntimeError(f"second solve lost priority: W {final_w} != {best_w}")
     value = (best_w, best_p)
     return (value, chosen) if return_allocation else value
+
+
+def max_utilisation(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> Fraction:
+    """Highest (recent_load + added load) / cap over neighbourhoods with cap > 0 (0 if none)."""
+    tables = _tables(instance)
+    added: dict[str, Fraction] = defaultdict(Fraction)
+    for c, u in set(pairs):
+        added[tables["units"][u]["neighbourhood_id"]] += pair_load(tables, c, u)
+    values = []
+    for neighbourhood_id, neighbourhood in tables["neighbourhoods"].items():
+        cap = neighbourhood_cap(tables, neighbourhood_id)
+        if cap > 0:
+            values.append((neighbourhood["recent_load"] + added[neighbourhood_id]) / cap)
+    return max(values, default=Fraction(0))
+
+
+def fair_share_deviation(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> Fraction:
+    """Σ over municipalities of |placed − population share × total placed|."""
+    tables = _tables(instance)
+    pairs = set(pairs)
+    population = {m: Fraction(row["population"] or 0) for m, row in tables["municipalities"].items()}
+    total = sum(population.values())
+    placed: dict[str, int] = defaultdict(int)
+    for _, u in pairs:
+        placed[tables["units"][u]["municipality_id"]] += 1
+    return sum((abs(placed[m] - (population[m] / total if total else 0) * len(pairs)) for m in population),
+               Fraction(0))
+
+
+def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
+    """(U*, D*): the lowest highest neighbourhood utilisation among allocations with the optimal
+    (W*, P*), then the smallest fair-share deviation among those; two more scipy MILPs over the
+    same rows as :func:`milp_optimum`, each result re-checked exactly."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    tables = _tables(instance)
+    (best_w, best_p), _ = milp_optimum(tables, return_allocation=True)
+    pairs = eligible_pairs(tables)
+    if not pairs:
+        return max_utilisation(tables, []), 0.0
+    matrix, upper = _capacity_rows(tables, pairs)
+    n = len(pairs)
+    w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
+    p = np.array([float(preference_score(tables, c, u)) for c, u in pairs])
+    capped = [(nid, neighbourhood_cap(tables, nid)) for nid in tables["neighbourhoods"]
+              if neighbourhood_cap(tables, nid) > 0]
+    floor_u = float(max((tables["neighbourhoods"][nid]["recent_load"] / cap for nid, cap in capped), default=0))
+
+    # variables: pairs, U, then per municipality a deviation d_m
+    municipalities = list(tables["municipalities"])
+    width = n + 1 + len(municipalities)
+
+    def padded(rows: np.ndarray) -> np.ndarray:
+        return np.hstack([rows, np.zeros((rows.shape[0], width - rows.shape[1]))])
+
+    keep = [LinearConstraint(padded(matrix), -np.inf, upper),
+            LinearConstraint(padded(w.reshape(1, -1)), float(best_w) - 1e-6, np.inf),
+            LinearConstraint(padded(p.reshape(1, -1)), float(best_p) - 1e-6, np.inf)]
+    spread = np.zeros((len(capped), width))
+    spread_upper = np.zeros(len(capped))
+    for i, (nid, cap) in enumerate(capped):
+        for j, (c, u) in enumerate(pairs):
+            if tables["units"][u]["neighbourhood_id"] == nid:
+                spread[i, j] = float(pair_load(tables, c, u))
+        spread[i, n] = -float(cap)
+        spread_upper[i] = -float(tables["neighbourhoods"][nid]["recent_load"]) + 1e-9
+    integrality = np.r_[np.ones(n), np.zeros(width - n)]
+    bounds = Bounds(np.r_[np.zeros(n), floor_u, np.zeros(len(municipalities))],
+                    np.r_[np.ones(n), np.inf, np.full(len(municipalities), np.inf)])
+
+    def solve(cost: np.ndarray, constraints: list) -> list[tuple[str, str]]:
+        result = milp(c=cost, constraints=constraints, integrality=integrality, bounds=bounds,
+                      options={"mip_rel_gap": 0, "presolve": True})
+        if result.status != 0 or result.x is None:
+            raise RuntimeError(f"milp did not prove optimality: {result.message}")
+        chosen = [pairs[j] for j in range(n) if round(result.x[j]) == 1]
+        problems = violations(tables, chosen)
+        if problems or objective(tables, chosen) != (best_w, best_p):
+            raise RuntimeError(f"late-level milp lost an earlier level: {problems}")
+        return chosen
+
+    chosen = solve(np.r_[np.zeros(n), 1.0, np.zeros(len(municipalities))],
+                   keep + ([LinearConstraint(spread, -np.inf, spread_upper)] if capped else []))
+    best_u = max_utilisation(tables, chosen)
+    # d_m ≥ ±(placed_m − share_m · N) with N = Σ x
+    population = np.array([float(tables["municipalities"][m]["population"] or 0) for m in municipalities])
+    share = population / population.sum() if population.sum() > 0 else np.zeros(len(municipalities))
+    deviation = np.zeros((2 * len(municipalities), width))
+    for k, m in enumerate(municipalities):
+        for j, (_, u) in enumerate(pairs):
+            inside = 1.0 if tables["units"][u]["municipality_id"] == m else 0.0
+            deviation[2 * k, j] = inside - share[k]
+            deviation[2 * k + 1, j] = share[k] - inside
+        deviation[2 * k, n + 1 + k] = deviation[2 * k + 1, n + 1 + k] = -1.0
+    utilisation_kept = []
+    if capped:
+        spread_at_best = spread.copy()
+        spread_at_best[:, n] = 0
+        caps = np.array([float(cap) for _, cap in capped])
+        utilisation_kept = [LinearConstraint(spread_at_best, -np.inf, spread_upper + caps * float(best_u) + 1e-9)]
+    chosen = solve(np.r_[np.zeros(n + 1), np.ones(len(municipalities))],
+                   keep + utilisation_kept + [LinearConstraint(deviation, -np.inf, np.zeros(2 * len(municipalities)))])
+    if max_utilisation(tables, chosen) != best_u:
+        raise RuntimeError("fair-share milp lost the spreading level")
+    return best_u, float(fair_share_deviation(tables, chosen))
 
 
 def reference_optimum(instance: str | Path | dict) -> tuple[int, int]:

@@ -54,3 +54,24 @@ def test_solving_independent_parts_one_by_one_is_still_exact(monkeypatch, tables
         assert violations(path, pairs) == []
         assert (proposal.priority, proposal.preference) == reference_optimum(path)
         assert proposal.proven_optimal
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_spreading_and_fair_share_levels_are_optimal(tables):
+    """Among allocations with the optimal (W, P), the proposal has the lowest highest
+    neighbourhood utilisation, and among those the smallest fair-share deviation — compared with
+    two more reference MILPs that know nothing of the engine's optimal faces or pricing."""
+    from checker import fair_share_deviation, late_level_optimum, max_utilisation
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_instance(tables, Path(folder))
+        proposal = run(read_instance(path))
+        pairs = proposal.pairs_chosen()
+        best_u, best_d = late_level_optimum(path)
+        spreading, fair_share = proposal.solution.level("spreading"), proposal.solution.level("fair_share")
+        assert spreading.proven and fair_share.proven
+        assert max_utilisation(path, pairs) == best_u
+        assert abs(spreading.value - float(best_u)) < 1e-9
+        assert abs(float(fair_share_deviation(path, pairs)) - best_d) < 1e-6
+        assert abs(fair_share.value - best_d) < 1e-6
