@@ -90,13 +90,27 @@ def _pair_term(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray, pair
     return float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
 
 
-def _solver_arrays(solver: mb.Solver, model: mb.Model) -> tuple[np.ndarray, np.ndarray]:
-    """(variable values, row duals) as arrays, without a Python object per variable."""
+def _helper(solver: mb.Solver):
+    """model_builder's solve helper, for whole arrays of values at once (its public accessors
+    build a Python object per variable, which costs seconds at a million columns)."""
     helper = getattr(solver, "_Solver__solve_helper", None)
-    if helper is not None and hasattr(helper, "variable_values") and hasattr(helper, "dual_values"):
-        return np.asarray(helper.variable_values(), dtype=float), np.asarray(helper.dual_values(), dtype=float)
-    return (solver.values(model.get_variables()).to_numpy(dtype=float),
-            solver.dual_values(model.get_linear_constraints()).to_numpy(dtype=float))
+    return helper if hasattr(helper, "variable_values") and hasattr(helper, "dual_values") else None
+
+
+def variable_values(solver: mb.Solver, model: mb.Model) -> np.ndarray:
+    """Every variable's value, in model order."""
+    helper = _helper(solver)
+    if helper is not None:
+        return np.asarray(helper.variable_values(), dtype=float)
+    return solver.values(model.get_variables()).to_numpy(dtype=float)
+
+
+def dual_values(solver: mb.Solver, model: mb.Model) -> np.ndarray:
+    """Every row's dual value, in model order."""
+    helper = _helper(solver)
+    if helper is not None:
+        return np.asarray(helper.dual_values(), dtype=float)
+    return solver.dual_values(model.get_linear_constraints()).to_numpy(dtype=float)
 
 
 def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], initial: np.ndarray,
@@ -142,7 +156,10 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
         status, solver = solve(model)
         if status != mb.SolveStatus.OPTIMAL:
             return PricedLP(status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)), rounds)
-        solved, duals = _solver_arrays(solver, model)
+        solved = variable_values(solver, model)
+        # a dual of the wrong sign for a one-sided row is round-off; zero keeps the bound valid
+        duals = dual_values(solver, model)
+        duals[((duals > 0) & ~np.isfinite(upper)) | ((duals < 0) & ~np.isfinite(lower))] = 0.0
         reduced = objective[:n] - transposed @ duals
         outside = allowed.copy()
         outside[columns] = False

@@ -26,7 +26,7 @@ from ortools.linear_solver.python import model_builder as mb
 
 from matcher.arrays import Arrays
 from matcher.formulation import Formulation, Rows
-from matcher.pricing import priced_lp, seed_columns
+from matcher.pricing import priced_lp, seed_columns, variable_values
 from matcher.settings import SolveSettings
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _number(value) -> float | None:
 
 
 def _values(model: mb.Model, solver: mb.Solver) -> np.ndarray:
-    return solver.values(model.get_variables()).to_numpy(dtype=float)
+    return variable_values(solver, model)
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -170,16 +170,15 @@ class _Outcome:
 def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
               incumbent: np.ndarray, score, settings: SolveSettings, clock: _Clock,
               extra_columns=None, extra_rows: list[Rows] = (), node_limit: int | None = None,
-              optimal_if=None, guard=None, price: bool = False,
-              mip_max_pairs: int | None = None) -> _Outcome:
-    """LP relaxation first; the MIP only if the LP optimum is fractional and not already met.
+              optimal_if=None, guard=None, mip_max_pairs: int | None = None) -> _Outcome:
+    """LP relaxation first (by column generation, see matcher.pricing); a MIP only if the LP
+    optimum is fractional and not already met.
 
     `score(chosen)` evaluates an allocation exactly (higher is better when maximising);
     `optimal_if(chosen, lp_bound)` may prove optimality from the LP bound for special objectives;
     `guard(chosen)` must hold for any solver answer to be accepted (levels solved before);
-    `price` solves the LP by column generation (pair columns only, maximising);
-    `mip_max_pairs` skips the MIP when more pairs than this are free (the result is then not
-    proven, and says so).
+    `mip_max_pairs` skips the MIP over all free pairs when more than this many remain after
+    reduced-cost fixing (the result is then not proven, and says so).
     """
     sign = 1 if maximize else -1
     guard = guard or (lambda chosen: True)
@@ -199,53 +198,39 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
     columns = np.arange(n) if f.fixed_pairs is None else np.flatnonzero(f.fixed_pairs != 0)
     lp_bound = math.inf if maximize else -math.inf
     reduced = None
-    priced = None
 
     def face_of(chosen: np.ndarray):
         """The LP's optimal face around `chosen`, when `chosen` is optimal for the LP within δ < 1:
         then a pair with |reduced cost| > δ or a row with |dual| > δ cannot change in any
         allocation that keeps this level (see Formulation.restrict_to_face)."""
-        if priced is None or not maximize:
+        if not maximize:
             return None
         shortfall = max(0.0, priced.bound - float(score(chosen)))
         if shortfall >= 1:
             return None
         return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
-    if price:
-        # column generation maximises: a minimising level prices −objective
-        signed = sign * np.asarray(objective, dtype=float)
-        priced = priced_lp(f, signed, list(extra_rows), seed_columns(f, signed[:n], incumbent),
-                           lambda model: _solve(model, "glop", "", clock), clock.expired,
-                           lambda values, bound: _integral(values) and sign * score(np.flatnonzero(values > 0.5))
-                           >= sign * rounded(sign * bound) - slack, extra_columns=extra_columns,
-                           settled=lambda lp_value, bound: integral_objective and maximize
-                           and rounded(bound) <= lp_value + slack)
-        if priced.status == mb.SolveStatus.OPTIMAL:
-            lp_bound = rounded(sign * priced.bound)
-            reduced = priced.reduced_costs
-            values = priced.values
-            if _integral(values):
-                candidate = np.flatnonzero(values > 0.5)
-                if sign * score(candidate) >= sign * best_score and guard(candidate):
-                    best, best_score = candidate, score(candidate)
-    else:
-        lp = f.to_model(objective, maximize, integral=False, extra_columns=extra_columns,
-                        extra_rows=extra_rows, columns=columns)
-        status, solver = _solve(lp, "glop", "", clock)
-        if status == mb.SolveStatus.OPTIMAL:
-            lp_bound = rounded(_number(solver.objective_value) if _number(solver.objective_value) is not None else lp_bound)
-            values = _values(lp, solver)[: len(columns)]
-            if _integral(values):
-                candidate = columns[values > 0.5]
-                if sign * score(candidate) >= sign * best_score and guard(candidate):
-                    best, best_score = candidate, score(candidate)
+    # the LP by column generation, which maximises: a minimising level prices −objective
+    signed = sign * np.asarray(objective, dtype=float)
+    priced = priced_lp(f, signed, list(extra_rows), seed_columns(f, signed[:n], incumbent),
+                       lambda model: _solve(model, "glop", "", clock), clock.expired,
+                       lambda values, bound: _integral(values) and sign * score(np.flatnonzero(values > 0.5))
+                       >= sign * rounded(sign * bound) - slack, extra_columns=extra_columns,
+                       settled=lambda lp_value, bound: integral_objective and maximize
+                       and rounded(bound) <= lp_value + slack)
+    if priced.status == mb.SolveStatus.OPTIMAL:
+        lp_bound = rounded(sign * priced.bound)
+        reduced = priced.reduced_costs
+        if _integral(priced.values):
+            candidate = np.flatnonzero(priced.values > 0.5)
+            if sign * score(candidate) >= sign * best_score and guard(candidate):
+                best, best_score = candidate, score(candidate)
     if sign * best_score >= sign * lp_bound - slack:
         return _Outcome(best, True, best_score, "lp", face_of(best))
     if optimal_if is not None and math.isfinite(lp_bound) and optimal_if(best, lp_bound):
         return _Outcome(best, True, best_score, "lp")
     unproven = _Outcome(best, False, lp_bound, "lp")  # ±inf when not even the LP finished
     if clock.expired() or (reduced is None and mip_max_pairs is not None and len(columns) > mip_max_pairs):
-        return unproven
+        return unproven  # no LP answer in time, or too large for the MIP without one
 
     if reduced is not None and math.isfinite(lp_bound):
         if maximize and f.fixed_pairs is None and not any(np.isfinite(rows.lower).any() for rows in extra_rows):
@@ -396,8 +381,7 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
             outcome = _optimise_by_part(f, parts, combined, incumbent, settings, clock)
         else:
             outcome = _optimise(f, combined, True, True, incumbent,
-                                lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed,
-                                price=True)
+                                lambda chosen: int(combined[chosen].sum()), settings, clock, extra_rows=fixed)
         seconds = time.perf_counter() - began
         known = math.isfinite(outcome.bound)
         results, remainder, exact_so_far = [], int(outcome.bound) if known else 0, known
@@ -419,8 +403,7 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: _Clock
     for name, coefficients, upper in bounded:  # too large to combine: one level at a time
         began = time.perf_counter()
         outcome = _optimise(f, coefficients, True, True, chosen,
-                            lambda pick, c=coefficients: int(c[pick].sum()), settings, clock, extra_rows=fixed,
-                            price=True)
+                            lambda pick, c=coefficients: int(c[pick].sum()), settings, clock, extra_rows=fixed)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
         bound = min(upper, int(outcome.bound)) if math.isfinite(outcome.bound) else upper
@@ -443,7 +426,7 @@ def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndar
         sub, rows = f.subset(part)
         local = combined[part]
         outcome = _optimise(sub, local, True, True, np.flatnonzero(in_incumbent[part]),
-                            lambda pick, c=local: int(c[pick].sum()), settings, clock, price=True)
+                            lambda pick, c=local: int(c[pick].sum()), settings, clock)
         chosen.append(part[outcome.chosen])
         bound += outcome.bound
         proven = proven and outcome.proven
@@ -527,7 +510,6 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
         extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
         optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
         guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
-        price=True,
     )
     value = utilisation(outcome.chosen)
     bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
@@ -585,7 +567,7 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
     outcome = _optimise(f, objective, False, False, incumbent, deviation, settings, clock,
                         extra_columns=columns, extra_rows=[*fixed, Rows("fair_share", matrix, lower, upper)],
                         node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
-                        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS, price=True)
+                        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"
     return LevelResult("fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began,
