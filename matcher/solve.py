@@ -215,8 +215,8 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
                        lambda model: _solve(model, "glop", "", clock), clock.expired,
                        lambda values, bound: _integral(values) and sign * score(np.flatnonzero(values > 0.5))
                        >= sign * rounded(sign * bound) - slack, extra_columns=extra_columns,
-                       settled=lambda lp_value, bound: integral_objective and maximize
-                       and rounded(bound) <= lp_value + slack)
+                       settled=lambda lp_value, bound: (rounded(bound) if integral_objective and maximize else bound)
+                       <= lp_value + slack)
     if priced.status == mb.SolveStatus.OPTIMAL:
         lp_bound = rounded(sign * priced.bound)
         reduced = priced.reduced_costs
