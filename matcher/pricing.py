@@ -36,6 +36,7 @@ class PricedLP:
     reduced_costs: np.ndarray  # per pair
     duals: np.ndarray          # per row of the blocks, then the extra rows
     rounds: int
+    face_bound: float = np.inf  # the bound with every pair's reduced cost counted (see _pair_terms)
 
 
 def _scatter(client: np.ndarray, unit: np.ndarray) -> np.ndarray:
@@ -79,15 +80,20 @@ def _dual_objective(duals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> 
     return total
 
 
-def _pair_term(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray, pair_upper: np.ndarray) -> float:
-    """The pair columns' part of the Lagrangian bound: each pair at the bound its reduced cost
-    favours. Without fixed pairs a client takes at most one unit (Σ_u x_cu ≤ 1 holds for every
-    allocation), so only each client's best positive reduced cost counts, not their sum."""
-    if f.fixed_pairs is None:
-        best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1)
-        np.maximum.at(best, f.candidates.client, reduced)
-        return float(best.sum())
-    return float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
+def _pair_terms(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray,
+                pair_upper: np.ndarray) -> tuple[float, float]:
+    """The pair columns' part of the Lagrangian bound, twice: (a) every pair at the bound its
+    reduced cost favours; (b) tighter, without fixed pairs: a client takes at most one unit
+    (Σ_u x_cu ≤ 1 in every allocation), so only each client's best positive reduced cost counts.
+    (a) is what the optimal-face argument needs (a pair whose reduced cost exceeds the slack
+    keeps its value); (b) is the better bound while pricing is unfinished. Both agree at the LP
+    optimum, where a client has at most one pair with a positive reduced cost."""
+    every = float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
+    if f.fixed_pairs is not None:
+        return every, every
+    best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1)
+    np.maximum.at(best, f.candidates.client, reduced)
+    return every, float(best.sum())
 
 
 def _helper(solver: mb.Solver):
@@ -120,7 +126,8 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
     """Maximise objective·x over the LP relaxation by column generation from `initial`.
 
     `objective` covers the pair columns, then any `extra_columns` (lower, upper bounds), which
-    are always in the LP; pairs fixed to 0 by an optimal face never enter, pairs fixed to 1
+    are always in the LP; `status` is OPTIMAL once any round was solved (its bound is valid even
+    when time cut a later round off); pairs fixed to 0 by an optimal face never enter, pairs fixed to 1
     are always in. `solve(model)` returns (status, solver) — the caller's solver with its clock;
     when `expired()` the last round's duals still give a valid (weaker) bound. Pricing also stops
     as soon as `proven(values, bound)`: the bound holds at every round, so an integral restricted
@@ -150,12 +157,14 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
     columns = np.union1d(np.asarray(initial, dtype=np.int64), np.flatnonzero(pair_lower > 0))
     columns = columns[allowed[columns]]
     tolerance = 1e-9 * max(1.0, float(np.abs(objective).max(initial=1.0)))
+    last = None  # the last round solved: its solution and bound stay valid if a later one is cut off
     for rounds in range(1, _MAX_ROUNDS + 1):
         model = f.to_model(objective, True, integral=False, columns=columns, extra_rows=extra_rows,
                            extra_columns=extra_columns)
         status, solver = solve(model)
         if status != mb.SolveStatus.OPTIMAL:
-            return PricedLP(status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)), rounds)
+            return last or PricedLP(status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)),
+                                    rounds)
         solved = variable_values(solver, model)
         # a dual of the wrong sign for a one-sided row is round-off; zero keeps the bound valid
         duals = dual_values(solver, model)
@@ -167,13 +176,17 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
         values = np.zeros(n)
         values[columns] = solved[: len(columns)]
         # Lagrangian bound: every column at the bound its reduced cost favours
-        bound = _dual_objective(duals, lower, upper) + _pair_term(f, reduced, pair_lower, pair_upper)
+        every, per_client = _pair_terms(f, reduced, pair_lower, pair_upper)
+        rest = _dual_objective(duals, lower, upper)
         if extra is not None:
             extra_reduced = objective[n:] - extra.T @ duals
-            bound += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
+            rest += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
+        bound = rest + per_client
+        last = PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds,
+                        face_bound=rest + every)
         if len(entering) == 0 or rounds == _MAX_ROUNDS or expired() or proven(values, bound) \
                 or settled(solver.objective_value, bound):
-            return PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds)
+            return last
         # add the best-priced pairs per client first, so rounds stay few and LPs small
         order = entering[np.lexsort((-reduced[entering], f.candidates.client[entering]))]
         columns = np.union1d(columns, _best_per_group(f.candidates.client, order, _ENTER_PER_CLIENT))

@@ -205,7 +205,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         allocation that keeps this level (see Formulation.restrict_to_face)."""
         if not maximize:
             return None
-        shortfall = max(0.0, priced.bound - float(score(chosen)))
+        shortfall = max(0.0, priced.face_bound - float(score(chosen)))
         if shortfall >= 1:
             return None
         return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
@@ -228,22 +228,23 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         return _Outcome(best, True, best_score, "lp", face_of(best))
     if optimal_if is not None and math.isfinite(lp_bound) and optimal_if(best, lp_bound):
         return _Outcome(best, True, best_score, "lp")
-    unproven = _Outcome(best, False, lp_bound, "lp")  # ±inf when not even the LP finished
-    if clock.expired() or (reduced is None and mip_max_pairs is not None and len(columns) > mip_max_pairs):
-        return unproven  # no LP answer in time, or too large for the MIP without one
+    if reduced is None and (clock.expired() or (mip_max_pairs is not None and len(columns) > mip_max_pairs)):
+        # no LP answer in time (the bound is then ±inf), or too large for a MIP without one
+        return _Outcome(best, False, lp_bound, "lp")
 
     if reduced is not None and math.isfinite(lp_bound):
         if maximize and f.fixed_pairs is None and not any(np.isfinite(rows.lower).any() for rows in extra_rows):
-            # round the LP: keep its integral part, complete greedily in order of LP value
+            # round the LP (even when time is up: it is cheap and beats the incumbent): keep its
+            # integral part, complete greedily in order of LP value
             candidate = _round(f, priced.values, objective, extra_rows)
             if sign * score(candidate) >= sign * best_score and guard(candidate):
                 best, best_score = candidate, score(candidate)
         log.debug("LP fractional after %d pricing rounds (%d pairs); rounding gives %s of bound %s",
                   priced.rounds, len(priced.columns), best_score, lp_bound)
-        if clock.expired():
-            return _Outcome(best, False, lp_bound, "lp+rounding")
         if sign * best_score >= sign * lp_bound - slack:
             return _Outcome(best, True, best_score, "lp+rounding", face_of(best))
+        if clock.expired():
+            return _Outcome(best, False, lp_bound, "lp+rounding")
         # a small MIP around the LP solution first: its support, the rounding and each client's
         # pairs with the best reduced costs; if it reaches the LP bound, that is a proof
         small = np.union1d(np.union1d(np.flatnonzero(priced.values > 1e-6), best),
@@ -280,6 +281,8 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
             return _Outcome(best, proven, best_score if proven else bound, "lp+restricted mip")
         if mip_max_pairs is not None and len(columns) > mip_max_pairs:
             return _Outcome(best, False, lp_bound, "lp+restricted mip")
+    if clock.expired():
+        return _Outcome(best, False, lp_bound, "lp")
     found, mip_bound = _mip(f, objective, maximize, integral_objective, columns, settings, clock,
                             extra_columns, extra_rows, node_limit)
     if found is not None and sign * score(found) >= sign * best_score and guard(found):

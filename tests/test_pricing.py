@@ -119,3 +119,34 @@ def test_priced_lp_with_an_extra_column_and_fixed_pairs(tables):
     assert abs(priced.objective - optimum) < 1e-6
     assert priced.bound >= optimum - 1e-6
     assert priced.values[-1] == 0 and n - 1 not in priced.columns.tolist()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances_with_copies() | instances())
+def test_a_round_cut_off_by_the_clock_leaves_the_last_solved_round(tables):
+    """When time runs out inside a later round, the last solved round's solution and its bound
+    come back (the bound is valid at every round), never an empty answer."""
+    from ortools.linear_solver.python import model_builder as mb
+
+    with tempfile.TemporaryDirectory() as folder:
+        f = class_formulation(read_instance(write_instance(tables, Path(folder))))
+    if f.n_pairs == 0:
+        return
+    objective = (f.candidates.weight * 100 + f.candidates.preference).astype(float)
+    optimum = _full_lp(f, objective)
+    calls = []
+
+    class CutOff:
+        status_string = "cut off"
+
+    def solve_once(model):
+        calls.append(model)
+        if len(calls) > 1:
+            return mb.SolveStatus.NOT_SOLVED, CutOff()
+        return _solve(model, "glop", "", _Clock(None))
+
+    priced = pricing.priced_lp(f, objective, [], np.array([0]), solve_once)
+    assert priced.status == mb.SolveStatus.OPTIMAL and priced.rounds == 1
+    assert priced.bound >= optimum - 1e-6 and priced.face_bound >= priced.bound - 1e-6
+    x = priced.values
+    assert np.all((x >= -1e-9) & (x <= 1 + 1e-9)) and np.all(x[np.setdiff1d(np.arange(f.n_pairs), priced.columns)] == 0)
