@@ -115,10 +115,28 @@ class Formulation:
     def face_marks(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
                    tolerance: float) -> tuple[np.ndarray, list[np.ndarray]]:
         """Which pairs keep their value (-1 free, else 0/1) and which rows stay tight on the LP's
-        optimal face around `solution` (see `restrict_to_face`)."""
-        x = np.zeros(self.n_pairs)
-        x[solution] = 1
-        fixed = np.where(np.abs(reduced_costs[: self.n_pairs]) > tolerance, x, -1).astype(np.int8)
+        optimal face around `solution` (see `restrict_to_face`).
+
+        Without fixed pairs the bound counts each client's best positive reduced cost m_c (see
+        matcher.pricing): an allocation within `tolerance` of it cannot use a pair whose reduced
+        cost is below m_c − tolerance, and must place a client with m_c > tolerance on a pair
+        within `tolerance` of m_c — fixed to 1 when there is only one. With fixed pairs every
+        reduced cost counts: a pair beyond `tolerance` either way keeps its value."""
+        reduced = reduced_costs[: self.n_pairs]
+        if self.fixed_pairs is None:
+            client = self.candidates.client
+            best = np.zeros(int(client.max(initial=-1)) + 1)
+            np.maximum.at(best, client, reduced)
+            fixed = np.full(self.n_pairs, -1, dtype=np.int8)
+            near = reduced >= best[client] - tolerance
+            fixed[~near] = 0
+            must = near & (best[client] > tolerance)
+            alone = np.bincount(client[must], minlength=len(best))[client] == 1
+            fixed[must & alone] = 1
+        else:
+            x = np.zeros(self.n_pairs)
+            x[solution] = 1
+            fixed = np.where(np.abs(reduced) > tolerance, x, -1).astype(np.int8)
         tight, start = [], 0
         for block in self.blocks:
             tight.append(np.abs(duals[start: start + len(block)]) > tolerance)

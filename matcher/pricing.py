@@ -36,7 +36,6 @@ class PricedLP:
     reduced_costs: np.ndarray  # per pair
     duals: np.ndarray          # per row of the blocks, then the extra rows
     rounds: int
-    face_bound: float = np.inf  # the bound with every pair's reduced cost counted (see _pair_terms)
 
 
 def _scatter(client: np.ndarray, unit: np.ndarray) -> np.ndarray:
@@ -80,20 +79,16 @@ def _dual_objective(duals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> 
     return total
 
 
-def _pair_terms(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray,
-                pair_upper: np.ndarray) -> tuple[float, float]:
-    """The pair columns' part of the Lagrangian bound, twice: (a) every pair at the bound its
-    reduced cost favours; (b) tighter, without fixed pairs: a client takes at most one unit
-    (Σ_u x_cu ≤ 1 in every allocation), so only each client's best positive reduced cost counts.
-    (a) is what the optimal-face argument needs (a pair whose reduced cost exceeds the slack
-    keeps its value); (b) is the better bound while pricing is unfinished. Both agree at the LP
-    optimum, where a client has at most one pair with a positive reduced cost."""
-    every = float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
-    if f.fixed_pairs is not None:
-        return every, every
-    best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1)
-    np.maximum.at(best, f.candidates.client, reduced)
-    return every, float(best.sum())
+def _pair_term(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray, pair_upper: np.ndarray) -> float:
+    """The pair columns' part of the Lagrangian bound: each pair at the bound its reduced cost
+    favours. Without fixed pairs a client takes at most one unit (Σ_u x_cu ≤ 1 holds for every
+    allocation), so only each client's best positive reduced cost counts, not their sum (the
+    optimal face follows the same form: Formulation.face_marks)."""
+    if f.fixed_pairs is None:
+        best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1)
+        np.maximum.at(best, f.candidates.client, reduced)
+        return float(best.sum())
+    return float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
 
 
 def _helper(solver: mb.Solver):
@@ -176,14 +171,11 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
         values = np.zeros(n)
         values[columns] = solved[: len(columns)]
         # Lagrangian bound: every column at the bound its reduced cost favours
-        every, per_client = _pair_terms(f, reduced, pair_lower, pair_upper)
-        rest = _dual_objective(duals, lower, upper)
+        bound = _dual_objective(duals, lower, upper) + _pair_term(f, reduced, pair_lower, pair_upper)
         if extra is not None:
             extra_reduced = objective[n:] - extra.T @ duals
-            rest += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
-        bound = rest + per_client
-        last = PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds,
-                        face_bound=rest + every)
+            bound += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
+        last = PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds)
         if len(entering) == 0 or rounds == _MAX_ROUNDS or expired() or proven(values, bound) \
                 or settled(solver.objective_value, bound):
             return last

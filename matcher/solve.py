@@ -205,10 +205,17 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
         allocation that keeps this level (see Formulation.restrict_to_face)."""
         if not maximize:
             return None
-        shortfall = max(0.0, priced.face_bound - float(score(chosen)))
+        shortfall = max(0.0, priced.bound - float(score(chosen)))
         if shortfall >= 1:
             return None
-        return (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
+        face = (priced.reduced_costs, priced.duals, chosen, max(0.25, shortfall + 1e-3))
+        fixed, _ = f.face_marks(*face)
+        x = np.zeros(n, dtype=np.int8)
+        x[chosen] = 1
+        if np.any((fixed >= 0) & (fixed != x)):  # round-off: better no face than a wrong one
+            log.debug("optimal face inconsistent with the solution; not used")
+            return None
+        return face
     # the LP by column generation, which maximises: a minimising level prices −objective
     signed = sign * np.asarray(objective, dtype=float)
     priced = priced_lp(f, signed, list(extra_rows), seed_columns(f, signed[:n], incumbent),
