@@ -124,7 +124,8 @@ def run(instance: Instance, settings: SolveSettings | None = None,
 
     began = time.perf_counter()
     candidates = candidate_pairs(arrays, pairs)
-    classes = interchangeable_units(arrays, candidates)
+    kept = candidate_positions(arrays, candidates, keep) if keep else None
+    classes = interchangeable_units(arrays, candidates, alone=() if kept is None else candidates.unit[kept])
     per_class = class_pairs(candidates, classes)
     formulation = build_formulation(arrays, per_class, classes.capacity)
     seconds["formulation"] = time.perf_counter() - began
@@ -132,11 +133,10 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     seconds["build"] = time.perf_counter() - began
 
     began = time.perf_counter()
-    kept = candidate_positions(arrays, candidates, keep) if keep else None
     solution = solve_lexicographic(
         formulation, arrays, settings, start=to_classes(greedy, candidates, per_class, classes),
         keep=None if kept is None else to_classes(kept, candidates, per_class, classes))
-    solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes, kept)
+    solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes)
     seconds["solve"] = time.perf_counter() - began
     seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
     return Proposal(

@@ -8,7 +8,8 @@ every objective (W, P, spreading, fair shares) treats them alike, so the optimis
 one column per client and class, and one row "at most `capacity` clients" per class instead of
 one row per unit. The class LP and the unit LP have the same optimum (split a class value evenly
 over its units, or sum unit values into their class), and an integral class allocation becomes
-a unit allocation by giving each class's clients distinct units of it. Exact, and it roughly
+a unit allocation by giving each class's clients distinct units of it. The units of kept
+matches (`--keep-proposal`) are told apart by the continuity level, so each is its own class. Exact, and it roughly
 halves the model on generated regions, where many units of one type share a neighbourhood.
 
 Declined pairs (the ledger) and the safety rules make a unit's client list differ, so such a unit
@@ -40,10 +41,12 @@ class UnitClasses:
         return int((self.capacity > 0).sum())
 
 
-def interchangeable_units(arrays: Arrays, candidates: Candidates) -> UnitClasses:
+def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: np.ndarray = ()) -> UnitClasses:
     """Group units by everything the formulation can see of them; the lowest unit index of each
     group represents it. Exact: groups are formed by comparing the full client and preference
-    lists, not a hash."""
+    lists, not a hash. Units in `alone` (those of kept matches, which the continuity level
+    tells apart) each form a class of their own."""
+    alone = {int(unit) for unit in alone}
     n_units = arrays.n_units
     representative = np.full(n_units, -1, dtype=np.int64)
     capacity = np.zeros(n_units, dtype=np.int64)
@@ -58,7 +61,8 @@ def interchangeable_units(arrays: Arrays, candidates: Candidates) -> UnitClasses
     for start, stop in zip(bounds[:-1], bounds[1:]):
         unit = int(units[start])
         key = (int(arrays.unit_neighbourhood[unit]), int(arrays.unit_municipality[unit]),
-               bool(arrays.unit_exempt[unit]), clients[start:stop].tobytes(), preferences[start:stop].tobytes())
+               bool(arrays.unit_exempt[unit]), clients[start:stop].tobytes(), preferences[start:stop].tobytes(),
+               unit if unit in alone else -1)
         representative[unit] = first.setdefault(key, unit)
     present = representative >= 0
     capacity[:] = np.bincount(representative[present], minlength=n_units)
@@ -96,17 +100,13 @@ def to_classes(positions: np.ndarray, candidates: Candidates, per_class: Candida
 
 
 def spread_over_units(chosen: np.ndarray, per_class: Candidates, candidates: Candidates,
-                      classes: UnitClasses, keep: np.ndarray | None = None) -> np.ndarray:
+                      classes: UnitClasses) -> np.ndarray:
     """Class-level chosen positions → unit-level positions: each class's clients get distinct
-    units of it. A client whose kept match (`keep`, unit-level positions) lies in the class gets
-    that very unit; the others take the remaining units in unit order, clients in index order."""
+    units of it, units in unit order to clients in index order. (A kept match's unit is a class
+    of its own, so its client gets that very unit.)"""
     n_units = len(classes.representative)
     client = per_class.client[chosen]
     rep = per_class.unit[chosen]
-    kept_unit = {}
-    if keep is not None:
-        for position in keep:
-            kept_unit[int(candidates.client[position])] = int(candidates.unit[position])
     members: dict[int, list[int]] = {}
     for unit in np.flatnonzero(classes.representative >= 0):
         members.setdefault(int(classes.representative[unit]), []).append(int(unit))
@@ -115,14 +115,5 @@ def spread_over_units(chosen: np.ndarray, per_class: Candidates, candidates: Can
     bounds = np.r_[0, np.flatnonzero(np.diff(rep[order])) + 1, len(order)] if len(order) else np.zeros(1, dtype=int)
     for start, stop in zip(bounds[:-1], bounds[1:]):
         group = order[start:stop]
-        assigned: dict[int, int] = {}  # index into `chosen` → unit
-        for index in group:
-            wanted = kept_unit.get(int(client[index]))
-            if wanted is not None and classes.representative[wanted] == rep[index] \
-                    and wanted not in assigned.values():
-                assigned[int(index)] = wanted
-        taken = set(assigned.values())
-        free = iter([unit for unit in members[int(rep[group[0]])] if unit not in taken])
-        for index in group:
-            units[index] = assigned[int(index)] if int(index) in assigned else next(free)
+        units[group] = members[int(rep[group[0]])][: len(group)]
     return np.sort(_positions(candidates, client, units, n_units))

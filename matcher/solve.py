@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 # the combined integer objective must stay far inside double precision for exact proofs
 _COMBINED_LIMIT = 2.0**50
-# a deterministic effort limit for the last, least important level (fair shares)
-_FAIR_SHARE_NODES = 500
+# a deterministic effort limit for the MIPs of the tie-break levels (spreading, fair shares)
+_LATE_LEVEL_NODES = 500
 # spreading and fair shares only run a MIP when the LP leaves few pairs free (the optimal face
 # is small at weekly size); above this the LP-rounded result is kept and marked not proven
 _LATE_LEVEL_MIP_PAIRS = 25_000
@@ -520,6 +520,7 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
         extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
         optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
         guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
+        node_limit=_LATE_LEVEL_NODES,
     )
     value = utilisation(outcome.chosen)
     bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
@@ -576,7 +577,7 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
     columns = (np.zeros(1 + n_m), np.r_[[float(n)], np.full(n_m, float(n))])
     outcome = _optimise(f, objective, False, False, incumbent, deviation, settings, clock,
                         extra_columns=columns, extra_rows=[*fixed, Rows("fair_share", matrix, lower, upper)],
-                        node_limit=_FAIR_SHARE_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
+                        node_limit=_LATE_LEVEL_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
                         mip_max_pairs=_LATE_LEVEL_MIP_PAIRS)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"

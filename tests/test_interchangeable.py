@@ -56,21 +56,37 @@ def test_a_declined_pair_puts_its_unit_in_a_class_of_its_own():
     assert by_id["U2"] == "U2"
 
 
-def test_class_allocation_becomes_distinct_units_and_keeps_a_kept_unit():
+def test_class_allocation_becomes_distinct_units_and_a_kept_unit_is_a_class_of_its_own():
     inst = instance(clients=[client(client_id=f"C{k}") for k in range(1, 4)],
                     units=[unit(unit_id=f"U{k}") for k in range(1, 4)])
-    arrays, candidates, classes = _classes(inst)
+    arrays = build_arrays(inst)
+    candidates = candidate_pairs(arrays, eligible_pairs(inst, arrays, client_sets(inst, arrays)))
+    u3 = list(arrays.unit_ids).index("U3")
+    classes = interchangeable_units(arrays, candidates, alone=[u3])
+    assert _by_id(arrays, classes) == {"U1": "U1", "U2": "U1", "U3": "U3"}
     per_class = class_pairs(candidates, classes)
-    assert len(per_class) == 3  # three clients × one class
-    everyone = np.arange(3)
-    position = {(arrays.client_ids[c], arrays.unit_ids[u]): k
-                for k, (c, u) in enumerate(zip(candidates.client, candidates.unit))}
-    keep = np.array([position[("C2", "U3")]])
-    units = spread_over_units(everyone, per_class, candidates, classes, keep)
+    assert len(per_class) == 6  # three clients × two classes
+    take = np.array([k for k in range(len(per_class))
+                     if (arrays.client_ids[per_class.client[k]], arrays.unit_ids[per_class.unit[k]])
+                     in {("C1", "U1"), ("C2", "U3"), ("C3", "U1")}])
+    units = spread_over_units(take, per_class, candidates, classes)
     got = {arrays.client_ids[candidates.client[k]]: arrays.unit_ids[candidates.unit[k]] for k in units}
     assert got == {"C1": "U1", "C2": "U3", "C3": "U2"}
     # and back: the unit-level allocation maps onto the same class positions
-    assert to_classes(units, candidates, per_class, classes).tolist() == everyone.tolist()
+    assert to_classes(units, candidates, per_class, classes).tolist() == take.tolist()
+
+
+def test_a_unit_kept_twice_counts_once():
+    """A hand-edited keep list may name one unit for two clients; only one can keep it, so
+    continuity is 1 and the other alike unit still goes where it earns preference."""
+    away = dict(origin_municipality_id="GM0405")
+    inst = instance(clients=[client(client_id="C1", **away), client(client_id="C2", **away), client(client_id="C3")],
+                    units=[unit(unit_id="U1"), unit(unit_id="U2")])
+    proposal = run(inst, keep=[("C1", "U1"), ("C2", "U1")])
+    chosen = dict(proposal.pairs_chosen())
+    assert proposal.solution.level("continuity").value == 1
+    assert proposal.preference == 30 and chosen["C3"] == "U2"
+    assert sum(chosen.get(c) == "U1" for c in ("C1", "C2")) == 1
 
 
 def test_kept_match_in_a_class_is_proposed_again():
