@@ -32,7 +32,6 @@ class Proposal:
     solution: Solution
     greedy_priority: int
     seconds: dict[str, float] = field(default_factory=dict)
-    _unmatched: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def chosen(self) -> np.ndarray:
@@ -85,11 +84,9 @@ class Proposal:
                                  kind="stable").reset_index(drop=True)
 
     def unmatched(self) -> pd.DataFrame:
-        """One row per unmatched client with an actionable reason (worked out once)."""
-        if self._unmatched is None or self._unmatched[0] is not self.chosen:
-            frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
-            self._unmatched = (self.chosen, frame.sort_values("client_id", kind="stable").reset_index(drop=True))
-        return self._unmatched[1].copy()
+        """One row per unmatched client with an actionable reason."""
+        frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
+        return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
 
 
 def _match_reason(label: str) -> str:

@@ -241,13 +241,19 @@ def _alternative(ctx: Context, client: int, unit: int, own_score: int | None) ->
     return entry
 
 
+def _most_excluding(passes: dict) -> tuple[str, int]:
+    """The rule that fails most often in `passes`, and how often (first in RULES on a tie)."""
+    counts = {rule: int((~passes[rule]).sum()) for rule in RULES}
+    top = max(RULES, key=lambda rule: counts[rule])
+    return top, counts[top]
+
+
 def _unmatched_reason(ctx: Context, client: int, passes: dict, eligible: np.ndarray, order: list) -> str:
     a = ctx.arrays
     if not eligible.any():
-        counts = {rule: int((~passes[rule]).sum()) for rule in RULES}
-        top = max(RULES, key=lambda rule: counts[rule])
+        top, count = _most_excluding(passes)
         return (f"no eligible unit: none of the {a.n_units} units passes every rule; most excluded by "
-                f"{top} ({counts[top]} units: {RULE_WORDS[top]})")
+                f"{top} ({count} units: {RULE_WORDS[top]})")
     takers = [ctx.holder[u] for u in order if u in ctx.holder]
     if len(takers) == len(order):
         higher = all(a.client_weight[t] >= a.client_weight[client] for t in takers)
@@ -524,10 +530,9 @@ def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict
 def _unit_unmatched_reason(ctx: Context, unit: int, passes: dict, eligible: np.ndarray, candidates: list) -> str:
     a = ctx.arrays
     if not eligible.any():
-        counts = {rule: int((~passes[rule]).sum()) for rule in RULES}
-        top = max(RULES, key=lambda rule: counts[rule])
+        top, count = _most_excluding(passes)
         return (f"no client passes every rule for this unit; most excluded by {top} "
-                f"({counts[top]} of {a.n_clients} clients: {RULE_WORDS[top]})")
+                f"({count} of {a.n_clients} clients: {RULE_WORDS[top]})")
     elsewhere = [c for c in candidates if c in ctx.placed]
     if len(elsewhere) == len(candidates):
         return f"all {len(candidates)} eligible client(s) were placed in units that suit them at least as well"

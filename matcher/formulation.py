@@ -10,7 +10,7 @@ model_builder in one call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.sparse as sparse
@@ -35,6 +35,10 @@ class Candidates:
 
     def __len__(self) -> int:
         return len(self.client)
+
+    def take(self, positions: np.ndarray) -> Candidates:
+        """The candidates at `positions` (indices or a mask), every field alike."""
+        return Candidates(*(getattr(self, f.name)[positions] for f in fields(self)))
 
 
 @dataclass(frozen=True)
@@ -191,9 +195,7 @@ class Formulation:
         of the rows it keeps."""
         c = self.candidates
         sub = Formulation(
-            candidates=Candidates(*(getattr(c, name)[pairs] for name in
-                                    ("client", "unit", "weight", "preference", "load", "neighbourhood",
-                                     "municipality", "intensity"))),
+            candidates=c.take(pairs),
             room=self.room,
             fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
             unit_capacity=self.unit_capacity,

@@ -25,9 +25,6 @@ import numpy as np
 from matcher.arrays import Arrays
 from matcher.formulation import Candidates
 
-_FIELDS = ("client", "unit", "weight", "preference", "load", "neighbourhood", "municipality", "intensity")
-
-
 @dataclass(frozen=True)
 class UnitClasses:
     """Per unit: the unit standing for its class (-1 without candidate pairs), and per
@@ -71,8 +68,7 @@ def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: np.ndar
 
 def class_pairs(candidates: Candidates, classes: UnitClasses) -> Candidates:
     """The candidate pairs of representative units only: one per client and class."""
-    keep = classes.representative[candidates.unit] == candidates.unit
-    return Candidates(*(getattr(candidates, name)[keep] for name in _FIELDS))
+    return candidates.take(classes.representative[candidates.unit] == candidates.unit)
 
 
 def _pair_key(client: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import ortools
+import pandas as pd
 
 import matcher
 from matcher.atomic import write_set
@@ -35,9 +36,10 @@ def _number(value: float) -> float | int | None:
     return round(float(value), 9)
 
 
-def summary(proposal: Proposal, instance_path: Path, settings: SolveSettings) -> dict[str, Any]:
-    """Everything needed to judge and reproduce the run; timings only under `seconds`."""
-    unmatched = proposal.unmatched()
+def summary(proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path,
+            settings: SolveSettings) -> dict[str, Any]:
+    """Everything needed to judge and reproduce the run (`unmatched`: the proposal's unmatched
+    table, worked out once by the caller); timings only under `seconds`."""
     levels = {level.name: level for level in proposal.solution.levels}
     priority, preference = levels["priority"], levels["preference"]
 
@@ -90,8 +92,9 @@ def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings:
     """Write the three output files into `out` and return the summary (plus `extra` sections)."""
     out.mkdir(parents=True, exist_ok=True)
     proposals_csv = proposal.matches().to_csv(index=False, lineterminator="\n")
-    unmatched_csv = proposal.unmatched().to_csv(index=False, lineterminator="\n")
-    result = summary(proposal, instance_path, settings)
+    unmatched = proposal.unmatched()
+    unmatched_csv = unmatched.to_csv(index=False, lineterminator="\n")
+    result = summary(proposal, unmatched, instance_path, settings)
     result.update(extra or {})
     result["outputs"] = {
         "proposals.csv": hashlib.sha256(proposals_csv.encode()).hexdigest(),

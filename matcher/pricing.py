@@ -45,7 +45,7 @@ def _scatter(client: np.ndarray, unit: np.ndarray) -> np.ndarray:
     return (mixed >> np.uint64(17)).astype(np.int64)
 
 
-def _best_per_group(group: np.ndarray, order: np.ndarray, count: np.ndarray | int) -> np.ndarray:
+def best_per_group(group: np.ndarray, order: np.ndarray, count: np.ndarray | int) -> np.ndarray:
     """Positions of `order` (sorted by group, best first) ranked below `count` within their group."""
     starts = np.r_[0, np.flatnonzero(np.diff(group[order])) + 1]
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
@@ -64,9 +64,9 @@ def seed_columns(f: Formulation, objective: np.ndarray, incumbent: np.ndarray) -
         client, unit, score = c.client[usable], c.unit[usable], np.asarray(objective)[usable]
         n_clients = max(1, len(np.unique(client)))
         per_client = int(np.clip(_SEED_TOTAL // n_clients, 4, _SEED_PER_CLIENT))
-        keep[usable[_best_per_group(client, np.lexsort((_scatter(client, unit), -score, client)), per_client)]] = True
+        keep[usable[best_per_group(client, np.lexsort((_scatter(client, unit), -score, client)), per_client)]] = True
         by_unit = np.lexsort((client, -score, unit))
-        keep[usable[_best_per_group(unit, by_unit, _SEED_PER_UNIT * f.capacity_of(unit[by_unit]))]] = True
+        keep[usable[best_per_group(unit, by_unit, _SEED_PER_UNIT * f.capacity_of(unit[by_unit]))]] = True
     keep[incumbent] = True
     return np.flatnonzero(keep)
 
@@ -181,6 +181,6 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
             return last
         # add the best-priced pairs per client first, so rounds stay few and LPs small
         order = entering[np.lexsort((-reduced[entering], f.candidates.client[entering]))]
-        columns = np.union1d(columns, _best_per_group(f.candidates.client, order, _ENTER_PER_CLIENT))
+        columns = np.union1d(columns, best_per_group(f.candidates.client, order, _ENTER_PER_CLIENT))
     raise AssertionError("unreachable")
 

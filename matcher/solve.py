@@ -26,7 +26,7 @@ from ortools.linear_solver.python import model_builder as mb
 
 from matcher.arrays import Arrays
 from matcher.formulation import Formulation, Rows
-from matcher.pricing import priced_lp, seed_columns, variable_values
+from matcher.pricing import best_per_group, priced_lp, seed_columns, variable_values
 from matcher.settings import SolveSettings
 
 log = logging.getLogger(__name__)
@@ -147,10 +147,6 @@ def _number(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def _values(model: mb.Model, solver: mb.Solver) -> np.ndarray:
-    return variable_values(solver, model)
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -306,10 +302,7 @@ def _optimise(f: Formulation, objective: np.ndarray, maximize: bool, integral_ob
 def _best_reduced_per_client(f: Formulation, reduced: np.ndarray, count: int) -> np.ndarray:
     """Each client's `count` pairs with the highest reduced cost."""
     clients = f.candidates.client
-    order = np.lexsort((-reduced, clients))
-    starts = np.r_[0, np.flatnonzero(np.diff(clients[order])) + 1]
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    return np.sort(order[rank < count])
+    return np.sort(best_per_group(clients, np.lexsort((-reduced, clients)), count))
 
 
 def _mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
@@ -320,7 +313,7 @@ def _mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objecti
                      extra_rows=extra_rows, columns=columns)
     parameters = _mip_parameters(settings, integral_objective, node_limit)
     status, solver = _solve(mip, settings.backend, parameters, clock)
-    found = columns[_values(mip, solver)[: len(columns)] > 0.5] if status in _SOLVED else None
+    found = columns[variable_values(solver, mip)[: len(columns)] > 0.5] if status in _SOLVED else None
     bound = None
     if status in _SOLVED or status == mb.SolveStatus.NOT_SOLVED:
         bound = _number(solver.best_objective_bound)

@@ -89,7 +89,8 @@ def test_a_unit_kept_twice_counts_once():
     assert sum(chosen.get(c) == "U1" for c in ("C1", "C2")) == 1
 
 
-def test_kept_match_in_a_class_is_proposed_again():
+def test_kept_match_among_alike_units_is_proposed_again():
+    """C1 keeps U2 although U1 is alike (and first in file order): U2 is its own class."""
     inst = instance(clients=[client(client_id="C1"), client(client_id="C2")],
                     units=[unit(unit_id="U1"), unit(unit_id="U2")])
     proposal = run(inst, keep=[("C1", "U2")])

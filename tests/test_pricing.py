@@ -38,10 +38,10 @@ def activity(f, chosen) -> dict[str, np.ndarray]:
 def test_a_cap_over_a_class_of_units_still_binds():
     """Two alike units in a neighbourhood with room for one light client: as one class with room
     for two clients, the cap row must still be posted and stop the second."""
-    roomy = Neighbourhood(neighbourhood_id="WK039201", municipality_id="GM0392", name="Oude Stad",
+    tight = Neighbourhood(neighbourhood_id="WK039201", municipality_id="GM0392", name="Oude Stad",
                           dwellings=1000, cap=1)
     inst = instance([client(client_id="C1"), client(client_id="C2")], [unit(unit_id="U1"), unit(unit_id="U2")],
-                    neighbourhoods=[roomy, Neighbourhood(neighbourhood_id="WK040501", municipality_id="GM0405",
+                    neighbourhoods=[tight, Neighbourhood(neighbourhood_id="WK040501", municipality_id="GM0405",
                                                          name="Binnenstad", dwellings=1000)])
     f = class_formulation(inst)
     assert f.n_pairs == 2  # two clients × one class
@@ -68,17 +68,22 @@ def _full_lp(f, objective, extra_columns=None, extra_rows=()):
     return float(solver.objective_value)
 
 
+def _weighted_lp(tables):
+    """The class formulation of `tables`, a W-then-P objective over it and its full LP optimum."""
+    with tempfile.TemporaryDirectory() as folder:
+        f = class_formulation(read_instance(write_instance(tables, Path(folder))))
+    objective = (f.candidates.weight * 100 + f.candidates.preference).astype(float)
+    return f, objective, _full_lp(f, objective) if f.n_pairs else 0.0
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances_with_copies() | instances())
 def test_priced_lp_equals_the_full_lp_and_every_bound_holds(tables):
     """From a nearly empty start, pricing reaches the full LP optimum, and the Lagrangian bound
     it reports at every round is never below that optimum."""
-    with tempfile.TemporaryDirectory() as folder:
-        f = class_formulation(read_instance(write_instance(tables, Path(folder))))
+    f, objective, optimum = _weighted_lp(tables)
     if f.n_pairs == 0:
         return
-    objective = (f.candidates.weight * 100 + f.candidates.preference).astype(float)
-    optimum = _full_lp(f, objective)
     bounds = []
 
     def record(values, bound):
@@ -128,12 +133,9 @@ def test_a_round_cut_off_by_the_clock_leaves_the_last_solved_round(tables):
     come back (the bound is valid at every round), never an empty answer."""
     from ortools.linear_solver.python import model_builder as mb
 
-    with tempfile.TemporaryDirectory() as folder:
-        f = class_formulation(read_instance(write_instance(tables, Path(folder))))
+    f, objective, optimum = _weighted_lp(tables)
     if f.n_pairs == 0:
         return
-    objective = (f.candidates.weight * 100 + f.candidates.preference).astype(float)
-    optimum = _full_lp(f, objective)
     calls = []
 
     class CutOff:
