@@ -50,6 +50,7 @@ class Arrays:
     neighbourhood_cap: np.ndarray     # float
     neighbourhood_recent_load: np.ndarray
     neighbourhood_room: np.ndarray    # int: most load the allocation may add, floor(cap - recent)
+    neighbourhood_closed: np.ndarray  # bool: closed to new placements (period.start ≤ closed_until)
     load_weight: np.ndarray           # per intensity index
     slots: dict[tuple[int, int], int]  # (municipality index, intensity index) -> slots
 
@@ -142,6 +143,10 @@ def build_arrays(instance: Instance) -> Arrays:
         neighbourhood_cap=np.array(caps, dtype=float),
         neighbourhood_recent_load=np.array([n.recent_load for n in instance.neighbourhoods], dtype=float),
         neighbourhood_room=np.array(rooms, dtype=np.int64),
+        neighbourhood_closed=np.array(
+            [n.closed_until is not None and policy.period.start <= n.closed_until for n in instance.neighbourhoods],
+            dtype=bool,
+        ),
         load_weight=np.array([policy.spreading.load_weight[s] for s in INTENSITIES], dtype=np.int64),
         slots={
             (m_index[s.municipality_id], intensity_code[s.support_intensity]): s.slots

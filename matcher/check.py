@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from matcher.arrays import Arrays, build_arrays
-from matcher.eligibility import RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, client_sets
 from matcher.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
 from models.fields import INTENSITIES
@@ -27,14 +27,7 @@ RULE_TEXT = {
     "unknown_id": "every client and unit must exist in the instance",
     "one_unit_per_client": "each client gets at most one unit",
     "one_client_per_unit": "each unit goes to at most one client",
-    "eligibility:type": "the unit's type suits the client's support (compatibility or eligible_types)",
-    "eligibility:size": "the household fits the unit (household_size ≤ max_household)",
-    "eligibility:rent": "the rent is affordable (rent ≤ max_rent)",
-    "eligibility:access": "a client who needs a step-free home gets an accessible unit",
-    "eligibility:timing": "unit available and client ready by the end of the period",
-    "eligibility:safety": "never in a municipality or neighbourhood the client is excluded from",
-    "eligibility:origin_rule": "the policy's origin rule (region / strict) allows the unit's municipality",
-    "eligibility:history": "the pair was declined before and is never proposed again",
+    **{f"eligibility:{rule.name}": rule.text for rule in RULE_BOOK},
     "neighbourhood_cap": "the load added to a neighbourhood stays within its cap minus recent load",
     "municipality_intake": "a municipality takes at most max_intake new placements",
     "support_slots": "at most `slots` clients of an intensity in a municipality",
@@ -196,22 +189,7 @@ def rule_violations(instance: Instance, rows: list[ProposedRow], arrays: Arrays 
 
 def _eligibility_message(instance: Instance, arrays: Arrays, rule: str, client: int, unit: int) -> str:
     c, u = instance.clients[client], instance.units[unit]
-    policy = instance.policy
-    allowed = c.eligible_types if c.eligible_types is not None else policy.compatibility[c.support_intensity]
-    detail = {
-        "type": lambda: f"a {u.type} does not suit {c.support_intensity} support (allowed: {', '.join(allowed)})",
-        "size": lambda: f"household of {c.household_size}, unit takes {u.max_household}",
-        "rent": lambda: f"rent {u.rent:g} above max_rent {c.max_rent:g}",
-        "access": lambda: "client needs a step-free home; the unit is not accessible",
-        "timing": lambda: ", ".join(
-            part for part in (
-                f"unit available only from {u.available_from}" if u.available_from > policy.period.end else "",
-                f"client ready only from {c.ready_from}" if c.ready_from and c.ready_from > policy.period.end else "",
-            ) if part) + f" (period ends {policy.period.end})",
-        "safety": lambda: f"{u.municipality_id}/{u.neighbourhood_id} is excluded for this client",
-        "origin_rule": lambda: f"origin rule {policy.origin_rule} does not allow {u.municipality_id}",
-        "history": lambda: "this pair was declined before",
-    }[rule]()
+    detail = RULE_BY_NAME[rule].violation(instance, client, unit)
     return f"client {c.client_id} may not get unit {u.unit_id}: {detail}"
 
 

@@ -1,7 +1,11 @@
-"""Which (client, unit) pairs are eligible: the eight rules of the allocation rules, vectorised.
+"""Which (client, unit) pairs are eligible: the nine rules of the allocation rules, vectorised.
 
-Each rule is one function returning, for a block of clients, a boolean matrix over all units
-(True = the rule allows the pair). Blocks of clients keep memory bounded at national scale.
+This module is the one home of every eligibility rule. Each rule is one `Rule` entry in `RULE_BOOK`:
+a function returning, for a block of clients, a boolean matrix over all units (True = the rule
+allows the pair), the sentence `matcher check` prints, the words `matcher explain` uses, the
+message for one violating pair, and whether explain may suggest relaxing it. Check, explain,
+reasons, greedy and the solver read the book; adding a rule is adding one entry (see
+docs/architecture.md). Blocks of clients keep memory bounded at national scale.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import pandas as pd
 from matcher.arrays import Arrays
 from models import Instance
 
-RULES = ("type", "size", "rent", "access", "timing", "safety", "origin_rule", "history")
 _BLOCK_CELLS = 4_000_000
 
 
@@ -156,16 +159,80 @@ def rule_history(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np
     return allowed
 
 
-RULE_FUNCTIONS: dict[str, Callable[[Arrays, ClientSets, slice, str], np.ndarray]] = {
-    "type": rule_type,
-    "size": rule_size,
-    "rent": rule_rent,
-    "access": rule_access,
-    "timing": rule_timing,
-    "safety": rule_safety,
-    "origin_rule": rule_origin,
-    "history": rule_history,
-}
+def rule_open_neighbourhood(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """No new placement in a neighbourhood closed while `period.start ≤ closed_until`."""
+    open_units = ~a.neighbourhood_closed[a.unit_neighbourhood]
+    return np.broadcast_to(open_units[None, :], (block.stop - block.start, a.n_units))
+
+
+Allows = Callable[[Arrays, ClientSets, slice, str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One eligibility rule: its mask and every sentence the product says about it."""
+
+    name: str
+    allows: Allows
+    text: str                                    # matcher check: what the rule requires
+    words: str                                   # matcher explain: why a unit is excluded
+    violation: Callable[[Instance, int, int], str]  # why this (client, unit) breaks it
+    relaxable: bool = True                       # may explain suggest changing it?
+
+
+def _type_violation(instance: Instance, client: int, unit: int) -> str:
+    c, u = instance.clients[client], instance.units[unit]
+    allowed = c.eligible_types if c.eligible_types is not None else instance.policy.compatibility[c.support_intensity]
+    return f"a {u.type} does not suit {c.support_intensity} support (allowed: {', '.join(allowed)})"
+
+
+def _timing_violation(instance: Instance, client: int, unit: int) -> str:
+    c, u, end = instance.clients[client], instance.units[unit], instance.policy.period.end
+    parts = (
+        f"unit available only from {u.available_from}" if u.available_from > end else "",
+        f"client ready only from {c.ready_from}" if c.ready_from and c.ready_from > end else "",
+    )
+    return ", ".join(part for part in parts if part) + f" (period ends {end})"
+
+
+def _closed_violation(instance: Instance, client: int, unit: int) -> str:
+    u = instance.units[unit]
+    closed = next(n for n in instance.neighbourhoods if n.neighbourhood_id == u.neighbourhood_id)
+    return (f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
+            f"{closed.closed_until} (period starts {instance.policy.period.start})")
+
+
+RULE_BOOK: tuple[Rule, ...] = (
+    Rule("type", rule_type,
+         "the unit's type suits the client's support (compatibility or eligible_types)",
+         "unit type does not suit the support needed", _type_violation),
+    Rule("size", rule_size, "the household fits the unit (household_size ≤ max_household)",
+         "household does not fit",
+         lambda i, c, u: f"household of {i.clients[c].household_size}, unit takes {i.units[u].max_household}"),
+    Rule("rent", rule_rent, "the rent is affordable (rent ≤ max_rent)", "rent above the client's maximum",
+         lambda i, c, u: f"rent {i.units[u].rent:g} above max_rent {i.clients[c].max_rent:g}"),
+    Rule("access", rule_access, "a client who needs a step-free home gets an accessible unit",
+         "not step-free while the client needs it",
+         lambda i, c, u: "client needs a step-free home; the unit is not accessible"),
+    Rule("timing", rule_timing, "unit available and client ready by the end of the period",
+         "not available or client not ready in this period", _timing_violation),
+    Rule("safety", rule_safety, "never in a municipality or neighbourhood the client is excluded from",
+         "in an excluded municipality or neighbourhood (safety)",
+         lambda i, c, u: f"{i.units[u].municipality_id}/{i.units[u].neighbourhood_id} is excluded for this client",
+         relaxable=False),
+    Rule("origin_rule", rule_origin,
+         "the policy's origin rule (region / strict) allows the unit's municipality",
+         "outside what the origin rule allows",
+         lambda i, c, u: f"origin rule {i.policy.origin_rule} does not allow {i.units[u].municipality_id}"),
+    Rule("history", rule_history, "the pair was declined before and is never proposed again",
+         "declined before", lambda i, c, u: "this pair was declined before", relaxable=False),
+    Rule("open_neighbourhood", rule_open_neighbourhood,
+         "no new placement in a neighbourhood closed until a date on or after the period's start",
+         "neighbourhood closed to new placements", _closed_violation, relaxable=False),
+)
+RULES: tuple[str, ...] = tuple(rule.name for rule in RULE_BOOK)
+RULE_FUNCTIONS: dict[str, Allows] = {rule.name: rule.allows for rule in RULE_BOOK}
+RULE_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULE_BOOK}
 
 
 def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:

@@ -25,22 +25,13 @@ from fractions import Fraction
 import numpy as np
 
 from matcher.arrays import Arrays, build_arrays, neighbourhood_cap
-from matcher.eligibility import RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, client_sets
 from matcher.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
 from models.fields import INTENSITIES
 
-RULE_WORDS = {
-    "type": "unit type does not suit the support needed",
-    "size": "household does not fit",
-    "rent": "rent above the client's maximum",
-    "access": "not step-free while the client needs it",
-    "timing": "not available or client not ready in this period",
-    "safety": "in an excluded municipality or neighbourhood (safety)",
-    "origin_rule": "outside what the origin rule allows",
-    "history": "declined before",
-}
-NEVER_RELAXED = ("safety", "history")
+RULE_WORDS = {rule.name: rule.words for rule in RULE_BOOK}
+NEVER_RELAXED = tuple(rule.name for rule in RULE_BOOK if not rule.relaxable)
 _BLOCK_CELLS = 4_000_000
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 from models.fields import FROZEN, Id
@@ -30,3 +32,4 @@ class Neighbourhood(BaseModel):
     dwellings: int = Field(ge=0)
     recent_load: float = Field(default=0.0, ge=0)
     cap: float | None = Field(default=None, ge=0)
+    closed_until: date | None = None  # no new placements while period.start ≤ closed_until (rule 9)

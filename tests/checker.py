@@ -281,6 +281,7 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "dwellings": parse_int(r["dwellings"]),
                 "recent_load": parse_number(r["recent_load"], Fraction(0)),
                 "cap": parse_number(r["cap"]),
+                "closed_until": parse_date(r.get("closed_until")),
             }
             for r in _rows(
                 raw["neighbourhoods"],
@@ -472,6 +473,12 @@ def rule_history(tables: dict, client: dict, unit: dict) -> bool:
     return (client["client_id"], unit["unit_id"]) not in tables["declined"]
 
 
+def rule_open_neighbourhood(tables: dict, client: dict, unit: dict) -> bool:
+    """open neighbourhood: no closed_until, or closed_until before the period's start."""
+    closed_until = tables["neighbourhoods"][unit["neighbourhood_id"]]["closed_until"]
+    return closed_until is None or closed_until < tables["period_start"]
+
+
 ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
     "type": rule_type,
     "size": rule_size,
@@ -481,6 +488,7 @@ ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
     "safety": rule_safety,
     "origin_rule": rule_origin_rule,
     "history": rule_history,
+    "open_neighbourhood": rule_open_neighbourhood,
 }
 
 
