@@ -22,6 +22,7 @@ from matcher.atomic import write_set
 from matcher.engine import Proposal
 from matcher.read import instance_files
 from matcher.settings import SolveSettings
+from matcher.safe_text import neutralise_frame
 
 
 def sha256(path: Path) -> str:
@@ -91,9 +92,9 @@ def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings:
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write the three output files into `out` and return the summary (plus `extra` sections)."""
     out.mkdir(parents=True, exist_ok=True)
-    proposals_csv = proposal.matches().to_csv(index=False, lineterminator="\n")
+    proposals_csv = neutralise_frame(proposal.matches()).to_csv(index=False, lineterminator="\n")
     unmatched = proposal.unmatched()
-    unmatched_csv = unmatched.to_csv(index=False, lineterminator="\n")
+    unmatched_csv = neutralise_frame(unmatched).to_csv(index=False, lineterminator="\n")
     result = summary(proposal, unmatched, instance_path, settings)
     result.update(extra or {})
     result["outputs"] = {

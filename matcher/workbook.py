@@ -201,6 +201,19 @@ def export_workbooks(instance: Instance, record: ProposalRecord, out: str | Path
     return written
 
 
+def _text_only(book: Any) -> None:
+    """Every text cell is a string cell, never a formula (openpyxl makes a str starting '=' a formula).
+
+    Input validation already refuses ids and names that begin like a formula; this is defence in
+    depth, so no value, whatever its source, can become a live formula in a landlord's workbook.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def workbook_bytes(record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> bytes:
     """The landlord's workbook as .xlsx bytes."""
     book = Workbook()
@@ -213,6 +226,7 @@ def workbook_bytes(record: ProposalRecord, landlord: str, rows: list[dict[str, A
     book.properties.creator = f"matcher {matcher.__version__}"
     book.properties.title = f"Matches for {landlord}, week of {record.period_start}"
     book.active = 0
+    _text_only(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

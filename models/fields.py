@@ -60,14 +60,31 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
     return items
 
 
+def _safe_text(value: str) -> str:
+    """Refuse text a spreadsheet program would run as a formula, or that holds control characters."""
+    if value[:1] in ("=", "+", "-", "@"):
+        raise ValueError(f"begins with {value[0]!r}: spreadsheet programs would run it as a formula; "
+                         "give an id that starts with a letter or digit")
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("holds a control character (tab, carriage return, line feed or other); "
+                         "remove it so the id is plain text")
+    return value
+
+
 def _not_blank(value: str) -> str:
     if not value:
         raise ValueError("must not be empty")
-    return value
+    return _safe_text(value)
+
+
+def _safe_items(items: tuple[str, ...]) -> tuple[str, ...]:
+    for item in items:
+        _safe_text(item)
+    return _unique(items)
 
 
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Day = Annotated[date, BeforeValidator(_to_date)]
 Id = Annotated[str, AfterValidator(_not_blank)]
-IdList = Annotated[tuple[str, ...], BeforeValidator(_to_list), AfterValidator(_unique)]
+IdList = Annotated[tuple[str, ...], BeforeValidator(_to_list), AfterValidator(_safe_items)]
 UnitTypeList = Annotated[tuple[UnitType, ...], BeforeValidator(_to_list)]

@@ -1,0 +1,43 @@
+"""Formula injection: input refuses formula-like ids, outputs cannot hold a live formula."""
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from matcher.safe_text import neutralise
+from matcher.workbook import _text_only
+from models.fields import _safe_text
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_safe_text_refuses_formula_starts(start):
+    with pytest.raises(ValueError, match="formula"):
+        _safe_text(start + "HYPERLINK(1)")
+
+
+@pytest.mark.parametrize("text", ["a\tb", "a\rb", "a\nb", "a\x01b"])
+def test_safe_text_refuses_control_characters(text):
+    with pytest.raises(ValueError, match="control"):
+        _safe_text(text)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
+def test_neutralise_prefixes_quote(text):
+    assert neutralise(text) == "'" + text
+
+
+def test_neutralise_leaves_plain_values():
+    assert neutralise("C-001") == "C-001"
+    assert neutralise(5) == 5
+
+
+def test_workbook_cell_is_string_and_round_trips():
+    book = Workbook()
+    book.active.cell(row=1, column=1, value='=IMPORTXML("http://x/",A1)')
+    _text_only(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    cell = load_workbook(io.BytesIO(buffer.getvalue())).active["A1"]
+    assert cell.data_type == "s"
+    assert cell.value == '=IMPORTXML("http://x/",A1)'
