@@ -41,3 +41,21 @@ def test_workbook_cell_is_string_and_round_trips():
     cell = load_workbook(io.BytesIO(buffer.getvalue())).active["A1"]
     assert cell.data_type == "s"
     assert cell.value == '=IMPORTXML("http://x/",A1)'
+
+
+def test_validate_refuses_a_formula_id_naming_file_row_and_column(tmp_path):
+    """End to end: `matcher validate` exits 2 and names clients.csv, row 9, column client_id."""
+    import shutil
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from matcher.cli import main
+
+    folder = tmp_path / "inj"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "instances" / "tiny", folder)
+    clients = folder / "clients.csv"
+    clients.write_text(clients.read_text().replace("\nC08,", "\n=HYPERLINK(1),"))
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 2
+    assert "clients.csv, row 9, column client_id: begins with '='" in result.output
