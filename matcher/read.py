@@ -418,8 +418,12 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
 
     workbook = load_workbook(file, read_only=True, data_only=True)
     try:
+        sheets = _instance_sheets(workbook, file.name, problems)
+        if sheets is None:
+            return {}, None
+        if not _sheets_are_plain(file, workbook, sheets, problems):
+            return {}, None
         tables = {}
-        sheets = {name.strip().lower(): name for name in workbook.sheetnames}
         for spec in TABLES:
             if spec.name not in sheets:
                 continue
@@ -441,6 +445,73 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
     finally:
         workbook.close()
     return tables, policy
+
+
+_WANTED = {spec.name for spec in TABLES} | {"policy"}
+
+
+def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> dict[str, str] | None:
+    """Map table names to sheet titles; refuse hidden or doubled sheets rather than pick one."""
+    found: dict[str, list[Any]] = {}
+    for sheet in workbook.worksheets:
+        key = sheet.title.strip().casefold()
+        if key in _WANTED:
+            found.setdefault(key, []).append(sheet)
+    sheets, ok = {}, True
+    for key, group in found.items():
+        for sheet in group:
+            if sheet.sheet_state != "visible":
+                ok = False
+                problems.append(Problem(file=f"{file_name} [{sheet.title}]", message=(
+                    f"sheet {sheet.title!r} is hidden: unhide it and delete it or rename it, "
+                    f"so that only one sheet {key} remains")))
+        if len(group) > 1 and all(sheet.sheet_state == "visible" for sheet in group):
+            ok = False
+            titles = ", ".join(repr(sheet.title) for sheet in group)
+            problems.append(Problem(file=f"{file_name} [{key}]", message=(
+                f"sheets {titles} both count as sheet {key}: delete or rename all but one")))
+        sheets[key] = group[0].title
+    return sheets if ok else None
+
+
+def _cell_name(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problems: list[Problem]) -> bool:
+    """No merged cells and no formula without a saved result in the sheets read: either would lose a value."""
+    from openpyxl import load_workbook
+
+    ok = True
+    for key, title in sheets.items():
+        sheet = workbook[title]
+        with workbook._archive.open(sheet._worksheet_path) as xml:
+            for match in re.finditer(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z0-9:$]+)\"", xml.read()):
+                ok = False
+                cells = match.group(1).decode()
+                problems.append(Problem(file=f"{file.name} [{title}]", message=(
+                    f"sheet {title}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) "
+                    "and fill in the value in every cell")))
+    formulas = load_workbook(file, read_only=True, data_only=False)
+    try:
+        for key, title in sheets.items():
+            cached = workbook[title]
+            cached.reset_dimensions()
+            written = formulas[title]
+            written.reset_dimensions()
+            for values, texts in zip(cached.iter_rows(), written.iter_rows()):
+                for value, text in zip(values, texts):
+                    if getattr(text, "data_type", None) == "f" and getattr(value, "value", None) is None:
+                        ok = False
+                        cell = _cell_name(text.row, text.column)
+                        problems.append(Problem(file=f"{file.name} [{title}]", message=(
+                            f"sheet {title}, cell {cell}: a formula without a saved result; open the workbook "
+                            "in Excel and save it, or type the value instead of the formula")))
+    finally:
+        formulas.close()
+    return ok
 
 
 def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> dict:
