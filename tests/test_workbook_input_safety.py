@@ -76,3 +76,19 @@ def test_two_visible_sheets_with_one_name_are_refused(tmp_path):
         book.copy_worksheet(book["units"]).title = " Units"
     found = problems(edited(workbook(tmp_path / "d.xlsx", plain), double))
     assert any("both count as sheet units" in p for p in found), found
+
+
+def test_every_refusal_is_listed_at_once(tmp_path):
+    def bad(book):
+        sheet = book["clients"]
+        sheet["K3"] = "GM0453"
+        sheet.merge_cells("K3:K4")
+        sheet["L5"] = '="GM0453"'
+        book["Policy "]["B3"] = "=3+4"
+        old = book.copy_worksheet(sheet)
+        old.title = "clients "
+        old.sheet_state = "hidden"
+    found = "\n".join(problems(edited(workbook(tmp_path / "all.xlsx", plain), bad)))
+    for text in ("'clients ' is hidden", "sheet clients, cells K3:K4", "sheet clients, cell L5", "sheet Policy, cell B3"):
+        assert text in found, found
+    assert "missing" not in found
