@@ -418,8 +418,10 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
 
     workbook = load_workbook(file, read_only=True, data_only=True)
     try:
+        # refusals below are added to the problems; reading goes on so every problem is listed
+        sheets = _instance_sheets(workbook, file.name, problems)
+        _sheets_are_plain(file, workbook, sheets, problems)
         tables = {}
-        sheets = {name.strip().lower(): name for name in workbook.sheetnames}
         for spec in TABLES:
             if spec.name not in sheets:
                 continue
@@ -441,6 +443,90 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
     finally:
         workbook.close()
     return tables, policy
+
+
+_WANTED = {spec.name for spec in TABLES} | {"policy"}
+
+
+def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> dict[str, str]:
+    """Map table names to sheet titles; refuse hidden or doubled sheets rather than pick one.
+
+    A refused name still maps to its first visible sheet (if any), only so the other problems
+    can be listed too: with a problem added the instance is never used."""
+    found: dict[str, list[Any]] = {}
+    for sheet in workbook.worksheets:
+        key = sheet.title.strip().casefold()
+        if key in _WANTED:
+            found.setdefault(key, []).append(sheet)
+    sheets = {}
+    for key, group in found.items():
+        for sheet in group:
+            if sheet.sheet_state != "visible":
+                problems.append(Problem(file=f"{file_name} [{sheet.title}]", message=(
+                    f"sheet {sheet.title!r} is hidden: unhide it and delete it or rename it, "
+                    f"so that only one sheet {key} remains")))
+        if len(group) > 1 and all(sheet.sheet_state == "visible" for sheet in group):
+            titles = ", ".join(repr(sheet.title) for sheet in group)
+            problems.append(Problem(file=f"{file_name} [{key}]", message=(
+                f"sheets {titles} both count as sheet {key}: delete or rename all but one")))
+        visible = [sheet for sheet in group if sheet.sheet_state == "visible"]
+        if visible:
+            sheets[key] = visible[0].title
+    return sheets
+
+
+def _cell_name(row: int, column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column)}{row}"
+
+
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=[\"']([A-Za-z0-9:$]+)[\"']")
+
+
+def _merged_ranges(xml: typing.BinaryIO) -> typing.Iterator[str]:
+    """The `ref` of each <mergeCell> in a sheet's XML, read in pieces to keep memory small."""
+    tail = b""
+    while chunk := xml.read(1 << 20):
+        text = tail + chunk
+        end = 0
+        for match in _MERGE_CELL.finditer(text):
+            yield match.group(1).decode()
+            end = match.end()
+        tail = text[max(end, len(text) - 512):]
+
+
+def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problems: list[Problem]) -> bool:
+    """No merged cells and no formula without a saved result in the sheets read: either would lose a value."""
+    from openpyxl import load_workbook
+
+    ok = True
+    for key, title in sheets.items():
+        sheet = workbook[title]
+        with workbook._archive.open(sheet._worksheet_path) as xml:  # read_only hides merged cells
+            for cells in _merged_ranges(xml):
+                ok = False
+                problems.append(Problem(file=f"{file.name} [{title}]", message=(
+                    f"sheet {title.strip()}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) "
+                    "and fill in the value in every cell")))
+    formulas = load_workbook(file, read_only=True, data_only=False)
+    try:
+        for key, title in sheets.items():
+            cached = workbook[title]
+            cached.reset_dimensions()
+            written = formulas[title]
+            written.reset_dimensions()
+            for values, texts in zip(cached.iter_rows(), written.iter_rows()):
+                for value, text in zip(values, texts):
+                    if getattr(text, "data_type", None) == "f" and getattr(value, "value", None) is None:
+                        ok = False
+                        cell = _cell_name(text.row, text.column)
+                        problems.append(Problem(file=f"{file.name} [{title}]", message=(
+                            f"sheet {title.strip()}, cell {cell}: a formula without a saved result; open the workbook "
+                            "in Excel and save it, or type the value instead of the formula")))
+    finally:
+        formulas.close()
+    return ok
 
 
 def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> dict:
