@@ -33,8 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from matcher import __version__
-from matcher.generate import generate_instance, write_instance
-from matcher.read import read_instance
+from matcher.generate.instance import generate_instance, write_instance
+from matcher.io.read import read_instance
 
 CACHE = Path(__file__).resolve().parent / "cache"
 DEFAULT_SEED = 2026

@@ -3,7 +3,7 @@
 What the engine does differently (candidate filtering, row pruning, LP first, solving on the LP's
 optimal face, greedy start) is exactly what this baseline leaves out, so the ratio of its time to
 the engine's measures what those choices buy. It shares only the engine's reading and eligibility
-(`matcher.arrays`, `matcher.eligibility`), the data, not the model.
+(`matcher.rules.arrays`, `matcher.rules.eligibility`), the data, not the model.
 
 Model: a binary x per eligible pair (client c, unit u);
 - each client at most once, each unit at most once;
@@ -250,9 +250,9 @@ def solve_plain(data: dict, backend: str, time_limit: float = 60.0, workers: int
 
 def run_plain(instance_path: Path, backend: str, time_limit: float = 60.0, workers: int = 2) -> dict:
     """Read, eligibility, build and solve the plain model; timings per phase."""
-    from matcher.arrays import build_arrays
-    from matcher.eligibility import client_sets, eligible_pairs
-    from matcher.read import read_instance
+    from matcher.rules.arrays import build_arrays
+    from matcher.rules.eligibility import client_sets, eligible_pairs
+    from matcher.io.read import read_instance
 
     seconds: dict[str, float] = {}
     began = time.perf_counter()

@@ -144,10 +144,10 @@ def _tight_counts(proposal) -> dict:
 def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dict:
     """Read, run and write one proposal, timing each phase."""
     began = time.perf_counter()
-    from matcher.engine import run
-    from matcher.output import write_proposal
-    from matcher.read import read_instance
-    from matcher.settings import SolveSettings
+    from matcher.proposal import run
+    from matcher.io.write import write_proposal
+    from matcher.io.read import read_instance
+    from matcher.solver.settings import SolveSettings
     imports = time.perf_counter() - began
 
     settings = SolveSettings(workers=workers, time_limit=time_limit)
@@ -465,9 +465,9 @@ def bench_size(clients: int, units: int, *, seed: int, runs: int, workers: int, 
 
 def _count_pairs(folder: Path, info: dict, cache: Path) -> dict:
     """Eligible pairs of the cached instance, stored in its marker (decides the plain runs)."""
-    from matcher.arrays import build_arrays
-    from matcher.eligibility import client_sets, eligible_pairs
-    from matcher.read import read_instance
+    from matcher.rules.arrays import build_arrays
+    from matcher.rules.eligibility import client_sets, eligible_pairs
+    from matcher.io.read import read_instance
 
     instance = read_instance(folder)
     arrays = build_arrays(instance)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from matcher import __version__
-from matcher.atomic import write_text
+from matcher.io.atomic import write_text
 from matcher.stress.scenario import parse_sweep
 from matcher.stress.sweep import dask_client, run_sweep
 

@@ -1,7 +1,7 @@
 """The domain: municipalities, neighbourhoods, units, clients, the region's policy and an instance.
 
 "Model" in this project always means the domain; the optimisation model is the "formulation"
-(see `matcher.formulation`).
+(see `matcher.solver.formulation`).
 """
 
 from models.client import Client

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/checker.py, tests/strategies.py
+# the independent checker (tests/reference/) and shared helpers (tests/support/), imported by name
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
 
 TINY = ROOT / "instances" / "tiny"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.engine import run
-from matcher.read import read_instance
+from matcher.proposal import run
+from matcher.io.read import read_instance
 
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 

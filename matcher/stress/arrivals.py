@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.read import read_instance
+from matcher.io.read import read_instance
 from models import Client, Instance, Unit
 
 # Streams spawned from the seed, one per purpose, so adding draws to one never shifts another.
@@ -60,7 +60,7 @@ def _int_seed(seed: int, purpose: int) -> int:
 
 def generated_instance(region: str, clients: int, units: int, seed: int, week: date) -> Instance:
     """An instance from the generator, read back through the same path users' files take."""
-    from matcher.generate import generate_instance, write_instance
+    from matcher.generate.instance import generate_instance, write_instance
 
     tables = generate_instance(region, clients, units, seed, week)
     with tempfile.TemporaryDirectory(prefix="stress-") as folder:

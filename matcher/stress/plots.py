@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from matcher.generate import CBS_DIR  # noqa: E402
+from matcher.generate.instance import CBS_DIR  # noqa: E402
 from matcher.stress.scenario import GRID_KEYS, LABELS, Sweep, label_value  # noqa: E402
 from models import Instance  # noqa: E402
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import matcher
-from matcher.atomic import write_bytes, write_text
+from matcher.io.atomic import write_bytes, write_text
 from matcher.stress import plots
 from matcher.stress.kpis import KPIS
 from matcher.stress.sweep import SweepResult

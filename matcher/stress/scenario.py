@@ -19,8 +19,8 @@ import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from matcher.generate import DEFAULT_WEEK
-from matcher.regions import REGION_NAMES
+from matcher.generate.instance import DEFAULT_WEEK
+from matcher.generate.regions import REGION_NAMES
 from models import Instance, Municipality, Neighbourhood, Policy, SupportCapacity
 from models.fields import INTENSITIES, URGENCIES
 

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.arrays import build_arrays, neighbourhood_cap
-from matcher.eligibility import client_sets, eligible_pairs
-from matcher.formulation import candidate_pairs
-from matcher.greedy import greedy_allocation, priority_order
-from matcher.reasons import unmatched_reasons
-from matcher.settings import SolveSettings
+from matcher.rules.arrays import build_arrays, neighbourhood_cap
+from matcher.rules.eligibility import client_sets, eligible_pairs
+from matcher.solver.formulation import candidate_pairs
+from matcher.solver.greedy import greedy_allocation, priority_order
+from matcher.unmatched import unmatched_reasons
+from matcher.solver.settings import SolveSettings
 from matcher.stress.arrivals import Stream
 from matcher.stress.scenario import Scenario, Sweep
 from models import Client, DeclinedPair, Instance, Unit
@@ -86,7 +86,7 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
     if not instance.clients:
         return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
     if allocation == "optimiser":
-        from matcher.engine import run
+        from matcher.proposal import run
 
         proposal = run(instance, SolveSettings(seed=seed, workers=1))
         return proposal.pairs_chosen(), proposal.unmatched()
@@ -97,7 +97,7 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
 
 def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """Today's practice: clients in order of w, then registration date, each take their best
-    eligible unit that the caps, intake and slots still allow (`matcher.greedy`)."""
+    eligible unit that the caps, intake and slots still allow (`matcher.solver.greedy`)."""
     arrays = build_arrays(instance)
     sets = client_sets(instance, arrays)
     pairs = eligible_pairs(instance, arrays, sets)

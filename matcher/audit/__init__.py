@@ -1,0 +1,1 @@
+"""Re-running a proposal from its summary, and redacting instances for sharing."""

@@ -1,0 +1,208 @@
+"""Redact an instance for sharing with a developer: the same structure, scrambled identities.
+
+Client, unit, site and landlord ids are replaced by keyed pseudonyms (HMAC-SHA256), the same
+id always by the same pseudonym in every file, declined.csv included. Everything the solve
+reads is kept as it is — municipality and neighbourhood codes and names (public CBS data),
+types, rents, dates, urgencies, household sizes, policy — so the redacted instance gives the
+same W and P. What is dropped: comments in policy.yaml, sheets that are not part of the
+instance, and a workbook's author, comments and document properties.
+
+The same key gives the same pseudonyms, so two redactions made with one key can be compared;
+without a key a random one is used and thrown away. The key is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import os
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from matcher.io.read import (
+    TABLES,
+    _decode,
+    _delimiter,
+    instance_files,
+    load_policy_text,
+    read_instance,
+)
+from models import InvalidInstance, Problem
+
+# (table, column) -> kind of identity it holds
+SCRAMBLED = {
+    ("clients", "client_id"): "client",
+    ("units", "unit_id"): "unit",
+    ("units", "site_id"): "site",
+    ("units", "landlord"): "landlord",
+    ("declined", "client_id"): "client",
+    ("declined", "unit_id"): "unit",
+}
+PREFIX = {"client": "C", "unit": "U", "site": "S", "landlord": "L"}
+# letters only: a pseudonym can never contain a BSN, and no word of it is a name
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+LENGTH = 12
+
+
+class Scrambler:
+    """Keyed pseudonyms per kind of identity: consistent, distinct, not reversible without the key."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+        self.mapping: dict[str, dict[str, str]] = {kind: {} for kind in PREFIX}
+        self._taken: set[str] = set()
+
+    def __call__(self, kind: str, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        known = self.mapping[kind].get(value)
+        if known is not None:
+            return known
+        for attempt in range(1000):
+            digest = hmac.new(self._key, f"{kind}\0{value}\0{attempt}".encode(), hashlib.sha256).digest()
+            number = int.from_bytes(digest, "big")
+            letters = []
+            for _ in range(LENGTH):
+                number, index = divmod(number, len(ALPHABET))
+                letters.append(ALPHABET[index])
+            pseudonym = f"{PREFIX[kind]}-{''.join(letters)}"
+            if pseudonym not in self._taken:
+                break
+        self._taken.add(pseudonym)
+        self.mapping[kind][value] = pseudonym
+        return pseudonym
+
+
+@dataclass
+class Redaction:
+    """What a redaction did: files written and how many distinct ids of each kind it replaced."""
+
+    source: Path
+    target: Path
+    files: list[str] = field(default_factory=list)
+    scrambled: dict[str, int] = field(default_factory=dict)
+    source_problems: int = 0  # problems of the source instance, which the copy keeps
+
+
+def redact_instance(src: str | Path, dst: str | Path, key: str | bytes | None = None) -> Redaction:
+    """Write a redacted copy of the instance `src` (folder or .xlsx) into the new folder `dst`.
+
+    Raises `FileExistsError` when `dst` exists and is not empty. An invalid source is redacted
+    too (a developer may need it to reproduce a reader problem); the result says how many
+    problems it has.
+    """
+    src, dst = Path(src), Path(dst)
+    if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+        raise FileExistsError(f"{dst} exists and is not empty: choose a new folder for the redacted copy")
+    if not (src.is_dir() or (src.is_file() and src.suffix.lower() == ".xlsx")):
+        raise InvalidInstance([Problem(file=str(src), message=(
+            "not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook"))])
+    key_bytes = key.encode("utf-8") if isinstance(key, str) else (key or secrets.token_bytes(32))
+    scramble = Scrambler(key_bytes)
+    redaction = Redaction(src, dst)
+    try:
+        read_instance(src)
+    except InvalidInstance as invalid:
+        redaction.source_problems = len(invalid.problems)
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent))
+    try:
+        for file in instance_files(src):
+            if file.suffix.lower() == ".xlsx":
+                _redact_workbook(file, staging / file.name, scramble)
+            elif file.name == "policy.yaml":
+                _redact_policy(file, staging / file.name)
+            else:
+                _redact_csv(file, staging / file.name, file.stem, scramble)
+            redaction.files.append(file.name)
+        os.chmod(staging, 0o700)
+        if dst.exists():
+            dst.rmdir()
+        os.rename(staging, dst)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    redaction.scrambled = {kind: len(ids) for kind, ids in scramble.mapping.items()}
+    return redaction
+
+
+def _scrambled_positions(table: str, header: list[str]) -> dict[int, str]:
+    names = [cell.strip().lower() for cell in header]
+    return {position: SCRAMBLED[(table, name)] for position, name in enumerate(names)
+            if (table, name) in SCRAMBLED}
+
+
+def _redact_rows(table: str, rows: list[list], scramble: Scrambler) -> None:
+    """Scramble the id columns of `rows` in place; the header is the first non-blank row."""
+    header_at = next((k for k, row in enumerate(rows) if any(str(cell or "").strip() for cell in row)), None)
+    if header_at is None:
+        return
+    positions = _scrambled_positions(table, [str(cell or "") for cell in rows[header_at]])
+    for row in rows[header_at + 1:]:
+        for position, kind in positions.items():
+            if position < len(row) and row[position] is not None and str(row[position]).strip():
+                row[position] = scramble(kind, str(row[position]))
+
+
+def _redact_csv(source: Path, target: Path, table: str, scramble: Scrambler) -> None:
+    problems: list[Problem] = []
+    text = _decode(source.read_bytes(), source.name, problems)
+    if text is None:
+        raise InvalidInstance(problems)
+    text = text.removeprefix("\ufeff")
+    header_line = next((line for line in io.StringIO(text) if line.strip(" \t,;\r\n")), "")
+    delimiter = _delimiter(header_line)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    _redact_rows(table, rows, scramble)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    target.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+
+
+def _redact_policy(source: Path, target: Path) -> None:
+    """The policy as data: comments (which may name people) are dropped, values kept."""
+    problems: list[Problem] = []
+    text = _decode(source.read_bytes(), "policy.yaml", problems)
+    if text is None:
+        raise InvalidInstance(problems)
+    try:
+        data = load_policy_text(text)
+    except (yaml.YAMLError, ValueError):
+        raise InvalidInstance([Problem(file="policy.yaml", message=(
+            "not valid YAML: it cannot be redacted safely (comments could hold names); fix it first"))]) from None
+    target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _redact_workbook(source: Path, target: Path, scramble: Scrambler) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.packaging.core import DocumentProperties
+
+    workbook = load_workbook(source)
+    tables = {spec.name for spec in TABLES}
+    for sheet in list(workbook.worksheets):
+        name = sheet.title.strip().lower()
+        if name not in tables and name != "policy":
+            workbook.remove(sheet)  # notes, pivots, lookups: may hold anything
+            continue
+        for row in sheet.iter_rows():
+            for cell in row:
+                cell.comment = None
+        if name in tables:
+            cells = [list(row) for row in sheet.iter_rows()]
+            values = [[cell.value for cell in row] for row in cells]
+            _redact_rows(name, values, scramble)
+            for row, new in zip(cells, values):
+                for cell, value in zip(row, new):
+                    if cell.value != value:
+                        cell.value = value
+    workbook.properties = DocumentProperties(creator="matcher redact")
+    workbook.save(target)

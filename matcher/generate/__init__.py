@@ -1,0 +1,1 @@
+"""Realistic instances on real CBS municipalities and wijken."""

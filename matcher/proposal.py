@@ -1,0 +1,143 @@
+"""The weekly run, end to end: instance → eligible pairs → formulation → lexicographic solve."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.eligibility import ClientSets, Pairs, client_sets, eligible_pairs
+from matcher.solver.formulation import Candidates, build_formulation, candidate_pairs
+from matcher.solver.greedy import greedy_allocation, priority_order
+from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
+from matcher.solver.size_guard import check_limits
+from matcher.unmatched import unmatched_reasons
+from matcher.solver.settings import SolveSettings
+from matcher.solver.levels import Solution, fair_share_deviation, max_utilisation, solve_lexicographic
+from models import Instance
+
+
+@dataclass
+class Proposal:
+    """The engine's answer for one instance: who gets which unit, how good, and why not others."""
+
+    instance: Instance
+    arrays: Arrays
+    sets: ClientSets
+    pairs: Pairs
+    candidates: Candidates
+    solution: Solution
+    greedy_priority: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.solution.chosen
+
+    @property
+    def priority(self) -> int:
+        return int(self.candidates.weight[self.chosen].sum())
+
+    @property
+    def preference(self) -> int:
+        return int(self.candidates.preference[self.chosen].sum())
+
+    @property
+    def max_utilisation(self) -> float:
+        c = self.candidates
+        return max_utilisation(self.arrays, c.load[self.chosen], c.neighbourhood[self.chosen])
+
+    @property
+    def fair_share_deviation(self) -> float:
+        return fair_share_deviation(self.arrays, self.candidates.municipality[self.chosen])
+
+    @property
+    def proven_optimal(self) -> bool:
+        return all(level.proven for level in self.solution.levels
+                   if level.name in ("priority", "continuity", "preference"))
+
+    def pairs_chosen(self) -> list[tuple[str, str]]:
+        """(client_id, unit_id) of every proposed match."""
+        c = self.candidates
+        return [(self.arrays.client_ids[a], self.arrays.unit_ids[b])
+                for a, b in zip(c.client[self.chosen], c.unit[self.chosen])]
+
+    def matches(self) -> pd.DataFrame:
+        """The proposals table, highest priority first."""
+        a, c, chosen = self.arrays, self.candidates, self.chosen
+        units = {u.unit_id: u for u in self.instance.units}
+        labels = self.sets.score_label[c.client[chosen], c.municipality[chosen]]
+        frame = pd.DataFrame({
+            "client_id": a.client_ids[c.client[chosen]],
+            "unit_id": a.unit_ids[c.unit[chosen]],
+            "municipality_id": a.municipality_ids[c.municipality[chosen]],
+            "neighbourhood_id": a.neighbourhood_ids[c.neighbourhood[chosen]],
+            "landlord": [units[u].landlord for u in a.unit_ids[c.unit[chosen]]],
+            "priority_weight": c.weight[chosen],
+            "preference_score": c.preference[chosen],
+            "reason": [_match_reason(label) for label in labels],
+        })
+        return frame.sort_values(["priority_weight", "client_id"], ascending=[False, True],
+                                 kind="stable").reset_index(drop=True)
+
+    def unmatched(self) -> pd.DataFrame:
+        """One row per unmatched client with an actionable reason."""
+        frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
+        return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
+
+
+def _match_reason(label: str) -> str:
+    if label == "elsewhere":
+        return "elsewhere in the region: no suitable unit in origin or preferred municipalities"
+    return label
+
+
+def candidate_positions(arrays: Arrays, candidates: Candidates,
+                        matches: list[tuple[str, str]]) -> np.ndarray:
+    """Positions of (client_id, unit_id) matches among the candidates; unknown ones are skipped."""
+    index = {(arrays.client_ids[a], arrays.unit_ids[b]): k
+             for k, (a, b) in enumerate(zip(candidates.client, candidates.unit))}
+    return np.array(sorted(index[m] for m in matches if m in index), dtype=np.int64)
+
+
+def run(instance: Instance, settings: SolveSettings | None = None,
+        keep: list[tuple[str, str]] | None = None) -> Proposal:
+    """Solve one instance under the region's policy and return the proposal.
+
+    `keep` names matches already communicated (client_id, unit_id); they stay unless moving
+    them raises W (see `solve_lexicographic`).
+    """
+    settings = settings or SolveSettings()
+    check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
+    seconds: dict[str, float] = {}
+    began = time.perf_counter()
+    arrays = build_arrays(instance)
+    sets = client_sets(instance, arrays)
+    pairs = eligible_pairs(instance, arrays, sets)
+    seconds["eligibility"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    candidates = candidate_pairs(arrays, pairs)
+    kept = candidate_positions(arrays, candidates, keep) if keep else None
+    classes = interchangeable_units(arrays, candidates, alone=() if kept is None else candidates.unit[kept])
+    per_class = class_pairs(candidates, classes)
+    formulation = build_formulation(arrays, per_class, classes.capacity)
+    seconds["formulation"] = time.perf_counter() - began
+    greedy = greedy_allocation(arrays, candidates, priority_order(arrays))
+    seconds["build"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    solution = solve_lexicographic(
+        formulation, arrays, settings, start=to_classes(greedy, candidates, per_class, classes),
+        keep=None if kept is None else to_classes(kept, candidates, per_class, classes))
+    solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes)
+    seconds["solve"] = time.perf_counter() - began
+    seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
+    return Proposal(
+        instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=candidates,
+        solution=solution, greedy_priority=int(candidates.weight[greedy].sum()),
+        seconds=seconds,
+    )

@@ -1,0 +1,1 @@
+"""The weekly review loop: explain, check, landlord workbooks, the ledger, history."""

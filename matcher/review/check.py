@@ -1,0 +1,308 @@
+"""Check a (hand-edited) proposal against every rule of an allocation, and price it.
+
+`check_proposal` lists each violation under the rule's name, the same names the test suite's
+independent checker uses:
+`unknown_id`, `one_unit_per_client`, `one_client_per_unit`, `eligibility:<rule>` (type, size,
+rent, access, timing, safety, origin_rule, history), `neighbourhood_cap`, `municipality_intake`
+and `support_slots`. It then compares the proposal's priority W and preference P with the optimum
+the engine finds for the same instance.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.solver.settings import SolveSettings
+from models import Instance, InvalidInstance, Problem
+from models.fields import INTENSITIES
+
+RULE_TEXT = {
+    "unknown_id": "every client and unit must exist in the instance",
+    "one_unit_per_client": "each client gets at most one unit",
+    "one_client_per_unit": "each unit goes to at most one client",
+    **{f"eligibility:{rule.name}": rule.text for rule in RULE_BOOK},
+    "neighbourhood_cap": "the load added to a neighbourhood stays within its cap minus recent load",
+    "municipality_intake": "a municipality takes at most max_intake new placements",
+    "support_slots": "at most `slots` clients of an intensity in a municipality",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: its name, what happened, and where in the proposal file."""
+
+    rule: str
+    message: str
+    rows: tuple[int, ...] = ()
+
+    def __str__(self) -> str:
+        where = f" (row{'s' * (len(self.rows) > 1)} {', '.join(map(str, self.rows))})" if self.rows else ""
+        return f"{self.rule}: {self.message}{where}"
+
+
+@dataclass
+class CheckReport:
+    """The verdict on a proposal: violations, and W and P against the optimum."""
+
+    instance: str
+    proposal: str
+    pairs: int
+    violations: list[Violation] = field(default_factory=list)
+    priority: int = 0
+    preference: int = 0
+    optimum_priority: int | None = None
+    optimum_preference: int | None = None
+    optimum_proven: bool | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.violations
+
+    def rules_broken(self) -> list[str]:
+        """The distinct rule names broken, in the order of RULE_TEXT."""
+        names = {v.rule for v in self.violations}
+        return [rule for rule in RULE_TEXT if rule in names]
+
+    def to_dict(self) -> dict:
+        return {
+            "instance": self.instance,
+            "proposal": self.proposal,
+            "pairs": self.pairs,
+            "valid": self.valid,
+            "rules_broken": self.rules_broken(),
+            "violations": [asdict(v) | {"rows": list(v.rows)} for v in self.violations],
+            "W": self.priority,
+            "P": self.preference,
+            "W_optimum": self.optimum_priority,
+            "P_optimum": self.optimum_preference,
+            "W_loss": None if self.optimum_priority is None else self.optimum_priority - self.priority,
+            "P_loss": None if self.optimum_preference is None else self.optimum_preference - self.preference,
+            "optimum_proven": self.optimum_proven,
+        }
+
+
+@dataclass(frozen=True)
+class ProposedRow:
+    """One (client, unit) line of a proposal file, with its spreadsheet row number."""
+
+    client_id: str
+    unit_id: str
+    row: int
+
+
+def read_pairs(path: str | Path) -> list[ProposedRow]:
+    """The client_id/unit_id pairs of a proposals CSV (or of DIR/proposals.csv)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "proposals.csv"
+    name = path.name
+    if not path.is_file():
+        raise InvalidInstance([Problem(file=str(path), message="not found: give proposals.csv or its folder")])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
+                            encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
+        message = f"not a readable CSV file ({error.__class__.__name__}); save it as CSV UTF-8"
+        raise InvalidInstance([Problem(file=name, message=message)]) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in ("client_id", "unit_id") if c not in frame.columns]
+    if missing:
+        raise InvalidInstance([Problem(file=name, row=1, column=c,
+                                       message="missing required column: add it to the header row")
+                               for c in missing])
+    rows, problems = [], []
+    for number, (client, unit) in enumerate(zip(frame["client_id"], frame["unit_id"]), start=2):
+        client, unit = client.strip(), unit.strip()
+        if not client and not unit:
+            continue
+        for column, value in (("client_id", client), ("unit_id", unit)):
+            if not value:
+                problems.append(Problem(file=name, row=number, column=column, message="required: fill in this cell"))
+        if client and unit:
+            rows.append(ProposedRow(client, unit, number))
+    if problems:
+        raise InvalidInstance(problems)
+    return rows
+
+
+def _rows_of(rows: list[ProposedRow], keep) -> tuple[int, ...]:
+    return tuple(sorted(r.row for r in rows if keep(r)))
+
+
+def _broken_eligibility(instance: Instance, arrays: Arrays, sets: ClientSets,
+                        pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
+    """Per (client index, unit index): the eligibility rules the pair breaks."""
+    origin_rule = instance.policy.origin_rule
+    units_of: dict[int, list[int]] = defaultdict(list)
+    for client, unit in pairs:
+        units_of[client].append(unit)
+    broken: dict[tuple[int, int], list[str]] = {}
+    for client, units in units_of.items():
+        block = slice(client, client + 1)
+        passes = {rule: RULE_FUNCTIONS[rule](arrays, sets, block, origin_rule)[0] for rule in RULES}
+        for unit in units:
+            broken[(client, unit)] = [rule for rule in RULES if not passes[rule][unit]]
+    return broken
+
+
+def rule_violations(instance: Instance, rows: list[ProposedRow], arrays: Arrays | None = None,
+                    sets: ClientSets | None = None) -> list[Violation]:
+    """Every rule the listed pairs break, each named by its rule."""
+    arrays = arrays or build_arrays(instance)
+    sets = sets or client_sets(instance, arrays)
+    c_index = {c: k for k, c in enumerate(arrays.client_ids)}
+    u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
+    found: list[Violation] = []
+
+    for row in rows:
+        if row.client_id not in c_index:
+            found.append(Violation("unknown_id", f"client {row.client_id!r} is not in clients.csv", (row.row,)))
+        if row.unit_id not in u_index:
+            found.append(Violation("unknown_id", f"unit {row.unit_id!r} is not in units.csv", (row.row,)))
+    for client, count in sorted(Counter(r.client_id for r in rows).items()):
+        if count > 1:
+            found.append(Violation("one_unit_per_client", f"client {client} appears in {count} pairs",
+                                   _rows_of(rows, lambda r: r.client_id == client)))
+    for unit, count in sorted(Counter(r.unit_id for r in rows).items()):
+        if count > 1:
+            found.append(Violation("one_client_per_unit", f"unit {unit} appears in {count} pairs",
+                                   _rows_of(rows, lambda r: r.unit_id == unit)))
+
+    known = [r for r in rows if r.client_id in c_index and r.unit_id in u_index]
+    index_pairs = [(c_index[r.client_id], u_index[r.unit_id]) for r in known]
+    broken = _broken_eligibility(instance, arrays, sets, index_pairs)
+    for row, pair in zip(known, index_pairs):
+        for rule in broken[pair]:
+            message = _eligibility_message(instance, arrays, rule, *pair)
+            found.append(Violation(f"eligibility:{rule}", message, (row.row,)))
+
+    found += _capacity_violations(instance, arrays, known, index_pairs)
+    return found
+
+
+def _eligibility_message(instance: Instance, arrays: Arrays, rule: str, client: int, unit: int) -> str:
+    c, u = instance.clients[client], instance.units[unit]
+    detail = RULE_BY_NAME[rule].violation(instance, client, unit)
+    return f"client {c.client_id} may not get unit {u.unit_id}: {detail}"
+
+
+def _capacity_violations(instance: Instance, arrays: Arrays, known: list[ProposedRow],
+                         pairs: list[tuple[int, int]]) -> list[Violation]:
+    found: list[Violation] = []
+    load: Counter = Counter()
+    intake: Counter = Counter()
+    slots: Counter = Counter()
+    rows_in: dict[tuple, list[int]] = defaultdict(list)
+    for row, (client, unit) in zip(known, pairs):
+        intensity = int(arrays.client_intensity[client])
+        neighbourhood = int(arrays.unit_neighbourhood[unit])
+        municipality = int(arrays.unit_municipality[unit])
+        if not arrays.unit_exempt[unit] and arrays.load_weight[intensity] > 0:
+            load[neighbourhood] += int(arrays.load_weight[intensity])
+            rows_in[("n", neighbourhood)].append(row.row)
+        intake[municipality] += 1
+        rows_in[("m", municipality)].append(row.row)
+        slots[(municipality, intensity)] += 1
+        rows_in[("s", municipality, intensity)].append(row.row)
+    for neighbourhood, added in sorted(load.items()):
+        room = int(arrays.neighbourhood_room[neighbourhood])
+        if added > room:
+            found.append(Violation(
+                "neighbourhood_cap",
+                f"{arrays.neighbourhood_ids[neighbourhood]} gets load {added} but has room for {room} "
+                f"(cap {arrays.neighbourhood_cap[neighbourhood]:g}, recent load "
+                f"{arrays.neighbourhood_recent_load[neighbourhood]:g})",
+                tuple(sorted(rows_in[("n", neighbourhood)]))))
+    for municipality, count in sorted(intake.items()):
+        limit = int(arrays.municipality_max_intake[municipality])
+        if 0 <= limit < count:
+            found.append(Violation(
+                "municipality_intake",
+                f"{arrays.municipality_ids[municipality]} gets {count} placements, max_intake {limit}",
+                tuple(sorted(rows_in[("m", municipality)]))))
+    for (municipality, intensity), count in sorted(slots.items()):
+        limit = arrays.slots.get((municipality, intensity))
+        if limit is not None and count > limit:
+            found.append(Violation(
+                "support_slots",
+                f"{arrays.municipality_ids[municipality]} gets {count} {INTENSITIES[intensity]} "
+                f"clients, slots {limit}",
+                tuple(sorted(rows_in[("s", municipality, intensity)]))))
+    return found
+
+
+def objective(arrays: Arrays, sets: ClientSets, rows: list[ProposedRow]) -> tuple[int, int]:
+    """(W, P) over the known pairs: W over distinct clients, P over distinct pairs."""
+    c_index = {c: k for k, c in enumerate(arrays.client_ids)}
+    u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
+    pairs = {(c_index[r.client_id], u_index[r.unit_id]) for r in rows
+             if r.client_id in c_index and r.unit_id in u_index}
+    weight = sum(int(arrays.client_weight[c]) for c in {c for c, _ in pairs})
+    score = sum(int(sets.score[c, arrays.unit_municipality[u]]) for c, u in pairs)
+    return weight, score
+
+
+def check_proposal(instance: Instance, rows: list[ProposedRow], settings: SolveSettings | None = None,
+                   instance_name: str = "", proposal_name: str = "", optimum: bool = True) -> CheckReport:
+    """Every violation of `rows`, and its W and P against the engine's optimum."""
+    arrays = build_arrays(instance)
+    sets = client_sets(instance, arrays)
+    report = CheckReport(instance=instance_name, proposal=proposal_name, pairs=len(rows))
+    report.violations = rule_violations(instance, rows, arrays, sets)
+    report.priority, report.preference = objective(arrays, sets, rows)
+    if optimum:
+        from matcher.proposal import run
+
+        best = run(instance, settings)
+        report.optimum_priority, report.optimum_preference = best.priority, best.preference
+        report.optimum_proven = best.proven_optimal
+    return report
+
+
+def render(report: CheckReport) -> str:
+    """The report as a coordinator reads it."""
+    lines = [f"Checked {report.pairs} match{'es' * (report.pairs != 1)} in {report.proposal} "
+             f"against {report.instance}."]
+    if report.valid:
+        lines.append("VALID: the proposal breaks no rule.")
+    else:
+        lines.append(f"NOT VALID: {len(report.violations)} violation(s) of "
+                     f"{len(report.rules_broken())} rule(s).")
+        for rule in report.rules_broken():
+            lines.append(f"  {rule} — {RULE_TEXT[rule]}")
+            for violation in report.violations:
+                if violation.rule == rule:
+                    lines.append(f"    - {violation}".replace(f"{rule}: ", "", 1))
+    lines.append(f"Priority W {report.priority}, preference P {report.preference}.")
+    if report.optimum_priority is not None:
+        proven = "proven optimum" if report.optimum_proven else "best found (not proven optimal)"
+        w_loss = report.optimum_priority - report.priority
+        p_loss = report.optimum_preference - report.preference
+        lines.append(f"Against the {proven} (W {report.optimum_priority}, P {report.optimum_preference}): "
+                     f"{_loss(w_loss, 'W')}, {_loss(p_loss, 'P')}.")
+        if w_loss < 0:
+            lines.append("A W above the optimum is only possible by breaking rules.")
+    return "\n".join(lines)
+
+
+def _loss(loss: int, name: str) -> str:
+    if loss > 0:
+        return f"loses {loss} {name}"
+    if loss < 0:
+        return f"{-loss} {name} above the optimum"
+    return f"no {name} lost"
+
+
+def to_json(report: CheckReport) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+__all__ = ["CheckReport", "ProposedRow", "RULE_TEXT", "Violation", "check_proposal", "read_pairs",
+           "render", "rule_violations", "to_json"]

@@ -1,0 +1,606 @@
+"""Explain one client's or one unit's outcome in a proposal, in words a coordinator can act on.
+
+For a client: how many units were eligible and how many each rule excluded; when matched, why
+this unit and why not the next-best ones (taken by whom, or which cap, intake or slot limit was
+full); when unmatched, the smallest single change that would place them, found by re-solving
+the instance with that one rule relaxed.
+
+Candidate changes, smallest first:
+1. capacity: one neighbourhood cap, municipal intake or support-slot limit raised by just enough;
+2. this client's own eligibility: a higher max rent, one more unit type, one more preferred
+   municipality, being ready by the end of the period;
+3. one unit's attributes: available in time, step-free, or taking a larger household;
+4. supply: one more unit like the best one the client is eligible for.
+Safety exclusions and earlier declines are never relaxed. Each change is applied to a copy of
+the instance and solved afresh; only changes that really place the client are reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from matcher.rules.arrays import Arrays, build_arrays, neighbourhood_cap
+from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.solver.settings import SolveSettings
+from models import Instance, InvalidInstance, Problem
+from models.fields import INTENSITIES
+
+RULE_WORDS = {rule.name: rule.words for rule in RULE_BOOK}
+NEVER_RELAXED = tuple(rule.name for rule in RULE_BOOK if not rule.relaxable)
+_BLOCK_CELLS = 4_000_000
+
+
+# --- shared context ----------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """The instance as arrays, and who holds what in the proposal being explained."""
+
+    instance: Instance
+    arrays: Arrays
+    sets: ClientSets
+    placed: dict[int, int]            # client index -> unit index
+    holder: dict[int, int]            # unit index -> client index
+    added_load: np.ndarray            # per neighbourhood
+    intake: np.ndarray                # per municipality
+    slots_used: Counter               # (municipality, intensity) -> clients
+
+    @classmethod
+    def of(cls, instance: Instance, matches: list[tuple[str, str]]) -> Context:
+        arrays = build_arrays(instance)
+        sets = client_sets(instance, arrays)
+        c_index = {c: k for k, c in enumerate(arrays.client_ids)}
+        u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
+        problems = [Problem(file="proposals.csv", message=f"{kind} {value!r} is not in the instance: "
+                                                          "give the instance (and --ledger) the proposal was made from")
+                    for client, unit in matches
+                    for kind, value, known in (("client", client, c_index), ("unit", unit, u_index))
+                    if value not in known]
+        if problems:
+            raise InvalidInstance(problems)
+        placed = {c_index[c]: u_index[u] for c, u in matches}
+        added = np.zeros(len(arrays.neighbourhood_ids), dtype=np.int64)
+        intake = np.zeros(len(arrays.municipality_ids), dtype=np.int64)
+        slots: Counter = Counter()
+        for client, unit in placed.items():
+            added[arrays.unit_neighbourhood[unit]] += _load(arrays, client, unit)
+            intake[arrays.unit_municipality[unit]] += 1
+            slots[(int(arrays.unit_municipality[unit]), int(arrays.client_intensity[client]))] += 1
+        return cls(instance, arrays, sets, placed, {u: c for c, u in placed.items()}, added, intake, slots)
+
+    def client_passes(self, client: int) -> dict[str, np.ndarray]:
+        """Per rule: which units the rule allows for this client."""
+        block = slice(client, client + 1)
+        return {rule: RULE_FUNCTIONS[rule](self.arrays, self.sets, block, self.instance.policy.origin_rule)[0]
+                for rule in RULES}
+
+    def unit_passes(self, unit: int) -> dict[str, np.ndarray]:
+        """Per rule: which clients the rule allows for this unit."""
+        a = self.arrays
+        size = max(1, _BLOCK_CELLS // max(1, a.n_units))
+        columns: dict[str, list[np.ndarray]] = {rule: [] for rule in RULES}
+        origin_rule = self.instance.policy.origin_rule
+        for start in range(0, a.n_clients, size):
+            block = slice(start, min(a.n_clients, start + size))
+            for rule in RULES:
+                columns[rule].append(RULE_FUNCTIONS[rule](a, self.sets, block, origin_rule)[:, unit])
+        return {rule: np.concatenate(parts) if parts else np.zeros(0, dtype=bool) for rule, parts in columns.items()}
+
+    def full_limits(self, client: int, unit: int, freed: tuple[int, int] | None = None) -> list[dict]:
+        """The limits that stop `client` from taking `unit` on top of the proposal.
+
+        `freed` is a (client, unit) pair taken out first, e.g. the client's own current match.
+        """
+        a = self.arrays
+        added, intake, slots = self.added_load.copy(), self.intake.copy(), Counter(self.slots_used)
+        if freed is not None:
+            f_client, f_unit = freed
+            added[a.unit_neighbourhood[f_unit]] -= _load(a, f_client, f_unit)
+            intake[a.unit_municipality[f_unit]] -= 1
+            slots[(int(a.unit_municipality[f_unit]), int(a.client_intensity[f_client]))] -= 1
+        neighbourhood, municipality = int(a.unit_neighbourhood[unit]), int(a.unit_municipality[unit])
+        intensity = int(a.client_intensity[client])
+        load = _load(a, client, unit)
+        full = []
+        room = int(a.neighbourhood_room[neighbourhood])
+        if load and added[neighbourhood] + load > room:
+            full.append({"limit": "neighbourhood_cap", "id": str(a.neighbourhood_ids[neighbourhood]),
+                         "need": int(added[neighbourhood] + load - room),
+                         "text": f"cap of {a.neighbourhood_ids[neighbourhood]} full "
+                                 f"({added[neighbourhood]} of {room} load added this period)"})
+        limit = int(a.municipality_max_intake[municipality])
+        if limit >= 0 and intake[municipality] + 1 > limit:
+            full.append({"limit": "municipality_intake", "id": str(a.municipality_ids[municipality]),
+                         "need": int(intake[municipality] + 1 - limit),
+                         "text": f"intake of {self.municipality_name(municipality)} full "
+                                 f"({intake[municipality]} of {limit})"})
+        key = (municipality, intensity)
+        if key in a.slots and slots[key] + 1 > a.slots[key]:
+            full.append({"limit": "support_slots", "id": f"{a.municipality_ids[municipality]}/{INTENSITIES[intensity]}",
+                         "need": int(slots[key] + 1 - a.slots[key]),
+                         "text": f"{INTENSITIES[intensity]} support slots in {self.municipality_name(municipality)} "
+                                 f"full ({slots[key]} of {a.slots[key]})"})
+        return full
+
+    def municipality_name(self, municipality: int) -> str:
+        return self.instance.municipalities[municipality].name
+
+    def client_label(self, client: int) -> str:
+        a = self.arrays
+        return f"{a.client_ids[client]} (w {a.client_weight[client]}, {URGENCY_WORD[a.client_urgency[client]]})"
+
+    def score(self, client: int, unit: int) -> tuple[int, str]:
+        municipality = self.arrays.unit_municipality[unit]
+        return int(self.sets.score[client, municipality]), str(self.sets.score_label[client, municipality])
+
+
+URGENCY_WORD = ("normal", "high", "acute")
+
+
+def _load(arrays: Arrays, client: int, unit: int) -> int:
+    return 0 if arrays.unit_exempt[unit] else int(arrays.load_weight[arrays.client_intensity[client]])
+
+
+def _index(ids: np.ndarray, value: str, kind: str) -> int:
+    where = np.flatnonzero(ids == value)
+    if not len(where):
+        raise InvalidInstance([Problem(file=f"{kind}s.csv", column=f"{kind}_id",
+                                       message=f"no {kind} {value!r} in this instance")])
+    return int(where[0])
+
+
+# --- one client --------------------------------------------------------------------------------
+
+
+def explain_client(instance: Instance, matches: list[tuple[str, str]], client_id: str,
+                   settings: SolveSettings | None = None, max_resolves: int = 12,
+                   counterfactual: bool = True) -> dict:
+    """Everything a coordinator needs to understand one client's outcome (JSON-able)."""
+    ctx = Context.of(instance, matches)
+    a = ctx.arrays
+    client = _index(a.client_ids, client_id, "client")
+    passes = ctx.client_passes(client)
+    eligible = np.logical_and.reduce([passes[rule] for rule in RULES]) if a.n_units else np.zeros(0, bool)
+    result: dict = {
+        "client_id": client_id,
+        "urgency": URGENCY_WORD[a.client_urgency[client]],
+        "weeks_waited": int(a.client_weeks[client]),
+        "priority_weight": int(a.client_weight[client]),
+        "support_intensity": INTENSITIES[a.client_intensity[client]],
+        "units_total": a.n_units,
+        "units_eligible": int(eligible.sum()),
+        "excluded_by_rule": {rule: int((~passes[rule]).sum()) for rule in RULES if (~passes[rule]).any()},
+        "matched": client in ctx.placed,
+    }
+    order = sorted(np.flatnonzero(eligible), key=lambda u: (-ctx.score(client, u)[0], a.unit_ids[u]))
+    if client in ctx.placed:
+        unit = ctx.placed[client]
+        score, label = ctx.score(client, unit)
+        result["unit"] = _unit_facts(ctx, unit) | {"preference_score": score, "why": label}
+        result["alternatives"] = [_alternative(ctx, client, int(u), score) for u in order if u != unit][:5]
+        return result
+    result["eligible_units"] = [_alternative(ctx, client, int(u), None) for u in order][:8]
+    result["unmatched_reason"] = _unmatched_reason(ctx, client, passes, eligible, order)
+    if counterfactual:
+        result["counterfactual"] = smallest_change(ctx, client, passes, eligible, order, settings, max_resolves)
+    return result
+
+
+def _unit_facts(ctx: Context, unit: int) -> dict:
+    u = ctx.instance.units[unit]
+    return {"unit_id": u.unit_id, "type": u.type, "landlord": u.landlord,
+            "municipality": f"{ctx.municipality_name(int(ctx.arrays.unit_municipality[unit]))} ({u.municipality_id})",
+            "neighbourhood_id": u.neighbourhood_id, "rent": u.rent}
+
+
+def _alternative(ctx: Context, client: int, unit: int, own_score: int | None) -> dict:
+    """Why `client` does not have `unit` in this proposal."""
+    a = ctx.arrays
+    score, label = ctx.score(client, unit)
+    entry = {"unit_id": str(a.unit_ids[unit]), "preference_score": score, "why_score": label}
+    holder = ctx.holder.get(unit)
+    if holder is not None:
+        entry["status"] = "taken"
+        entry["taken_by"] = str(a.client_ids[holder])
+        entry["why_not"] = f"taken by {ctx.client_label(holder)}"
+        return entry
+    own = ctx.placed.get(client)
+    freed = (client, own) if own is not None else None
+    full = ctx.full_limits(client, unit, freed)
+    if full:
+        entry["status"] = "limit_full"
+        entry["why_not"] = "; ".join(limit["text"] for limit in full)
+        return entry
+    entry["status"] = "free"
+    if own_score is None:
+        entry["why_not"] = ("free and within every limit: this proposal is not the optimum "
+                            "(hand-edited, kept or time-limited)")
+    elif score < own_score:
+        entry["why_not"] = f"fits, but scores lower for this client (p {score} < {own_score}: {label})"
+    elif score == own_score:
+        entry["why_not"] = (f"equally preferred (p {score}); the tie went to the chosen unit by spreading "
+                            "(lower neighbourhood utilisation), fair share and a fixed order")
+    else:
+        entry["why_not"] = (f"free, fits and scores higher (p {score} > {own_score}): this proposal is not "
+                            "the optimum here (hand-edited, kept or time-limited)")
+    return entry
+
+
+def _most_excluding(passes: dict) -> tuple[str, int]:
+    """The rule that fails most often in `passes`, and how often (first in RULES on a tie)."""
+    counts = {rule: int((~passes[rule]).sum()) for rule in RULES}
+    top = max(RULES, key=lambda rule: counts[rule])
+    return top, counts[top]
+
+
+def _unmatched_reason(ctx: Context, client: int, passes: dict, eligible: np.ndarray, order: list) -> str:
+    a = ctx.arrays
+    if not eligible.any():
+        top, count = _most_excluding(passes)
+        return (f"no eligible unit: none of the {a.n_units} units passes every rule; most excluded by "
+                f"{top} ({count} units: {RULE_WORDS[top]})")
+    takers = [ctx.holder[u] for u in order if u in ctx.holder]
+    if len(takers) == len(order):
+        higher = all(a.client_weight[t] >= a.client_weight[client] for t in takers)
+        names = ", ".join(ctx.client_label(t) for t in takers[:4])
+        return (f"outranked: all {len(order)} eligible unit(s) went to "
+                f"{'higher-priority ' if higher else ''}clients {names}{' and more' if len(takers) > 4 else ''}")
+    free = [u for u in order if u not in ctx.holder]
+    limits = Counter(limit["text"] for u in free for limit in ctx.full_limits(client, u))
+    if limits:
+        text = "; ".join(limits)
+        return (f"capacity full: {len(free)} eligible unit(s) are free but lie where a limit is full: {text}"
+                + (f"; the other {len(takers)} went to other clients" if takers else ""))
+    return "eligible units are free and within limits: this proposal is not the optimum for this client"
+
+
+# --- the smallest change -----------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One single-rule relaxation, with a sort key (smaller is a smaller change)."""
+
+    order: tuple
+    kind: str
+    rule: str
+    message: str
+    apply: Callable[[Instance], Instance]
+
+
+def _replace(items: tuple, position: int, **update) -> tuple:
+    return items[:position] + (items[position].model_copy(update=update),) + items[position + 1:]
+
+
+def _edit(table: str, position: int, **update) -> Callable[[Instance], Instance]:
+    """A change that sets fields of one row of one table (clients, units, …) of an instance."""
+    def apply(instance: Instance) -> Instance:
+        return instance.model_copy(update={table: _replace(getattr(instance, table), position, **update)})
+    return apply
+
+
+def _times(count: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(count, str(count))
+
+
+def _num(value: Fraction | float) -> str:
+    value = Fraction(value)
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
+    """Raise one full cap, intake or slot limit behind the client's eligible units just enough."""
+    needs: dict[tuple[str, str], int] = {}
+    units_behind: Counter = Counter()
+    for unit in order:
+        for limit in ctx.full_limits(client, int(unit)):
+            key = (limit["limit"], limit["id"])
+            needs[key] = max(needs.get(key, 0), limit["need"])
+            units_behind[key] += 1
+    rank = {"support_slots": 0, "municipality_intake": 1, "neighbourhood_cap": 2}
+    make = {"neighbourhood_cap": _raise_cap, "municipality_intake": _raise_intake, "support_slots": _raise_slots}
+    return [make[limit](ctx, ident, need, (0, need, rank[limit], -units_behind[(limit, ident)], ident))
+            for (limit, ident), need in needs.items()]
+
+
+def _raise_cap(ctx: Context, neighbourhood_id: str, need: int, order: tuple) -> Change:
+    position = _index(ctx.arrays.neighbourhood_ids, neighbourhood_id, "neighbourhood")
+    n = ctx.instance.neighbourhoods[position]
+    cap = neighbourhood_cap(n.dwellings, n.cap, ctx.instance.policy.spreading.max_load_per_1000_dwellings)
+    return Change(order, "capacity", "neighbourhood_cap",
+                  f"cap of {neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
+                  _edit("neighbourhoods", position, cap=float(cap + need)))
+
+
+def _raise_intake(ctx: Context, municipality_id: str, need: int, order: tuple) -> Change:
+    position = _index(ctx.arrays.municipality_ids, municipality_id, "municipality")
+    m = ctx.instance.municipalities[position]
+    return Change(order, "capacity", "municipality_intake",
+                  f"intake of {m.name} ({municipality_id}) {_times(need)} higher "
+                  f"({m.max_intake} → {m.max_intake + need})",
+                  _edit("municipalities", position, max_intake=m.max_intake + need))
+
+
+def _raise_slots(ctx: Context, ident: str, need: int, order: tuple) -> Change:
+    municipality_id, intensity = ident.split("/")
+    position = next(k for k, s in enumerate(ctx.instance.support_capacity)
+                    if (s.municipality_id, s.support_intensity) == (municipality_id, intensity))
+    slots = ctx.instance.support_capacity[position].slots
+    name = ctx.municipality_name(_index(ctx.arrays.municipality_ids, municipality_id, "municipality"))
+    return Change(order, "capacity", "support_slots",
+                  f"{_times(need)} more slot{'s' * (need > 1)} of {intensity} support in {name} "
+                  f"({slots} → {slots + need})",
+                  _edit("support_capacity", position, slots=slots + need))
+
+
+def eligibility_changes(ctx: Context, client: int, passes: dict[str, np.ndarray]) -> list[Change]:
+    """Relax one rule for this client (or one unit) where only that rule stands in the way."""
+    a, instance = ctx.arrays, ctx.instance
+    c = instance.clients[client]
+    failing = np.sum([~passes[rule] for rule in RULES], axis=0) if a.n_units else np.zeros(0, int)
+    only = {rule: [int(u) for u in np.flatnonzero(~passes[rule] & (failing == 1))] for rule in RULES}
+
+    def best_first(units: list[int]) -> list[int]:
+        return sorted(units, key=lambda u: (-ctx.score(client, u)[0], a.unit_ids[u]))
+
+    changes: list[Change] = []
+    if only["rent"]:
+        rent = min(instance.units[u].rent for u in only["rent"])
+        opened = ", ".join(a.unit_ids[u] for u in only["rent"] if instance.units[u].rent == rent)
+        changes.append(Change((1, 0, rent - (c.max_rent or 0)), "eligibility", "rent",
+                              f"max rent of {c.client_id} €{rent:g} instead of €{c.max_rent:g} "
+                              f"(makes {opened} eligible)",
+                              _edit("clients", client, max_rent=rent)))
+    if only["type"]:
+        allowed = tuple(c.eligible_types if c.eligible_types is not None
+                        else instance.policy.compatibility[c.support_intensity])
+        for unit_type, count in Counter(instance.units[u].type for u in only["type"]).most_common():
+            changes.append(Change((1, 1, -count, unit_type), "eligibility", "type",
+                                  f"allow unit type {unit_type} for {c.client_id} "
+                                  f"(now {', '.join(allowed)}; {count} unit(s))",
+                                  _edit("clients", client, eligible_types=allowed + (unit_type,))))
+    if only["origin_rule"]:
+        municipalities = Counter(int(a.unit_municipality[u]) for u in only["origin_rule"])
+        for municipality, count in municipalities.most_common(2):
+            m = instance.municipalities[municipality]
+            changes.append(Change((1, 2, -count, m.municipality_id), "eligibility", "origin_rule",
+                                  f"add {m.name} ({m.municipality_id}) to the preferred municipalities "
+                                  f"of {c.client_id}",
+                                  _edit("clients", client, preferred_municipalities=(
+                                      tuple(c.preferred_municipalities) + (m.municipality_id,)))))
+    end = instance.policy.period.end
+    if only["timing"] and not a.client_ready[client] and any(a.unit_available[u] for u in only["timing"]):
+        changes.append(Change((1, 3, 0), "eligibility", "timing",
+                              f"{c.client_id} ready to move by {end} (now from {c.ready_from})",
+                              _edit("clients", client, ready_from=end)))
+    if only["timing"] and a.client_ready[client]:
+        for unit in best_first(only["timing"])[:2]:
+            u = instance.units[unit]
+            changes.append(Change((2, 0, (u.available_from - end).days, u.unit_id), "eligibility", "timing",
+                                  f"{u.unit_id} available by {end} (now from {u.available_from})",
+                                  _edit("units", unit, available_from=end)))
+    for unit in best_first(only["access"])[:2]:
+        changes.append(Change((2, 1, str(a.unit_ids[unit])), "eligibility", "access",
+                              f"{a.unit_ids[unit]} made step-free (accessible)",
+                              _edit("units", unit, accessible=True)))
+    for unit in best_first(only["size"])[:2]:
+        u = instance.units[unit]
+        changes.append(Change((2, 2, c.household_size - u.max_household, u.unit_id), "eligibility", "size",
+                              f"{u.unit_id} for a household of {c.household_size} (now at most {u.max_household})",
+                              _edit("units", unit, max_household=c.household_size)))
+    return changes
+
+
+def supply_changes(ctx: Context, client: int, order: list) -> list[Change]:
+    """One more unit like the best the client is eligible for (outside a full neighbourhood first)."""
+    a, instance = ctx.arrays, ctx.instance
+    ids = {u.unit_id for u in instance.units}
+    ranked = sorted(order, key=lambda u: (bool(ctx.full_limits(client, int(u))),
+                                          -ctx.score(client, u)[0], a.unit_ids[u]))
+    changes = []
+    for unit in ranked[:2]:
+        u = instance.units[int(unit)]
+        new_id, number = f"{u.unit_id}-extra", 2
+        while new_id in ids:
+            new_id, number = f"{u.unit_id}-extra{number}", number + 1
+        extra = u.model_copy(update={"unit_id": new_id})
+        place = ctx.municipality_name(int(a.unit_municipality[unit]))
+        changes.append(Change((3, len(changes)), "supply", "units",
+                              f"one more unit like {u.unit_id} ({u.type} in {place}, {u.neighbourhood_id}, "
+                              f"rent €{u.rent:g})",
+                              lambda inst, extra=extra: inst.model_copy(update={"units": inst.units + (extra,)})))
+    return changes
+
+
+def smallest_change(ctx: Context, client: int, passes: dict, eligible: np.ndarray, order: list,
+                    settings: SolveSettings | None, max_resolves: int) -> dict:
+    """Try single changes, smallest first, re-solving each; report those that place the client."""
+    from matcher.proposal import run
+
+    client_id = str(ctx.arrays.client_ids[client])
+    baseline = run(ctx.instance, settings)
+    fresh = dict(baseline.pairs_chosen())
+    report: dict = {"never_relaxed": {rule: int((~passes[rule]).sum()) for rule in NEVER_RELAXED},
+                    "tried": 0, "found": []}
+    if client_id in fresh:
+        report["fresh_solve_places_client"] = fresh[client_id]
+        report["note"] = (f"no change needed: solving this instance afresh places {client_id} in "
+                          f"{fresh[client_id]} (the proposal differs from a fresh solve)")
+        return report
+    changes = sorted(capacity_changes(ctx, client, order) + eligibility_changes(ctx, client, passes)
+                     + supply_changes(ctx, client, order), key=lambda change: change.order)
+    baseline_placed = set(fresh)
+    for change in changes:
+        if report["tried"] >= max_resolves or len(report["found"]) >= 3:
+            break
+        report["tried"] += 1
+        changed = change.apply(ctx.instance)
+        proposal = run(changed, settings)
+        placed = dict(proposal.pairs_chosen())
+        if client_id not in placed:
+            continue
+        report["found"].append({
+            "kind": change.kind, "rule": change.rule, "change": change.message,
+            "unit_id": placed[client_id],
+            "displaced": sorted(baseline_placed - set(placed)),
+            "W_before": baseline.priority, "W_after": proposal.priority,
+        })
+    report["candidates"] = len(changes)
+    if report["found"]:
+        report["smallest"] = report["found"][0]
+    return report
+
+
+# --- one unit ----------------------------------------------------------------------------------
+
+
+def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: str) -> dict:
+    """A landlord's view of one unit: who may have it, who got it and why (no health details)."""
+    ctx = Context.of(instance, matches)
+    a = ctx.arrays
+    unit = _index(a.unit_ids, unit_id, "unit")
+    passes = ctx.unit_passes(unit)
+    eligible = np.logical_and.reduce([passes[rule] for rule in RULES]) if a.n_clients else np.zeros(0, bool)
+    result: dict = {
+        "unit": _unit_facts(ctx, unit) | {"max_household": instance.units[unit].max_household,
+                                          "accessible": instance.units[unit].accessible,
+                                          "available_from": instance.units[unit].available_from.isoformat()},
+        "clients_total": a.n_clients,
+        "clients_eligible": int(eligible.sum()),
+        "excluded_by_rule": {rule: int((~passes[rule]).sum()) for rule in RULES if (~passes[rule]).any()},
+        "matched": unit in ctx.holder,
+    }
+    candidates = sorted(np.flatnonzero(eligible), key=lambda c: (-a.client_weight[c], a.client_ids[c]))
+    holder = ctx.holder.get(unit)
+    if holder is not None:
+        score, label = ctx.score(holder, unit)
+        result["client"] = {"client_id": str(a.client_ids[holder]), "priority_weight": int(a.client_weight[holder]),
+                            "urgency": URGENCY_WORD[a.client_urgency[holder]],
+                            "support_intensity": INTENSITIES[a.client_intensity[holder]],
+                            "household_size": int(a.client_household[holder]),
+                            "preference_score": score, "why": label}
+    result["other_candidates"] = [_candidate(ctx, int(c), unit, holder) for c in candidates if c != holder][:6]
+    if holder is None:
+        result["unmatched_reason"] = _unit_unmatched_reason(ctx, unit, passes, eligible, candidates)
+    return result
+
+
+def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict:
+    a = ctx.arrays
+    entry = {"client_id": str(a.client_ids[client]), "priority_weight": int(a.client_weight[client])}
+    if client in ctx.placed:
+        other = ctx.placed[client]
+        here, there = ctx.score(client, unit)[0], ctx.score(client, other)[0]
+        entry["status"] = "placed_elsewhere"
+        entry["why_not"] = f"placed in {a.unit_ids[other]} (p {there} there, {here} here)"
+        return entry
+    freed = (holder, unit) if holder is not None else None
+    full = ctx.full_limits(client, unit, freed)
+    if holder is not None and a.client_weight[client] < a.client_weight[holder]:
+        entry["status"] = "lower_priority"
+        entry["why_not"] = (f"lower priority than {a.client_ids[holder]} "
+                            f"(w {a.client_weight[client]} < {a.client_weight[holder]})")
+    elif full:
+        entry["status"] = "limit_full"
+        entry["why_not"] = "; ".join(limit["text"] for limit in full)
+    elif holder is not None:
+        entry["status"] = "not_chosen"
+        entry["why_not"] = "giving them this unit instead would lower the total priority W or preference P"
+    else:
+        entry["status"] = "not_chosen"
+        entry["why_not"] = "could take it: this proposal is not the optimum here (hand-edited, kept or time-limited)"
+    return entry
+
+
+def _unit_unmatched_reason(ctx: Context, unit: int, passes: dict, eligible: np.ndarray, candidates: list) -> str:
+    a = ctx.arrays
+    if not eligible.any():
+        top, count = _most_excluding(passes)
+        return (f"no client passes every rule for this unit; most excluded by {top} "
+                f"({count} of {a.n_clients} clients: {RULE_WORDS[top]})")
+    elsewhere = [c for c in candidates if c in ctx.placed]
+    if len(elsewhere) == len(candidates):
+        return f"all {len(candidates)} eligible client(s) were placed in units that suit them at least as well"
+    blocked = Counter(limit["text"] for c in candidates if c not in ctx.placed
+                      for limit in ctx.full_limits(int(c), unit))
+    if blocked:
+        return "eligible clients are waiting, but a limit is full: " + "; ".join(blocked)
+    return "eligible clients are waiting and the limits allow it: this proposal is not the optimum here"
+
+
+# --- text --------------------------------------------------------------------------------------
+
+
+def render_client(result: dict) -> str:
+    """The client explanation as plain text."""
+    weeks = result["weeks_waited"]
+    lines = [f"Client {result['client_id']}: {result['urgency']} urgency, waited {weeks} week{'s' * (weeks != 1)}, "
+             f"priority w {result['priority_weight']}, {result['support_intensity']} support."]
+    lines.append(f"Eligible units: {result['units_eligible']} of {result['units_total']}.")
+    for rule, count in result["excluded_by_rule"].items():
+        lines.append(f"  - {rule}: excludes {count} unit{'s' * (count != 1)} ({RULE_WORDS[rule]})")
+    if result["matched"]:
+        unit = result["unit"]
+        lines.append(f"MATCHED to {unit['unit_id']} ({unit['type']}, {unit['municipality']}, "
+                     f"{unit['neighbourhood_id']}, rent €{unit['rent']:g}): {unit['why']} "
+                     f"(preference p {unit['preference_score']}).")
+        if result["alternatives"]:
+            lines.append("Next-best alternatives and why each was not chosen:")
+            for alt in result["alternatives"]:
+                lines.append(f"  - {alt['unit_id']} (p {alt['preference_score']}, {alt['why_score']}): "
+                             f"{alt['why_not']}")
+        else:
+            lines.append("No other unit was eligible.")
+        return "\n".join(lines)
+    lines.append(f"NOT MATCHED — {result['unmatched_reason']}.")
+    for alt in result.get("eligible_units", []):
+        lines.append(f"  - {alt['unit_id']} (p {alt['preference_score']}): {alt['why_not']}")
+    cf = result.get("counterfactual")
+    if cf:
+        if cf.get("note"):
+            lines.append(cf["note"].capitalize() + ".")
+        elif cf.get("smallest"):
+            best = cf["smallest"]
+            lines.append(f"Smallest change that places {result['client_id']}: {best['change']} "
+                         f"→ placed in {best['unit_id']} (verified by re-solving"
+                         + (f"; {', '.join(best['displaced'])} would then be unmatched" if best["displaced"] else "")
+                         + ").")
+            for other in cf["found"][1:]:
+                pushed = f" ({', '.join(other['displaced'])} would then be unmatched)" if other["displaced"] else ""
+                lines.append(f"  also works: {other['change']} → {other['unit_id']}{pushed}")
+        else:
+            lines.append(f"No single change among the {cf['tried']} tried places {result['client_id']}.")
+        never = ", ".join(f"{rule} ({count} unit{'s' * (count != 1)})"
+                          for rule, count in cf["never_relaxed"].items() if count)
+        if never:
+            lines.append(f"Never relaxed: {never}.")
+    return "\n".join(lines)
+
+
+def render_unit(result: dict) -> str:
+    """The unit explanation (landlord's view) as plain text."""
+    unit = result["unit"]
+    lines = [f"Unit {unit['unit_id']} ({unit['type']}, {unit['landlord']}, {unit['municipality']}, "
+             f"{unit['neighbourhood_id']}, rent €{unit['rent']:g}, household up to {unit['max_household']}, "
+             f"{'step-free' if unit['accessible'] else 'not step-free'}, available from {unit['available_from']})."]
+    lines.append(f"Eligible clients: {result['clients_eligible']} of {result['clients_total']}.")
+    for rule, count in result["excluded_by_rule"].items():
+        lines.append(f"  - {rule}: excludes {count} client{'s' * (count != 1)} ({RULE_WORDS[rule]})")
+    if result["matched"]:
+        c = result["client"]
+        lines.append(f"PROPOSED for {c['client_id']}: {c['urgency']} urgency, priority w {c['priority_weight']}, "
+                     f"household of {c['household_size']}, {c['support_intensity']} support; "
+                     f"{c['why']} (p {c['preference_score']}).")
+    else:
+        lines.append(f"NOT PROPOSED — {result['unmatched_reason']}.")
+    if result["other_candidates"]:
+        lines.append("Other eligible clients:")
+        for other in result["other_candidates"]:
+            lines.append(f"  - {other['client_id']} (w {other['priority_weight']}): {other['why_not']}")
+    return "\n".join(lines)

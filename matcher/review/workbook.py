@@ -1,0 +1,537 @@
+"""Landlord review workbooks: one .xlsx per landlord out, the decisions back in.
+
+A workbook holds only what a landlord needs to decide: the client's pseudonym, household size,
+support intensity and whether a support provider is needed, the unit, its rent and the move-in
+date. Never the source (BW/MO/VO is health and safety information) and never exclusions.
+
+The sheet is protected: only the Decision, Reason code and Note cells can be edited, each with
+a drop-down where one applies. A very hidden sheet `_matcher` keeps what was sent (the week, the
+proposal id and every row), so an import can tell a decision from a tampered row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+import matcher
+from matcher.io.atomic import write_bytes
+from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair, file_sha256
+from models import Instance, InvalidInstance, Problem
+
+FORMAT = "matcher-review-workbook"
+FORMAT_VERSION = "1"
+REVIEW_SHEET = "Review"
+CODES_SHEET = "Reason codes"
+META_SHEET = "_matcher"
+TABLE_MARK = "#sent rows"
+HEADER_ROW = 6
+FIRST_ROW = HEADER_ROW + 1
+
+# (key, header, width): the columns a landlord sees, in order
+COLUMNS = (
+    ("client_id", "Client (pseudonym)", 20),
+    ("household_size", "Household size", 11),
+    ("support_intensity", "Support intensity", 15),
+    ("provider_needed", "Support provider needed", 14),
+    ("unit_id", "Unit", 16),
+    ("rent", "Rent (EUR / month)", 13),
+    ("move_in_from", "Move in from", 13),
+    ("decision", "Decision", 12),
+    ("reason_code", "Reason code (if declined)", 26),
+    ("note", "Note", 40),
+)
+KEYS = [key for key, _, _ in COLUMNS]
+HEADERS = {key: header for key, header, _ in COLUMNS}
+EDITABLE = ("decision", "reason_code", "note")
+LOCKED = tuple(key for key in KEYS if key not in EDITABLE)
+META_COLUMNS = ("client_id", "unit_id", "household_size", "support_intensity", "provider_needed",
+                "rent", "move_in_from", "landlord", "municipality_id", "neighbourhood_id",
+                "unit_type", "load")
+PROVIDER_NOT_NEEDED = ("light",)  # light support: no provider in the home (informal or wijkteam)
+
+NAVY = "1F3864"
+THIN = Side(style="thin", color="BFBFBF")
+
+
+# --- the proposal folder -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalFolder:
+    """A folder written by `matcher solve`: its matches, its summary and a stable id."""
+
+    path: Path
+    matches: pd.DataFrame
+    summary: dict
+    proposal_id: str
+
+
+def read_proposal_folder(folder: str | Path) -> ProposalFolder:
+    """Read proposals.csv and summary.json; the id is the sha256 prefix of proposals.csv."""
+    folder = Path(folder)
+    file = folder / "proposals.csv"
+    if not file.is_file():
+        raise InvalidInstance([Problem(file=str(folder),
+                                       message="no proposals.csv here: give a folder written by `matcher solve`")])
+    try:
+        matches = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InvalidInstance([Problem(file="proposals.csv",
+                                       message=f"not a readable CSV ({error.__class__.__name__})")]) from None
+    missing = [c for c in ("client_id", "unit_id") if c not in matches.columns]
+    if missing:
+        raise InvalidInstance([Problem(file="proposals.csv", row=1, column=c, message="missing required column")
+                               for c in missing])
+    summary: dict = {}
+    if (folder / "summary.json").is_file():
+        try:
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidInstance([Problem(file="summary.json",
+                                           message="not valid JSON: run `matcher solve` again")]) from None
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    return ProposalFolder(folder, matches, summary, digest[:16])
+
+
+def move_in_from(instance: Instance, client_id: str, unit_id: str) -> date:
+    """The earliest moving date: the latest of unit available_from, client ready_from, period start."""
+    client = next(c for c in instance.clients if c.client_id == client_id)
+    unit = next(u for u in instance.units if u.unit_id == unit_id)
+    return max(d for d in (unit.available_from, client.ready_from, instance.policy.period.start) if d)
+
+
+def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: str) -> ProposalRecord:
+    """The proposal as the ledger stores it; every pair must exist in the instance."""
+    clients = {c.client_id: c for c in instance.clients}
+    units = {u.unit_id: u for u in instance.units}
+    problems = []
+    period = folder.summary.get("policy", {}).get("period", {}).get("start")
+    if period and period != instance.policy.period.start.isoformat():
+        problems.append(Problem(file="summary.json", column="policy.period.start",
+                                message=f"the proposal is for the week of {period}, the instance for "
+                                        f"{instance.policy.period.start}: give the instance it was made from"))
+    pairs = []
+    for number, (client_id, unit_id) in enumerate(zip(folder.matches["client_id"], folder.matches["unit_id"]), start=2):
+        for kind, value, known in (("client_id", client_id, clients), ("unit_id", unit_id, units)):
+            if value not in known:
+                problems.append(Problem(file="proposals.csv", row=number, column=kind,
+                                        message=f"{value!r} is not in the instance: "
+                                                "give the instance the proposal was made from"))
+        if client_id in clients and unit_id in units:
+            client, unit = clients[client_id], units[unit_id]
+            spreading = instance.policy.spreading
+            load = 0 if unit.type in spreading.exempt_types else spreading.load_weight[client.support_intensity]
+            pairs.append(ProposedPair(client_id, unit_id, unit.landlord, unit.municipality_id,
+                                      unit.neighbourhood_id, unit.type, client.support_intensity, load))
+    if problems:
+        raise InvalidInstance(problems)
+    objective = folder.summary.get("objective", {})
+    return ProposalRecord(
+        proposal_id=folder.proposal_id, period_start=instance.policy.period.start,
+        period_end=instance.policy.period.end, instance=instance_name,
+        pool_clients=len(instance.clients), pool_units=len(instance.units),
+        priority_w=objective.get("W"), preference_p=objective.get("P"), pairs=tuple(pairs))
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def landlord_file_name(landlord: str, taken: set[str]) -> str:
+    """A safe, unique file name for a landlord: 'Pré Wonen' -> 'pre-wonen.xlsx'."""
+    ascii_name = unicodedata.normalize("NFKD", landlord).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower() or "landlord"
+    name, number = f"{slug}.xlsx", 2
+    while name in taken:
+        name, number = f"{slug}-{number}.xlsx", number + 1
+    taken.add(name)
+    return name
+
+
+def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> list[dict[str, Any]]:
+    """The rows a landlord sees (plus the hidden ledger details), ordered by unit."""
+    clients = {c.client_id: c for c in instance.clients}
+    units = {u.unit_id: u for u in instance.units}
+    rows = []
+    for pair in sorted((p for p in record.pairs if p.landlord == landlord), key=lambda p: (p.unit_id, p.client_id)):
+        client, unit = clients[pair.client_id], units[pair.unit_id]
+        rows.append({
+            "client_id": client.client_id,
+            "household_size": client.household_size,
+            "support_intensity": client.support_intensity,
+            "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
+            "unit_id": unit.unit_id,
+            "rent": float(unit.rent),
+            "move_in_from": move_in_from(instance, client.client_id, unit.unit_id),
+            "landlord": landlord,
+            "municipality_id": pair.municipality_id,
+            "neighbourhood_id": pair.neighbourhood_id,
+            "unit_type": pair.unit_type,
+            "load": pair.load,
+        })
+    return rows
+
+
+def export_workbooks(instance: Instance, record: ProposalRecord, out: str | Path) -> list[Path]:
+    """Write one review workbook per landlord with matches into `out`; return their paths."""
+    out = Path(out)
+    taken: set[str] = set()
+    written = []
+    for landlord in sorted({pair.landlord for pair in record.pairs}):
+        rows = landlord_rows(instance, record, landlord)
+        path = out / landlord_file_name(landlord, taken)
+        write_bytes(path, workbook_bytes(record, landlord, rows))
+        written.append(path)
+    return written
+
+
+def _text_only(book: Any) -> None:
+    """Every text cell is a string cell, never a formula (openpyxl makes a str starting '=' a formula).
+
+    Input validation already refuses ids and names that begin like a formula; this is defence in
+    depth, so no value, whatever its source, can become a live formula in a landlord's workbook.
+    """
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
+def workbook_bytes(record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> bytes:
+    """The landlord's workbook as .xlsx bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = REVIEW_SHEET
+    _title_block(sheet, record, landlord, len(rows))
+    _table(sheet, rows)
+    _codes_sheet(book.create_sheet(CODES_SHEET))
+    _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows)
+    book.properties.creator = f"matcher {matcher.__version__}"
+    book.properties.title = f"Matches for {landlord}, week of {record.period_start}"
+    book.active = 0
+    _text_only(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _title_block(sheet: Any, record: ProposalRecord, landlord: str, count: int) -> None:
+    last = get_column_letter(len(COLUMNS))
+    lines = [
+        (f"Proposed matches for {landlord}", Font(bold=True, size=15, color=NAVY)),
+        (f"Week {record.period_start:%d %b %Y} – {record.period_end:%d %b %Y}  ·  instance "
+         f"{record.instance}  ·  proposal {record.proposal_id}  ·  matcher {matcher.__version__}  ·  "
+         f"{count} match{'es' * (count != 1)}", Font(size=10, color="595959")),
+        ("For each match choose accept or decline under Decision. A decline needs a reason code "
+         f"(see the sheet '{CODES_SHEET}'). Only Decision, Reason code and Note can be changed. "
+         f"Please return this file to the coordinator by {record.period_end:%d %b %Y}.",
+         Font(size=10)),
+        ("Pseudonyms only: this file holds no health or safety details. Do not forward it.",
+         Font(size=10, italic=True, color="C00000")),
+    ]
+    for number, (text, font) in enumerate(lines, start=1):
+        sheet.merge_cells(f"A{number}:{last}{number}")
+        cell = sheet.cell(row=number, column=1, value=text)
+        cell.font = font
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    sheet.row_dimensions[1].height = 24
+    sheet.row_dimensions[3].height = 30
+
+
+def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
+    header_fill = PatternFill("solid", fgColor=NAVY)
+    editable_fill = PatternFill("solid", fgColor="FFF8E1")
+    border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    for column, (key, header, width) in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.row_dimensions[HEADER_ROW].height = 32
+
+    for offset, row in enumerate(rows):
+        number = FIRST_ROW + offset
+        for column, key in enumerate(KEYS, start=1):
+            cell = sheet.cell(row=number, column=column, value=row.get(key))
+            cell.border = border
+            if key == "rent":
+                cell.number_format = '"€" #,##0.00'
+            elif key == "move_in_from":
+                cell.number_format = "yyyy-mm-dd"
+                cell.alignment = Alignment(horizontal="center")
+            elif key in ("household_size", "provider_needed"):
+                cell.alignment = Alignment(horizontal="center")
+            if key in EDITABLE:
+                cell.protection = Protection(locked=False)
+                cell.fill = editable_fill
+
+    last_row = FIRST_ROW + max(len(rows), 1) - 1
+    decision_col = get_column_letter(KEYS.index("decision") + 1)
+    reason_col = get_column_letter(KEYS.index("reason_code") + 1)
+    decision_range = f"{decision_col}{FIRST_ROW}:{decision_col}{last_row}"
+    reason_range = f"{reason_col}{FIRST_ROW}:{reason_col}{last_row}"
+
+    decision = DataValidation(type="list", formula1='"accept,decline"', allow_blank=True,
+                              showErrorMessage=True, showInputMessage=True,
+                              errorTitle="Decision", error="Choose accept or decline from the list.",
+                              promptTitle="Decision", prompt="accept or decline")
+    reason = DataValidation(type="list", formula1='"' + ",".join(LANDLORD_REASONS) + '"',
+                            allow_blank=True, showErrorMessage=True, showInputMessage=True,
+                            errorTitle="Reason code", error=f"Choose a code from the list (see '{CODES_SHEET}').",
+                            promptTitle="Reason code", prompt="Needed when you decline")
+    sheet.add_data_validation(decision)
+    sheet.add_data_validation(reason)
+    decision.add(decision_range)
+    reason.add(reason_range)
+
+    sheet.conditional_formatting.add(decision_range, CellIsRule(
+        operator="equal", formula=['"accept"'], fill=PatternFill("solid", fgColor="C6EFCE"),
+        font=Font(color="006100")))
+    sheet.conditional_formatting.add(decision_range, CellIsRule(
+        operator="equal", formula=['"decline"'], fill=PatternFill("solid", fgColor="FFC7CE"),
+        font=Font(color="9C0006")))
+    sheet.conditional_formatting.add(reason_range, FormulaRule(
+        formula=[f'AND(${decision_col}{FIRST_ROW}="decline",{reason_col}{FIRST_ROW}="")'],
+        fill=PatternFill("solid", fgColor="FFEB9C")))
+
+    sheet.freeze_panes = f"B{FIRST_ROW}"
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    # protected: headers and the proposal are locked; filtering and column widths stay allowed
+    sheet.protection.sheet = True
+    sheet.protection.autoFilter = False
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+
+def _codes_sheet(sheet: Any) -> None:
+    sheet["A1"] = "Reason code"
+    sheet["B1"] = "Use it when"
+    for cell in (sheet["A1"], sheet["B1"]):
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=NAVY)
+    for number, (code, meaning) in enumerate(LANDLORD_REASONS.items(), start=2):
+        sheet.cell(row=number, column=1, value=code)
+        sheet.cell(row=number, column=2, value=meaning)
+    sheet.column_dimensions["A"].width = 26
+    sheet.column_dimensions["B"].width = 80
+    sheet.protection.sheet = True
+
+
+def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> None:
+    header = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "instance": record.instance,
+        "period_start": record.period_start.isoformat(), "period_end": record.period_end.isoformat(),
+        "proposal_id": record.proposal_id, "landlord": landlord, "engine": f"matcher {matcher.__version__}",
+        "pool_clients": record.pool_clients, "pool_units": record.pool_units,
+        "priority_w": record.priority_w, "preference_p": record.preference_p,
+        "header_row": HEADER_ROW, "rows": len(rows),
+    }
+    header = {key: "" if value is None else str(value) for key, value in header.items()}
+    table = [[_meta_text(row[key]) for key in META_COLUMNS] for row in rows]
+    header["digest"] = _digest(header, table)
+    for key, value in header.items():
+        sheet.append([key, value])
+    sheet.append([TABLE_MARK])
+    sheet.append(list(META_COLUMNS))
+    for line in table:
+        sheet.append(line)
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
+
+
+def _meta_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _digest(header: dict, table: list[list[str]]) -> str:
+    content = json.dumps([{k: v for k, v in header.items() if k != "digest"}, table], sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+# --- import ------------------------------------------------------------------------------------
+
+
+def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
+    """The landlord's decisions in a returned workbook, and every problem found in it."""
+    path = Path(path)
+    name = path.name
+    try:
+        book = load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        return Batch("workbook", name), [Problem(
+            file=name, message=f"not a readable .xlsx workbook ({error.__class__.__name__})")]
+    if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
+        return Batch("workbook", name), [Problem(
+            file=name, message="not a review workbook written by `matcher review export`")]
+    header, sent, problems = _read_meta(book[META_SHEET], name)
+    if problems:
+        return Batch("workbook", name), problems
+    period_start = date.fromisoformat(header["period_start"])
+    record = ProposalRecord(
+        proposal_id=header["proposal_id"], period_start=period_start,
+        period_end=date.fromisoformat(header["period_end"]), instance=header["instance"],
+        pool_clients=_int(header.get("pool_clients")), pool_units=_int(header.get("pool_units")),
+        priority_w=_int(header.get("priority_w")), preference_p=_int(header.get("preference_p")),
+        pairs=tuple(ProposedPair(r["client_id"], r["unit_id"], r["landlord"], r["municipality_id"],
+                                 r["neighbourhood_id"], r["unit_type"], r["support_intensity"], int(r["load"]))
+                    for r in sent.values()),
+    )
+    sheet = book[REVIEW_SHEET]
+    file = f"{name} [{REVIEW_SHEET}]"
+    for column, key in enumerate(KEYS, start=1):
+        value = sheet.cell(row=HEADER_ROW, column=column).value
+        if (value or "") != HEADERS[key]:
+            problems.append(Problem(file=file, row=HEADER_ROW, column=get_column_letter(column),
+                                    message=f"header changed to {value!r}; it must read {HEADERS[key]!r}: "
+                                            "use the workbook as it was sent"))
+    if problems:
+        return Batch("workbook", name), problems
+
+    decisions, seen = [], set()
+    for number in range(FIRST_ROW, sheet.max_row + 1):
+        values = {key: sheet.cell(row=number, column=column).value for column, key in enumerate(KEYS, start=1)}
+        if all(v is None or str(v).strip() == "" for v in values.values()):
+            continue
+        key = (_text(values["client_id"]), _text(values["unit_id"]))
+        if key not in sent:
+            problems.append(Problem(file=file, row=number, column=_letter("client_id"),
+                                    message=f"{key[0]} -> {key[1]} was not in the proposal sent: "
+                                            "rows may not be added or their client or unit changed"))
+            continue
+        if key in seen:
+            problems.append(Problem(file=file, row=number, column=_letter("unit_id"),
+                                    message=f"{key[0]} -> {key[1]} appears twice: keep one row"))
+            continue
+        seen.add(key)
+        for column_key in LOCKED:
+            if not _same(values[column_key], sent[key][column_key]):
+                problems.append(Problem(file=file, row=number, column=_letter(column_key),
+                                        message=f"{HEADERS[column_key]} changed from "
+                                                f"{_text(sent[key][column_key])!r} to {_text(values[column_key])!r}: "
+                                                "this column is locked, use the workbook as it was sent"))
+        decision_text = _text(values["decision"]).lower()
+        reason = _text(values["reason_code"]) or None
+        if not decision_text:
+            if reason:
+                problems.append(Problem(file=file, row=number, column=_letter("decision"),
+                                        message="a reason code without a decision: choose accept or decline"))
+            continue
+        decision = Decision(client_id=key[0], unit_id=key[1], party="landlord", decision=decision_text,
+                            reason_code=reason, note=_text(values["note"]) or None,
+                            period_start=period_start, proposal_id=header["proposal_id"], source_row=number)
+        if decision_text not in ("accept", "decline"):
+            problems.append(Problem(file=file, row=number, column=_letter("decision"),
+                                    message=f"{_text(values['decision'])!r} is not a decision: "
+                                            "choose accept or decline"))
+            continue
+        if reason and reason not in LANDLORD_REASONS:
+            problems.append(Problem(file=file, row=number, column=_letter("reason_code"),
+                                    message=f"unknown reason code {reason!r}; "
+                                            f"use one of: {', '.join(LANDLORD_REASONS)}"))
+            continue
+        if decision_text == "decline" and not reason:
+            problems.append(Problem(file=file, row=number, column=_letter("reason_code"),
+                                    message="a decline needs a reason code"))
+            continue
+        decisions.append(decision)
+    batch = Batch("workbook", name, file_sha256(path), [record], decisions)
+    return batch, problems
+
+
+def read_workbooks(paths: list[Path]) -> list[Batch]:
+    """Every workbook's batch; raise InvalidInstance listing the problems of all files at once."""
+    batches, problems = [], []
+    for path in paths:
+        batch, found = read_workbook(path)
+        batches.append(batch)
+        problems += found
+    if problems:
+        raise InvalidInstance(problems)
+    return batches
+
+
+def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
+    lines = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    firsts = [line[0] if line else "" for line in lines]
+    position = firsts.index(TABLE_MARK) if TABLE_MARK in firsts else len(lines)
+    header = {line[0]: (line[1] if len(line) > 1 else "") for line in lines[:position] if line and line[0]}
+    broken = [Problem(file=name, message="the workbook's hidden record of what was sent is damaged: "
+                                         "ask the coordinator for a fresh export")]
+    if header.get("format") != FORMAT or header.get("format_version") != FORMAT_VERSION:
+        return header, {}, broken
+    table = [line[: len(META_COLUMNS)] for line in lines[position + 2:] if any(line)]
+    if _digest(header, table) != header.get("digest"):
+        return header, {}, broken
+    sent = {}
+    for line in table:
+        row = dict(zip(META_COLUMNS, line))
+        row["household_size"] = int(row["household_size"])
+        row["rent"] = float(row["rent"])
+        row["move_in_from"] = date.fromisoformat(row["move_in_from"])
+        sent[(row["client_id"], row["unit_id"])] = row
+    return header, sent, []
+
+
+def _letter(key: str) -> str:
+    return get_column_letter(KEYS.index(key) + 1)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _int(value: Any) -> int | None:
+    text = _text(value)
+    return int(text) if text and text.lstrip("-").isdigit() else None
+
+
+def _same(cell: Any, sent: Any) -> bool:
+    """True when a locked cell still holds what was sent (numbers and dates compared as such)."""
+    if isinstance(sent, date):
+        if isinstance(cell, datetime):
+            return cell.date() == sent
+        return isinstance(cell, date) and cell == sent or _text(cell) == sent.isoformat()
+    if isinstance(sent, (int, float)) and not isinstance(sent, bool):
+        try:
+            return abs(float(cell) - float(sent)) < 1e-9
+        except (TypeError, ValueError):
+            return False
+    return _text(cell) == str(sent)

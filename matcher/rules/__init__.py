@@ -1,0 +1,1 @@
+"""The allocation rules: the instance as arrays, eligibility, capacity limits, objectives."""

@@ -1,0 +1,263 @@
+"""Which (client, unit) pairs are eligible: the nine rules of the allocation rules, vectorised.
+
+This module is the one home of every eligibility rule. Each rule is one `Rule` entry in `RULE_BOOK`:
+a function returning, for a block of clients, a boolean matrix over all units (True = the rule
+allows the pair), the sentence `matcher check` prints, the words `matcher explain` uses, the
+message for one violating pair, and whether explain may suggest relaxing it. Check, explain,
+reasons, greedy and the solver read the book; adding a rule is adding one entry (see
+docs/architecture.md). Blocks of clients keep memory bounded at national scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matcher.rules.arrays import Arrays
+from models import Instance
+
+_BLOCK_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class ClientSets:
+    """Per-client lists as sparse (client, item) index pairs, and the preference score matrix."""
+
+    excluded_municipality: np.ndarray    # bool (clients × municipalities)
+    excluded_neighbourhood: tuple[np.ndarray, np.ndarray]  # (client idx, neighbourhood idx)
+    preferred: np.ndarray                # bool (clients × municipalities)
+    score: np.ndarray                    # int (clients × municipalities): p(c, u) by u's municipality
+    score_label: np.ndarray              # object (clients × municipalities): why that score
+    declined: tuple[np.ndarray, np.ndarray]  # (client idx, unit idx)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The eligible pairs with their preference score, and per client what each rule excluded."""
+
+    client: np.ndarray       # client index per pair
+    unit: np.ndarray         # unit index per pair
+    preference: np.ndarray   # p(c, u) per pair
+    excluded: pd.DataFrame   # clients × RULES: how many units each rule excludes (rules overlap)
+
+    def __len__(self) -> int:
+        return len(self.client)
+
+
+def _ordinal(rank: int) -> str:
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
+def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
+    """Dense per-client masks over municipalities and the sparse exclusions and declines."""
+    n_c, n_m = arrays.n_clients, len(arrays.municipality_ids)
+    m_index = {m: k for k, m in enumerate(arrays.municipality_ids)}
+    n_index = {n: k for k, n in enumerate(arrays.neighbourhood_ids)}
+    c_index = {c: k for k, c in enumerate(arrays.client_ids)}
+    u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
+    preference = instance.policy.preference
+
+    excluded_m = np.zeros((n_c, n_m), dtype=bool)
+    preferred = np.zeros((n_c, n_m), dtype=bool)
+    score = np.zeros((n_c, n_m), dtype=np.int64)
+    label = np.full((n_c, n_m), "elsewhere", dtype=object)
+    ex_c, ex_n = [], []
+
+    def offer(row: int, col: int, value: int, why: str) -> None:
+        if value > score[row, col] or (value == score[row, col] and label[row, col] == "elsewhere"):
+            score[row, col], label[row, col] = value, why
+
+    for row, client in enumerate(instance.clients):
+        for municipality in client.excluded_municipalities:
+            excluded_m[row, m_index[municipality]] = True
+        for neighbourhood in client.excluded_neighbourhoods:
+            ex_c.append(row)
+            ex_n.append(n_index[neighbourhood])
+        offer(row, m_index[client.origin_municipality_id], preference.origin, "municipality of origin")
+        for rank, municipality in enumerate(client.preferred_municipalities, start=1):
+            preferred[row, m_index[municipality]] = True
+            offer(row, m_index[municipality], preference.for_rank(rank),
+                  f"{_ordinal(rank)} preferred municipality")
+        if client.current_municipality_id:
+            offer(row, m_index[client.current_municipality_id], preference.current, "current municipality")
+
+    declined = [(c_index[d.client_id], u_index[d.unit_id]) for d in instance.declined]
+    return ClientSets(
+        excluded_municipality=excluded_m,
+        excluded_neighbourhood=(np.array(ex_c, dtype=np.int64), np.array(ex_n, dtype=np.int64)),
+        preferred=preferred,
+        score=score,
+        score_label=label,
+        declined=(np.array([c for c, _ in declined], dtype=np.int64),
+                  np.array([u for _, u in declined], dtype=np.int64)),
+    )
+
+
+# --- the rules: each returns allowed[block_clients, units] --------------------------------------
+
+
+def rule_type(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """The unit's type is among the client's eligible types (or the policy's compatibility)."""
+    return ((a.client_allowed_types[block, None] >> a.unit_type[None, :]) & 1).astype(bool)
+
+
+def rule_size(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """The household fits: household_size ≤ max_household."""
+    return a.client_household[block, None] <= a.unit_max_household[None, :]
+
+
+def rule_rent(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """The rent is affordable: rent ≤ max_rent when given."""
+    return a.unit_rent[None, :] <= a.client_max_rent[block, None]
+
+
+def rule_access(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """A client who needs a step-free home gets an accessible unit."""
+    return ~a.client_needs_accessible[block, None] | a.unit_accessible[None, :]
+
+
+def rule_timing(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """Unit available and client ready by the end of the period."""
+    return a.client_ready[block, None] & a.unit_available[None, :]
+
+
+def rule_safety(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """Never in an excluded municipality or neighbourhood: safety exclusions are absolute."""
+    allowed = ~s.excluded_municipality[block][:, a.unit_municipality]
+    clients, neighbourhoods = s.excluded_neighbourhood
+    in_block = (clients >= block.start) & (clients < block.stop)
+    for client, neighbourhood in zip(clients[in_block], neighbourhoods[in_block]):
+        allowed[client - block.start, a.unit_neighbourhood == neighbourhood] = False
+    return allowed
+
+
+def rule_origin(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """The origin rule: `prefer` allows all, `region` the origin's region or a preferred
+    municipality, `strict` only the origin or a preferred municipality."""
+    n_block = block.stop - block.start
+    if origin_rule == "prefer":
+        return np.ones((n_block, a.n_units), dtype=bool)
+    preferred = s.preferred[block][:, a.unit_municipality]
+    if origin_rule == "region":
+        origin_region = a.municipality_region[a.client_origin[block]]
+        unit_region = a.municipality_region[a.unit_municipality]
+        return (origin_region[:, None] == unit_region[None, :]) | preferred
+    return (a.client_origin[block, None] == a.unit_municipality[None, :]) | preferred
+
+
+def rule_history(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """A pair declined before (by client or landlord) is never proposed again."""
+    n_block = block.stop - block.start
+    allowed = np.ones((n_block, a.n_units), dtype=bool)
+    clients, units = s.declined
+    in_block = (clients >= block.start) & (clients < block.stop)
+    allowed[clients[in_block] - block.start, units[in_block]] = False
+    return allowed
+
+
+def rule_open_neighbourhood(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """No new placement in a neighbourhood closed while `period.start ≤ closed_until`."""
+    open_units = ~a.neighbourhood_closed[a.unit_neighbourhood]
+    return np.broadcast_to(open_units[None, :], (block.stop - block.start, a.n_units))
+
+
+Allows = Callable[[Arrays, ClientSets, slice, str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One eligibility rule: its mask and every sentence the product says about it."""
+
+    name: str
+    allows: Allows
+    text: str                                    # matcher check: what the rule requires
+    words: str                                   # matcher explain: why a unit is excluded
+    violation: Callable[[Instance, int, int], str]  # why this (client, unit) breaks it
+    relaxable: bool = True                       # may explain suggest changing it?
+
+
+def _type_violation(instance: Instance, client: int, unit: int) -> str:
+    c, u = instance.clients[client], instance.units[unit]
+    allowed = c.eligible_types if c.eligible_types is not None else instance.policy.compatibility[c.support_intensity]
+    return f"a {u.type} does not suit {c.support_intensity} support (allowed: {', '.join(allowed)})"
+
+
+def _timing_violation(instance: Instance, client: int, unit: int) -> str:
+    c, u, end = instance.clients[client], instance.units[unit], instance.policy.period.end
+    parts = (
+        f"unit available only from {u.available_from}" if u.available_from > end else "",
+        f"client ready only from {c.ready_from}" if c.ready_from and c.ready_from > end else "",
+    )
+    return ", ".join(part for part in parts if part) + f" (period ends {end})"
+
+
+def _closed_violation(instance: Instance, client: int, unit: int) -> str:
+    u = instance.units[unit]
+    closed = next(n for n in instance.neighbourhoods if n.neighbourhood_id == u.neighbourhood_id)
+    return (f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
+            f"{closed.closed_until} (period starts {instance.policy.period.start})")
+
+
+RULE_BOOK: tuple[Rule, ...] = (
+    Rule("type", rule_type,
+         "the unit's type suits the client's support (compatibility or eligible_types)",
+         "unit type does not suit the support needed", _type_violation),
+    Rule("size", rule_size, "the household fits the unit (household_size ≤ max_household)",
+         "household does not fit",
+         lambda i, c, u: f"household of {i.clients[c].household_size}, unit takes {i.units[u].max_household}"),
+    Rule("rent", rule_rent, "the rent is affordable (rent ≤ max_rent)", "rent above the client's maximum",
+         lambda i, c, u: f"rent {i.units[u].rent:g} above max_rent {i.clients[c].max_rent:g}"),
+    Rule("access", rule_access, "a client who needs a step-free home gets an accessible unit",
+         "not step-free while the client needs it",
+         lambda i, c, u: "client needs a step-free home; the unit is not accessible"),
+    Rule("timing", rule_timing, "unit available and client ready by the end of the period",
+         "not available or client not ready in this period", _timing_violation),
+    Rule("safety", rule_safety, "never in a municipality or neighbourhood the client is excluded from",
+         "in an excluded municipality or neighbourhood (safety)",
+         lambda i, c, u: f"{i.units[u].municipality_id}/{i.units[u].neighbourhood_id} is excluded for this client",
+         relaxable=False),
+    Rule("origin_rule", rule_origin,
+         "the policy's origin rule (region / strict) allows the unit's municipality",
+         "outside what the origin rule allows",
+         lambda i, c, u: f"origin rule {i.policy.origin_rule} does not allow {i.units[u].municipality_id}"),
+    Rule("history", rule_history, "the pair was declined before and is never proposed again",
+         "declined before", lambda i, c, u: "this pair was declined before", relaxable=False),
+    Rule("open_neighbourhood", rule_open_neighbourhood,
+         "no new placement in a neighbourhood closed until a date on or after the period's start",
+         "neighbourhood closed to new placements", _closed_violation, relaxable=False),
+)
+RULES: tuple[str, ...] = tuple(rule.name for rule in RULE_BOOK)
+RULE_FUNCTIONS: dict[str, Allows] = {rule.name: rule.allows for rule in RULE_BOOK}
+RULE_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULE_BOOK}
+
+
+def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:
+    """All eligible pairs in client-major order, with p(c, u) and per-rule exclusion counts."""
+    origin_rule = instance.policy.origin_rule
+    n_c, n_u = arrays.n_clients, arrays.n_units
+    block_size = max(1, _BLOCK_CELLS // max(1, n_u))
+    excluded = np.zeros((n_c, len(RULES)), dtype=np.int64)
+    clients, units = [], []
+    for start in range(0, n_c, block_size):
+        block = slice(start, min(n_c, start + block_size))
+        allowed = np.ones((block.stop - block.start, n_u), dtype=bool)
+        for k, rule in enumerate(RULES):
+            passes = RULE_FUNCTIONS[rule](arrays, sets, block, origin_rule)
+            excluded[block, k] = n_u - passes.sum(axis=1)
+            allowed &= passes
+        rows, cols = np.nonzero(allowed)
+        clients.append(rows + start)
+        units.append(cols)
+    client = np.concatenate(clients) if clients else np.zeros(0, dtype=np.int64)
+    unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
+    preference = sets.score[client, arrays.unit_municipality[unit]] if len(client) else np.zeros(0, dtype=np.int64)
+    return Pairs(
+        client=client.astype(np.int64),
+        unit=unit.astype(np.int64),
+        preference=np.asarray(preference, dtype=np.int64),
+        excluded=pd.DataFrame(excluded, index=pd.Index(arrays.client_ids, name="client_id"), columns=list(RULES)),
+    )

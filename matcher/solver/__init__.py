@@ -1,0 +1,1 @@
+"""The solver wing: formulation, lexicographic levels, column generation, unit classes, backend."""

@@ -1,0 +1,101 @@
+"""Privacy: client ids are pseudonyms, and what the engine prints or writes leaks no more."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from matcher.io.atomic import RUNS, current_generation
+from matcher.cli.main import main
+from matcher.io.read import read_instance
+from models import InvalidInstance
+from models.privacy import BSN_REMOVED, looks_like_bsn, looks_like_name, passes_eleven_test, scrub
+
+PSEUDONYMS = ["C01", "C-FL-0001", "C-ZK-0103", "MO-2024-0173", "BW123", "VO_17", "X7K2P9", "client-0042",
+              "HLM/2025/17", "JAN-01", "BOS-0001", "C-QXWJKTRMABCD", "jz 2025 004", "A", "W12-3"]
+NAMES = ["Jan Jansen", "jansen", "J. Pietersma", "J.de Vries", "Pietersma, J.", "Fatima El Amrani",
+         "Mohammed", "Anna Smit", "Ilse Zwanenburg", "van Dijk", "de vries", "anna-12", "Kees",
+         "de Boer-Pietersma, A.", "Yilmaz"]
+
+
+@pytest.mark.parametrize("identifier", PSEUDONYMS)
+def test_pseudonym_shapes_are_not_names(identifier):
+    """Ids made of codes and numbers, as pseudonym schemes make them, are never flagged."""
+    assert not looks_like_name(identifier)
+
+
+@pytest.mark.parametrize("identifier", NAMES)
+def test_names_are_flagged(identifier):
+    """Common Dutch names, initials with a surname and particles before a word are flagged."""
+    assert looks_like_name(identifier)
+
+
+def test_generated_pseudonyms_for_every_region_pass():
+    """The generator's ids (C-<region>-<number>) pass both checks in every region."""
+    from matcher.generate.instance import generate_instance
+
+    clients = generate_instance("all", 200, 20, 3, date(2026, 11, 23))["clients"]
+    assert not [c for c in clients["client_id"] if looks_like_name(c) or looks_like_bsn(c)]
+
+
+def test_eleven_test():
+    """The BSN 11-test accepts valid numbers (8 digits padded) and rejects the rest."""
+    assert passes_eleven_test("123456782") and passes_eleven_test("11122237")
+    assert not passes_eleven_test("123456789") and not passes_eleven_test("000000000")
+    assert looks_like_bsn("MO-123456782") and not looks_like_bsn("MO-123456789")
+
+
+def write_clients(folder, replacements: dict[str, str]) -> None:
+    clients = folder / "clients.csv"
+    text = clients.read_text()
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    clients.write_text(text)
+
+
+def test_reader_refuses_bsn_and_names_as_client_ids(tiny_copy):
+    """A BSN or a name as client id is a located problem telling to use the pseudonym."""
+    write_clients(tiny_copy, {"C01,": "123456782,", "C02,": "Anna de Vries,"})
+    with pytest.raises(InvalidInstance) as invalid:
+        read_instance(tiny_copy)
+    messages = [str(problem) for problem in invalid.value.problems]
+    assert any(m.startswith("clients.csv, row 2, column client_id: this id looks like a citizen service number")
+               for m in messages)
+    assert "clients.csv, row 3, column client_id: looks like a person's name: use the scheme's pseudonym" in messages
+
+
+def test_no_problem_message_repeats_a_bsn(tiny_copy):
+    """Duplicates and references that name a BSN show it as removed, since problems get logged."""
+    write_clients(tiny_copy, {"C01,": "123456782,", "C02,": "123456782,"})
+    (tiny_copy / "declined.csv").write_text("client_id,unit_id,declined_by\n111222333,U01,client\n")
+    with pytest.raises(InvalidInstance) as invalid:
+        read_instance(tiny_copy)
+    text = "\n".join(str(problem) for problem in invalid.value.problems)
+    assert "123456782" not in text and "111222333" not in text
+    assert f"duplicate id '{BSN_REMOVED}'" in text and f"unknown client '{BSN_REMOVED}'" in text
+
+
+def test_cli_output_never_shows_a_bsn(tiny_copy):
+    """`matcher validate` on an instance with BSNs prints where they are, not what they are."""
+    write_clients(tiny_copy, {"C01,": "123456782,"})
+    result = CliRunner().invoke(main, ["validate", str(tiny_copy)])
+    assert result.exit_code == 2 and "citizen service number" in result.output
+    assert "123456782" not in result.output
+
+
+def test_scrub_keeps_numbers_that_are_not_bsn():
+    """Only digit runs passing the 11-test are removed: counts and codes stay readable."""
+    assert scrub("row 123456782 and 123456789, GM0392, 2026") == f"row {BSN_REMOVED} and 123456789, GM0392, 2026"
+
+
+def test_outputs_are_readable_by_their_owner_only(tiny, tmp_path):
+    """The proposal's files sit in a folder only the user who ran the engine can enter."""
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["solve", str(tiny), "--out", str(out)]).exit_code == 0
+    generation = current_generation(out)
+    assert generation is not None and generation.parent == out / RUNS
+    assert stat.S_IMODE(os.stat(generation).st_mode) == 0o700
