@@ -16,7 +16,8 @@ from matcher.solver.unit_classes import class_pairs, interchangeable_units, spre
 from matcher.solver.size_guard import check_limits
 from matcher.unmatched import unmatched_reasons
 from matcher.solver.settings import SolveSettings
-from matcher.solver.levels import Solution, fair_share_deviation, max_utilisation, solve_lexicographic
+from matcher.rules.objectives import fair_share_deviation, max_utilisation, total
+from matcher.solver.levels import Solution, solve_lexicographic
 from models import Instance
 
 
@@ -39,11 +40,11 @@ class Proposal:
 
     @property
     def priority(self) -> int:
-        return int(self.candidates.weight[self.chosen].sum())
+        return total(self.candidates.weight, self.chosen)
 
     @property
     def preference(self) -> int:
-        return int(self.candidates.preference[self.chosen].sum())
+        return total(self.candidates.preference, self.chosen)
 
     @property
     def max_utilisation(self) -> float:

@@ -12,56 +12,20 @@ Three reasons, as the allocation rules define them:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from matcher.rules.arrays import Arrays
+from matcher.rules.capacity import Remaining, full_limits
 from matcher.rules.eligibility import Pairs
 from matcher.solver.formulation import Candidates
-from models.fields import INTENSITIES
 
 
-@dataclass(frozen=True)
-class Usage:
-    """How full every cap, intake and slot limit is in an allocation."""
-
-    added_load: np.ndarray
-    intake: np.ndarray
-    slots_used: dict[tuple[int, int], int]
-
-    @classmethod
-    def of(cls, arrays: Arrays, candidates: Candidates, chosen: np.ndarray) -> Usage:
-        added = np.bincount(candidates.neighbourhood[chosen], weights=candidates.load[chosen],
-                            minlength=len(arrays.neighbourhood_ids)).astype(np.int64)
-        intake = np.bincount(candidates.municipality[chosen], minlength=len(arrays.municipality_ids))
-        used = Counter(zip(candidates.municipality[chosen].tolist(), candidates.intensity[chosen].tolist()))
-        return cls(added, intake, {key: used.get(key, 0) for key in arrays.slots})
-
-
-def _blockers(arrays: Arrays, usage: Usage, unit: int, client: int, load_freed: int = 0,
-              intake_freed: int = 0, slot_freed: tuple[int, int] | None = None) -> list[str]:
-    """Which limits stop `client` from taking `unit` given the allocation's usage."""
-    neighbourhood = int(arrays.unit_neighbourhood[unit])
-    municipality = int(arrays.unit_municipality[unit])
-    intensity = int(arrays.client_intensity[client])
-    load = 0 if arrays.unit_exempt[unit] else int(arrays.load_weight[intensity])
-    blocks = []
-    room = int(arrays.neighbourhood_room[neighbourhood])
-    if usage.added_load[neighbourhood] - load_freed + load > room:
-        blocks.append(f"cap of {arrays.neighbourhood_ids[neighbourhood]} full "
-                      f"({usage.added_load[neighbourhood]} of {room} load added this period)")
-    limit = int(arrays.municipality_max_intake[municipality])
-    if limit >= 0 and usage.intake[municipality] - intake_freed + 1 > limit:
-        blocks.append(f"intake of {arrays.municipality_ids[municipality]} full ({limit})")
-    key = (municipality, intensity)
-    if key in arrays.slots:
-        freed = 1 if slot_freed == key else 0
-        if usage.slots_used[key] - freed + 1 > arrays.slots[key]:
-            blocks.append(f"{INTENSITIES[intensity]} support slots in "
-                          f"{arrays.municipality_ids[municipality]} full ({arrays.slots[key]})")
-    return blocks
+def _blockers(arrays: Arrays, remaining: Remaining, unit: int, client: int,
+              freed: tuple[int, int] | None = None) -> list[str]:
+    """Which limits stop `client` from taking `unit`, in the words of unmatched.csv."""
+    return [full.words(arrays) for full in full_limits(arrays, remaining, client, unit, freed)]
 
 
 def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray) -> pd.DataFrame:
@@ -70,7 +34,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
     placed_unit[candidates.client[chosen]] = candidates.unit[chosen]
     holder = np.full(arrays.n_units, -1, dtype=np.int64)
     holder[candidates.unit[chosen]] = candidates.client[chosen]
-    usage = Usage.of(arrays, candidates, chosen)
+    remaining = Remaining.after(arrays, candidates.client[chosen], candidates.unit[chosen])
 
     order = np.argsort(pairs.client, kind="stable")
     starts = np.searchsorted(pairs.client[order], np.arange(arrays.n_clients + 1))
@@ -93,7 +57,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
         for kind, position, count in zip(kinds, first, counts):
             key = (int(kind), int(arrays.client_intensity[client]))
             if key not in blockers:
-                blockers[key] = _blockers(arrays, usage, int(free[position]), int(client)) or ["not chosen"]
+                blockers[key] = _blockers(arrays, remaining, int(free[position]), int(client)) or ["not chosen"]
             for block in blockers[key]:
                 blocked[block] += int(count)
         if not taken.any():
@@ -101,7 +65,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
             rows.append((client_id, "capacity_full",
                          f"{len(units)} eligible unit{'s' * (len(units) > 1)}, all where limits are full: {listed}"))
             continue
-        rows.append((client_id, "outranked", _outranked_detail(arrays, usage, int(client), *takers, blocked, id_rank)))
+        rows.append((client_id, "outranked", _outranked_detail(arrays, remaining, int(client), *takers, blocked, id_rank)))
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
@@ -114,7 +78,7 @@ def _no_unit_detail(pairs: Pairs, client_id: str, n_units: int) -> str:
     return f"none of the {n_units} units is eligible; most excluded by {counts.index[0]} ({top})"
 
 
-def _outranked_detail(arrays: Arrays, usage: Usage, client: int, taker_clients: np.ndarray,
+def _outranked_detail(arrays: Arrays, remaining: Remaining, client: int, taker_clients: np.ndarray,
                       taker_units: np.ndarray, blocked: Counter, id_rank: np.ndarray) -> str:
     weight = int(arrays.client_weight[client])
     order = np.lexsort((id_rank[taker_clients], -arrays.client_weight[taker_clients]))
@@ -128,9 +92,7 @@ def _outranked_detail(arrays: Arrays, usage: Usage, client: int, taker_clients: 
     if not higher:
         first = order[np.flatnonzero(below)[0]]
         taker, unit = int(taker_clients[first]), int(taker_units[first])
-        taker_load = 0 if arrays.unit_exempt[unit] else int(arrays.load_weight[arrays.client_intensity[taker]])
-        key = (int(arrays.unit_municipality[unit]), int(arrays.client_intensity[taker]))
-        swap = _blockers(arrays, usage, unit, client, load_freed=taker_load, intake_freed=1, slot_freed=key)
+        swap = _blockers(arrays, remaining, unit, client, freed=(taker, unit))
         because = "; ".join(swap) if swap else "placing this client instead would lower the total priority W elsewhere"
         detail += (f"; {arrays.client_ids[taker]} (w {arrays.client_weight[taker]}) holds "
                    f"{arrays.unit_ids[unit]} because {because}")

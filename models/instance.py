@@ -53,6 +53,12 @@ class Instance(BaseModel):
     declined: tuple[DeclinedPair, ...] = ()
     policy: Policy
 
+    def with_row(self, table: str, position: int, **update: object) -> Instance:
+        """A copy with fields of one row of one table (clients, units, …) changed."""
+        rows = getattr(self, table)
+        changed = rows[:position] + (rows[position].model_copy(update=update),) + rows[position + 1:]
+        return self.model_copy(update={table: changed})
+
     @model_validator(mode="after")
     def _consistent_across_files(self) -> Instance:
         problems = cross_file_problems(self)

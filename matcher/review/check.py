@@ -17,20 +17,20 @@ from pathlib import Path
 
 import pandas as pd
 
+import numpy as np
+
 from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.capacity import LIMIT_BOOK, over_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, client_sets
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
-from models.fields import INTENSITIES
 
 RULE_TEXT = {
     "unknown_id": "every client and unit must exist in the instance",
     "one_unit_per_client": "each client gets at most one unit",
     "one_client_per_unit": "each unit goes to at most one client",
     **{f"eligibility:{rule.name}": rule.text for rule in RULE_BOOK},
-    "neighbourhood_cap": "the load added to a neighbourhood stays within its cap minus recent load",
-    "municipality_intake": "a municipality takes at most max_intake new placements",
-    "support_slots": "at most `slots` clients of an intensity in a municipality",
+    **{limit.name: limit.text for limit in LIMIT_BOOK},
 }
 
 
@@ -183,7 +183,7 @@ def rule_violations(instance: Instance, rows: list[ProposedRow], arrays: Arrays 
             message = _eligibility_message(instance, arrays, rule, *pair)
             found.append(Violation(f"eligibility:{rule}", message, (row.row,)))
 
-    found += _capacity_violations(instance, arrays, known, index_pairs)
+    found += _capacity_violations(arrays, known, index_pairs)
     return found
 
 
@@ -193,49 +193,12 @@ def _eligibility_message(instance: Instance, arrays: Arrays, rule: str, client: 
     return f"client {c.client_id} may not get unit {u.unit_id}: {detail}"
 
 
-def _capacity_violations(instance: Instance, arrays: Arrays, known: list[ProposedRow],
-                         pairs: list[tuple[int, int]]) -> list[Violation]:
-    found: list[Violation] = []
-    load: Counter = Counter()
-    intake: Counter = Counter()
-    slots: Counter = Counter()
-    rows_in: dict[tuple, list[int]] = defaultdict(list)
-    for row, (client, unit) in zip(known, pairs):
-        intensity = int(arrays.client_intensity[client])
-        neighbourhood = int(arrays.unit_neighbourhood[unit])
-        municipality = int(arrays.unit_municipality[unit])
-        if not arrays.unit_exempt[unit] and arrays.load_weight[intensity] > 0:
-            load[neighbourhood] += int(arrays.load_weight[intensity])
-            rows_in[("n", neighbourhood)].append(row.row)
-        intake[municipality] += 1
-        rows_in[("m", municipality)].append(row.row)
-        slots[(municipality, intensity)] += 1
-        rows_in[("s", municipality, intensity)].append(row.row)
-    for neighbourhood, added in sorted(load.items()):
-        room = int(arrays.neighbourhood_room[neighbourhood])
-        if added > room:
-            found.append(Violation(
-                "neighbourhood_cap",
-                f"{arrays.neighbourhood_ids[neighbourhood]} gets load {added} but has room for {room} "
-                f"(cap {arrays.neighbourhood_cap[neighbourhood]:g}, recent load "
-                f"{arrays.neighbourhood_recent_load[neighbourhood]:g})",
-                tuple(sorted(rows_in[("n", neighbourhood)]))))
-    for municipality, count in sorted(intake.items()):
-        limit = int(arrays.municipality_max_intake[municipality])
-        if 0 <= limit < count:
-            found.append(Violation(
-                "municipality_intake",
-                f"{arrays.municipality_ids[municipality]} gets {count} placements, max_intake {limit}",
-                tuple(sorted(rows_in[("m", municipality)]))))
-    for (municipality, intensity), count in sorted(slots.items()):
-        limit = arrays.slots.get((municipality, intensity))
-        if limit is not None and count > limit:
-            found.append(Violation(
-                "support_slots",
-                f"{arrays.municipality_ids[municipality]} gets {count} {INTENSITIES[intensity]} "
-                f"clients, slots {limit}",
-                tuple(sorted(rows_in[("s", municipality, intensity)]))))
-    return found
+def _capacity_violations(arrays: Arrays, known: list[ProposedRow], pairs: list[tuple[int, int]]) -> list[Violation]:
+    """Every cap, intake and slot limit the pairs break together (matcher.rules.capacity)."""
+    clients = np.array([client for client, _ in pairs], dtype=np.int64)
+    units = np.array([unit for _, unit in pairs], dtype=np.int64)
+    return [Violation(over.limit, over.message(arrays), tuple(sorted(known[k].row for k in over.positions)))
+            for over in over_limits(arrays, clients, units)]
 
 
 def objective(arrays: Arrays, sets: ClientSets, rows: list[ProposedRow]) -> tuple[int, int]:

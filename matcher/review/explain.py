@@ -24,7 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from matcher.rules.arrays import Arrays, build_arrays, neighbourhood_cap
+from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.capacity import LIMIT_BY_NAME, Remaining, full_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, client_sets
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
@@ -47,9 +48,7 @@ class Context:
     sets: ClientSets
     placed: dict[int, int]            # client index -> unit index
     holder: dict[int, int]            # unit index -> client index
-    added_load: np.ndarray            # per neighbourhood
-    intake: np.ndarray                # per municipality
-    slots_used: Counter               # (municipality, intensity) -> clients
+    remaining: Remaining              # what every cap, intake and slot limit still allows
 
     @classmethod
     def of(cls, instance: Instance, matches: list[tuple[str, str]]) -> Context:
@@ -65,14 +64,9 @@ class Context:
         if problems:
             raise InvalidInstance(problems)
         placed = {c_index[c]: u_index[u] for c, u in matches}
-        added = np.zeros(len(arrays.neighbourhood_ids), dtype=np.int64)
-        intake = np.zeros(len(arrays.municipality_ids), dtype=np.int64)
-        slots: Counter = Counter()
-        for client, unit in placed.items():
-            added[arrays.unit_neighbourhood[unit]] += _load(arrays, client, unit)
-            intake[arrays.unit_municipality[unit]] += 1
-            slots[(int(arrays.unit_municipality[unit]), int(arrays.client_intensity[client]))] += 1
-        return cls(instance, arrays, sets, placed, {u: c for c, u in placed.items()}, added, intake, slots)
+        remaining = Remaining.after(arrays, np.array(list(placed), dtype=np.int64),
+                                    np.array(list(placed.values()), dtype=np.int64))
+        return cls(instance, arrays, sets, placed, {u: c for c, u in placed.items()}, remaining)
 
     def client_passes(self, client: int) -> dict[str, np.ndarray]:
         """Per rule: which units the rule allows for this client."""
@@ -98,35 +92,9 @@ class Context:
         `freed` is a (client, unit) pair taken out first, e.g. the client's own current match.
         """
         a = self.arrays
-        added, intake, slots = self.added_load.copy(), self.intake.copy(), Counter(self.slots_used)
-        if freed is not None:
-            f_client, f_unit = freed
-            added[a.unit_neighbourhood[f_unit]] -= _load(a, f_client, f_unit)
-            intake[a.unit_municipality[f_unit]] -= 1
-            slots[(int(a.unit_municipality[f_unit]), int(a.client_intensity[f_client]))] -= 1
-        neighbourhood, municipality = int(a.unit_neighbourhood[unit]), int(a.unit_municipality[unit])
-        intensity = int(a.client_intensity[client])
-        load = _load(a, client, unit)
-        full = []
-        room = int(a.neighbourhood_room[neighbourhood])
-        if load and added[neighbourhood] + load > room:
-            full.append({"limit": "neighbourhood_cap", "id": str(a.neighbourhood_ids[neighbourhood]),
-                         "need": int(added[neighbourhood] + load - room),
-                         "text": f"cap of {a.neighbourhood_ids[neighbourhood]} full "
-                                 f"({added[neighbourhood]} of {room} load added this period)"})
-        limit = int(a.municipality_max_intake[municipality])
-        if limit >= 0 and intake[municipality] + 1 > limit:
-            full.append({"limit": "municipality_intake", "id": str(a.municipality_ids[municipality]),
-                         "need": int(intake[municipality] + 1 - limit),
-                         "text": f"intake of {self.municipality_name(municipality)} full "
-                                 f"({intake[municipality]} of {limit})"})
-        key = (municipality, intensity)
-        if key in a.slots and slots[key] + 1 > a.slots[key]:
-            full.append({"limit": "support_slots", "id": f"{a.municipality_ids[municipality]}/{INTENSITIES[intensity]}",
-                         "need": int(slots[key] + 1 - a.slots[key]),
-                         "text": f"{INTENSITIES[intensity]} support slots in {self.municipality_name(municipality)} "
-                                 f"full ({slots[key]} of {a.slots[key]})"})
-        return full
+        return [{"limit": full.limit, "id": full.ident(a), "key": full.key, "need": full.need,
+                 "text": full.words(a, self.municipality_name)}
+                for full in full_limits(a, self.remaining, client, unit, freed)]
 
     def municipality_name(self, municipality: int) -> str:
         return self.instance.municipalities[municipality].name
@@ -141,10 +109,6 @@ class Context:
 
 
 URGENCY_WORD = ("normal", "high", "acute")
-
-
-def _load(arrays: Arrays, client: int, unit: int) -> int:
-    return 0 if arrays.unit_exempt[unit] else int(arrays.load_weight[arrays.client_intensity[client]])
 
 
 def _index(ids: np.ndarray, value: str, kind: str) -> int:
@@ -274,69 +238,34 @@ class Change:
     apply: Callable[[Instance], Instance]
 
 
-def _replace(items: tuple, position: int, **update) -> tuple:
-    return items[:position] + (items[position].model_copy(update=update),) + items[position + 1:]
-
-
 def _edit(table: str, position: int, **update) -> Callable[[Instance], Instance]:
     """A change that sets fields of one row of one table (clients, units, …) of an instance."""
     def apply(instance: Instance) -> Instance:
-        return instance.model_copy(update={table: _replace(getattr(instance, table), position, **update)})
+        return instance.with_row(table, position, **update)
     return apply
 
 
-def _times(count: int) -> str:
-    return {1: "one", 2: "two", 3: "three"}.get(count, str(count))
-
-
-def _num(value: Fraction | float) -> str:
-    value = Fraction(value)
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
-
-
 def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
-    """Raise one full cap, intake or slot limit behind the client's eligible units just enough."""
-    needs: dict[tuple[str, str], int] = {}
+    """Raise one full cap, intake or slot limit behind the client's eligible units just enough
+    (each limit's own relaxation in matcher.rules.capacity)."""
+    needs: dict[tuple[str, int], int] = {}
     units_behind: Counter = Counter()
+    idents: dict[tuple[str, int], str] = {}
     for unit in order:
         for limit in ctx.full_limits(client, int(unit)):
-            key = (limit["limit"], limit["id"])
+            key = (limit["limit"], limit["key"])
             needs[key] = max(needs.get(key, 0), limit["need"])
             units_behind[key] += 1
-    rank = {"support_slots": 0, "municipality_intake": 1, "neighbourhood_cap": 2}
-    make = {"neighbourhood_cap": _raise_cap, "municipality_intake": _raise_intake, "support_slots": _raise_slots}
-    return [make[limit](ctx, ident, need, (0, need, rank[limit], -units_behind[(limit, ident)], ident))
-            for (limit, ident), need in needs.items()]
-
-
-def _raise_cap(ctx: Context, neighbourhood_id: str, need: int, order: tuple) -> Change:
-    position = _index(ctx.arrays.neighbourhood_ids, neighbourhood_id, "neighbourhood")
-    n = ctx.instance.neighbourhoods[position]
-    cap = neighbourhood_cap(n.dwellings, n.cap, ctx.instance.policy.spreading.max_load_per_1000_dwellings)
-    return Change(order, "capacity", "neighbourhood_cap",
-                  f"cap of {neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
-                  _edit("neighbourhoods", position, cap=float(cap + need)))
-
-
-def _raise_intake(ctx: Context, municipality_id: str, need: int, order: tuple) -> Change:
-    position = _index(ctx.arrays.municipality_ids, municipality_id, "municipality")
-    m = ctx.instance.municipalities[position]
-    return Change(order, "capacity", "municipality_intake",
-                  f"intake of {m.name} ({municipality_id}) {_times(need)} higher "
-                  f"({m.max_intake} → {m.max_intake + need})",
-                  _edit("municipalities", position, max_intake=m.max_intake + need))
-
-
-def _raise_slots(ctx: Context, ident: str, need: int, order: tuple) -> Change:
-    municipality_id, intensity = ident.split("/")
-    position = next(k for k, s in enumerate(ctx.instance.support_capacity)
-                    if (s.municipality_id, s.support_intensity) == (municipality_id, intensity))
-    slots = ctx.instance.support_capacity[position].slots
-    name = ctx.municipality_name(_index(ctx.arrays.municipality_ids, municipality_id, "municipality"))
-    return Change(order, "capacity", "support_slots",
-                  f"{_times(need)} more slot{'s' * (need > 1)} of {intensity} support in {name} "
-                  f"({slots} → {slots + need})",
-                  _edit("support_capacity", position, slots=slots + need))
+            idents[key] = limit["id"]
+    changes = []
+    for (name, key), need in needs.items():
+        limit = LIMIT_BY_NAME[name]
+        message, _ = limit.relax(ctx.instance, ctx.arrays, key, need)
+        changes.append(Change((0, need, limit.rank, -units_behind[(name, key)], idents[(name, key)]),
+                              "capacity", name, message,
+                              lambda instance, limit=limit, key=key, need=need:
+                              limit.relax(instance, ctx.arrays, key, need)[1]))
+    return changes
 
 
 def eligibility_changes(ctx: Context, client: int, passes: dict[str, np.ndarray]) -> list[Change]:

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
 
@@ -696,8 +697,9 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             flagged.append(f"{client_id} -> {unit_id}: accepted, but its load cannot be counted "
                            "(client or unit not in the instance and never proposed in the ledger)")
             continue
-        if unit_type not in policy.spreading.exempt_types and neighbourhood in neighbourhoods:
-            load_added[neighbourhood] += policy.spreading.load_weight[intensity]
+        load = load_of(policy, intensity, unit_type)
+        if load and neighbourhood in neighbourhoods:
+            load_added[neighbourhood] += load
         if start <= week <= end:
             if municipality in municipalities and municipalities[municipality].max_intake is not None:
                 intake_used[municipality] += 1

@@ -8,6 +8,7 @@ from math import floor
 
 import numpy as np
 
+from matcher.rules.objectives import priority_weights, weeks_waited
 from models import Instance
 from models.fields import INTENSITIES, UNIT_TYPES, URGENCIES
 
@@ -70,11 +71,6 @@ def neighbourhood_cap(dwellings: int, cap: float | None, per_1000: float) -> Fra
     return Fraction(floor(Fraction(dwellings) * Fraction(str(per_1000)) / 1000))
 
 
-def weeks_waited(instance: Instance) -> np.ndarray:
-    start = instance.policy.period.start
-    return np.array([max(0, (start - c.registered_on).days // 7) for c in instance.clients], dtype=np.int64)
-
-
 def build_arrays(instance: Instance) -> Arrays:
     """Turn the validated instance into index-aligned arrays."""
     policy = instance.policy
@@ -89,9 +85,8 @@ def build_arrays(instance: Instance) -> Arrays:
         return sum(1 << type_code[t] for t in set(types))
 
     clients = instance.clients
-    weeks = weeks_waited(instance)
-    base = np.array([policy.priority.urgency_base[c.urgency] for c in clients], dtype=np.int64)
-    weight = base + policy.priority.per_week_waiting * np.minimum(weeks, policy.priority.max_waiting_weeks)
+    weeks = weeks_waited(clients, policy.period.start)
+    weight = priority_weights(clients, policy, weeks)
 
     caps = []
     rooms = []

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.rules.arrays import Arrays
+from matcher.rules.objectives import preference_scores
 from models import Instance
 
 _BLOCK_CELLS = 4_000_000
@@ -47,11 +48,6 @@ class Pairs:
         return len(self.client)
 
 
-def _ordinal(rank: int) -> str:
-    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
-    return f"{rank}{suffix}"
-
-
 def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
     """Dense per-client masks over municipalities and the sparse exclusions and declines."""
     n_c, n_m = arrays.n_clients, len(arrays.municipality_ids)
@@ -59,31 +55,19 @@ def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
     n_index = {n: k for k, n in enumerate(arrays.neighbourhood_ids)}
     c_index = {c: k for k, c in enumerate(arrays.client_ids)}
     u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
-    preference = instance.policy.preference
 
     excluded_m = np.zeros((n_c, n_m), dtype=bool)
     preferred = np.zeros((n_c, n_m), dtype=bool)
-    score = np.zeros((n_c, n_m), dtype=np.int64)
-    label = np.full((n_c, n_m), "elsewhere", dtype=object)
     ex_c, ex_n = [], []
-
-    def offer(row: int, col: int, value: int, why: str) -> None:
-        if value > score[row, col] or (value == score[row, col] and label[row, col] == "elsewhere"):
-            score[row, col], label[row, col] = value, why
-
     for row, client in enumerate(instance.clients):
         for municipality in client.excluded_municipalities:
             excluded_m[row, m_index[municipality]] = True
         for neighbourhood in client.excluded_neighbourhoods:
             ex_c.append(row)
             ex_n.append(n_index[neighbourhood])
-        offer(row, m_index[client.origin_municipality_id], preference.origin, "municipality of origin")
-        for rank, municipality in enumerate(client.preferred_municipalities, start=1):
+        for municipality in client.preferred_municipalities:
             preferred[row, m_index[municipality]] = True
-            offer(row, m_index[municipality], preference.for_rank(rank),
-                  f"{_ordinal(rank)} preferred municipality")
-        if client.current_municipality_id:
-            offer(row, m_index[client.current_municipality_id], preference.current, "current municipality")
+    score, label = preference_scores(instance.clients, instance.policy, m_index)
 
     declined = [(c_index[d.client_id], u_index[d.unit_id]) for d in instance.declined]
     return ClientSets(

@@ -1,4 +1,5 @@
-"""The optimisation model ("formulation") over eligible pairs, one `add_<rule>` per rule.
+"""The optimisation model ("formulation") over eligible pairs: one client per unit, one unit per
+client, and the capacity rules of `matcher.rules.capacity`.
 
 Variables exist only for candidate pairs: eligible pairs that can be part of some allocation on
 their own (a pair whose load alone exceeds the neighbourhood's room, or whose municipality has no
@@ -17,6 +18,7 @@ import scipy.sparse as sparse
 from ortools.linear_solver.python import model_builder as mb
 
 from matcher.rules.arrays import Arrays
+from matcher.rules.capacity import LIMITS, fits_alone, pair_load, row_specs
 from matcher.rules.eligibility import Pairs
 
 
@@ -59,7 +61,6 @@ class Formulation:
     """The hard rules as row blocks; objectives and level rows are added by `matcher.solver.levels`."""
 
     candidates: Candidates
-    room: np.ndarray                       # per neighbourhood: most load the allocation may add
     blocks: list[Rows] = field(default_factory=list)
     fixed_pairs: np.ndarray | None = None  # per pair: -1 free, 0 or 1 fixed (see `restrict_to_face`)
     # per unit: how many interchangeable units a candidate's unit stands for (None: each itself);
@@ -196,7 +197,6 @@ class Formulation:
         c = self.candidates
         sub = Formulation(
             candidates=c.take(pairs),
-            room=self.room,
             fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
             unit_capacity=self.unit_capacity,
         )
@@ -235,42 +235,21 @@ def rows_by_key(rule: str, keys: np.ndarray, positions: np.ndarray, coefficients
     return Rows(rule, matrix, np.full(int(keep.sum()), -np.inf), limits[keep])
 
 
-def fits_alone(arrays: Arrays, pairs: Pairs) -> np.ndarray:
-    """Mask of eligible pairs that do not break a cap, intake or slot limit all by themselves."""
-    unit, client = pairs.unit, pairs.client
-    intensity = arrays.client_intensity[client]
-    load = np.where(arrays.unit_exempt[unit], 0, arrays.load_weight[intensity])
-    municipality = arrays.unit_municipality[unit]
-    fits = load <= arrays.neighbourhood_room[arrays.unit_neighbourhood[unit]]
-    fits &= arrays.municipality_max_intake[municipality] != 0
-    for (m, s), slots in arrays.slots.items():
-        if slots == 0:
-            fits &= ~((municipality == m) & (intensity == s))
-    return fits
-
-
 def candidate_pairs(arrays: Arrays, pairs: Pairs) -> Candidates:
-    """The eligible pairs that fit on their own, with everything the constraints need."""
-    keep = fits_alone(arrays, pairs)
+    """The eligible pairs that fit on their own (see `matcher.rules.capacity.fits_alone`), with
+    everything the constraints need."""
+    keep = fits_alone(arrays, pairs.client, pairs.unit)
     client, unit = pairs.client[keep], pairs.unit[keep]
-    intensity = arrays.client_intensity[client]
     return Candidates(
         client=client,
         unit=unit,
         weight=arrays.client_weight[client],
         preference=pairs.preference[keep],
-        load=np.where(arrays.unit_exempt[unit], 0, arrays.load_weight[intensity]),
+        load=pair_load(arrays, client, unit),
         neighbourhood=arrays.unit_neighbourhood[unit],
         municipality=arrays.unit_municipality[unit],
-        intensity=intensity,
+        intensity=arrays.client_intensity[client],
     )
-
-
-def _distinct_count(keys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each distinct key (sorted): how many distinct members it has."""
-    width = int(members.max(initial=0)) + 1
-    combined = np.unique(keys.astype(np.int64) * width + members)
-    return np.unique(combined // width, return_counts=True)
 
 
 def add_one_unit_per_client(f: Formulation) -> None:
@@ -293,67 +272,22 @@ def add_one_client_per_unit(f: Formulation) -> None:
                                 binding=counts > capacity))
 
 
-def add_neighbourhood_caps(f: Formulation) -> None:
-    """The load added to a neighbourhood stays within max(0, cap − recent_load)."""
+def add_limits(f: Formulation, arrays: Arrays, names: tuple[str, ...] = LIMITS) -> None:
+    """Every capacity rule of `matcher.rules.capacity` (caps, intake, slots): one row per key
+    that can bind."""
     c = f.candidates
-    counted = np.flatnonzero(c.load > 0)
-    if len(counted) == 0:
-        return
-    neighbourhoods = c.neighbourhood[counted]
-    # the most load a neighbourhood could receive: each of its units at its heaviest client
-    unit_key = c.unit[counted]
-    order = np.lexsort((c.load[counted], unit_key))
-    last = np.r_[unit_key[order][1:] != unit_key[order][:-1], True]
-    heaviest = c.load[counted][order][last] * f.capacity_of(unit_key[order][last])
-    most = np.bincount(neighbourhoods[order][last], weights=heaviest, minlength=len(f.room))
-    distinct = np.unique(neighbourhoods)
-    binding = most[distinct] > f.room[distinct]
-    f.blocks.append(rows_by_key("neighbourhood_cap", neighbourhoods, counted, c.load[counted],
-                                {int(n): float(f.room[n]) for n in distinct}, len(c), binding))
-
-
-def add_municipality_intake(f: Formulation, max_intake: np.ndarray) -> None:
-    """At most max_intake new placements in a municipality, where the region agreed one."""
-    c = f.candidates
-    limited = np.flatnonzero(max_intake[c.municipality] >= 0)
-    if len(limited) == 0:
-        return
-    pairs = np.unique(c.municipality[limited].astype(np.int64) * (int(c.unit.max()) + 1) + c.unit[limited])
-    municipality, unit = np.divmod(pairs, int(c.unit.max()) + 1)
-    distinct, first = np.unique(municipality, return_index=True)
-    units = np.add.reduceat(f.capacity_of(unit), first)  # units reachable per municipality
-    binding = units > max_intake[distinct]
-    f.blocks.append(rows_by_key("municipality_intake", c.municipality[limited], limited,
-                                np.ones(len(limited)), {int(m): float(max_intake[m]) for m in distinct},
-                                len(c), binding))
-
-
-def add_support_slots(f: Formulation, slots: dict[tuple[int, int], int]) -> None:
-    """At most `slots` new clients of an intensity in a municipality, where capacity is listed."""
-    c = f.candidates
-    if not slots:
-        return
-    n_intensities = int(max(s for _, s in slots) + 1)
-    key = c.municipality.astype(np.int64) * max(n_intensities, int(c.intensity.max(initial=0)) + 1) + c.intensity
-    width = max(n_intensities, int(c.intensity.max(initial=0)) + 1)
-    limit = {m * width + s: float(v) for (m, s), v in slots.items()}
-    listed = np.flatnonzero(np.isin(key, list(limit)))
-    if len(listed) == 0:
-        return
-    distinct, clients = _distinct_count(key[listed], c.client[listed])
-    binding = clients > np.array([limit[int(k)] for k in distinct])
-    f.blocks.append(rows_by_key("support_slots", key[listed], listed, np.ones(len(listed)),
-                                limit, len(c), binding))
+    for spec in row_specs(arrays, c.client, c.unit, f.capacity_of):
+        if spec.rule in names:
+            f.blocks.append(rows_by_key(spec.rule, spec.keys, spec.positions, spec.amounts,
+                                        spec.limit_of_key, len(c), spec.binding))
 
 
 def build_formulation(arrays: Arrays, candidates: Candidates,
                       unit_capacity: np.ndarray | None = None) -> Formulation:
     """Every hard rule of an allocation, posted once, over `candidates` (see `candidate_pairs`);
     `unit_capacity` when each candidate unit stands for a class of interchangeable units."""
-    f = Formulation(candidates=candidates, room=arrays.neighbourhood_room.copy(), unit_capacity=unit_capacity)
+    f = Formulation(candidates=candidates, unit_capacity=unit_capacity)
     add_one_unit_per_client(f)
     add_one_client_per_unit(f)
-    add_neighbourhood_caps(f)
-    add_municipality_intake(f, arrays.municipality_max_intake)
-    add_support_slots(f, arrays.slots)
+    add_limits(f, arrays)
     return f

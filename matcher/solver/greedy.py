@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.rules.arrays import Arrays
+from matcher.rules.capacity import PairLimits, Remaining
 from matcher.solver.formulation import Candidates
 
 
@@ -21,19 +22,12 @@ def priority_order(arrays: Arrays) -> np.ndarray:
 
 def greedy_allocation(arrays: Arrays, candidates: Candidates, order: np.ndarray) -> np.ndarray:
     """Positions (into candidates) chosen by the priority-order greedy."""
-    room = arrays.neighbourhood_room.astype(np.int64).copy()
-    intake = arrays.municipality_max_intake.astype(np.int64).copy()
-    unlimited = np.iinfo(np.int64).max
-    n_intensities = max([s for _, s in arrays.slots] + [int(candidates.intensity.max(initial=0))]) + 1
-    slots = np.full((len(intake), n_intensities), unlimited, dtype=np.int64)
-    for (municipality, intensity), count in arrays.slots.items():
-        slots[municipality, intensity] = count
+    remaining = Remaining.start(arrays)
     unit_taken = np.zeros(arrays.n_units, dtype=bool)
     # each client's candidates, best first: highest preference, then file order of the unit
     sort = np.lexsort((candidates.unit, -candidates.preference, candidates.client))
     client, unit = candidates.client[sort], candidates.unit[sort]
-    load, neighbourhood = candidates.load[sort], candidates.neighbourhood[sort]
-    municipality, intensity = candidates.municipality[sort], candidates.intensity[sort]
+    limits = PairLimits.of(arrays, client, unit)
     bounds = np.searchsorted(client, np.arange(arrays.n_clients + 1))
     chosen = []
     for c in order:
@@ -41,17 +35,11 @@ def greedy_allocation(arrays: Arrays, candidates: Candidates, order: np.ndarray)
         if start == stop:
             continue
         window = slice(start, stop)
-        m, s = municipality[window], intensity[window]
-        fits = ~unit_taken[unit[window]] & (load[window] <= room[neighbourhood[window]])
-        fits &= (intake[m] != 0) & (slots[m, s] != 0)
+        fits = ~unit_taken[unit[window]] & remaining.fits(limits, window)
         if not fits.any():
             continue
         k = start + int(np.argmax(fits))
         unit_taken[unit[k]] = True
-        room[neighbourhood[k]] -= load[k]
-        if intake[municipality[k]] > 0:
-            intake[municipality[k]] -= 1
-        if slots[municipality[k], intensity[k]] != unlimited:
-            slots[municipality[k], intensity[k]] -= 1
+        remaining.take_one(limits, k)
         chosen.append(int(sort[k]))
     return np.array(sorted(chosen), dtype=np.int64)

@@ -25,6 +25,7 @@ import scipy.sparse as sparse
 from ortools.linear_solver.python import model_builder as mb
 
 from matcher.rules.arrays import Arrays
+from matcher.rules.objectives import fair_share_deviation, max_utilisation, next_utilisation, population_shares
 from matcher.solver.formulation import Formulation, Rows
 from matcher.solver.column_generation import best_per_group, priced_lp, seed_columns, variable_values
 from matcher.solver.settings import SolveSettings
@@ -461,26 +462,6 @@ def _at_least(coefficients: np.ndarray, value: float) -> Rows:
 # --- level 3: spreading ----------------------------------------------------------------------
 
 
-def max_utilisation(arrays: Arrays, loads: np.ndarray, neighbourhoods: np.ndarray) -> float:
-    """Highest (recent_load + added load) / cap over neighbourhoods with cap > 0."""
-    caps = arrays.neighbourhood_cap
-    with_cap = caps > 0
-    if not with_cap.any():
-        return 0.0
-    added = np.bincount(neighbourhoods, weights=loads, minlength=len(caps))
-    return float(((arrays.neighbourhood_recent_load + added)[with_cap] / caps[with_cap]).max())
-
-
-def _next_utilisation(arrays: Arrays, at_least: float) -> float:
-    """The smallest utilisation value any allocation can have that is ≥ `at_least`."""
-    caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
-    with_cap = caps > 0
-    if not with_cap.any():
-        return 0.0
-    steps = np.maximum(0, np.ceil(at_least * caps[with_cap] - recent[with_cap] - 1e-9))
-    return float(((recent[with_cap] + steps) / caps[with_cap]).min())
-
-
 def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: _Clock,
                      incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
     """Minimise the highest neighbourhood utilisation, then fix every neighbourhood's load."""
@@ -511,12 +492,12 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
     outcome = _optimise(
         f, objective, False, False, incumbent, utilisation, settings, clock,
         extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=[*fixed, *rows],
-        optimal_if=lambda chosen, bound: utilisation(chosen) <= _next_utilisation(arrays, bound) + 1e-12,
+        optimal_if=lambda chosen, bound: utilisation(chosen) <= next_utilisation(arrays, bound) + 1e-12,
         guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
         node_limit=_LATE_LEVEL_NODES,
     )
     value = utilisation(outcome.chosen)
-    bound = _next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
+    bound = next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
     status = "optimal" if outcome.proven or value <= bound + 1e-12 else "feasible"
     # fix the level exactly: no neighbourhood's load may exceed what utilisation `value` allows
     allowed = np.floor(value * caps[neighbourhoods] - recent[neighbourhoods] + 1e-9)
@@ -531,25 +512,12 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
 # --- level 4: closest to each municipality's population share --------------------------------
 
 
-def _shares(arrays: Arrays) -> np.ndarray:
-    population = arrays.municipality_population.astype(float)
-    total = population.sum()
-    return population / total if total > 0 else np.zeros_like(population)
-
-
-def fair_share_deviation(arrays: Arrays, municipalities: np.ndarray) -> float:
-    """Σ over municipalities of |placed − population share × total placed|."""
-    share = _shares(arrays)
-    placed = np.bincount(municipalities, minlength=len(share))
-    return float(np.abs(placed - share * placed.sum()).sum())
-
-
 def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: _Clock,
                       incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
     """Minimise Σ_m |placed_m − share_m·N| with N the number placed (deviations as columns)."""
     began = time.perf_counter()
     c = f.candidates
-    share = _shares(arrays)
+    share = population_shares(arrays)
     n, n_m = f.n_pairs, len(share)
 
     def deviation(chosen: np.ndarray) -> float:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.rules.capacity import load_of
 from matcher.rules.arrays import build_arrays, neighbourhood_cap
 from matcher.rules.eligibility import client_sets, eligible_pairs
 from matcher.solver.formulation import candidate_pairs
@@ -170,8 +171,6 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
     base_recent = np.array([n.recent_load for n in start.neighbourhoods], dtype=float)
     placed_load = np.zeros((horizon, len(neighbourhood_ids)))
     utilisation = np.full((horizon, len(neighbourhood_ids)), np.nan)
-    load_weight = policy.spreading.load_weight
-    exempt = set(policy.spreading.exempt_types)
 
     queue: dict[str, Waiting] = {c.client_id: Waiting(c) for c in start.clients}
     vacancies: dict[str, Vacancy] = {u.unit_id: Vacancy(u) for u in start.units}
@@ -218,7 +217,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
                         lapsed += 1
                 continue
             client = waiting.client
-            load = 0 if unit.type in exempt else load_weight[client.support_intensity]
+            load = load_of(policy, client.support_intensity, unit.type)
             placed_load[week, n_index[unit.neighbourhood_id]] += load
             placed_now.append({
                 "week": week + 1, "client_id": client_id, "unit_id": unit_id,

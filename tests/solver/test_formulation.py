@@ -1,5 +1,5 @@
 """One test per hard rule of an allocation: the rule's rows let a good allocation through and
-stop a bad one; each test calls that rule's add_<rule> on its own."""
+stop a bad one; each test posts that rule's rows on their own."""
 
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ from models import Neighbourhood, Policy
 def only(rule_adder, inst, *args) -> Formulation:
     arrays = build_arrays(inst)
     pairs = eligible_pairs(inst, arrays, client_sets(inst, arrays))
-    f = Formulation(candidates=candidate_pairs(arrays, pairs), room=arrays.neighbourhood_room.copy())
+    f = Formulation(candidates=candidate_pairs(arrays, pairs))
     rule_adder(f, *args)
     return f
+
+
+def limit(name: str, inst) -> Formulation:
+    """A formulation with only the capacity rule `name` of matcher.rules.capacity."""
+    return only(formulation.add_limits, inst, build_arrays(inst), (name,))
 
 
 def satisfied(f: Formulation, chosen: list[int]) -> bool:
@@ -40,7 +45,7 @@ def test_add_one_client_per_unit():
     assert satisfied(f, [1]) and not satisfied(f, [0, 1])
 
 
-def test_add_neighbourhood_caps_weighs_intensity():
+def test_cap_rows_weigh_intensity():
     """Room 3: one intensive (load 2) plus one light (1) fits; two intensive (4) do not."""
     neighbourhoods = [Neighbourhood(neighbourhood_id="WK039201", municipality_id="GM0392", name="Oude Stad",
                                     dwellings=1000, recent_load=2)]  # cap 5, room 3
@@ -49,7 +54,7 @@ def test_add_neighbourhood_caps_weighs_intensity():
     units = [unit(unit_id=f"U{k}") for k in range(1, 4)]
     inst = instance(clients, units, neighbourhoods=neighbourhoods,
                     municipalities=[instance().municipalities[0]])
-    f = only(formulation.add_neighbourhood_caps, inst)
+    f = limit("neighbourhood_cap", inst)
     c = f.candidates
     first = lambda client_index, unit_id: int(np.flatnonzero((c.client == client_index) & (c.unit == unit_id))[0])
     assert satisfied(f, [first(0, 0), first(2, 1)])
@@ -62,29 +67,29 @@ def test_skaeve_huis_does_not_count_against_the_cap():
     inst = instance([client(eligible_types="skaeve_huis;social_rental")],
                     [unit(unit_id="U1", type="skaeve_huis", site_id="S"), unit(unit_id="U2")],
                     neighbourhoods=neighbourhoods, municipalities=[instance().municipalities[0]])
-    f = only(formulation.add_neighbourhood_caps, inst)
+    f = limit("neighbourhood_cap", inst)
     assert list(f.candidates.unit) == [0]
 
 
-def test_add_municipality_intake():
+def test_intake_rows():
     """max_intake 1: one placement in Haarlem is fine, two are not."""
     municipalities = list(instance().municipalities)
     municipalities[0] = municipalities[0].model_copy(update={"max_intake": 1})
     inst = instance([client(), client(client_id="C2")], [unit(), unit(unit_id="U2")], municipalities=municipalities)
-    f = only(formulation.add_municipality_intake, inst, build_arrays(inst).municipality_max_intake)
+    f = limit("municipality_intake", inst)
     c = f.candidates
     one = int(np.flatnonzero((c.client == 0) & (c.unit == 0))[0])
     other = int(np.flatnonzero((c.client == 1) & (c.unit == 1))[0])
     assert satisfied(f, [one]) and not satisfied(f, [one, other])
 
 
-def test_add_support_slots():
+def test_slot_rows():
     """One intensive slot in Haarlem: one intensive client fits, two do not; light ones are free."""
     clients = [client(client_id="C1", support_intensity="intensive"), client(client_id="C2", support_intensity="intensive"),
                client(client_id="C3")]
     inst = instance(clients, [unit(unit_id=f"U{k}") for k in range(1, 4)],
                     support_capacity=[{"municipality_id": "GM0392", "support_intensity": "intensive", "slots": 1}])
-    f = only(formulation.add_support_slots, inst, build_arrays(inst).slots)
+    f = limit("support_slots", inst)
     c = f.candidates
     pick = lambda a, b: int(np.flatnonzero((c.client == a) & (c.unit == b))[0])
     assert satisfied(f, [pick(0, 0), pick(2, 1)])

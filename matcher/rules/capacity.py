@@ -1,0 +1,384 @@
+"""The capacity rules of an allocation: neighbourhood caps (draagkracht), municipal intake and
+support slots. This module is their one home.
+
+Every capacity rule has the same shape: each (client, unit) pair has a *key* (the neighbourhood,
+the municipality, the municipality × support intensity; -1 where the rule does not limit the
+pair) and an *amount* (the pair's load, or one placement), and the amounts of the chosen pairs
+with one key may not exceed what is *allowed* for that key. A rule is one `Limit` entry in
+`LIMIT_BOOK` that says exactly that, plus its words and how `explain` may relax it. From the
+book come, with no edit elsewhere:
+
+- `fits_alone`: the pairs that do not break a limit all by themselves (the formulation's columns);
+- `Remaining`: what every limit still allows on top of an allocation (the greedy's state, the
+  unmatched reasons and `explain`'s "which limit is full");
+- `full_limits`: the limits that stop one client from taking one unit, with the numbers;
+- `over_limits`: the limits an allocation breaks (`matcher check`);
+- `row_specs`: one sparse row per key that can bind (the solver's formulation).
+
+The pair load `0 if the unit type is exempt else load_weight[intensity]` is written here once,
+for arrays (`pair_load`) and for domain objects (`load_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.rules.arrays import Arrays, neighbourhood_cap
+from models.fields import INTENSITIES
+
+if TYPE_CHECKING:
+    from models import Instance, Policy
+
+UNLIMITED = np.iinfo(np.int64).max
+
+
+# --- the pair load -----------------------------------------------------------------------------
+
+
+def pair_load(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """The load each (client, unit) pair adds to the unit's neighbourhood: 0 for exempt types."""
+    return np.where(arrays.unit_exempt[units], 0, arrays.load_weight[arrays.client_intensity[clients]]).astype(np.int64)
+
+
+def load_of(policy: Policy, support_intensity: str, unit_type: str) -> int:
+    """The same load for domain objects (the ledger, the workbooks, the stress simulation)."""
+    if unit_type in policy.spreading.exempt_types:
+        return 0
+    return int(policy.spreading.load_weight[support_intensity])
+
+
+# --- the three limits --------------------------------------------------------------------------
+
+
+def _cap_keys(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    return a.unit_neighbourhood[units].astype(np.int64)
+
+
+def _cap_allowed(a: Arrays) -> np.ndarray:
+    return a.neighbourhood_room.astype(np.int64)
+
+
+def _cap_label(a: Arrays, key: int) -> str:
+    return str(a.neighbourhood_ids[key])
+
+
+def _intake_keys(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    municipality = a.unit_municipality[units].astype(np.int64)
+    return np.where(a.municipality_max_intake[municipality] >= 0, municipality, -1)
+
+
+def _intake_allowed(a: Arrays) -> np.ndarray:
+    return np.where(a.municipality_max_intake >= 0, a.municipality_max_intake, UNLIMITED).astype(np.int64)
+
+
+def _intake_label(a: Arrays, key: int) -> str:
+    return str(a.municipality_ids[key])
+
+
+_N_INTENSITIES = len(INTENSITIES)
+
+
+def _slot_keys(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    key = a.unit_municipality[units].astype(np.int64) * _N_INTENSITIES + a.client_intensity[clients]
+    listed = _slot_allowed(a) < UNLIMITED
+    return np.where(listed[key], key, -1) if len(key) else key
+
+
+def _slot_allowed(a: Arrays) -> np.ndarray:
+    allowed = np.full(len(a.municipality_ids) * _N_INTENSITIES, UNLIMITED, dtype=np.int64)
+    for (municipality, intensity), slots in a.slots.items():
+        allowed[municipality * _N_INTENSITIES + intensity] = slots
+    return allowed
+
+
+def _slot_label(a: Arrays, key: int) -> str:
+    municipality, intensity = divmod(key, _N_INTENSITIES)
+    return f"{a.municipality_ids[municipality]}/{INTENSITIES[intensity]}"
+
+
+def _one(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    return np.ones(len(units), dtype=np.int64)
+
+
+# how a limit may be raised by `need` in an instance: (message, the changed instance)
+Relaxation = Callable[["Instance", Arrays, int, int], tuple[str, "Instance"]]
+
+
+def _times(count: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(count, str(count))
+
+
+def _num(value: Fraction | float) -> str:
+    value = Fraction(value)
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def _raise_cap(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
+    n = instance.neighbourhoods[key]
+    cap = neighbourhood_cap(n.dwellings, n.cap, instance.policy.spreading.max_load_per_1000_dwellings)
+    return (f"cap of {n.neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
+            instance.with_row("neighbourhoods", key, cap=float(cap + need)))
+
+
+def _raise_intake(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
+    m = instance.municipalities[key]
+    assert m.max_intake is not None
+    return (f"intake of {m.name} ({m.municipality_id}) {_times(need)} higher "
+            f"({m.max_intake} → {m.max_intake + need})",
+            instance.with_row("municipalities", key, max_intake=m.max_intake + need))
+
+
+def _raise_slots(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
+    municipality, intensity = divmod(key, _N_INTENSITIES)
+    municipality_id, intensity_name = a.municipality_ids[municipality], INTENSITIES[intensity]
+    position = next(k for k, s in enumerate(instance.support_capacity)
+                    if (s.municipality_id, s.support_intensity) == (municipality_id, intensity_name))
+    slots = instance.support_capacity[position].slots
+    name = instance.municipalities[municipality].name
+    return (f"{_times(need)} more slot{'s' * (need > 1)} of {intensity_name} support in {name} "
+            f"({slots} → {slots + need})",
+            instance.with_row("support_capacity", position, slots=slots + need))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One capacity rule: Σ amount over chosen pairs with one key ≤ allowed[key]."""
+
+    name: str
+    keys: Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]     # per pair; -1 = not limited
+    amounts: Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]  # per pair
+    allowed: Callable[[Arrays], np.ndarray]                           # per key; UNLIMITED = no limit
+    label: Callable[[Arrays, int], str]                               # the key in ids
+    text: str                 # matcher check: what the rule requires
+    relax: Relaxation         # matcher explain: raise the limit by `need`
+    # the most a key can receive, for leaving out rows that cannot bind: counted per unit (its
+    # heaviest amount × class size) or per distinct client
+    reach: str = "units"
+    rank: int = 0             # explain: smaller is suggested first
+
+
+LIMIT_BOOK: tuple[Limit, ...] = (
+    Limit("neighbourhood_cap", _cap_keys, pair_load, _cap_allowed, _cap_label,
+          "the load added to a neighbourhood stays within its cap minus recent load", _raise_cap, rank=2),
+    Limit("municipality_intake", _intake_keys, _one, _intake_allowed, _intake_label,
+          "a municipality takes at most max_intake new placements", _raise_intake, rank=1),
+    Limit("support_slots", _slot_keys, _one, _slot_allowed, _slot_label,
+          "at most `slots` clients of an intensity in a municipality", _raise_slots, reach="clients", rank=0),
+)
+LIMITS: tuple[str, ...] = tuple(limit.name for limit in LIMIT_BOOK)
+LIMIT_BY_NAME: dict[str, Limit] = {limit.name: limit for limit in LIMIT_BOOK}
+
+
+# --- per pair, per allocation --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairLimits:
+    """For a list of pairs: per limit, each pair's key and amount."""
+
+    keys: tuple[np.ndarray, ...]
+    amounts: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> PairLimits:
+        clients, units = np.asarray(clients, dtype=np.int64), np.asarray(units, dtype=np.int64)
+        return cls(tuple(limit.keys(arrays, clients, units) for limit in LIMIT_BOOK),
+                   tuple(limit.amounts(arrays, clients, units) for limit in LIMIT_BOOK))
+
+    def take(self, positions: np.ndarray) -> PairLimits:
+        return PairLimits(tuple(k[positions] for k in self.keys), tuple(a[positions] for a in self.amounts))
+
+
+@dataclass
+class Remaining:
+    """What each limit still allows, per key, on top of an allocation (UNLIMITED: no limit)."""
+
+    left: list[np.ndarray]
+
+    @classmethod
+    def start(cls, arrays: Arrays) -> Remaining:
+        return cls([limit.allowed(arrays).copy() for limit in LIMIT_BOOK])
+
+    @classmethod
+    def after(cls, arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> Remaining:
+        """What is left once the pairs (clients[k], units[k]) are placed."""
+        remaining = cls.start(arrays)
+        remaining.take(PairLimits.of(arrays, clients, units))
+        return remaining
+
+    def fits(self, pairs: PairLimits, window: slice = slice(None)) -> np.ndarray:
+        """Which pairs (of `window`) every limit still allows, each on its own."""
+        ok = np.ones(len(pairs.keys[0][window]) if pairs.keys else 0, dtype=bool)
+        for left, all_keys, all_amounts in zip(self.left, pairs.keys, pairs.amounts):
+            keys, amounts = all_keys[window], all_amounts[window]
+            ok &= (keys < 0) | (amounts <= left[np.maximum(keys, 0)])
+        return ok
+
+    def take(self, pairs: PairLimits, sign: int = 1) -> None:
+        """Use up (or with sign -1 give back) what the pairs need."""
+        for left, keys, amounts in zip(self.left, pairs.keys, pairs.amounts):
+            limited = (keys >= 0) & (left[np.maximum(keys, 0)] != UNLIMITED) if len(keys) else keys >= 0
+            np.subtract.at(left, keys[limited], sign * amounts[limited])
+
+    def take_one(self, pairs: PairLimits, position: int) -> None:
+        """Use up what the pair at `position` needs (the greedy's step, without array overhead)."""
+        for left, keys, amounts in zip(self.left, pairs.keys, pairs.amounts):
+            key = keys[position]
+            if key >= 0 and left[key] != UNLIMITED:
+                left[key] -= amounts[position]
+
+
+def fits_alone(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Mask of pairs that do not break a cap, intake or slot limit all by themselves."""
+    return Remaining.start(arrays).fits(PairLimits.of(arrays, clients, units))
+
+
+@dataclass(frozen=True)
+class Full:
+    """One limit that stops a client from taking a unit: how much is used and allowed, and the
+    smallest raise that would make room (`need`)."""
+
+    limit: str
+    key: int
+    used: int        # used by the allocation, before anything is freed
+    allowed: int
+    freed: int       # given back first (e.g. the client's own current match)
+    need: int
+
+    def ident(self, arrays: Arrays) -> str:
+        return LIMIT_BY_NAME[self.limit].label(arrays, self.key)
+
+    def words(self, arrays: Arrays, municipality_name: Callable[[int], str] | None = None) -> str:
+        """The limit in a coordinator's words. With `municipality_name` (explain) the counts are
+        after freeing and municipalities are named; without it (unmatched.csv), ids and the
+        allocation's own counts."""
+        name = self.ident(arrays)
+        if self.limit == "neighbourhood_cap":
+            used = self.used - self.freed if municipality_name else self.used
+            return f"cap of {name} full ({used} of {self.allowed} load added this period)"
+        if self.limit == "municipality_intake":
+            if municipality_name:
+                return f"intake of {municipality_name(self.key)} full ({self.used - self.freed} of {self.allowed})"
+            return f"intake of {name} full ({self.allowed})"
+        municipality, intensity = divmod(self.key, _N_INTENSITIES)
+        if municipality_name:
+            return (f"{INTENSITIES[intensity]} support slots in {municipality_name(municipality)} "
+                    f"full ({self.used - self.freed} of {self.allowed})")
+        return f"{INTENSITIES[intensity]} support slots in {arrays.municipality_ids[municipality]} full ({self.allowed})"
+
+
+def full_limits(arrays: Arrays, remaining: Remaining, client: int, unit: int,
+                freed: tuple[int, int] | None = None) -> list[Full]:
+    """The limits that stop `client` from taking `unit` on top of the allocation `remaining` was
+    made from; `freed` is a (client, unit) pair given back first."""
+    pair = PairLimits.of(arrays, np.array([client]), np.array([unit]))
+    back = PairLimits.of(arrays, np.array([freed[0]]), np.array([freed[1]])) if freed is not None else None
+    found = []
+    for k, limit in enumerate(LIMIT_BOOK):
+        key, amount = int(pair.keys[k][0]), int(pair.amounts[k][0])
+        if key < 0 or amount == 0:
+            continue
+        allowed = int(limit.allowed(arrays)[key])
+        left = int(remaining.left[k][key])
+        if left == UNLIMITED:
+            continue
+        given_back = int(back.amounts[k][0]) if back is not None and int(back.keys[k][0]) == key else 0
+        if amount > left + given_back:
+            found.append(Full(limit.name, key, allowed - left, allowed, given_back, amount - left - given_back))
+    return found
+
+
+@dataclass(frozen=True)
+class Over:
+    """A limit an allocation breaks: which key, how much it got and may get, and which pairs."""
+
+    limit: str
+    key: int
+    used: int
+    allowed: int
+    positions: np.ndarray  # indices into the pairs given to `over_limits`
+
+    def message(self, arrays: Arrays) -> str:
+        """What `matcher check` says about it."""
+        if self.limit == "neighbourhood_cap":
+            return (f"{arrays.neighbourhood_ids[self.key]} gets load {self.used} but has room for {self.allowed} "
+                    f"(cap {arrays.neighbourhood_cap[self.key]:g}, recent load "
+                    f"{arrays.neighbourhood_recent_load[self.key]:g})")
+        if self.limit == "municipality_intake":
+            return f"{arrays.municipality_ids[self.key]} gets {self.used} placements, max_intake {self.allowed}"
+        municipality, intensity = divmod(self.key, _N_INTENSITIES)
+        return (f"{arrays.municipality_ids[municipality]} gets {self.used} {INTENSITIES[intensity]} "
+                f"clients, slots {self.allowed}")
+
+
+def over_limits(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> list[Over]:
+    """Every limit the pairs break together, by limit then key."""
+    pairs = PairLimits.of(arrays, clients, units)
+    found = []
+    for k, limit in enumerate(LIMIT_BOOK):
+        allowed = limit.allowed(arrays)
+        keys, amounts = pairs.keys[k], pairs.amounts[k]
+        counted = np.flatnonzero((keys >= 0) & (amounts > 0))
+        for key in np.unique(keys[counted]):
+            members = counted[keys[counted] == key]
+            used = int(amounts[members].sum())
+            if allowed[key] != UNLIMITED and used > allowed[key]:
+                found.append(Over(limit.name, int(key), used, int(allowed[key]), members))
+    return found
+
+
+# --- the solver's rows ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """One limit as rows: Σ amount·x over `positions` with one key ≤ limit, for the keys that can
+    bind (`binding`, per distinct key in sorted order)."""
+
+    rule: str
+    keys: np.ndarray
+    positions: np.ndarray
+    amounts: np.ndarray
+    limit_of_key: dict[int, float]
+    binding: np.ndarray
+
+
+def row_specs(arrays: Arrays, clients: np.ndarray, units: np.ndarray,
+              capacity_of: Callable[[np.ndarray], np.ndarray]) -> list[RowSpec]:
+    """Per limit, the rows over the pair columns (clients[k], units[k]); `capacity_of(units)` is
+    how many clients a column's unit stands for (a class of interchangeable units)."""
+    pairs = PairLimits.of(arrays, clients, units)
+    specs = []
+    for k, limit in enumerate(LIMIT_BOOK):
+        allowed = limit.allowed(arrays)
+        keys, amounts = pairs.keys[k], pairs.amounts[k]
+        limited = (keys >= 0) & (amounts > 0)
+        limited[limited] &= allowed[keys[limited]] != UNLIMITED
+        positions = np.flatnonzero(limited)
+        if len(positions) == 0:
+            continue
+        key, amount = keys[positions], amounts[positions]
+        distinct = np.unique(key)
+        if limit.reach == "clients":
+            reach = _distinct_count(key, np.asarray(clients)[positions])
+        else:  # each unit at its heaviest amount, times the clients it stands for
+            unit = np.asarray(units)[positions]
+            order = np.lexsort((amount, unit))
+            last = np.r_[unit[order][1:] != unit[order][:-1], True]
+            heaviest = amount[order][last] * capacity_of(unit[order][last])
+            reach = np.bincount(key[order][last], weights=heaviest, minlength=len(allowed))[distinct]
+        specs.append(RowSpec(limit.name, key, positions, amount,
+                             {int(d): float(allowed[d]) for d in distinct}, reach > allowed[distinct]))
+    return specs
+
+
+def _distinct_count(keys: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """For each distinct key (sorted): how many distinct members it has."""
+    width = int(members.max(initial=0)) + 1
+    combined = np.unique(keys.astype(np.int64) * width + members)
+    return np.unique(combined // width, return_counts=True)[1]

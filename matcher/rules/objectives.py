@@ -1,0 +1,122 @@
+"""What "best" means: the four objectives of an allocation, in the order they count.
+
+1. priority `W = Σ w(c)` over placed clients, with w(c) from urgency and weeks waited;
+2. preference `P = Σ p(c, u)`: origin, preferred (by rank) or current municipality;
+3. spreading: the highest neighbourhood utilisation (recent + added load) / cap, lowest first;
+4. fair share: Σ over municipalities of |placed − population share × total placed|.
+
+This module is their one home: the weights and scores are computed here, and the solver
+(`matcher.solver.levels`), the proposal's summary, check and the stress KPIs evaluate an
+allocation with these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matcher.rules.arrays import Arrays
+    from models import Client, Policy
+
+
+# --- 1. priority --------------------------------------------------------------------------------
+
+
+def weeks_waited(clients: tuple[Client, ...], start: date) -> np.ndarray:
+    """Whole weeks since each client's priority decision, at the period's start (uncapped)."""
+    return np.array([max(0, (start - c.registered_on).days // 7) for c in clients], dtype=np.int64)
+
+
+def priority_weights(clients: tuple[Client, ...], policy: Policy, weeks: np.ndarray) -> np.ndarray:
+    """w(c) = urgency base + per_week_waiting × min(weeks waited, max_waiting_weeks)."""
+    priority = policy.priority
+    base = np.array([priority.urgency_base[c.urgency] for c in clients], dtype=np.int64)
+    return base + priority.per_week_waiting * np.minimum(weeks, priority.max_waiting_weeks)
+
+
+# --- 2. preference ------------------------------------------------------------------------------
+
+
+def _ordinal(rank: int) -> str:
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    return f"{rank}{suffix}"
+
+
+def preference_offers(client: Client, policy: Policy) -> list[tuple[str, int, str]]:
+    """The scores a client's own municipalities earn, as (municipality id, p, why), in the order
+    they are offered: origin, then preferred by rank, then current. Where one municipality is
+    offered twice the higher score counts (see `preference_scores`)."""
+    preference = policy.preference
+    offers = [(client.origin_municipality_id, preference.origin, "municipality of origin")]
+    offers += [(municipality, preference.for_rank(rank), f"{_ordinal(rank)} preferred municipality")
+               for rank, municipality in enumerate(client.preferred_municipalities, start=1)]
+    if client.current_municipality_id:
+        offers.append((client.current_municipality_id, preference.current, "current municipality"))
+    return offers
+
+
+def preference_scores(clients: tuple[Client, ...], policy: Policy,
+                      municipality_index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """p(c, m) for every client and municipality, and why (object array): the best offer wins,
+    an equal offer only replaces "elsewhere"."""
+    n_c, n_m = len(clients), len(municipality_index)
+    score = np.zeros((n_c, n_m), dtype=np.int64)
+    label = np.full((n_c, n_m), "elsewhere", dtype=object)
+    for row, client in enumerate(clients):
+        for municipality, value, why in preference_offers(client, policy):
+            col = municipality_index[municipality]
+            if value > score[row, col] or (value == score[row, col] and label[row, col] == "elsewhere"):
+                score[row, col], label[row, col] = value, why
+    return score, label
+
+
+def total(values: np.ndarray, chosen: np.ndarray) -> int:
+    """W or P of an allocation: the sum of its pairs' weights or scores."""
+    return int(np.asarray(values)[chosen].sum())
+
+
+# --- 3. spreading -------------------------------------------------------------------------------
+
+
+def max_utilisation(arrays: Arrays, loads: np.ndarray, neighbourhoods: np.ndarray) -> float:
+    """Highest (recent_load + added load) / cap over neighbourhoods with cap > 0."""
+    caps = arrays.neighbourhood_cap
+    with_cap = caps > 0
+    if not with_cap.any():
+        return 0.0
+    added = np.bincount(neighbourhoods, weights=loads, minlength=len(caps))
+    return float(((arrays.neighbourhood_recent_load + added)[with_cap] / caps[with_cap]).max())
+
+
+def next_utilisation(arrays: Arrays, at_least: float) -> float:
+    """The smallest utilisation value any allocation can have that is ≥ `at_least`."""
+    caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
+    with_cap = caps > 0
+    if not with_cap.any():
+        return 0.0
+    steps = np.maximum(0, np.ceil(at_least * caps[with_cap] - recent[with_cap] - 1e-9))
+    return float(((recent[with_cap] + steps) / caps[with_cap]).min())
+
+
+# --- 4. fair share ------------------------------------------------------------------------------
+
+
+def population_shares(arrays: Arrays) -> np.ndarray:
+    """Each municipality's share of the region's population."""
+    population = arrays.municipality_population.astype(float)
+    region_total = population.sum()
+    return population / region_total if region_total > 0 else np.zeros_like(population)
+
+
+def fair_share_deviation(arrays: Arrays, municipalities: np.ndarray) -> float:
+    """Σ over municipalities of |placed − population share × total placed|."""
+    share = population_shares(arrays)
+    placed = np.bincount(municipalities, minlength=len(share))
+    return float(np.abs(placed - share * placed.sum()).sum())
+
+
+Objective = Callable[[np.ndarray], float]
