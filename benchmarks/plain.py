@@ -250,8 +250,7 @@ def solve_plain(data: dict, backend: str, time_limit: float = 60.0, workers: int
 
 def run_plain(instance_path: Path, backend: str, time_limit: float = 60.0, workers: int = 2) -> dict:
     """Read, eligibility, build and solve the plain model; timings per phase."""
-    from matcher.rules.arrays import build_arrays
-    from matcher.rules.eligibility import client_sets, eligible_pairs
+    from matcher.rules.eligibility import Eligibility
     from matcher.io.read import read_instance
 
     seconds: dict[str, float] = {}
@@ -259,8 +258,8 @@ def run_plain(instance_path: Path, backend: str, time_limit: float = 60.0, worke
     instance = read_instance(instance_path)
     seconds["read"] = time.perf_counter() - began
     began = time.perf_counter()
-    arrays = build_arrays(instance)
-    pairs = eligible_pairs(instance, arrays, client_sets(instance, arrays))
+    rules = Eligibility(instance)
+    arrays, pairs = rules.arrays, rules.pairs
     seconds["eligibility"] = time.perf_counter() - began
     began = time.perf_counter()
     data = plain_data(arrays, pairs)

@@ -465,13 +465,10 @@ def bench_size(clients: int, units: int, *, seed: int, runs: int, workers: int, 
 
 def _count_pairs(folder: Path, info: dict, cache: Path) -> dict:
     """Eligible pairs of the cached instance, stored in its marker (decides the plain runs)."""
-    from matcher.rules.arrays import build_arrays
-    from matcher.rules.eligibility import client_sets, eligible_pairs
     from matcher.io.read import read_instance
+    from matcher.rules.eligibility import Eligibility
 
-    instance = read_instance(folder)
-    arrays = build_arrays(instance)
-    info = {**info, "eligible_pairs": len(eligible_pairs(instance, arrays, client_sets(instance, arrays)))}
+    info = {**info, "eligible_pairs": len(Eligibility(read_instance(folder)).pairs)}
     (cache / f"{info['key']}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return info
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from matcher.rules.arrays import Arrays, build_arrays
-from matcher.rules.eligibility import ClientSets, Pairs, client_sets, eligible_pairs
+from matcher.rules.arrays import Arrays
+from matcher.rules.eligibility import ClientSets, Eligibility, Pairs
 from matcher.solver.formulation import Candidates, build_formulation, candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
@@ -115,9 +115,8 @@ def run(instance: Instance, settings: SolveSettings | None = None,
     check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
-    arrays = build_arrays(instance)
-    sets = client_sets(instance, arrays)
-    pairs = eligible_pairs(instance, arrays, sets)
+    rules = Eligibility(instance)
+    arrays, sets, pairs = rules.arrays, rules.sets, rules.pairs
     seconds["eligibility"] = time.perf_counter() - began
 
     began = time.perf_counter()

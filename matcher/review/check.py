@@ -19,9 +19,9 @@ import pandas as pd
 
 import numpy as np
 
-from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BOOK, over_limits
-from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
 
@@ -152,11 +152,10 @@ def _broken_eligibility(instance: Instance, arrays: Arrays, sets: ClientSets,
     return broken
 
 
-def rule_violations(instance: Instance, rows: list[ProposedRow], arrays: Arrays | None = None,
-                    sets: ClientSets | None = None) -> list[Violation]:
+def rule_violations(instance: Instance, rows: list[ProposedRow], rules: Eligibility | None = None) -> list[Violation]:
     """Every rule the listed pairs break, each named by its rule."""
-    arrays = arrays or build_arrays(instance)
-    sets = sets or client_sets(instance, arrays)
+    rules = rules or Eligibility(instance)
+    arrays, sets = rules.arrays, rules.sets
     c_index = {c: k for k, c in enumerate(arrays.client_ids)}
     u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
     found: list[Violation] = []
@@ -215,11 +214,10 @@ def objective(arrays: Arrays, sets: ClientSets, rows: list[ProposedRow]) -> tupl
 def check_proposal(instance: Instance, rows: list[ProposedRow], settings: SolveSettings | None = None,
                    instance_name: str = "", proposal_name: str = "", optimum: bool = True) -> CheckReport:
     """Every violation of `rows`, and its W and P against the engine's optimum."""
-    arrays = build_arrays(instance)
-    sets = client_sets(instance, arrays)
+    rules = Eligibility(instance)
     report = CheckReport(instance=instance_name, proposal=proposal_name, pairs=len(rows))
-    report.violations = rule_violations(instance, rows, arrays, sets)
-    report.priority, report.preference = objective(arrays, sets, rows)
+    report.violations = rule_violations(instance, rows, rules)
+    report.priority, report.preference = objective(rules.arrays, rules.sets, rows)
     if optimum:
         from matcher.proposal import run
 

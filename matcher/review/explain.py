@@ -24,9 +24,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from matcher.rules.arrays import Arrays, build_arrays
+from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BY_NAME, Remaining, full_limits
-from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, client_sets
+from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
 from models.fields import INTENSITIES
@@ -52,8 +52,8 @@ class Context:
 
     @classmethod
     def of(cls, instance: Instance, matches: list[tuple[str, str]]) -> Context:
-        arrays = build_arrays(instance)
-        sets = client_sets(instance, arrays)
+        rules = Eligibility(instance)
+        arrays, sets = rules.arrays, rules.sets
         c_index = {c: k for k, c in enumerate(arrays.client_ids)}
         u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
         problems = [Problem(file="proposals.csv", message=f"{kind} {value!r} is not in the instance: "

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from matcher.rules.arrays import Arrays
+from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import preference_scores
 from models import Instance
 
@@ -245,3 +246,17 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
         preference=np.asarray(preference, dtype=np.int64),
         excluded=pd.DataFrame(excluded, index=pd.Index(arrays.client_ids, name="client_id"), columns=list(RULES)),
     )
+
+
+class Eligibility:
+    """An instance as the rules see it: its arrays and per-client sets, built once, and its
+    eligible pairs, evaluated on first use (check and explain need only the first two)."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.arrays = build_arrays(instance)
+        self.sets = client_sets(instance, self.arrays)
+
+    @cached_property
+    def pairs(self) -> Pairs:
+        return eligible_pairs(self.instance, self.arrays, self.sets)

@@ -92,8 +92,7 @@ def sample_positions(n_clients: int, sample: int) -> np.ndarray:
 
 def count_pairs(instance: Instance, positions: np.ndarray) -> int:
     """Eligible pairs of the clients at `positions`, by the engine's own rules, against all units."""
-    from matcher.rules.arrays import build_arrays
-    from matcher.rules.eligibility import client_sets, eligible_pairs
+    from matcher.rules.eligibility import Eligibility
 
     clients = tuple(instance.clients[int(k)] for k in positions)
     kept = {client.client_id for client in clients}
@@ -101,8 +100,7 @@ def count_pairs(instance: Instance, positions: np.ndarray) -> int:
         **dict(instance), "clients": clients,
         "declined": tuple(d for d in instance.declined if d.client_id in kept),
     })
-    arrays = build_arrays(part)
-    return len(eligible_pairs(part, arrays, client_sets(part, arrays)))
+    return len(Eligibility(part).pairs)
 
 
 def estimate_size(instance: Instance, sample: int = SAMPLE_CLIENTS) -> SizeEstimate:

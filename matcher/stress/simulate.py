@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from matcher.rules.capacity import load_of
-from matcher.rules.arrays import build_arrays, neighbourhood_cap
-from matcher.rules.eligibility import client_sets, eligible_pairs
+from matcher.rules.arrays import neighbourhood_cap
+from matcher.rules.eligibility import Eligibility
 from matcher.solver.formulation import candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.unmatched import unmatched_reasons
@@ -99,9 +99,8 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
 def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """Today's practice: clients in order of w, then registration date, each take their best
     eligible unit that the caps, intake and slots still allow (`matcher.solver.greedy`)."""
-    arrays = build_arrays(instance)
-    sets = client_sets(instance, arrays)
-    pairs = eligible_pairs(instance, arrays, sets)
+    rules = Eligibility(instance)
+    arrays, pairs = rules.arrays, rules.pairs
     candidates = candidate_pairs(arrays, pairs)
     chosen = greedy_allocation(arrays, candidates, priority_order(arrays))
     matches = [(arrays.client_ids[c], arrays.unit_ids[u])

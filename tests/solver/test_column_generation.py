@@ -18,7 +18,7 @@ from matcher.rules.eligibility import client_sets, eligible_pairs
 from matcher.solver.formulation import build_formulation, candidate_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units
 from matcher.io.read import read_instance
-from matcher.solver.levels import _Clock, _solve
+from matcher.solver.backend import Clock as _Clock, solve_model as _solve
 from models import Neighbourhood
 
 
