@@ -144,7 +144,7 @@ def _tight_counts(proposal) -> dict:
 def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dict:
     """Read, run and write one proposal, timing each phase."""
     began = time.perf_counter()
-    from matcher.proposal import run
+    from matcher.proposal import solve
     from matcher.io.write import write_proposal
     from matcher.io.read import read_instance
     from matcher.solver.settings import SolveSettings
@@ -154,7 +154,7 @@ def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dic
     start = time.perf_counter()
     loaded = read_instance(instance)
     read = time.perf_counter() - start
-    proposal = run(loaded, settings)
+    proposal = solve(loaded, settings)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-proposal-") as out:
         write_proposal(proposal, instance, Path(out), settings)

@@ -104,7 +104,7 @@ def candidate_positions(arrays: Arrays, candidates: Candidates,
     return np.array(sorted(index[m] for m in matches if m in index), dtype=np.int64)
 
 
-def run(instance: Instance, settings: SolveSettings | None = None,
+def solve(instance: Instance, settings: SolveSettings | None = None,
         keep: list[tuple[str, str]] | None = None) -> Proposal:
     """Solve one instance under the region's policy and return the proposal.
 

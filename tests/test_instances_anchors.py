@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.io.read import read_instance
 
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
@@ -35,6 +35,6 @@ def test_every_committed_instance_has_an_anchor():
 
 @pytest.mark.parametrize(("name", "w", "p", "placed"), ANCHORS, ids=[a[0] for a in ANCHORS])
 def test_proven_w_and_p(name, w, p, placed):
-    proposal = run(read_instance(INSTANCES / name))
+    proposal = solve(read_instance(INSTANCES / name))
     assert proposal.proven_optimal
     assert (proposal.priority, proposal.preference, len(proposal.pairs_chosen())) == (w, p, placed)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from independent_checker import milp_optimum, violations
 
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.generate.instance import generate_instance, write_instance
 from matcher.io.write import write_proposal
 from matcher.io.read import read_instance
@@ -26,7 +26,7 @@ def small(tmp_path_factory) -> Path:
 
 def test_small_optimum_matches_an_independent_mip(small):
     """The engine's (W, P) equals scipy's two-stage MIP and the proposal breaks no rule."""
-    proposal = run(read_instance(small))
+    proposal = solve(read_instance(small))
     assert violations(small, proposal.pairs_chosen()) == []
     assert milp_optimum(small) == (proposal.priority, proposal.preference)
     assert proposal.proven_optimal
@@ -42,7 +42,7 @@ def test_same_input_and_seed_give_identical_outputs(small, tmp_path):
     """Two runs write byte-identical CSV files and summaries equal apart from timings."""
     settings = SolveSettings(seed=3)
     for name in ("first", "second"):
-        write_proposal(run(read_instance(small), settings), small, tmp_path / name, settings)
+        write_proposal(solve(read_instance(small), settings), small, tmp_path / name, settings)
     for file in ("proposals.csv", "unmatched.csv"):
         assert (tmp_path / "first" / file).read_bytes() == (tmp_path / "second" / file).read_bytes()
     assert _without_seconds(tmp_path / "first" / "summary.json") == _without_seconds(tmp_path / "second" / "summary.json")
@@ -50,7 +50,7 @@ def test_same_input_and_seed_give_identical_outputs(small, tmp_path):
 
 def test_every_unmatched_client_has_a_reason(small):
     """Placed plus unmatched covers every client exactly once, each unmatched with a known reason."""
-    proposal = run(read_instance(small))
+    proposal = solve(read_instance(small))
     placed = {client for client, _ in proposal.pairs_chosen()}
     unmatched = proposal.unmatched()
     assert placed.isdisjoint(unmatched["client_id"])

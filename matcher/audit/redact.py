@@ -5,7 +5,12 @@ id always by the same pseudonym in every file, declined.csv included. Everything
 reads is kept as it is — municipality and neighbourhood codes and names (public CBS data),
 types, rents, dates, urgencies, household sizes, policy — so the redacted instance gives the
 same W and P. What is dropped: comments in policy.yaml, sheets that are not part of the
-instance, and a workbook's author, comments and document properties.
+instance, and a workbook's author, comments, document properties and formulas (a formula cell
+keeps its saved result, which is what the reader reads).
+
+Every CSV file and workbook is written through `matcher.io.safe_text`, so no cell of the copy is
+a live formula: a text cell that begins with `= + - @` gets a leading `'` in CSV (values the
+reader accepts never do), a number keeps its sign, and a workbook's text cells stay text.
 
 The same key gives the same pseudonyms, so two redactions made with one key can be compared;
 without a key a random one is used and thrown away. The key is never written anywhere.
@@ -34,6 +39,7 @@ from matcher.io.read import (
     load_policy_text,
     read_instance,
 )
+from matcher.io.safe_text import csv_rows_text, text_cells
 from models import InvalidInstance, Problem
 
 # (table, column) -> kind of identity it holds
@@ -163,9 +169,22 @@ def _redact_csv(source: Path, target: Path, table: str, scramble: Scrambler) -> 
     delimiter = _delimiter(header_line)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     _redact_rows(table, rows, scramble)
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
-    target.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    # The reader trims every cell, so a leading tab or carriage return is dropped rather than
+    # quoted: the value read back stays the same. Numbers keep their sign (`-0`, `+5`).
+    rows = [[cell.lstrip() if cell.startswith(("\t", "\r")) else cell for cell in row] for row in rows]
+    text = csv_rows_text(rows, delimiter, number_columns=_number_positions(table, rows))
+    target.write_text(text, encoding="utf-8", newline="")
+
+
+def _number_positions(table: str, rows: list[list[str]]) -> set[int]:
+    """Positions of the columns the reader reads as numbers, by the header (the first non-blank row)."""
+    spec = next((spec for spec in TABLES if spec.name == table), None)
+    header = next((row for row in rows if any(cell.strip() for cell in row)), None)
+    if spec is None or header is None:
+        return set()
+    names = [cell.strip().lower() for cell in header]
+    return {position for position, name in enumerate(names)
+            if name in spec.columns and spec.kind(name) in ("int", "number")}
 
 
 def _redact_policy(source: Path, target: Path) -> None:
@@ -187,6 +206,7 @@ def _redact_workbook(source: Path, target: Path, scramble: Scrambler) -> None:
     from openpyxl.packaging.core import DocumentProperties
 
     workbook = load_workbook(source)
+    results = load_workbook(source, data_only=True)  # what each formula last evaluated to
     tables = {spec.name for spec in TABLES}
     for sheet in list(workbook.worksheets):
         name = sheet.title.strip().lower()
@@ -196,6 +216,10 @@ def _redact_workbook(source: Path, target: Path, scramble: Scrambler) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 cell.comment = None
+                if cell.data_type == "f":
+                    # the saved result, which is what the reader reads; never the formula, which
+                    # may name people in its text or run when the copy is opened
+                    cell.value = _formula_result(cell.value, results[sheet.title][cell.coordinate].value)
         if name in tables:
             cells = [list(row) for row in sheet.iter_rows()]
             values = [[cell.value for cell in row] for row in cells]
@@ -205,4 +229,13 @@ def _redact_workbook(source: Path, target: Path, scramble: Scrambler) -> None:
                     if cell.value != value:
                         cell.value = value
     workbook.properties = DocumentProperties(creator="matcher redact")
+    text_cells(workbook)  # a text that begins with `=` stays text
     workbook.save(target)
+
+
+def _formula_result(formula: object, result: object) -> object:
+    """A formula cell's saved result; without one, the formula as text (refused by the reader,
+    like the formula without a result was)."""
+    if result is not None:
+        return result
+    return formula if isinstance(formula, str) else str(getattr(formula, "text", formula))

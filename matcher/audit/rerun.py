@@ -9,13 +9,15 @@ folder name are compared too, but a difference there is a warning: the proposal 
 reproduced when everything else is identical.
 
 A run made with a time limit is refused: where the solver stopped depended on the machine's
-speed and load at that moment, so no re-run can be expected to match. So is a run that read a
-decisions ledger or a communicated proposal, which the summary does not contain.
+speed and load at that moment, so no re-run can be expected to match. A run that read a decisions
+ledger or kept a communicated proposal is repeated from what its folder keeps: the instance it
+solved (`solved-instance/`, after the ledger) and the matches it kept (`kept.csv`), both under
+the summary's hashes. The ledger itself has moved on since, so its application is not repeated;
+the audit says so.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass, field
@@ -24,16 +26,17 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from matcher.io.files import sha256_file
+from matcher.io.write import KEPT, SOLVED_INSTANCE, write_proposal
+from matcher.week import Week, read_matches, solve_solved
+from models import Instance
 from matcher.io.read import instance_files, read_instance
 from matcher.solver.settings import SolveSettings
 
 OUTPUTS = ("proposals.csv", "unmatched.csv")
 IGNORED = ("seconds",)           # timings differ on every run
 WARN_ONLY = ("versions", "instance")  # reported, not counted as a difference
-NEEDS_MORE_THAN_THE_INSTANCE = {
-    "ledger": "it read a decisions ledger, whose state at the time the summary does not hold",
-    "continuity": "it kept matches of a communicated proposal (--keep-proposal) not stored with it",
-}
+DECISIONS = ("ledger", "continuity")  # runs that read more than the instance
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,7 @@ class AuditReport:
         return self.status == "confirmed"
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def audit(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
+def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
     """Check and re-run the proposal in `out_dir` made from `instance_path`.
 
     Raises `InvalidInstance` when the instance cannot be read (the CLI exits 2).
@@ -81,9 +80,12 @@ def audit(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
             f"the run was made with a time limit of {settings.time_limit:g} s: where the solver stopped "
             "depended on the machine's speed and load, so a re-run cannot be expected to match. "
             "Solve again without --time-limit to get a proposal that can be audited"))
-    for key, why in NEEDS_MORE_THAN_THE_INSTANCE.items():
-        if key in summary:
-            return AuditReport("refused", reason=f"the run cannot be repeated from the instance alone: {why}")
+    decisions = [key for key in DECISIONS if key in summary]
+    if decisions and not (out_dir / SOLVED_INSTANCE).is_dir():
+        return AuditReport("refused", reason=(
+            "the run read a decisions ledger or kept a communicated proposal, and its folder does not "
+            f"keep the instance it solved ({SOLVED_INSTANCE}/, written since version 0.1 of this "
+            "redesign): solve the week again to get a run that can be audited"))
 
     report = AuditReport("confirmed")
     report.checks.append(_outputs_match(out_dir, summary))
@@ -97,7 +99,8 @@ def audit(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
     recorded_policy = summary["policy"]
     report.checks.append(Check("policy", instance.policy.model_dump(mode="json") == recorded_policy,
                                "the effective policy equals the recorded one"))
-    report.checks += _rerun(instance, instance_path, out_dir, summary, settings, report.warnings)
+    week = _week_to_repeat(instance, out_dir, summary, settings, report.warnings) if decisions else None
+    report.checks += _rerun(instance, instance_path, out_dir, summary, settings, report.warnings, week)
     if not all(check.ok for check in report.checks):
         report.status = "differs"
     return report
@@ -120,16 +123,29 @@ def _load_summary(out_dir: Path) -> tuple[dict[str, Any], str]:
 
 
 def _outputs_match(out_dir: Path, summary: dict[str, Any]) -> Check:
-    changed = [name for name in OUTPUTS
-               if not (out_dir / name).is_file() or sha256(out_dir / name) != summary["outputs"].get(name)]
+    recorded = summary["outputs"] if isinstance(summary["outputs"], dict) else {}
+    names = sorted(set(OUTPUTS) | set(recorded))
+    changed = [name for name in names
+               if not (out_dir / name).is_file() or sha256_file(out_dir / name) != recorded.get(name)]
     if changed:
         return Check("outputs", False, f"{', '.join(changed)} changed since the run wrote summary.json")
-    return Check("outputs", True, "proposals.csv and unmatched.csv are the ones summary.json records")
+    return Check("outputs", True, f"all {len(names)} files of the run are the ones summary.json records")
+
+
+def _week_to_repeat(instance: Instance, out_dir: Path, summary: dict[str, Any], settings: SolveSettings,
+                    warnings: list[str]) -> Week:
+    """The week as the run solved it: its solved instance and kept matches from the run folder."""
+    solved = read_instance(out_dir / SOLVED_INSTANCE)
+    keep = read_matches(out_dir / KEPT, "the audit") if "continuity" in summary else None
+    if "ledger" in summary:
+        warnings.append("the run read a decisions ledger: it was repeated from the instance it solved "
+                        f"({SOLVED_INSTANCE}/), not by applying the ledger again (which has moved on since)")
+    return solve_solved(solved, settings, keep, summary.get("ledger"))
 
 
 def _inputs_match(instance_path: Path, summary: dict[str, Any]) -> Check:
     recorded = summary["inputs"]
-    present = {file.name: sha256(file) for file in instance_files(instance_path)}
+    present = {file.name: sha256_file(file) for file in instance_files(instance_path)}
     differences = [f"{name} differs" for name in sorted(set(recorded) & set(present))
                    if recorded[name] != present[name]]
     differences += [f"{name} is missing" for name in sorted(set(recorded) - set(present))]
@@ -140,14 +156,11 @@ def _inputs_match(instance_path: Path, summary: dict[str, Any]) -> Check:
     return Check("inputs", True, f"all {len(recorded)} input files have the recorded sha256")
 
 
-def _rerun(instance, instance_path: Path, out_dir: Path, summary: dict[str, Any],
-           settings: SolveSettings, warnings: list[str]) -> list[Check]:
-    from matcher.proposal import run
-    from matcher.io.write import write_proposal
-
+def _rerun(instance: Instance, instance_path: Path, out_dir: Path, summary: dict[str, Any],
+           settings: SolveSettings, warnings: list[str], week: Week | None = None) -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="matcher-audit-") as folder:
         again = Path(folder)
-        rerun = write_proposal(run(instance, settings), instance_path, again, settings)
+        rerun = write_proposal(week or solve_solved(instance, settings), instance_path, again, settings)
         checks = [_same_file(name, out_dir / name, again / name) for name in OUTPUTS]
     recorded_versions, versions = summary.get("versions", {}), rerun.get("versions", {})
     warnings += [f"{name} was {recorded_versions.get(name)} for the run and is {versions[name]} now"

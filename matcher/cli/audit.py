@@ -20,7 +20,7 @@ def audit(ctx: click.Context, out_dir: Path, instance: Path) -> None:
     Exit 0: confirmed. 1: it differs (or the inputs are not the ones recorded). 2: it cannot be
     audited (no or damaged summary.json, a run with a time limit or a ledger, an invalid instance).
     """
-    from matcher.audit.rerun import audit as audit_run
+    from matcher import audit_proposal as audit_run
 
     ctx.meta["instance"] = str(instance)
     report = audit_run(out_dir, instance)

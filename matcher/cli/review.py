@@ -1,9 +1,9 @@
-"""The weekly review loop on the command line: explain, check, review export/import, record, history.
+"""The decisions of the weekly review loop: `review export/import` (landlord workbooks), `record`
+(one decision or a CSV of them) and `history` (the weekly totals).
 
-Registered on the `matcher` command by `matcher.cli.main`. Exit codes: 0 ok, 1 a rule is broken
-(`check`) or a decision conflicts with the ledger (`review import`, `record`), 2 invalid input.
-The logic lives in matcher.review.explain, matcher.review.check, matcher.review.workbook, matcher.review.ledger and
-matcher.review.history; these commands only read, call and print.
+Exit codes: 0 ok, 1 a decision conflicts with the ledger, 2 invalid input. The logic lives in
+matcher.review.workbook, matcher.review.ledger and matcher.review.history; these commands only
+read, call and print.
 """
 
 from __future__ import annotations
@@ -15,122 +15,9 @@ from pathlib import Path
 
 import click
 
+from matcher.cli.options import InputError, instance_argument, reports_problems
+
 EXIT_CONFLICT = 1
-EXIT_BROKEN = 1
-
-
-class InputError(click.ClickException):
-    """Bad input a person can fix: exit code 2, one clear line, no traceback."""
-
-    exit_code = 2
-
-
-def _echo(text: str = "") -> None:
-    click.echo(text)
-
-
-def reports_problems(what: str):
-    """Turn InvalidInstance from workbooks, decision files or the ledger into one clear exit-2 error."""
-    import functools
-
-    from models import InvalidInstance
-
-    def decorate(command):
-        @functools.wraps(command)
-        def wrapper(*args, **kwargs):
-            try:
-                return command(*args, **kwargs)
-            except InvalidInstance as invalid:
-                lines = [f"{what}: {len(invalid.problems)} problem(s), nothing was changed"]
-                lines += [f"  - {problem}" for problem in invalid.problems]
-                raise InputError("\n".join(lines)) from None
-        return wrapper
-    return decorate
-
-
-def _load(ctx: click.Context, instance: Path, ledger: str | None):
-    """Read the instance and, with a ledger, apply it as `matcher solve --ledger` does."""
-    from matcher.io.read import read_instance
-
-    ctx.meta["instance"] = str(instance)
-    loaded = read_instance(instance)
-    if ledger:
-        from matcher.review.ledger import apply_ledger
-
-        loaded, _ = apply_ledger(loaded, ledger)
-    return loaded
-
-
-def _settings(time_limit: float | None):
-    from matcher.solver.settings import SolveSettings
-
-    return SolveSettings(time_limit=time_limit)
-
-
-instance_argument = click.argument("instance", type=click.Path(exists=True, path_type=Path))
-ledger_option = click.option("--ledger", default=None,
-                             help="decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with")
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
-time_limit_option = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-                                 help="seconds per solve; without it every solve is proven optimal")
-
-
-# --- explain -----------------------------------------------------------------------------------
-
-
-@click.command()
-@instance_argument
-@click.option("--proposal", "proposal_dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="the folder written by `matcher solve`")
-@click.option("--client", "client_id", default=None, help="explain this client's outcome")
-@click.option("--unit", "unit_id", default=None, help="explain this unit's outcome (landlord's view)")
-@ledger_option
-@click.option("--max-resolves", type=click.IntRange(min=0), default=12, show_default=True,
-              help="most re-solves when searching the smallest change for an unmatched client")
-@time_limit_option
-@json_option
-@click.pass_context
-def explain(ctx: click.Context, instance: Path, proposal_dir: Path, client_id: str | None,
-            unit_id: str | None, ledger: str | None, max_resolves: int, time_limit: float | None,
-            as_json: bool) -> None:
-    """Why a client got this unit (or none), or who a unit went to and why."""
-    from matcher.review.check import read_pairs
-    from matcher.review.explain import explain_client, explain_unit, render_client, render_unit
-
-    if (client_id is None) == (unit_id is None):
-        raise InputError("give exactly one of --client ID or --unit ID")
-    loaded = _load(ctx, instance, ledger)
-    matches = [(row.client_id, row.unit_id) for row in read_pairs(proposal_dir)]
-    if client_id is not None:
-        result = explain_client(loaded, matches, client_id, _settings(time_limit), max_resolves)
-        _echo(json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_client(result))
-    else:
-        result = explain_unit(loaded, matches, unit_id)
-        _echo(json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_unit(result))
-
-
-# --- check -------------------------------------------------------------------------------------
-
-
-@click.command()
-@instance_argument
-@click.argument("proposal", type=click.Path(exists=True, path_type=Path))
-@ledger_option
-@time_limit_option
-@json_option
-@click.pass_context
-def check(ctx: click.Context, instance: Path, proposal: Path, ledger: str | None,
-          time_limit: float | None, as_json: bool) -> None:
-    """Check a (hand-edited) PROPOSAL.csv against every rule; exit 1 when it breaks one."""
-    from matcher.review.check import check_proposal, read_pairs, render, to_json
-
-    loaded = _load(ctx, instance, ledger)
-    rows = read_pairs(proposal)
-    report = check_proposal(loaded, rows, _settings(time_limit), instance.name, proposal.name)
-    _echo(to_json(report) if as_json else render(report))
-    if not report.valid:
-        sys.exit(EXIT_BROKEN)
 
 
 # --- review export / import --------------------------------------------------------------------
@@ -164,11 +51,11 @@ def review_export(ctx: click.Context, instance: Path, proposal_dir: Path, out: P
         import_batches(ledger, [Batch("proposal", str(proposal_dir / "proposals.csv"), proposals=[record])])
     written = export_workbooks(loaded, record, out)
     if not written:
-        _echo("The proposal has no matches: no workbooks written.")
+        click.echo("The proposal has no matches: no workbooks written.")
         return
     for path in written:
-        _echo(f"written {path}")
-    _echo(f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}"
+        click.echo(f"written {path}")
+    click.echo(f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}"
           + (f"; proposal recorded in {ledger}" if ledger else ""))
 
 
@@ -190,18 +77,18 @@ def _report_results(results) -> None:
     conflicts = []
     for result in results:
         if result.skipped:
-            _echo(f"{result.source}: skipped, {result.skipped_because}; nothing changed")
+            click.echo(f"{result.source}: skipped, {result.skipped_because}; nothing changed")
             continue
         if result.rows_read == 0 and not result.proposals_added:
-            _echo(f"{result.source}: no decisions filled in")
+            click.echo(f"{result.source}: no decisions filled in")
             continue
-        _echo(f"{result.source}: {result.added} added, {result.corrected} corrected, {result.unchanged} unchanged, "
+        click.echo(f"{result.source}: {result.added} added, {result.corrected} corrected, {result.unchanged} unchanged, "
               f"{len(result.conflicts)} conflicting" + (f", proposal recorded" if result.proposals_added else ""))
         conflicts += result.conflicts
     if conflicts:
-        _echo(f"{len(conflicts)} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:")
+        click.echo(f"{len(conflicts)} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:")
         for conflict in conflicts:
-            _echo(f"  - {conflict}")
+            click.echo(f"  - {conflict}")
         sys.exit(EXIT_CONFLICT)
 
 
@@ -228,14 +115,15 @@ def record(ledger: str, client_id: str | None, unit_id: str | None, decision: st
            reason_code: str | None, party: str, week, note: str | None, file: Path | None,
            correct: bool) -> None:
     """Record client (or landlord) decisions: one on the command line, or a CSV file of them."""
-    from matcher.review.ledger import Batch, Decision, decision_problems, file_sha256, import_batches
+    from matcher.io.files import sha256_file
+    from matcher.review.ledger import Batch, Decision, decision_problems, import_batches
     from models import InvalidInstance
 
     if file is not None:
         if any(v is not None for v in (client_id, unit_id, decision)):
             raise InputError("give either --file or --client/--unit/--decision, not both")
         decisions = _decisions_from_csv(file)
-        batch = Batch("record", file.name, file_sha256(file), decisions=decisions)
+        batch = Batch("record", file.name, sha256_file(file), decisions=decisions)
     else:
         given = (("--client", client_id), ("--unit", unit_id), ("--decision", decision))
         missing = [name for name, value in given if not value]
@@ -304,11 +192,12 @@ def _decisions_from_csv(file: Path):
 @reports_problems("cannot read the ledger")
 def history(ledger: str, output: str) -> None:
     """Per week: proposed, accepted, declined, placed, open and waiting."""
+    from matcher.io.safe_text import csv_text
     from matcher.review.history import weekly_history
 
     frame = weekly_history(ledger)
     if output == "csv":
-        click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+        click.echo(csv_text(frame), nl=False)
         return
     if output == "json":
         records = [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict("records")]

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import yaml
 
 from matcher import __version__
 from matcher.generate.regions import MUNICIPAL_HOUSING_COMPANIES, Region, regions_for
+from matcher.io.safe_text import csv_text
 from models import Client, Unit
 
 DEFAULT_WEEK = date(2026, 11, 23)
@@ -701,8 +703,24 @@ def _cell(value: Any) -> str:
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
-    text = frame.astype(object).map(_cell) if len(frame) else frame.astype(str)
-    return text.to_csv(index=False, lineterminator="\n")
+    """The table as CSV, written through `csv_text` so no text cell begins like a formula.
+
+    Cells are spelled by `_cell`; a number keeps that spelling as a `Decimal` (``650.00``), so it
+    stays a number and is never prefixed, whatever its sign.
+    """
+    text = frame.astype(object).map(_csv_cell) if len(frame) else frame.astype(str)
+    return csv_text(text)
+
+
+def _csv_cell(value: Any) -> str | Decimal:
+    """`_cell`'s spelling; for a number, that spelling as a number."""
+    spelled = _cell(value)
+    numeric = isinstance(value, (int, float, np.integer, np.floating))
+    if spelled and numeric and not isinstance(value, (bool, np.bool_)):
+        number = Decimal(spelled)
+        if str(number) == spelled:  # not for `inf`, which Decimal spells `Infinity`
+            return number
+    return spelled
 
 
 def _policy_text(policy: dict, meta: dict | None) -> str:

@@ -46,31 +46,35 @@ def write_text(path: Path, text: str) -> None:
 def write_set(folder: Path, files: dict[str, bytes]) -> None:
     """Replace the files named in `files` inside `folder` together, as one atomic change.
 
-    Other files in `folder` are never touched. Where the platform has no symbolic links
-    (Windows without developer mode), the files are replaced one by one, the last one last:
-    put the file that records the others' hashes last, so a reader can tell a mixed set.
+    A name may hold one folder level (`solved-instance/clients.csv`): that folder is part of the
+    set as a whole. Other files in `folder` are never touched. Where the platform has no
+    symbolic links (Windows without developer mode), the files are replaced one by one, the last
+    one last: put the file that records the others' hashes last, so a reader can tell a mixed set.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if os.name == "nt":
         for name, data in files.items():
             write_bytes(folder / name, data)
         return
+    top = list(dict.fromkeys(name.split("/", 1)[0] for name in files))  # the entries of the set
     runs = folder / RUNS
     runs.mkdir(exist_ok=True)
     with _locked(runs / ".lock"):
-        _adopt_plain_files(folder, runs, list(files))
+        _adopt_plain_files(folder, runs, [name for name in files if "/" not in name])
         generation = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
         for name, data in files.items():
+            (generation / name).parent.mkdir(parents=True, exist_ok=True)
             _write_synced(generation / name, data)
-        _fsync_folder(generation)
+        for sub in {(generation / name).parent for name in files}:
+            _fsync_folder(sub)
         # links first: while `current` is the old generation (or absent) they show the old set
-        for name in files:
+        for name in top:
             _link(folder / name, f"{RUNS}/{CURRENT}/{name}")
         _fsync_folder(folder)
         _link(runs / CURRENT, generation.name)  # the one step that switches the whole set
         _fsync_folder(runs)
         _remove_stale(runs)
-        for name in files:
+        for name in top:
             for leftover in folder.glob(f".{name}.link-*"):
                 leftover.unlink(missing_ok=True)
 

@@ -1,13 +1,16 @@
-"""Write a proposal: proposals.csv, unmatched.csv and summary.json, together atomically.
+"""Write a proposal: proposals.csv, unmatched.csv, the instance it solved, and summary.json,
+together atomically.
 
-The three files are replaced as one set (`matcher.io.atomic.write_set`): killed at any moment, the
-folder holds the previous proposal or the new one, never a mix. summary.json records the sha256
-of the two CSV files under "outputs", so anyone can check that all three belong to the same run.
+The files are replaced as one set (`matcher.io.atomic.write_set`): killed at any moment, the
+folder holds the previous proposal or the new one, never a mix. Beside the two tables the set
+holds `solved-instance/` (the instance after the decisions ledger, as CSV files and policy.yaml)
+and, when matches already communicated were kept, `kept.csv`: with them any week can be
+explained, checked and audited later without the ledger as it was then. summary.json records the
+sha256 of every other file of the set under "outputs", so anyone can check they belong together.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import platform
@@ -19,14 +22,13 @@ import pandas as pd
 
 import matcher
 from matcher.io.atomic import write_set
+from matcher.io.files import sha256_bytes, sha256_file
 from matcher.proposal import Proposal
 from matcher.io.read import instance_files
 from matcher.solver.settings import SolveSettings
-from matcher.io.safe_text import neutralise_frame
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from matcher.io.safe_text import csv_text
+from matcher.io.write_instance import instance_files_bytes
+from matcher.week import Week
 
 
 def _number(value: float) -> float | int | None:
@@ -75,7 +77,7 @@ def summary(proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path,
         ],
         "settings": settings.model_dump(mode="json"),
         "policy": proposal.instance.policy.model_dump(mode="json"),
-        "inputs": {file.name: sha256(file) for file in instance_files(instance_path)},
+        "inputs": {file.name: sha256_file(file) for file in instance_files(instance_path)},
         "versions": {
             "matcher": matcher.__version__,
             "ortools": ortools.__version__,
@@ -88,22 +90,31 @@ def summary(proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path,
     }
 
 
-def write_proposal(proposal: Proposal, instance_path: Path, out: Path, settings: SolveSettings,
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the three output files into `out` and return the summary (plus `extra` sections)."""
+SOLVED_INSTANCE = "solved-instance"
+KEPT = "kept.csv"
+
+
+def write_proposal(result: Proposal | Week, instance_path: str | Path, out: str | Path,
+                   settings: SolveSettings | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write a solved week (or a bare proposal) into `out` and return the summary (plus the week's
+    ledger and continuity reports, and `extra` sections)."""
+    week = result if isinstance(result, Week) else Week(result, result.instance)
+    proposal, settings = week.proposal, settings or SolveSettings()
+    instance_path, out = Path(instance_path), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    proposals_csv = neutralise_frame(proposal.matches()).to_csv(index=False, lineterminator="\n")
     unmatched = proposal.unmatched()
-    unmatched_csv = neutralise_frame(unmatched).to_csv(index=False, lineterminator="\n")
-    result = summary(proposal, unmatched, instance_path, settings)
-    result.update(extra or {})
-    result["outputs"] = {
-        "proposals.csv": hashlib.sha256(proposals_csv.encode()).hexdigest(),
-        "unmatched.csv": hashlib.sha256(unmatched_csv.encode()).hexdigest(),
+    files = {
+        "proposals.csv": csv_text(proposal.matches()).encode("utf-8"),
+        "unmatched.csv": csv_text(unmatched).encode("utf-8"),
     }
-    write_set(out, {
-        "proposals.csv": proposals_csv.encode("utf-8"),
-        "unmatched.csv": unmatched_csv.encode("utf-8"),
-        "summary.json": (json.dumps(result, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-    })
-    return result
+    files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(week.solved).items()}
+    if week.keep is not None:
+        kept = pd.DataFrame(week.keep, columns=["client_id", "unit_id"])
+        files[KEPT] = csv_text(kept).encode("utf-8")
+    summary_ = summary(proposal, unmatched, instance_path, settings)
+    summary_.update(week.report)
+    summary_.update(extra or {})
+    summary_["outputs"] = {name: sha256_bytes(data) for name, data in files.items()}
+    files["summary.json"] = (json.dumps(summary_, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    write_set(out, files)
+    return summary_

@@ -219,9 +219,9 @@ def check_proposal(instance: Instance, rows: list[ProposedRow], settings: SolveS
     report.violations = rule_violations(instance, rows, rules)
     report.priority, report.preference = objective(rules.arrays, rules.sets, rows)
     if optimum:
-        from matcher.proposal import run
+        from matcher.proposal import solve
 
-        best = run(instance, settings)
+        best = solve(instance, settings)
         report.optimum_priority, report.optimum_preference = best.priority, best.preference
         report.optimum_proven = best.proven_optimal
     return report

@@ -350,10 +350,10 @@ def supply_changes(ctx: Context, client: int, order: list) -> list[Change]:
 def smallest_change(ctx: Context, client: int, passes: dict, eligible: np.ndarray, order: list,
                     settings: SolveSettings | None, max_resolves: int) -> dict:
     """Try single changes, smallest first, re-solving each; report those that place the client."""
-    from matcher.proposal import run
+    from matcher.proposal import solve
 
     client_id = str(ctx.arrays.client_ids[client])
-    baseline = run(ctx.instance, settings)
+    baseline = solve(ctx.instance, settings)
     fresh = dict(baseline.pairs_chosen())
     report: dict = {"never_relaxed": {rule: int((~passes[rule]).sum()) for rule in NEVER_RELAXED},
                     "tried": 0, "found": []}
@@ -370,7 +370,7 @@ def smallest_change(ctx: Context, client: int, passes: dict, eligible: np.ndarra
             break
         report["tried"] += 1
         changed = change.apply(ctx.instance)
-        proposal = run(changed, settings)
+        proposal = solve(changed, settings)
         placed = dict(proposal.pairs_chosen())
         if client_id not in placed:
             continue

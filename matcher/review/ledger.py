@@ -13,7 +13,6 @@ suitable offers too often. The schema is documented in docs/review-loop.md.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from matcher.io.files import sha256_file
 from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
@@ -413,10 +413,6 @@ class ImportResult:
     unchanged: int = 0
     proposals_added: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _now() -> datetime:

@@ -11,7 +11,6 @@ proposal id and every row), so an import can tell a decision from a tampered row
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -32,7 +31,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 import matcher
 from matcher.io.atomic import write_bytes
-from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair, file_sha256
+from matcher.io.safe_text import text_cells
+from matcher.io.files import sha256_bytes, sha256_file
+from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair
 from models import Instance, InvalidInstance, Problem
 
 FORMAT = "matcher-review-workbook"
@@ -106,7 +107,7 @@ def read_proposal_folder(folder: str | Path) -> ProposalFolder:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise InvalidInstance([Problem(file="summary.json",
                                            message="not valid JSON: run `matcher solve` again")]) from None
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    digest = sha256_file(file)
     return ProposalFolder(folder, matches, summary, digest[:16])
 
 
@@ -206,12 +207,9 @@ def _text_only(book: Any) -> None:
 
     Input validation already refuses ids and names that begin like a formula; this is defence in
     depth, so no value, whatever its source, can become a live formula in a landlord's workbook.
+    `matcher.io.safe_text.text_cells` does it, for every workbook the package writes.
     """
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+    text_cells(book)
 
 
 def workbook_bytes(record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> bytes:
@@ -350,7 +348,7 @@ def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[di
         "priority_w": record.priority_w, "preference_p": record.preference_p,
         "header_row": HEADER_ROW, "rows": len(rows),
     }
-    header = {key: "" if value is None else str(value) for key, value in header.items()}
+    header = {key: "" if value is None else _meta_text(value) for key, value in header.items()}
     table = [[_meta_text(row[key]) for key in META_COLUMNS] for row in rows]
     header["digest"] = _digest(header, table)
     for key, value in header.items():
@@ -364,18 +362,25 @@ def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[di
 
 
 def _meta_text(value: Any) -> str:
+    """A value as the hidden record holds it: exactly the text `_read_meta` reads back.
+
+    The digest is taken over these texts when writing and over what is read when importing, so
+    they must survive the workbook unchanged: the import trims every cell (`_text`) and XML reads
+    a carriage return as a line feed. For valid ids and names this changes nothing; a value that
+    begins with a tab or a carriage return (formula-like text) no longer breaks the import.
+    """
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def _digest(header: dict, table: list[list[str]]) -> str:
     content = json.dumps([{k: v for k, v in header.items() if k != "digest"}, table], sort_keys=True)
-    return hashlib.sha256(content.encode()).hexdigest()
+    return sha256_bytes(content.encode())
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -464,7 +469,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                                     message="a decline needs a reason code"))
             continue
         decisions.append(decision)
-    batch = Batch("workbook", name, file_sha256(path), [record], decisions)
+    batch = Batch("workbook", name, sha256_file(path), [record], decisions)
     return batch, problems
 
 

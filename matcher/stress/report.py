@@ -8,7 +8,6 @@ other file, the scenario file, the version and how the sweep ran.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
 import platform
@@ -17,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 import matcher
+from matcher.io.files import sha256_file
 from matcher.io.atomic import write_bytes, write_text
+from matcher.io.safe_text import csv_text
 from matcher.stress import plots
 from matcher.stress.kpis import KPIS
 from matcher.stress.sweep import SweepResult
@@ -60,11 +61,8 @@ SUMMARY_COLUMNS = {
 
 
 def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A table as CSV via `csv_text`: no text cell begins like a formula; numbers keep their sign."""
+    return csv_text(frame, float_format=FLOAT_FORMAT)
 
 
 def write_outputs(result: SweepResult, out: Path) -> dict[str, Path]:
@@ -116,7 +114,7 @@ def metadata(result: SweepResult, written: dict[str, Path]) -> dict:
     return {
         "sweep": sweep.name,
         "scenario_file": str(source) if source else None,
-        "scenario_file_sha256": _sha256(source) if source and source.is_file() else None,
+        "scenario_file_sha256": sha256_file(source) if source and source.is_file() else None,
         "matcher_version": matcher.__version__,
         "python": platform.python_version(),
         "scenarios": len(sweep.scenarios()),
@@ -130,7 +128,7 @@ def metadata(result: SweepResult, written: dict[str, Path]) -> dict:
         "scenario_weeks_per_second": round(result.scenario_weeks / result.seconds, 3) if result.seconds else None,
         "mean_seconds_per_week": {allocation: round(sum(times) / len(times) / sweep.horizon_weeks, 4)
                                   for allocation, times in result.run_seconds.items()},
-        "files": {name: _sha256(path) for name, path in sorted(written.items())},
+        "files": {name: sha256_file(path) for name, path in sorted(written.items())},
     }
 
 

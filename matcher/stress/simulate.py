@@ -87,9 +87,9 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
     if not instance.clients:
         return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
     if allocation == "optimiser":
-        from matcher.proposal import run
+        from matcher.proposal import solve
 
-        proposal = run(instance, SolveSettings(seed=seed, workers=1))
+        proposal = solve(instance, SolveSettings(seed=seed, workers=1))
         return proposal.pairs_chosen(), proposal.unmatched()
     if allocation == "greedy":
         return greedy_proposal(instance)

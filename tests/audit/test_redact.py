@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from fuzzing import tiny_workbook
 
 from matcher.cli.main import main
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.io.read import instance_files, read_instance
 from matcher.audit.redact import Scrambler, redact_instance
 from models import InvalidInstance
@@ -41,7 +41,7 @@ def generated(tmp_path_factory) -> Path:
 def test_redacted_instance_gives_the_same_w_and_p(generated, tmp_path):
     """The redacted copy solves to the same priority W and preference P as the original."""
     redact_instance(generated, tmp_path / "shared", key="k")
-    original, redacted = run(read_instance(generated)), run(read_instance(tmp_path / "shared"))
+    original, redacted = solve(read_instance(generated)), solve(read_instance(tmp_path / "shared"))
     assert (redacted.priority, redacted.preference) == (original.priority, original.preference)
     assert len(redacted.chosen) == len(original.chosen)
 
@@ -137,7 +137,7 @@ def test_workbook_is_redacted_as_a_workbook(tmp_path):
     copy = tmp_path / "shared" / "week.xlsx"
     redacted = load_workbook(copy)
     assert "notes" not in redacted.sheetnames and redacted.properties.creator == "matcher redact"
-    before, after = run(read_instance(source)), run(read_instance(copy))
+    before, after = solve(read_instance(source)), solve(read_instance(copy))
     assert (after.priority, after.preference) == (before.priority, before.preference)
     assert not identities(read_instance(source)) & identities(read_instance(copy))
 

@@ -51,13 +51,13 @@ while True:
 PROPOSAL_WRITER = """
 import sys
 from pathlib import Path
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.io.write import write_proposal
 from matcher.io.read import read_instance
 from matcher.solver.settings import SolveSettings
 out, folders = Path(sys.argv[1]), [Path(arg) for arg in sys.argv[2:]]
 settings = SolveSettings()
-proposals = [(folder, run(read_instance(folder), settings)) for folder in folders]
+proposals = [(folder, solve(read_instance(folder), settings)) for folder in folders]
 print("ready", flush=True)
 turn = 0
 while True:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fuzzing import TINY, tiny_rows
 
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.io.read import read_instance
 from models import Instance, InvalidInstance
 
@@ -33,7 +33,7 @@ def problems(folder_or_file: Path) -> list[str]:
 
 
 def solved(instance: Instance) -> tuple[int, int]:
-    proposal = run(instance)
+    proposal = solve(instance)
     return proposal.priority, proposal.preference
 
 

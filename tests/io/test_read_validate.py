@@ -104,7 +104,7 @@ def test_workbook_instance_reads_like_the_folder(tiny, tmp_path):
     import pandas as pd
     from openpyxl import Workbook
 
-    from matcher.proposal import run
+    from matcher.proposal import solve
 
     book = Workbook()
     book.remove(book.active)
@@ -118,6 +118,6 @@ def test_workbook_instance_reads_like_the_folder(tiny, tmp_path):
     policy.append(["key", "value"])
     policy.append(["period.start", "2026-11-23"])
     book.save(tmp_path / "week.xlsx")
-    from_book = run(read_instance(tmp_path / "week.xlsx"))
-    from_folder = run(read_instance(tiny))
+    from_book = solve(read_instance(tmp_path / "week.xlsx"))
+    from_folder = solve(read_instance(tiny))
     assert from_book.pairs_chosen() == from_folder.pairs_chosen()

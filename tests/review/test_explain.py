@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import independent_checker as checker
 from matcher.cli.main import main
 from matcher.rules.eligibility import RULES
-from matcher.proposal import run
+from matcher.proposal import solve as solve_instance
 from matcher.review.explain import explain_client, explain_unit, render_client, render_unit
 from matcher.io.read import read_instance
 from models import InvalidInstance
@@ -49,7 +49,7 @@ def tiny_matches(tmp_path_factory) -> list[tuple[str, str]]:
 def test_rule_counts_match_the_engine(tiny_matches):
     """For every client the per-rule exclusion counts and the eligible count are the engine's."""
     instance = read_instance(TINY)
-    proposal = run(instance)
+    proposal = solve_instance(instance)
     for client in instance.clients:
         result = explain_client(instance, tiny_matches, client.client_id, counterfactual=False)
         expected = proposal.pairs.excluded.loc[client.client_id]

@@ -17,7 +17,7 @@ from independent_checker import eligible, reference_optimum, violations
 
 from matcher.review.check import check_proposal
 from matcher.rules.eligibility import RULE_BY_NAME
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.review.explain import NEVER_RELAXED
 from matcher.io.read import read_instance
 
@@ -36,7 +36,7 @@ def _tiny_closed(tiny: Path, tmp_path: Path, closed_until: str) -> Path:
 def test_closed_on_the_first_day_excludes_its_units(tiny, tmp_path):
     """Violating case: closed_until = period.start, so U02 is given to no one; W = 639, checked by hand."""
     folder = _tiny_closed(tiny, tmp_path, "2026-11-23")
-    proposal = run(read_instance(folder))
+    proposal = solve(read_instance(folder))
     assert set(proposal.pairs_chosen()) == {("C01", "U06"), ("C02", "U01"), ("C03", "U03"), ("C04", "U05")}
     assert proposal.priority == 639
     assert reference_optimum(folder) == (proposal.priority, proposal.preference)
@@ -47,7 +47,7 @@ def test_closed_on_the_first_day_excludes_its_units(tiny, tmp_path):
 def test_closed_until_the_day_before_is_open_again(tiny, tmp_path):
     """Satisfying case: closed_until < period.start, the neighbourhood is open: the tiny optimum stands."""
     folder = _tiny_closed(tiny, tmp_path, "2026-11-22")
-    proposal = run(read_instance(folder))
+    proposal = solve(read_instance(folder))
     assert (proposal.priority, proposal.preference) == (751, 120)
     assert ("C01", "U02") in set(proposal.pairs_chosen())
     assert eligible(folder, "C01", "U02") == []

@@ -9,7 +9,7 @@ from independent_checker import greedy_priority_allocation, objective, reference
 from hypothesis import HealthCheck, given, settings
 from strategies import instances, write_instance
 
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.io.read import read_instance
 
 
@@ -19,7 +19,7 @@ def test_every_proposal_is_feasible_and_lexicographically_optimal(tables):
     """The proposal passes the independent checker and matches the reference (W, P) exactly."""
     with tempfile.TemporaryDirectory() as folder:
         path = write_instance(tables, Path(folder))
-        proposal = run(read_instance(path))
+        proposal = solve(read_instance(path))
         pairs = proposal.pairs_chosen()
         assert violations(path, pairs) == []
         assert objective(path, pairs) == (proposal.priority, proposal.preference)
@@ -33,7 +33,7 @@ def test_priority_never_below_the_priority_order_greedy(tables):
     """W of the proposal is at least W of today's practice (independently computed greedy)."""
     with tempfile.TemporaryDirectory() as folder:
         path = write_instance(tables, Path(folder))
-        proposal = run(read_instance(path))
+        proposal = solve(read_instance(path))
         greedy_w, _ = objective(path, greedy_priority_allocation(path))
         assert proposal.priority >= greedy_w
         assert proposal.greedy_priority == greedy_w
@@ -44,12 +44,12 @@ def test_priority_never_below_the_priority_order_greedy(tables):
 def test_solving_independent_parts_one_by_one_is_still_exact(monkeypatch, tables):
     """With every independent part solved on its own, W and P still equal the reference and
     the proposal still breaks no rule."""
-    from matcher.solver import levels as solve
+    from matcher.solver import levels
 
-    monkeypatch.setattr(solve, "_PART_PAIRS", 1)
+    monkeypatch.setattr(levels, "_PART_PAIRS", 1)
     with tempfile.TemporaryDirectory() as folder:
         path = write_instance(tables, Path(folder))
-        proposal = run(read_instance(path))
+        proposal = solve(read_instance(path))
         pairs = proposal.pairs_chosen()
         assert violations(path, pairs) == []
         assert (proposal.priority, proposal.preference) == reference_optimum(path)
@@ -66,7 +66,7 @@ def test_spreading_and_fair_share_levels_are_optimal(tables):
 
     with tempfile.TemporaryDirectory() as folder:
         path = write_instance(tables, Path(folder))
-        proposal = run(read_instance(path))
+        proposal = solve(read_instance(path))
         pairs = proposal.pairs_chosen()
         best_u, best_d = late_level_optimum(path)
         spreading, fair_share = proposal.solution.level("spreading"), proposal.solution.level("fair_share")

@@ -108,12 +108,12 @@ def test_a_national_instance_is_refused_quickly_and_cleanly(generated):
 
 def test_a_time_limit_yields_the_best_proposal_found_in_time(generated):
     """A short time limit returns a feasible proposal soon after the limit, never a false proof."""
-    from matcher.proposal import run
+    from matcher.proposal import solve
     from matcher.solver.settings import SolveSettings
 
-    best = run(generated, SolveSettings())
+    best = solve(generated, SolveSettings())
     began = time.perf_counter()
-    limited = run(generated, SolveSettings(time_limit=0.2))
+    limited = solve(generated, SolveSettings(time_limit=0.2))
     assert time.perf_counter() - began < 0.2 + 10
     assert limited.priority >= limited.greedy_priority
     priority = limited.solution.level("priority")

@@ -15,7 +15,7 @@ from strategies import instances, write_instance
 
 from matcher.rules.arrays import build_arrays
 from matcher.rules.eligibility import client_sets, eligible_pairs
-from matcher.proposal import run
+from matcher.proposal import solve
 from matcher.solver.formulation import candidate_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
 from matcher.io.read import read_instance
@@ -82,7 +82,7 @@ def test_a_unit_kept_twice_counts_once():
     away = dict(origin_municipality_id="GM0405")
     inst = instance(clients=[client(client_id="C1", **away), client(client_id="C2", **away), client(client_id="C3")],
                     units=[unit(unit_id="U1"), unit(unit_id="U2")])
-    proposal = run(inst, keep=[("C1", "U1"), ("C2", "U1")])
+    proposal = solve(inst, keep=[("C1", "U1"), ("C2", "U1")])
     chosen = dict(proposal.pairs_chosen())
     assert proposal.solution.level("continuity").value == 1
     assert proposal.preference == 30 and chosen["C3"] == "U2"
@@ -93,7 +93,7 @@ def test_kept_match_among_alike_units_is_proposed_again():
     """C1 keeps U2 although U1 is alike (and first in file order): U2 is its own class."""
     inst = instance(clients=[client(client_id="C1"), client(client_id="C2")],
                     units=[unit(unit_id="U1"), unit(unit_id="U2")])
-    proposal = run(inst, keep=[("C1", "U2")])
+    proposal = solve(inst, keep=[("C1", "U2")])
     assert set(proposal.pairs_chosen()) == {("C1", "U2"), ("C2", "U1")}
     continuity = proposal.solution.level("continuity")
     assert continuity.value == 1 and continuity.proven
@@ -120,7 +120,7 @@ def test_solving_per_class_is_exact_when_units_repeat(tables):
     and equals the reference optimum (W, P), which knows nothing of classes."""
     with tempfile.TemporaryDirectory() as folder:
         path = write_instance(tables, Path(folder))
-        proposal = run(read_instance(path))
+        proposal = solve(read_instance(path))
         pairs = proposal.pairs_chosen()
         assert len({unit for _, unit in pairs}) == len(pairs)
         assert violations(path, pairs) == []

@@ -60,9 +60,9 @@ def judge(path: Path, solve: bool = False) -> Instance | InvalidInstance:
                 assert "Traceback" not in problem.message
             return invalid
         if solve:
-            from matcher.proposal import run
+            from matcher.proposal import solve as solve_instance
 
-            run(instance)
+            solve_instance(instance)
         return instance
 
 

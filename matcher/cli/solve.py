@@ -1,0 +1,95 @@
+"""`matcher validate` and `matcher solve`: read an instance, solve its week, write and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from matcher.cli.main import console
+from matcher.cli.options import instance_argument
+
+@click.command()
+@instance_argument
+@click.pass_context
+def validate(ctx: click.Context, instance: Path) -> None:
+    """Check an instance and report every problem at once (exit 0 valid, 2 invalid)."""
+    from matcher import read_instance
+
+    ctx.meta["instance"] = str(instance)
+    loaded = read_instance(instance)
+    console.print(f"[green]valid[/]: {len(loaded.clients)} clients, {len(loaded.units)} units, "
+                  f"{len(loaded.neighbourhoods)} neighbourhoods, {len(loaded.municipalities)} municipalities")
+
+
+@click.command()
+@instance_argument
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for proposals.csv, unmatched.csv and summary.json")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="seconds for all levels together; without it every level is solved to proven optimality")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--backend", type=click.Choice(["highs", "scip"]), default="highs", show_default=True)
+@click.option("--max-pairs", type=click.IntRange(min=1), default=None,
+              help="refuse instances estimated above this many eligible pairs (default 20,000,000)")
+@click.option("--ledger", default=None,
+              help="decisions ledger (SQLite file or SQLAlchemy URL): fix accepted matches, "
+                   "never repeat declined pairs, apply the refusal rule")
+@click.option("--keep-proposal", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="a proposal already communicated: keep its open matches unless moving one raises W")
+@click.pass_context
+def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | None, seed: int,
+          workers: int, backend: str, max_pairs: int | None, ledger: str | None,
+          keep_proposal: Path | None) -> None:
+    """Propose the best allocation for INSTANCE and write it to --out."""
+    from matcher import SolveSettings, read_instance, solve_week, write_proposal
+    from matcher.week import read_communicated
+    from models import InvalidInstance
+
+    ctx.meta["instance"] = str(instance)
+    limits = {"max_pairs": max_pairs} if max_pairs else {}
+    settings = SolveSettings(time_limit=time_limit, seed=seed, workers=workers, backend=backend, **limits)
+    loaded = read_instance(instance)
+    keep = None
+    if keep_proposal:
+        try:
+            keep = read_communicated(keep_proposal)
+        except InvalidInstance as invalid:
+            raise click.ClickException("; ".join(str(problem) for problem in invalid.problems)) from None
+    week = solve_week(loaded, settings, ledger=ledger, keep=keep)
+    result = write_proposal(week, instance, out, settings)
+    print_summary(result, out)
+
+
+def print_summary(result: dict[str, Any], out: Path) -> None:
+    """A short table of what the run achieved, and whether it is proven optimal."""
+    counts, objective = result["counts"], result["objective"]
+    table = Table(title=f"Proposal for {result['instance']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("clients / units", f"{counts['clients']} / {counts['units']}")
+    table.add_row("eligible pairs", str(counts["eligible_pairs"]))
+    table.add_row("placed", str(counts["placed"]))
+    for reason, count in counts["unmatched_by_reason"].items():
+        table.add_row(f"unmatched: {reason.replace('_', ' ')}", str(count))
+    table.add_row("priority W (bound)", f"{objective['W']} ({objective['W_bound']})")
+    table.add_row("preference P (bound)", f"{objective['P']} ({objective['P_bound']})")
+    table.add_row("greedy priority-order W", str(objective["greedy_W"]))
+    table.add_row("highest neighbourhood utilisation", f"{objective['max_utilisation']:.3f}")
+    table.add_row("engine seconds", f"{result['seconds']['total']:.2f}")
+    console.print(table)
+    if result["proven_optimal"]:
+        console.print("[green]W and P are proven optimal.[/]")
+    else:
+        for level in result["levels"]:
+            if level["name"] in ("priority", "continuity", "preference") and level["status"] != "optimal":
+                short = (level["bound"] - level["value"]) if level["bound"] is not None else None
+                console.print(f"[yellow]{level['name']} is NOT proven optimal[/] ({level['status']}): "
+                              f"{level['value']} found, at most {short} below the best possible.")
+    console.print(f"Written to {out}/ (proposals.csv, unmatched.csv, summary.json, the solved instance "
+                  "in solved-instance/)")
+
+
