@@ -39,7 +39,7 @@ from matcher.io.read import read_instance
 CACHE = Path(__file__).resolve().parent / "cache"
 DEFAULT_SEED = 2026
 REGION = "zuid-kennemerland"
-NATIONAL_FROM_CLIENTS = 5_000   # sizes with at least this many clients are national (tiled)
+NATIONAL_FROM_CLIENTS = 5_000  # sizes with at least this many clients are national (tiled)
 TILES = 10
 MARKER_VERSION = 1
 
@@ -114,8 +114,9 @@ def _split_even(total: int, parts: int) -> list[int]:
     return [total // parts + (k < total % parts) for k in range(parts)]
 
 
-def national_tables(clients: int, units: int, seed: int, tiles: int = TILES,
-                    week: date | None = None, days: int = 7) -> dict:
+def national_tables(
+    clients: int, units: int, seed: int, tiles: int = TILES, week: date | None = None, days: int = 7
+) -> dict:
     """The tiled national instance as generator tables (see the module docstring)."""
     parts: dict[str, list[pd.DataFrame]] = {}
     policy = None
@@ -130,8 +131,11 @@ def national_tables(clients: int, units: int, seed: int, tiles: int = TILES,
     tables["policy"] = policy
     tables["meta"] = {
         "region": f"national ({tiles} tiles of all four regions)",
-        "clients": clients, "units": units, "seed": seed,
-        "week": (policy["period"]["start"]).isoformat(), "days": days,
+        "clients": clients,
+        "units": units,
+        "seed": seed,
+        "week": (policy["period"]["start"]).isoformat(),
+        "days": days,
     }
     return tables
 
@@ -149,8 +153,9 @@ def describe(clients: int, units: int) -> str:
     return f"regional: {REGION}, origin_rule prefer"
 
 
-def ensure_instance(clients: int, units: int, seed: int = DEFAULT_SEED, cache: Path = CACHE,
-                    log=print) -> tuple[Path, dict]:
+def ensure_instance(
+    clients: int, units: int, seed: int = DEFAULT_SEED, cache: Path = CACHE, log=print
+) -> tuple[Path, dict]:
     """The cached instance folder for this size and seed (built and validated if missing)
     and its marker (counts, how it was made, seconds to generate and validate)."""
     key = f"{size_label(clients, units)}-s{seed}"
@@ -184,6 +189,8 @@ def ensure_instance(clients: int, units: int, seed: int = DEFAULT_SEED, cache: P
         "seconds_validate": round(validated, 2),
     }
     marker.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    log(f"  {info['clients']} clients, {info['units']} units, {info['neighbourhoods']} neighbourhoods, "
-        f"{info['municipalities']} municipalities; generated in {generated:.1f} s, validated in {validated:.1f} s")
+    log(
+        f"  {info['clients']} clients, {info['units']} units, {info['neighbourhoods']} neighbourhoods, "
+        f"{info['municipalities']} municipalities; generated in {generated:.1f} s, validated in {validated:.1f} s"
+    )
     return folder, info

@@ -47,8 +47,7 @@ def plain_data(arrays, pairs) -> dict:
 
     rows: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (rule, row of pair, coef, limits)
 
-    def group(rule: str, keys: np.ndarray, members: np.ndarray, coefficients: np.ndarray,
-              limit_of) -> None:
+    def group(rule: str, keys: np.ndarray, members: np.ndarray, coefficients: np.ndarray, limit_of) -> None:
         if len(members) == 0:
             return
         distinct, row = np.unique(keys, return_inverse=True)
@@ -72,10 +71,18 @@ def plain_data(arrays, pairs) -> dict:
         listed = np.flatnonzero(np.isin(key, list(limit)))
         group("support_slots", key[listed], listed, ones[listed], lambda k: int(limit[k]))
     return {
-        "n": len(client), "weight": weight, "preference": preference, "radix": radix,
-        "objective": weight * radix + preference, "rows": rows,
-        "client": client, "unit": unit, "load": load, "neighbourhood": neighbourhood,
-        "municipality": municipality, "intensity": intensity,
+        "n": len(client),
+        "weight": weight,
+        "preference": preference,
+        "radix": radix,
+        "objective": weight * radix + preference,
+        "rows": rows,
+        "client": client,
+        "unit": unit,
+        "load": load,
+        "neighbourhood": neighbourhood,
+        "municipality": municipality,
+        "intensity": intensity,
     }
 
 
@@ -120,15 +127,18 @@ def _solve_model_builder(data: dict, backend: str, time_limit: float, workers: i
     matrix, upper = _sparse_rows(data)
     model = mb.Model()
     model.helper.fill_model_from_sparse_data(
-        np.zeros(n), np.ones(n), data["objective"].astype(float),
-        np.full(len(upper), -np.inf), upper, matrix)
+        np.zeros(n), np.ones(n), data["objective"].astype(float), np.full(len(upper), -np.inf), upper, matrix
+    )
     model.helper.set_maximize(True)
     for column in range(n):
         model.helper.set_var_integrality(column, True)
     solver = mb.Solver(backend)
     if not solver.solver_is_supported():
-        return {"status": "error", "error": f"{backend} is not available in this OR-Tools build",
-                "seconds_build": time.perf_counter() - began}
+        return {
+            "status": "error",
+            "error": f"{backend} is not available in this OR-Tools build",
+            "seconds_build": time.perf_counter() - began,
+        }
     solver.enable_output(False)
     if backend == "highs":
         parameters = {"mip_rel_gap": 0, "mip_abs_gap": 0.999, "threads": workers, "random_seed": 0}
@@ -148,8 +158,12 @@ def _solve_model_builder(data: dict, backend: str, time_limit: float, workers: i
         result["chosen"] = np.flatnonzero(values > 0.5)
         result["status"] = "optimal" if status == mb.SolveStatus.OPTIMAL else "feasible"
         result["objective_bound"] = _finite(solver.best_objective_bound)
-    elif status in (mb.SolveStatus.NOT_SOLVED, mb.SolveStatus.CANCELLED_BY_USER,
-                    mb.SolveStatus.UNKNOWN_STATUS, mb.SolveStatus.ABNORMAL):
+    elif status in (
+        mb.SolveStatus.NOT_SOLVED,
+        mb.SolveStatus.CANCELLED_BY_USER,
+        mb.SolveStatus.UNKNOWN_STATUS,
+        mb.SolveStatus.ABNORMAL,
+    ):
         result["status"] = "no_solution"
         result["objective_bound"] = _finite(solver.best_objective_bound)
     else:
@@ -167,7 +181,7 @@ def _solve_cp_sat(data: dict, time_limit: float, workers: int) -> dict:
     proto = model.proto  # filled directly: the same model as add_at_most_one/add/maximize, built fast
     for _ in range(n):
         proto.variables.add().domain.extend([0, 1])
-    for rule, (row, members), coefficients, limits in data["rows"]:
+    for _rule, (row, members), coefficients, limits in data["rows"]:
         order = np.argsort(row, kind="stable")
         bounds = np.flatnonzero(np.diff(row[order])) + 1
         for chunk in np.split(order, bounds) if len(order) else []:
@@ -196,7 +210,11 @@ def _solve_cp_sat(data: dict, time_limit: float, workers: int) -> dict:
     began = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - began
-    result: dict = {"seconds_build": built, "seconds_solve": seconds, "solver_status": solver.status_name(status)}
+    result: dict = {
+        "seconds_build": built,
+        "seconds_solve": seconds,
+        "solver_status": solver.status_name(status),
+    }
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = np.asarray(list(solver.response_proto.solution), dtype=np.int64)[:n]
         result["chosen"] = np.flatnonzero(values > 0)
@@ -228,11 +246,18 @@ def solve_plain(data: dict, backend: str, time_limit: float = 60.0, workers: int
     w_bound = w_upper if bound is None else min(w_upper, math.floor((bound + 1e-6) / radix))
     source = "trivial" if w_bound >= w_upper else "solver"  # trivial: every client with a pair placed
     out = {
-        "backend": backend, "status": result.get("status", "error"),
-        "W": None, "W_bound": w_bound, "W_bound_source": source, "P": None, "P_bound": p_upper,
+        "backend": backend,
+        "status": result.get("status", "error"),
+        "W": None,
+        "W_bound": w_bound,
+        "W_bound_source": source,
+        "P": None,
+        "P_bound": p_upper,
         "feasible_check": None,
-        "seconds_build": result.get("seconds_build"), "seconds_solve": result.get("seconds_solve"),
-        "solver_status": result.get("solver_status"), "error": result.get("error"),
+        "seconds_build": result.get("seconds_build"),
+        "seconds_solve": result.get("seconds_solve"),
+        "solver_status": result.get("solver_status"),
+        "error": result.get("error"),
     }
     if chosen is not None:
         w = int(data["weight"][chosen].sum())
@@ -250,8 +275,8 @@ def solve_plain(data: dict, backend: str, time_limit: float = 60.0, workers: int
 
 def run_plain(instance_path: Path, backend: str, time_limit: float = 60.0, workers: int = 2) -> dict:
     """Read, eligibility, build and solve the plain model; timings per phase."""
-    from matcher.rules.eligibility import Eligibility
     from matcher.io.read import read_instance
+    from matcher.rules.eligibility import Eligibility
 
     seconds: dict[str, float] = {}
     began = time.perf_counter()
@@ -269,6 +294,12 @@ def run_plain(instance_path: Path, backend: str, time_limit: float = 60.0, worke
     seconds["solve"] = result.pop("seconds_solve") or 0.0
     seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
     seconds["end_to_end"] = seconds["read"] + seconds["total"]
-    result.update({"pairs": data["n"], "time_limit": time_limit, "workers": workers,
-                   "seconds": {k: round(v, 4) for k, v in seconds.items()}})
+    result.update(
+        {
+            "pairs": data["n"],
+            "time_limit": time_limit,
+            "workers": workers,
+            "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        }
+    )
     return result

@@ -14,6 +14,7 @@ Writes OUT/bench.json and OUT/bench.md and prints the table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,14 +43,43 @@ NATIONAL_TIME_LIMIT = 45.0  # engine solve limit for national sizes under --engi
 
 # Every row of bench.json has exactly these keys (None where a figure does not exist).
 COLUMNS = (
-    "size", "clients", "units", "kind", "seed", "pairs", "candidates", "density_pct",
-    "runs", "runs_completed", "timeouts", "engine_time_limit",
-    "end_to_end_s", *(f"{phase}_s" for phase in PHASES), "process_s", "peak_mb",
-    "W", "W_bound", "gap_pct", "P", "P_bound", "P_gap_pct", "status_W", "status_P",
-    "greedy_W", "greedy_ratio", "full_caps", "full_intake", "full_slots",
-    *(f"{b}_{field}" for b in ("cpsat", "highs", "scip")
-      for field in ("W", "W_bound", "W_bound_source", "P", "status", "seconds", "peak_mb", "ratio")),
-    "plain_note", "target", "target_met",
+    "size",
+    "clients",
+    "units",
+    "kind",
+    "seed",
+    "pairs",
+    "candidates",
+    "density_pct",
+    "runs",
+    "runs_completed",
+    "timeouts",
+    "engine_time_limit",
+    "end_to_end_s",
+    *(f"{phase}_s" for phase in PHASES),
+    "process_s",
+    "peak_mb",
+    "W",
+    "W_bound",
+    "gap_pct",
+    "P",
+    "P_bound",
+    "P_gap_pct",
+    "status_W",
+    "status_P",
+    "greedy_W",
+    "greedy_ratio",
+    "full_caps",
+    "full_intake",
+    "full_slots",
+    *(
+        f"{b}_{field}"
+        for b in ("cpsat", "highs", "scip")
+        for field in ("W", "W_bound", "W_bound_source", "P", "status", "seconds", "peak_mb", "ratio")
+    ),
+    "plain_note",
+    "target",
+    "target_met",
 )
 TARGETS = {
     "300x200": "W and P proven optimal, end to end ≤ 1 s",
@@ -73,10 +103,8 @@ def _spawn(argv: list[str], timeout: float) -> dict:
                 break
             if time.perf_counter() - began > timeout:
                 timed_out = True
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)  # the group of the child we started
-                except ProcessLookupError:
-                    pass
                 pid, status, usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.02)
@@ -84,16 +112,29 @@ def _spawn(argv: list[str], timeout: float) -> dict:
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         tail = log.read()[-2000:]
-    return {"wall_s": wall, "exit_code": process.returncode, "timed_out": timed_out,
-            "peak_mb": usage.ru_maxrss / 1024.0, "log_tail": tail}
+    return {
+        "wall_s": wall,
+        "exit_code": process.returncode,
+        "timed_out": timed_out,
+        "peak_mb": usage.ru_maxrss / 1024.0,
+        "log_tail": tail,
+    }
 
 
 def measure(kind: str, instance: Path, timeout: float, **options) -> dict:
     """One engine or plain run in a fresh subprocess; its JSON result plus wall time and peak MB."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         result_file = Path(tmp) / "result.json"
-        argv = [sys.executable, str(Path(__file__).resolve()), "_worker", kind,
-                "--instance", str(instance), "--result", str(result_file)]
+        argv = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "_worker",
+            kind,
+            "--instance",
+            str(instance),
+            "--result",
+            str(result_file),
+        ]
         for key, value in options.items():
             if value is not None:
                 argv += [f"--{key.replace('_', '-')}", str(value)]
@@ -105,8 +146,11 @@ def measure(kind: str, instance: Path, timeout: float, **options) -> dict:
         result["error"] = f"killed after {timeout:g} s (--run-timeout)"
     elif spawned["exit_code"] != 0 or not result:
         result["outcome"] = "error"
-        result["error"] = spawned["log_tail"].strip().splitlines()[-1] if spawned["log_tail"].strip() else \
-            f"exit code {spawned['exit_code']}"
+        result["error"] = (
+            spawned["log_tail"].strip().splitlines()[-1]
+            if spawned["log_tail"].strip()
+            else f"exit code {spawned['exit_code']}"
+        )
     else:
         result["outcome"] = "ok"
     return result
@@ -137,17 +181,21 @@ def _tight_counts(proposal) -> dict:
     for key in chosen_keys:
         used[key] = used.get(key, 0) + 1
     full_slots = sum(1 for key in slot_keys if used.get(key, 0) >= a.slots[key])
-    return {"full_caps": f"{full_caps}/{len(relevant)}", "full_intake": f"{full_intake}/{len(limited)}",
-            "full_slots": f"{full_slots}/{len(slot_keys)}"}
+    return {
+        "full_caps": f"{full_caps}/{len(relevant)}",
+        "full_intake": f"{full_intake}/{len(limited)}",
+        "full_slots": f"{full_slots}/{len(slot_keys)}",
+    }
 
 
 def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dict:
     """Read, run and write one proposal, timing each phase."""
     began = time.perf_counter()
-    from matcher.proposal import solve
-    from matcher.io.write import write_proposal
     from matcher.io.read import read_instance
+    from matcher.io.write import write_proposal
+    from matcher.proposal import solve
     from matcher.solver.settings import SolveSettings
+
     imports = time.perf_counter() - began
 
     settings = SolveSettings(workers=workers, time_limit=time_limit)
@@ -160,20 +208,39 @@ def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dic
         write_proposal(proposal, instance, Path(out), settings)
     write = time.perf_counter() - began
     end_to_end = time.perf_counter() - start
-    levels = [{"name": level.name, "status": level.status, "value": _plain_number(level.value),
-               "bound": _plain_number(level.bound), "seconds": round(level.seconds, 4), "method": level.method}
-              for level in proposal.solution.levels]
+    levels = [
+        {
+            "name": level.name,
+            "status": level.status,
+            "value": _plain_number(level.value),
+            "bound": _plain_number(level.bound),
+            "seconds": round(level.seconds, 4),
+            "method": level.method,
+        }
+        for level in proposal.solution.levels
+    ]
     by_name = {level["name"]: level for level in levels}
-    seconds = {"imports": imports, "read": read, "write": write, "end_to_end": end_to_end,
-               **{phase: value for phase, value in proposal.seconds.items()}}
+    seconds = {
+        "imports": imports,
+        "read": read,
+        "write": write,
+        "end_to_end": end_to_end,
+        **dict(proposal.seconds),
+    }
     return {
         "seconds": {key: round(value, 4) for key, value in seconds.items()},
-        "pairs": len(proposal.pairs), "candidates": len(proposal.candidates),
+        "pairs": len(proposal.pairs),
+        "candidates": len(proposal.candidates),
         "placed": len(proposal.chosen),
-        "W": proposal.priority, "W_bound": by_name["priority"]["bound"],
-        "P": proposal.preference, "P_bound": by_name["preference"]["bound"],
-        "status_W": by_name["priority"]["status"], "status_P": by_name["preference"]["status"],
-        "greedy_W": proposal.greedy_priority, "levels": levels, **_tight_counts(proposal),
+        "W": proposal.priority,
+        "W_bound": by_name["priority"]["bound"],
+        "P": proposal.preference,
+        "P_bound": by_name["preference"]["bound"],
+        "status_W": by_name["priority"]["status"],
+        "status_P": by_name["preference"]["status"],
+        "greedy_W": proposal.greedy_priority,
+        "levels": levels,
+        **_tight_counts(proposal),
     }
 
 
@@ -199,6 +266,7 @@ def worker_main(argv: list[str]) -> None:
         result = engine_worker(args.instance, args.workers, args.time_limit)
     else:
         from plain import run_plain
+
         result = run_plain(args.instance, args.backend, args.time_limit or 60.0, args.workers)
     args.result.write_text(json.dumps(result, indent=1) + "\n")
 
@@ -239,14 +307,32 @@ def engine_time_limit(option: str, clients: int) -> float | None:
     return float(option)
 
 
-def summarise(label: str, clients: int, units: int, seed: int, info: dict, runs: list[dict],
-              plain: dict, plain_note: str | None, time_limit: float | None) -> dict:
+def summarise(
+    label: str,
+    clients: int,
+    units: int,
+    seed: int,
+    info: dict,
+    runs: list[dict],
+    plain: dict,
+    plain_note: str | None,
+    time_limit: float | None,
+) -> dict:
     """One row of the table (every key in COLUMNS) from the engine runs and the plain runs."""
     row = dict.fromkeys(COLUMNS)
     ok = [r for r in runs if r.get("outcome") == "ok"]
-    row.update(size=label, clients=clients, units=units, kind=info.get("kind"), seed=seed,
-               runs=len(runs), runs_completed=len(ok), timeouts=sum(r.get("outcome") == "timeout" for r in runs),
-               engine_time_limit=time_limit, plain_note=plain_note)
+    row.update(
+        size=label,
+        clients=clients,
+        units=units,
+        kind=info.get("kind"),
+        seed=seed,
+        runs=len(runs),
+        runs_completed=len(ok),
+        timeouts=sum(r.get("outcome") == "timeout" for r in runs),
+        engine_time_limit=time_limit,
+        plain_note=plain_note,
+    )
     pairs = ok[0]["pairs"] if ok else info.get("eligible_pairs")
     row["pairs"] = pairs
     row["density_pct"] = _round(100.0 * pairs / (clients * units), 3) if pairs is not None else None
@@ -264,19 +350,29 @@ def summarise(label: str, clients: int, units: int, seed: int, info: dict, runs:
     row["peak_mb"] = _round(max((r["peak_mb"] for r in runs), default=None), 1)
     if ok:
         first = ok[0]
-        row.update(candidates=first["candidates"], W=first["W"], W_bound=first["W_bound"], P=first["P"],
-                   P_bound=first["P_bound"], greedy_W=first["greedy_W"],
-                   full_caps=first["full_caps"], full_intake=first["full_intake"], full_slots=first["full_slots"])
+        row.update(
+            candidates=first["candidates"],
+            W=first["W"],
+            W_bound=first["W_bound"],
+            P=first["P"],
+            P_bound=first["P_bound"],
+            greedy_W=first["greedy_W"],
+            full_caps=first["full_caps"],
+            full_intake=first["full_intake"],
+            full_slots=first["full_slots"],
+        )
         # the worst status over the runs (a time limit may prove it in one run and not another)
         for level in ("status_W", "status_P"):
             statuses = {r[level] for r in ok}
             row[level] = "optimal" if statuses == {"optimal"} else "/".join(sorted(statuses))
         if len({(r["W"], r["P"]) for r in ok}) > 1:
             row["status_W"] += " (W/P differ between runs)"
-        row["gap_pct"] = _round(100.0 * (first["W_bound"] - first["W"]) / first["W_bound"], 4) \
-            if first["W_bound"] else 0.0
-        row["P_gap_pct"] = _round(100.0 * (first["P_bound"] - first["P"]) / first["P_bound"], 4) \
-            if first["P_bound"] else 0.0
+        row["gap_pct"] = (
+            _round(100.0 * (first["W_bound"] - first["W"]) / first["W_bound"], 4) if first["W_bound"] else 0.0
+        )
+        row["P_gap_pct"] = (
+            _round(100.0 * (first["P_bound"] - first["P"]) / first["P_bound"], 4) if first["P_bound"] else 0.0
+        )
         row["greedy_ratio"] = _ratio(first["greedy_W"], first["W"])
     else:
         outcome = {r.get("outcome") for r in runs}
@@ -293,10 +389,16 @@ def summarise(label: str, clients: int, units: int, seed: int, info: dict, runs:
             row[f"{prefix}_seconds"] = _round(result.get("process_s"))
         else:
             seconds = result["seconds"]["total"]
-            row.update({f"{prefix}_W": result["W"], f"{prefix}_W_bound": result["W_bound"],
-                        f"{prefix}_W_bound_source": result.get("W_bound_source"),
-                        f"{prefix}_P": result["P"], f"{prefix}_status": result["status"],
-                        f"{prefix}_seconds": _round(seconds)})
+            row.update(
+                {
+                    f"{prefix}_W": result["W"],
+                    f"{prefix}_W_bound": result["W_bound"],
+                    f"{prefix}_W_bound_source": result.get("W_bound_source"),
+                    f"{prefix}_P": result["P"],
+                    f"{prefix}_status": result["status"],
+                    f"{prefix}_seconds": _round(seconds),
+                }
+            )
             row[f"{prefix}_ratio"] = _ratio(seconds, ours_total)
             if result.get("feasible_check") is False:
                 row[f"{prefix}_status"] += " (INFEASIBLE answer)"
@@ -313,8 +415,13 @@ def target_met(label: str, row: dict) -> bool | None:
     if label in ("300x200", "2000x1200"):
         limit = 1.0 if label == "300x200" else 10.0
         return bool(row["status_W"] == "optimal" and row["status_P"] == "optimal" and e2e <= limit)
-    return bool(row["gap_pct"] is not None and row["gap_pct"] <= 0.1 and e2e <= 60.0
-                and row["peak_mb"] is not None and row["peak_mb"] <= 4096)
+    return bool(
+        row["gap_pct"] is not None
+        and row["gap_pct"] <= 0.1
+        and e2e <= 60.0
+        and row["peak_mb"] is not None
+        and row["peak_mb"] <= 4096
+    )
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -346,31 +453,68 @@ def _plain_cell(row: dict, prefix: str) -> str:
     ratio = row[f"{prefix}_ratio"]
     at_least = "" if status.startswith("optimal") else "≥"
     w = row[f"{prefix}_W"]
-    return (f"W {_fmt(w)} ≤ {bound}, {status}, {_fmt(row[f'{prefix}_seconds'], 1)} s "
-            f"({at_least}{_fmt(ratio, 1)}×)")
+    return (
+        f"W {_fmt(w)} ≤ {bound}, {status}, {_fmt(row[f'{prefix}_seconds'], 1)} s "
+        f"({at_least}{_fmt(ratio, 1)}×)"
+    )
 
 
 def render_markdown(report: dict) -> str:
     rows = report["rows"]
     meta = report["meta"]
     n_runs = meta["options"]["runs"]
-    header = ["size", "pairs", f"end-to-end s (median of {n_runs})", "read", "eligibility", "build", "solve",
-              "write", "peak MB", "W", "W bound", "gap %", "P", "P bound", "status W / P",
-              "greedy W (÷ W)", "full caps · intake · slots", "plain CP-SAT", "plain HiGHS", "plain SCIP",
-              "target met"]
+    header = [
+        "size",
+        "pairs",
+        f"end-to-end s (median of {n_runs})",
+        "read",
+        "eligibility",
+        "build",
+        "solve",
+        "write",
+        "peak MB",
+        "W",
+        "W bound",
+        "gap %",
+        "P",
+        "P bound",
+        "status W / P",
+        "greedy W (÷ W)",
+        "full caps · intake · slots",
+        "plain CP-SAT",
+        "plain HiGHS",
+        "plain SCIP",
+        "target met",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         greedy = f"{_fmt(r['greedy_W'])} ({_fmt(r['greedy_ratio'], 4)})" if r["greedy_W"] is not None else "—"
         e2e = _fmt(r["end_to_end_s"])
         if r["timeouts"]:
             e2e += f" ({r['timeouts']} of {r['runs']} timed out)"
-        cells = [r["size"], _fmt(r["pairs"]), e2e, _fmt(r["read_s"]), _fmt(r["eligibility_s"]),
-                 _fmt(r["build_s"]), _fmt(r["solve_s"]), _fmt(r["write_s"]), _fmt(r["peak_mb"], 0),
-                 _fmt(r["W"]), _fmt(r["W_bound"]), _fmt(r["gap_pct"], 3), _fmt(r["P"]), _fmt(r["P_bound"]),
-                 f"{r['status_W']} / {r['status_P']}", greedy,
-                 f"{r['full_caps'] or '—'} · {r['full_intake'] or '—'} · {r['full_slots'] or '—'}",
-                 _plain_cell(r, "cpsat"), _plain_cell(r, "highs"), _plain_cell(r, "scip"),
-                 {True: "yes", False: "**no**", None: "—"}[r["target_met"]]]
+        cells = [
+            r["size"],
+            _fmt(r["pairs"]),
+            e2e,
+            _fmt(r["read_s"]),
+            _fmt(r["eligibility_s"]),
+            _fmt(r["build_s"]),
+            _fmt(r["solve_s"]),
+            _fmt(r["write_s"]),
+            _fmt(r["peak_mb"], 0),
+            _fmt(r["W"]),
+            _fmt(r["W_bound"]),
+            _fmt(r["gap_pct"], 3),
+            _fmt(r["P"]),
+            _fmt(r["P_bound"]),
+            f"{r['status_W']} / {r['status_P']}",
+            greedy,
+            f"{r['full_caps'] or '—'} · {r['full_intake'] or '—'} · {r['full_slots'] or '—'}",
+            _plain_cell(r, "cpsat"),
+            _plain_cell(r, "highs"),
+            _plain_cell(r, "scip"),
+            {True: "yes", False: "**no**", None: "—"}[r["target_met"]],
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [
         "",
@@ -390,8 +534,10 @@ def render_markdown(report: dict) -> str:
             notes.append(f"{r['size']}: {r['plain_note']}")
     for r in rows:
         if r["target"]:
-            notes.append(f"Target {r['size']}: {r['target']} — "
-                         f"{ {True: 'met', False: 'NOT met', None: 'not measured'}[r['target_met']] }.")
+            notes.append(
+                f"Target {r['size']}: {r['target']} — "
+                f"{ {True: 'met', False: 'NOT met', None: 'not measured'}[r['target_met']] }."
+            )
     return "\n".join(lines + notes) + "\n"
 
 
@@ -404,16 +550,31 @@ def _versions() -> dict:
     import matcher
 
     try:
-        commit = subprocess.run(["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, timeout=10).stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "-C", str(HERE.parent), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = (
+            subprocess.run(
+                ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            or "unknown"
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(HERE.parent), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         if dirty:
             commit += "+uncommitted changes"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
-    return {"matcher": matcher.__version__, "ortools": ortools.__version__,
-            "python": platform.python_version(), "commit": commit}
+    return {
+        "matcher": matcher.__version__,
+        "ortools": ortools.__version__,
+        "python": platform.python_version(),
+        "commit": commit,
+    }
 
 
 def _load() -> str:
@@ -423,9 +584,21 @@ def _load() -> str:
         return "unknown"
 
 
-def bench_size(clients: int, units: int, *, seed: int, runs: int, workers: int, time_limit_option: str,
-               plain_time_limit: float, plain_max_pairs: int, run_timeout: float, cache: Path,
-               backends=BACKENDS, log=print) -> tuple[dict, dict]:
+def bench_size(
+    clients: int,
+    units: int,
+    *,
+    seed: int,
+    runs: int,
+    workers: int,
+    time_limit_option: str,
+    plain_time_limit: float,
+    plain_max_pairs: int,
+    run_timeout: float,
+    cache: Path,
+    backends=BACKENDS,
+    log=print,
+) -> tuple[dict, dict]:
     """Measure one size: `runs` engine runs, then each plain backend once."""
     label = size_label(clients, units)
     folder, info = ensure_instance(clients, units, seed, cache=cache, log=log)
@@ -437,29 +610,39 @@ def bench_size(clients: int, units: int, *, seed: int, runs: int, workers: int, 
         result = measure("engine", folder, run_timeout, workers=workers, time_limit=time_limit)
         results.append(result)
         if result["outcome"] == "ok":
-            log(f"  {label} engine run {k}/{runs}: {result['seconds']['end_to_end']:.2f} s end to end, "
+            log(
+                f"  {label} engine run {k}/{runs}: {result['seconds']['end_to_end']:.2f} s end to end, "
                 f"peak {result['peak_mb']:.0f} MB, W {result['W']} (bound {result['W_bound']}, {result['status_W']}), "
-                f"P {result['P']} (bound {result['P_bound']}, {result['status_P']})")
+                f"P {result['P']} (bound {result['P_bound']}, {result['status_P']})"
+            )
         else:
             log(f"  {label} engine run {k}/{runs}: {result['outcome']}: {result.get('error')}")
     plain: dict = {}
     pairs = info["eligible_pairs"]
     note = None
     if pairs > plain_max_pairs:
-        note = (f"plain MIPs skipped: {pairs:,} eligible pairs is above --plain-max-pairs {plain_max_pairs:,}")
+        note = f"plain MIPs skipped: {pairs:,} eligible pairs is above --plain-max-pairs {plain_max_pairs:,}"
         log(f"  {label} {note}")
     else:
         for backend in backends:
-            result = measure("plain", folder, run_timeout, backend=backend, time_limit=plain_time_limit,
-                             workers=workers)
+            result = measure(
+                "plain", folder, run_timeout, backend=backend, time_limit=plain_time_limit, workers=workers
+            )
             plain[backend] = result
             if result["outcome"] == "ok":
-                log(f"  {label} plain {backend}: {result['status']}, W {result['W']} ≤ {result['W_bound']}, "
-                    f"{result['seconds']['total']:.2f} s, peak {result['peak_mb']:.0f} MB")
+                log(
+                    f"  {label} plain {backend}: {result['status']}, W {result['W']} ≤ {result['W_bound']}, "
+                    f"{result['seconds']['total']:.2f} s, peak {result['peak_mb']:.0f} MB"
+                )
             else:
                 log(f"  {label} plain {backend}: {result['outcome']}: {result.get('error')}")
     row = summarise(label, clients, units, seed, info, results, plain, note, time_limit)
-    detail = {"size": label, "instance": {"path": str(folder), **info}, "engine_runs": results, "plain": plain}
+    detail = {
+        "size": label,
+        "instance": {"path": str(folder), **info},
+        "engine_runs": results,
+        "plain": plain,
+    }
     return row, detail
 
 
@@ -473,33 +656,65 @@ def _count_pairs(folder: Path, info: dict, cache: Path) -> dict:
     return info
 
 
-def run_benchmark(sizes: list[tuple[int, int]], *, runs: int = 5, seed: int = DEFAULT_SEED, workers: int = 2,
-                  engine_time_limit_option: str = "auto", plain_time_limit: float = 60.0,
-                  plain_max_pairs: int = 2_000_000, run_timeout: float = 900.0, out: Path = RESULTS,
-                  cache: Path = CACHE, backends=BACKENDS, log=print) -> dict:
+def run_benchmark(
+    sizes: list[tuple[int, int]],
+    *,
+    runs: int = 5,
+    seed: int = DEFAULT_SEED,
+    workers: int = 2,
+    engine_time_limit_option: str = "auto",
+    plain_time_limit: float = 60.0,
+    plain_max_pairs: int = 2_000_000,
+    run_timeout: float = 900.0,
+    out: Path = RESULTS,
+    cache: Path = CACHE,
+    backends=BACKENDS,
+    log=print,
+) -> dict:
     """Measure every size and write OUT/bench.json and OUT/bench.md; returns the report."""
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = _load()
     rows, details = [], []
     for clients, units in sizes:
         log(f"{size_label(clients, units)} ({describe(clients, units)})")
-        row, detail = bench_size(clients, units, seed=seed, runs=runs, workers=workers,
-                                 time_limit_option=engine_time_limit_option, plain_time_limit=plain_time_limit,
-                                 plain_max_pairs=plain_max_pairs, run_timeout=run_timeout, cache=cache,
-                                 backends=backends, log=log)
+        row, detail = bench_size(
+            clients,
+            units,
+            seed=seed,
+            runs=runs,
+            workers=workers,
+            time_limit_option=engine_time_limit_option,
+            plain_time_limit=plain_time_limit,
+            plain_max_pairs=plain_max_pairs,
+            run_timeout=run_timeout,
+            cache=cache,
+            backends=backends,
+            log=log,
+        )
         rows.append(row)
         details.append(detail)
     report = {
         "meta": {
             "started": started,
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "host": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_before": load_before,
-                     "load_after": _load()},
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "load_before": load_before,
+                "load_after": _load(),
+            },
             "versions": _versions(),
-            "options": {"sizes": [size_label(*s) for s in sizes], "runs": runs, "seed": seed, "workers": workers,
-                        "engine_time_limit": engine_time_limit_option, "plain_time_limit": plain_time_limit,
-                        "plain_max_pairs": plain_max_pairs, "run_timeout": run_timeout,
-                        "backends": list(backends)},
+            "options": {
+                "sizes": [size_label(*s) for s in sizes],
+                "runs": runs,
+                "seed": seed,
+                "workers": workers,
+                "engine_time_limit": engine_time_limit_option,
+                "plain_time_limit": plain_time_limit,
+                "plain_max_pairs": plain_max_pairs,
+                "run_timeout": run_timeout,
+                "backends": list(backends),
+            },
         },
         "columns": list(COLUMNS),
         "rows": rows,
@@ -507,8 +722,9 @@ def run_benchmark(sizes: list[tuple[int, int]], *, runs: int = 5, seed: int = DE
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.md").write_text(render_markdown(report), encoding="utf-8")
-    (out / "bench.json").write_text(json.dumps(_json_safe(report), indent=1, default=str, allow_nan=False) + "\n",
-                                    encoding="utf-8")
+    (out / "bench.json").write_text(
+        json.dumps(_json_safe(report), indent=1, default=str, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return report
 
 
@@ -529,19 +745,37 @@ def main(argv: list[str] | None = None) -> None:
         worker_main(argv[1:])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default=None, help=f"comma-separated CLIENTSxUNITS (default {DEFAULT_SIZES})")
-    parser.add_argument("--runs", type=int, default=None, help="engine runs per size, median reported (default 5)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"sizes {QUICK_SIZES}, 1 run, plain time limit 10 s (explicit options win)")
+    parser.add_argument(
+        "--sizes", default=None, help=f"comma-separated CLIENTSxUNITS (default {DEFAULT_SIZES})"
+    )
+    parser.add_argument(
+        "--runs", type=int, default=None, help="engine runs per size, median reported (default 5)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"sizes {QUICK_SIZES}, 1 run, plain time limit 10 s (explicit options win)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workers", type=int, default=2, help="engine workers and CP-SAT/HiGHS threads")
-    parser.add_argument("--engine-time-limit", default="auto",
-                        help=f"auto (none for regional sizes, {NATIONAL_TIME_LIMIT:g} s for national), none, or seconds")
-    parser.add_argument("--plain-time-limit", type=float, default=None, help="seconds per plain solve (default 60)")
-    parser.add_argument("--plain-max-pairs", type=int, default=2_000_000,
-                        help="skip the plain MIPs above this many eligible pairs")
+    parser.add_argument(
+        "--engine-time-limit",
+        default="auto",
+        help=f"auto (none for regional sizes, {NATIONAL_TIME_LIMIT:g} s for national), none, or seconds",
+    )
+    parser.add_argument(
+        "--plain-time-limit", type=float, default=None, help="seconds per plain solve (default 60)"
+    )
+    parser.add_argument(
+        "--plain-max-pairs",
+        type=int,
+        default=2_000_000,
+        help="skip the plain MIPs above this many eligible pairs",
+    )
     parser.add_argument("--backends", default=",".join(BACKENDS), help="plain backends to run")
-    parser.add_argument("--run-timeout", type=float, default=900.0, help="kill any one run after this many seconds")
+    parser.add_argument(
+        "--run-timeout", type=float, default=900.0, help="kill any one run after this many seconds"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
@@ -553,10 +787,20 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown backends {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
     sizes = [parse_size(text) for text in sizes_text.split(",") if text.strip()]
-    report = run_benchmark(sizes, runs=runs, seed=args.seed, workers=args.workers,
-                           engine_time_limit_option=args.engine_time_limit, plain_time_limit=plain_limit,
-                           plain_max_pairs=args.plain_max_pairs, run_timeout=args.run_timeout, out=args.out,
-                           cache=args.cache, backends=backends, log=lambda text: print(text, flush=True))
+    report = run_benchmark(
+        sizes,
+        runs=runs,
+        seed=args.seed,
+        workers=args.workers,
+        engine_time_limit_option=args.engine_time_limit,
+        plain_time_limit=plain_limit,
+        plain_max_pairs=args.plain_max_pairs,
+        run_timeout=args.run_timeout,
+        out=args.out,
+        cache=args.cache,
+        backends=backends,
+        log=lambda text: print(text, flush=True),
+    )
     print()
     print(render_markdown(report))
     print(f"Written to {args.out / 'bench.json'} and {args.out / 'bench.md'}")

@@ -58,8 +58,10 @@ def main() -> None:
         startup = time.perf_counter() - began
         result = run_sweep(sweep, client=client, progress=True)
     seconds = result.seconds
-    per_week = {allocation: statistics.mean(times) / sweep.horizon_weeks
-                for allocation, times in sorted(result.run_seconds.items())}
+    per_week = {
+        allocation: statistics.mean(times) / sweep.horizon_weeks
+        for allocation, times in sorted(result.run_seconds.items())
+    }
     record = {
         "benchmark": "stress sweep",
         "matcher_version": __version__,
@@ -72,14 +74,14 @@ def main() -> None:
         "sweep_seconds": round(seconds, 2),
         "scenario_weeks_per_second": round(result.scenario_weeks / seconds, 2),
         "mean_seconds_per_scenario_week": {k: round(v, 4) for k, v in per_week.items()},
-        "placements_mean": result.summary.set_index(["label", "allocation"])["placements"].round(2)
-        .to_dict(),
+        "placements_mean": result.summary.set_index(["label", "allocation"])["placements"].round(2).to_dict(),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "ran_on": where,
     }
-    record["placements_mean"] = {f"{label} · {allocation}": value
-                                 for (label, allocation), value in record["placements_mean"].items()}
+    record["placements_mean"] = {
+        f"{label} · {allocation}": value for (label, allocation), value in record["placements_mean"].items()
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "stress.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     lines = [

@@ -36,7 +36,23 @@ _PUBLIC = {
     "audit_proposal": "matcher.audit.rerun",
 }
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = [  # noqa: RUF022  (grouped as in _PUBLIC)
+    "__version__",
+    "Instance",
+    "InvalidInstance",
+    "Problem",
+    "read_instance",
+    "write_proposal",
+    "SolveSettings",
+    "Proposal",
+    "solve",
+    "Week",
+    "solve_week",
+    "check_proposal",
+    "explain_client",
+    "explain_unit",
+    "audit_proposal",
+]
 
 if TYPE_CHECKING:
     from matcher.audit.rerun import audit_proposal

@@ -10,14 +10,14 @@ import pandas as pd
 
 from matcher.rules.arrays import Arrays
 from matcher.rules.eligibility import ClientSets, Eligibility, Pairs
+from matcher.rules.objectives import fair_share_deviation, max_utilisation, total
 from matcher.solver.formulation import Candidates, build_formulation, candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
-from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
-from matcher.solver.size_guard import check_limits
-from matcher.unmatched import unmatched_reasons
-from matcher.solver.settings import SolveSettings
-from matcher.rules.objectives import fair_share_deviation, max_utilisation, total
 from matcher.solver.levels import Solution, solve_lexicographic
+from matcher.solver.settings import SolveSettings
+from matcher.solver.size_guard import check_limits
+from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
+from matcher.unmatched import unmatched_reasons
 from models import Instance
 
 
@@ -57,32 +57,40 @@ class Proposal:
 
     @property
     def proven_optimal(self) -> bool:
-        return all(level.proven for level in self.solution.levels
-                   if level.name in ("priority", "continuity", "preference"))
+        return all(
+            level.proven
+            for level in self.solution.levels
+            if level.name in ("priority", "continuity", "preference")
+        )
 
     def pairs_chosen(self) -> list[tuple[str, str]]:
         """(client_id, unit_id) of every proposed match."""
         c = self.candidates
-        return [(self.arrays.client_ids[a], self.arrays.unit_ids[b])
-                for a, b in zip(c.client[self.chosen], c.unit[self.chosen])]
+        return [
+            (self.arrays.client_ids[a], self.arrays.unit_ids[b])
+            for a, b in zip(c.client[self.chosen], c.unit[self.chosen])
+        ]
 
     def matches(self) -> pd.DataFrame:
         """The proposals table, highest priority first."""
         a, c, chosen = self.arrays, self.candidates, self.chosen
         units = {u.unit_id: u for u in self.instance.units}
         labels = self.sets.score_label[c.client[chosen], c.municipality[chosen]]
-        frame = pd.DataFrame({
-            "client_id": a.client_ids[c.client[chosen]],
-            "unit_id": a.unit_ids[c.unit[chosen]],
-            "municipality_id": a.municipality_ids[c.municipality[chosen]],
-            "neighbourhood_id": a.neighbourhood_ids[c.neighbourhood[chosen]],
-            "landlord": [units[u].landlord for u in a.unit_ids[c.unit[chosen]]],
-            "priority_weight": c.weight[chosen],
-            "preference_score": c.preference[chosen],
-            "reason": [_match_reason(label) for label in labels],
-        })
-        return frame.sort_values(["priority_weight", "client_id"], ascending=[False, True],
-                                 kind="stable").reset_index(drop=True)
+        frame = pd.DataFrame(
+            {
+                "client_id": a.client_ids[c.client[chosen]],
+                "unit_id": a.unit_ids[c.unit[chosen]],
+                "municipality_id": a.municipality_ids[c.municipality[chosen]],
+                "neighbourhood_id": a.neighbourhood_ids[c.neighbourhood[chosen]],
+                "landlord": [units[u].landlord for u in a.unit_ids[c.unit[chosen]]],
+                "priority_weight": c.weight[chosen],
+                "preference_score": c.preference[chosen],
+                "reason": [_match_reason(label) for label in labels],
+            }
+        )
+        return frame.sort_values(
+            ["priority_weight", "client_id"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)
 
     def unmatched(self) -> pd.DataFrame:
         """One row per unmatched client with an actionable reason."""
@@ -96,16 +104,18 @@ def _match_reason(label: str) -> str:
     return label
 
 
-def candidate_positions(arrays: Arrays, candidates: Candidates,
-                        matches: list[tuple[str, str]]) -> np.ndarray:
+def candidate_positions(arrays: Arrays, candidates: Candidates, matches: list[tuple[str, str]]) -> np.ndarray:
     """Positions of (client_id, unit_id) matches among the candidates; unknown ones are skipped."""
-    index = {(arrays.client_ids[a], arrays.unit_ids[b]): k
-             for k, (a, b) in enumerate(zip(candidates.client, candidates.unit))}
+    index = {
+        (arrays.client_ids[a], arrays.unit_ids[b]): k
+        for k, (a, b) in enumerate(zip(candidates.client, candidates.unit))
+    }
     return np.array(sorted(index[m] for m in matches if m in index), dtype=np.int64)
 
 
-def solve(instance: Instance, settings: SolveSettings | None = None,
-        keep: list[tuple[str, str]] | None = None) -> Proposal:
+def solve(
+    instance: Instance, settings: SolveSettings | None = None, keep: list[tuple[str, str]] | None = None
+) -> Proposal:
     """Solve one instance under the region's policy and return the proposal.
 
     `keep` names matches already communicated (client_id, unit_id); they stay unless moving
@@ -131,13 +141,22 @@ def solve(instance: Instance, settings: SolveSettings | None = None,
 
     began = time.perf_counter()
     solution = solve_lexicographic(
-        formulation, arrays, settings, start=to_classes(greedy, candidates, per_class, classes),
-        keep=None if kept is None else to_classes(kept, candidates, per_class, classes))
+        formulation,
+        arrays,
+        settings,
+        start=to_classes(greedy, candidates, per_class, classes),
+        keep=None if kept is None else to_classes(kept, candidates, per_class, classes),
+    )
     solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes)
     seconds["solve"] = time.perf_counter() - began
     seconds["total"] = seconds["eligibility"] + seconds["build"] + seconds["solve"]
     return Proposal(
-        instance=instance, arrays=arrays, sets=sets, pairs=pairs, candidates=candidates,
-        solution=solution, greedy_priority=int(candidates.weight[greedy].sum()),
+        instance=instance,
+        arrays=arrays,
+        sets=sets,
+        pairs=pairs,
+        candidates=candidates,
+        solution=solution,
+        greedy_priority=int(candidates.weight[greedy].sum()),
         seconds=seconds,
     )

@@ -22,13 +22,16 @@ from matcher.rules.eligibility import Pairs
 from matcher.solver.formulation import Candidates
 
 
-def _blockers(arrays: Arrays, remaining: Remaining, unit: int, client: int,
-              freed: tuple[int, int] | None = None) -> list[str]:
+def _blockers(
+    arrays: Arrays, remaining: Remaining, unit: int, client: int, freed: tuple[int, int] | None = None
+) -> list[str]:
     """Which limits stop `client` from taking `unit`, in the words of unmatched.csv."""
     return [full.words(arrays) for full in full_limits(arrays, remaining, client, unit, freed)]
 
 
-def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray) -> pd.DataFrame:
+def unmatched_reasons(
+    arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
+) -> pd.DataFrame:
     """One row per unmatched client: client_id, reason, detail."""
     placed_unit = np.full(arrays.n_clients, -1, dtype=np.int64)
     placed_unit[candidates.client[chosen]] = candidates.unit[chosen]
@@ -43,7 +46,7 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
     id_rank = np.argsort(np.argsort(arrays.client_ids.astype(str), kind="stable"), kind="stable")
     rows = []
     for client in np.flatnonzero(placed_unit < 0):
-        units = pairs.unit[order[starts[client]:starts[client + 1]]]
+        units = pairs.unit[order[starts[client] : starts[client + 1]]]
         client_id = arrays.client_ids[client]
         if len(units) == 0:
             rows.append((client_id, "no_eligible_unit", _no_unit_detail(pairs, client_id, arrays.n_units)))
@@ -57,15 +60,30 @@ def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chos
         for kind, position, count in zip(kinds, first, counts):
             key = (int(kind), int(arrays.client_intensity[client]))
             if key not in blockers:
-                blockers[key] = _blockers(arrays, remaining, int(free[position]), int(client)) or ["not chosen"]
+                blockers[key] = _blockers(arrays, remaining, int(free[position]), int(client)) or [
+                    "not chosen"
+                ]
             for block in blockers[key]:
                 blocked[block] += int(count)
         if not taken.any():
-            listed = "; ".join(f"{block} ({count} unit{'s' * (count > 1)})" for block, count in blocked.most_common(4))
-            rows.append((client_id, "capacity_full",
-                         f"{len(units)} eligible unit{'s' * (len(units) > 1)}, all where limits are full: {listed}"))
+            listed = "; ".join(
+                f"{block} ({count} unit{'s' * (count > 1)})" for block, count in blocked.most_common(4)
+            )
+            rows.append(
+                (
+                    client_id,
+                    "capacity_full",
+                    f"{len(units)} eligible unit{'s' * (len(units) > 1)}, all where limits are full: {listed}",
+                )
+            )
             continue
-        rows.append((client_id, "outranked", _outranked_detail(arrays, remaining, int(client), *takers, blocked, id_rank)))
+        rows.append(
+            (
+                client_id,
+                "outranked",
+                _outranked_detail(arrays, remaining, int(client), *takers, blocked, id_rank),
+            )
+        )
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
@@ -78,8 +96,15 @@ def _no_unit_detail(pairs: Pairs, client_id: str, n_units: int) -> str:
     return f"none of the {n_units} units is eligible; most excluded by {counts.index[0]} ({top})"
 
 
-def _outranked_detail(arrays: Arrays, remaining: Remaining, client: int, taker_clients: np.ndarray,
-                      taker_units: np.ndarray, blocked: Counter, id_rank: np.ndarray) -> str:
+def _outranked_detail(
+    arrays: Arrays,
+    remaining: Remaining,
+    client: int,
+    taker_clients: np.ndarray,
+    taker_units: np.ndarray,
+    blocked: Counter,
+    id_rank: np.ndarray,
+) -> str:
     weight = int(arrays.client_weight[client])
     order = np.lexsort((id_rank[taker_clients], -arrays.client_weight[taker_clients]))
     takers = list(zip(taker_clients[order][:3].tolist(), taker_units[order][:3].tolist()))
@@ -93,10 +118,17 @@ def _outranked_detail(arrays: Arrays, remaining: Remaining, client: int, taker_c
         first = order[np.flatnonzero(below)[0]]
         taker, unit = int(taker_clients[first]), int(taker_units[first])
         swap = _blockers(arrays, remaining, unit, client, freed=(taker, unit))
-        because = "; ".join(swap) if swap else "placing this client instead would lower the total priority W elsewhere"
-        detail += (f"; {arrays.client_ids[taker]} (w {arrays.client_weight[taker]}) holds "
-                   f"{arrays.unit_ids[unit]} because {because}")
+        because = (
+            "; ".join(swap)
+            if swap
+            else "placing this client instead would lower the total priority W elsewhere"
+        )
+        detail += (
+            f"; {arrays.client_ids[taker]} (w {arrays.client_weight[taker]}) holds "
+            f"{arrays.unit_ids[unit]} because {because}"
+        )
     if blocked:
         detail += "; other eligible units blocked: " + "; ".join(
-            f"{block} ({count})" for block, count in blocked.most_common(3))
+            f"{block} ({count})" for block, count in blocked.most_common(3)
+        )
     return detail

@@ -63,11 +63,15 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
 def _safe_text(value: str) -> str:
     """Refuse text a spreadsheet program would run as a formula, or that holds control characters."""
     if value[:1] in ("=", "+", "-", "@"):
-        raise ValueError(f"begins with {value[0]!r}: spreadsheet programs would run it as a formula; "
-                         "give an id that starts with a letter or digit")
+        raise ValueError(
+            f"begins with {value[0]!r}: spreadsheet programs would run it as a formula; "
+            "give an id that starts with a letter or digit"
+        )
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
-        raise ValueError("holds a control character (tab, carriage return, line feed or other); "
-                         "remove it so the id is plain text")
+        raise ValueError(
+            "holds a control character (tab, carriage return, line feed or other); "
+            "remove it so the id is plain text"
+        )
     return value
 
 

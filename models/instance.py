@@ -56,7 +56,7 @@ class Instance(BaseModel):
     def with_row(self, table: str, position: int, **update: object) -> Instance:
         """A copy with fields of one row of one table (clients, units, …) changed."""
         rows = getattr(self, table)
-        changed = rows[:position] + (rows[position].model_copy(update=update),) + rows[position + 1:]
+        changed = rows[:position] + (rows[position].model_copy(update=update),) + rows[position + 1 :]
         return self.model_copy(update={table: changed})
 
     @model_validator(mode="after")
@@ -81,8 +81,9 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
     ]
 
 
-def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None,
-                        unparsed: dict[str, set[str]] | None = None) -> list[Problem]:
+def cross_file_problems(
+    instance: Instance, rows: dict[str, Rows] | None = None, unparsed: dict[str, set[str]] | None = None
+) -> list[Problem]:
     """Every reference between files that does not resolve, every duplicate id, every BSN and
     every client id that looks like a name.
 
@@ -100,30 +101,47 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None,
     s_rows = _rows(rows.get("support_capacity.csv"), len(instance.support_capacity))
     d_rows = _rows(rows.get("declined.csv"), len(instance.declined))
 
-    municipalities = {m.municipality_id for m in instance.municipalities} | unparsed.get("municipality", set())
+    municipalities = {m.municipality_id for m in instance.municipalities} | unparsed.get(
+        "municipality", set()
+    )
     neighbourhood_municipality = {n.neighbourhood_id: n.municipality_id for n in instance.neighbourhoods}
     units = {u.unit_id for u in instance.units} | unparsed.get("unit", set())
     clients = {c.client_id for c in instance.clients} | unparsed.get("client", set())
     unparsed_neighbourhoods = unparsed.get("neighbourhood", set())
 
     problems: list[Problem] = []
-    problems += _duplicates("municipalities.csv", "municipality_id",
-                            (m.municipality_id for m in instance.municipalities), m_rows)
-    problems += _duplicates("neighbourhoods.csv", "neighbourhood_id",
-                            (n.neighbourhood_id for n in instance.neighbourhoods), n_rows)
+    problems += _duplicates(
+        "municipalities.csv", "municipality_id", (m.municipality_id for m in instance.municipalities), m_rows
+    )
+    problems += _duplicates(
+        "neighbourhoods.csv",
+        "neighbourhood_id",
+        (n.neighbourhood_id for n in instance.neighbourhoods),
+        n_rows,
+    )
     problems += _duplicates("units.csv", "unit_id", (u.unit_id for u in instance.units), u_rows)
     problems += _duplicates("clients.csv", "client_id", (c.client_id for c in instance.clients), c_rows)
 
     def unknown(file: str, row: int | None, column: str, value: str, kind: str) -> Problem:
-        return Problem(file=file, row=row, column=column,
-                       message=f"unknown {kind} {value!r}: add it to {kind_file[kind]} or correct the id")
+        return Problem(
+            file=file,
+            row=row,
+            column=column,
+            message=f"unknown {kind} {value!r}: add it to {kind_file[kind]} or correct the id",
+        )
 
-    kind_file = {"municipality": "municipalities.csv", "neighbourhood": "neighbourhoods.csv",
-                 "unit": "units.csv", "client": "clients.csv"}
+    kind_file = {
+        "municipality": "municipalities.csv",
+        "neighbourhood": "neighbourhoods.csv",
+        "unit": "units.csv",
+        "client": "clients.csv",
+    }
 
     for n, row in zip(instance.neighbourhoods, n_rows):
         if n.municipality_id not in municipalities:
-            problems.append(unknown("neighbourhoods.csv", row, "municipality_id", n.municipality_id, "municipality"))
+            problems.append(
+                unknown("neighbourhoods.csv", row, "municipality_id", n.municipality_id, "municipality")
+            )
 
     for u, row in zip(instance.units, u_rows):
         if u.municipality_id not in municipalities:
@@ -131,47 +149,83 @@ def cross_file_problems(instance: Instance, rows: dict[str, Rows] | None = None,
         if u.neighbourhood_id in unparsed_neighbourhoods:
             pass
         elif u.neighbourhood_id not in neighbourhood_municipality:
-            problems.append(unknown("units.csv", row, "neighbourhood_id", u.neighbourhood_id, "neighbourhood"))
+            problems.append(
+                unknown("units.csv", row, "neighbourhood_id", u.neighbourhood_id, "neighbourhood")
+            )
         elif neighbourhood_municipality[u.neighbourhood_id] != u.municipality_id:
-            problems.append(Problem(
-                file="units.csv", row=row, column="neighbourhood_id",
-                message=(f"neighbourhood {u.neighbourhood_id!r} lies in "
-                         f"{neighbourhood_municipality[u.neighbourhood_id]!r}, not in "
-                         f"{u.municipality_id!r}: correct the municipality or the neighbourhood"),
-            ))
+            problems.append(
+                Problem(
+                    file="units.csv",
+                    row=row,
+                    column="neighbourhood_id",
+                    message=(
+                        f"neighbourhood {u.neighbourhood_id!r} lies in "
+                        f"{neighbourhood_municipality[u.neighbourhood_id]!r}, not in "
+                        f"{u.municipality_id!r}: correct the municipality or the neighbourhood"
+                    ),
+                )
+            )
 
     for c, row in zip(instance.clients, c_rows):
         if looks_like_bsn(c.client_id):
-            problems.append(Problem(
-                file="clients.csv", row=row, column="client_id",
-                message=("this id looks like a citizen service number (BSN): "
-                         "use the scheme's pseudonym instead, never a BSN"),
-            ))
+            problems.append(
+                Problem(
+                    file="clients.csv",
+                    row=row,
+                    column="client_id",
+                    message=(
+                        "this id looks like a citizen service number (BSN): "
+                        "use the scheme's pseudonym instead, never a BSN"
+                    ),
+                )
+            )
         elif looks_like_name(c.client_id):
-            problems.append(Problem(
-                file="clients.csv", row=row, column="client_id",
-                message="looks like a person's name: use the scheme's pseudonym",
-            ))
+            problems.append(
+                Problem(
+                    file="clients.csv",
+                    row=row,
+                    column="client_id",
+                    message="looks like a person's name: use the scheme's pseudonym",
+                )
+            )
         if c.origin_municipality_id not in municipalities:
-            problems.append(unknown("clients.csv", row, "origin_municipality_id", c.origin_municipality_id, "municipality"))
+            problems.append(
+                unknown(
+                    "clients.csv", row, "origin_municipality_id", c.origin_municipality_id, "municipality"
+                )
+            )
         if c.current_municipality_id and c.current_municipality_id not in municipalities:
-            problems.append(unknown("clients.csv", row, "current_municipality_id", c.current_municipality_id, "municipality"))
+            problems.append(
+                unknown(
+                    "clients.csv", row, "current_municipality_id", c.current_municipality_id, "municipality"
+                )
+            )
         for column in ("preferred_municipalities", "excluded_municipalities"):
             for value in getattr(c, column):
                 if value not in municipalities:
                     problems.append(unknown("clients.csv", row, column, value, "municipality"))
         for value in c.excluded_neighbourhoods:
             if value not in neighbourhood_municipality and value not in unparsed_neighbourhoods:
-                problems.append(unknown("clients.csv", row, "excluded_neighbourhoods", value, "neighbourhood"))
+                problems.append(
+                    unknown("clients.csv", row, "excluded_neighbourhoods", value, "neighbourhood")
+                )
 
     seen_capacity: set[tuple[str, str]] = set()
     for s, row in zip(instance.support_capacity, s_rows):
         if s.municipality_id not in municipalities:
-            problems.append(unknown("support_capacity.csv", row, "municipality_id", s.municipality_id, "municipality"))
+            problems.append(
+                unknown("support_capacity.csv", row, "municipality_id", s.municipality_id, "municipality")
+            )
         key = (s.municipality_id, s.support_intensity)
         if key in seen_capacity:
-            problems.append(Problem(file="support_capacity.csv", row=row, column="support_intensity",
-                                    message=f"second row for {key[0]} / {key[1]}: keep one row per pair"))
+            problems.append(
+                Problem(
+                    file="support_capacity.csv",
+                    row=row,
+                    column="support_intensity",
+                    message=f"second row for {key[0]} / {key[1]}: keep one row per pair",
+                )
+            )
         seen_capacity.add(key)
 
     for d, row in zip(instance.declined, d_rows):

@@ -61,9 +61,7 @@ class Priority(BaseModel):
 
     model_config = FROZEN
 
-    urgency_base: dict[str, int] = Field(
-        default_factory=lambda: {"normal": 100, "high": 150, "acute": 200}
-    )
+    urgency_base: dict[str, int] = Field(default_factory=lambda: {"normal": 100, "high": 150, "acute": 200})
     per_week_waiting: int = Field(default=1, ge=0)
     max_waiting_weeks: int = Field(default=52, ge=0)
 

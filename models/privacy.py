@@ -33,19 +33,43 @@ def looks_like_bsn(identifier: str) -> bool:
             return True
     long_runs = re.findall(r"\d{10,}", identifier)
     return any(
-        passes_eleven_test(run[start : start + 9])
-        for run in long_runs
-        for start in range(len(run) - 8)
+        passes_eleven_test(run[start : start + 9]) for run in long_runs for start in range(len(run) - 8)
     )
 
 
 # --- names -------------------------------------------------------------------------------------
 
 # Surname particles (tussenvoegsels) and their counterparts in names common among clients.
-PARTICLES = frozenset({
-    "van", "de", "der", "den", "het", "ter", "ten", "te", "t", "op", "in", "uit", "onder",
-    "el", "al", "ben", "bin", "ibn", "abu", "von", "le", "la", "di", "da", "dos", "du",
-})
+PARTICLES = frozenset(
+    {
+        "van",
+        "de",
+        "der",
+        "den",
+        "het",
+        "ter",
+        "ten",
+        "te",
+        "t",
+        "op",
+        "in",
+        "uit",
+        "onder",
+        "el",
+        "al",
+        "ben",
+        "bin",
+        "ibn",
+        "abu",
+        "von",
+        "le",
+        "la",
+        "di",
+        "da",
+        "dos",
+        "du",
+    }
+)
 
 # The most common Dutch surnames (CBS / Meertens naamdatabank) and the first names most often
 # given in the Netherlands over the last decades, including those common in the main migrant

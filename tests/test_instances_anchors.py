@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.proposal import solve
 from matcher.io.read import read_instance
+from matcher.proposal import solve
 
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from independent_checker import milp_optimum, violations
 
-from matcher.proposal import solve
 from matcher.generate.instance import generate_instance, write_instance
-from matcher.io.write import write_proposal
 from matcher.io.read import read_instance
+from matcher.io.write import write_proposal
+from matcher.proposal import solve
 from matcher.solver.settings import SolveSettings
 
 
@@ -45,7 +45,9 @@ def test_same_input_and_seed_give_identical_outputs(small, tmp_path):
         write_proposal(solve(read_instance(small), settings), small, tmp_path / name, settings)
     for file in ("proposals.csv", "unmatched.csv"):
         assert (tmp_path / "first" / file).read_bytes() == (tmp_path / "second" / file).read_bytes()
-    assert _without_seconds(tmp_path / "first" / "summary.json") == _without_seconds(tmp_path / "second" / "summary.json")
+    assert _without_seconds(tmp_path / "first" / "summary.json") == _without_seconds(
+        tmp_path / "second" / "summary.json"
+    )
 
 
 def test_every_unmatched_client_has_a_reason(small):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from independent_checker import reference_optimum, violations
 
-from matcher.proposal import solve
 from matcher.io.read import read_instance
+from matcher.proposal import solve
 
 EXPECTED = {
-    ("C01", "U02"), ("C02", "U01"), ("C03", "U03"), ("C04", "U05"), ("C06", "U06"),
+    ("C01", "U02"),
+    ("C02", "U01"),
+    ("C03", "U03"),
+    ("C04", "U05"),
+    ("C06", "U06"),
 }
 
 

@@ -109,8 +109,16 @@ def redact_instance(src: str | Path, dst: str | Path, key: str | bytes | None = 
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise FileExistsError(f"{dst} exists and is not empty: choose a new folder for the redacted copy")
     if not (src.is_dir() or (src.is_file() and src.suffix.lower() == ".xlsx")):
-        raise InvalidInstance([Problem(file=str(src), message=(
-            "not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook"))])
+        raise InvalidInstance(
+            [
+                Problem(
+                    file=str(src),
+                    message=(
+                        "not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook"
+                    ),
+                )
+            ]
+        )
     key_bytes = key.encode("utf-8") if isinstance(key, str) else (key or secrets.token_bytes(32))
     scramble = Scrambler(key_bytes)
     redaction = Redaction(src, dst)
@@ -143,8 +151,11 @@ def redact_instance(src: str | Path, dst: str | Path, key: str | bytes | None = 
 
 def _scrambled_positions(table: str, header: list[str]) -> dict[int, str]:
     names = [cell.strip().lower() for cell in header]
-    return {position: SCRAMBLED[(table, name)] for position, name in enumerate(names)
-            if (table, name) in SCRAMBLED}
+    return {
+        position: SCRAMBLED[(table, name)]
+        for position, name in enumerate(names)
+        if (table, name) in SCRAMBLED
+    }
 
 
 def _redact_rows(table: str, rows: list[list], scramble: Scrambler) -> None:
@@ -153,7 +164,7 @@ def _redact_rows(table: str, rows: list[list], scramble: Scrambler) -> None:
     if header_at is None:
         return
     positions = _scrambled_positions(table, [str(cell or "") for cell in rows[header_at]])
-    for row in rows[header_at + 1:]:
+    for row in rows[header_at + 1 :]:
         for position, kind in positions.items():
             if position < len(row) and row[position] is not None and str(row[position]).strip():
                 row[position] = scramble(kind, str(row[position]))
@@ -183,8 +194,11 @@ def _number_positions(table: str, rows: list[list[str]]) -> set[int]:
     if spec is None or header is None:
         return set()
     names = [cell.strip().lower() for cell in header]
-    return {position for position, name in enumerate(names)
-            if name in spec.columns and spec.kind(name) in ("int", "number")}
+    return {
+        position
+        for position, name in enumerate(names)
+        if name in spec.columns and spec.kind(name) in ("int", "number")
+    }
 
 
 def _redact_policy(source: Path, target: Path) -> None:
@@ -196,8 +210,16 @@ def _redact_policy(source: Path, target: Path) -> None:
     try:
         data = load_policy_text(text)
     except (yaml.YAMLError, ValueError):
-        raise InvalidInstance([Problem(file="policy.yaml", message=(
-            "not valid YAML: it cannot be redacted safely (comments could hold names); fix it first"))]) from None
+        raise InvalidInstance(
+            [
+                Problem(
+                    file="policy.yaml",
+                    message=(
+                        "not valid YAML: it cannot be redacted safely (comments could hold names); fix it first"
+                    ),
+                )
+            ]
+        ) from None
     target.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 

@@ -11,8 +11,13 @@ EXIT_CONFIRMED, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 
 @click.command("audit")
 @click.argument("out_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--instance", "instance", required=True, type=click.Path(exists=True, path_type=Path),
-              help="the instance (folder or .xlsx) the proposal in DIR was made from")
+@click.option(
+    "--instance",
+    "instance",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="the instance (folder or .xlsx) the proposal in DIR was made from",
+)
 @click.pass_context
 def audit(ctx: click.Context, out_dir: Path, instance: Path) -> None:
     """Re-run the proposal in DIR from its summary.json and confirm it comes out the same.
@@ -40,11 +45,16 @@ def audit(ctx: click.Context, out_dir: Path, instance: Path) -> None:
 
 @click.command("redact")
 @click.argument("instance", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="new folder for the redacted copy")
-@click.option("--key", default=None, envvar="MATCHER_REDACT_KEY",
-              help="secret that fixes the pseudonyms (same key, same pseudonyms); "
-                   "default: a random one, used once. Also read from MATCHER_REDACT_KEY.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="new folder for the redacted copy"
+)
+@click.option(
+    "--key",
+    default=None,
+    envvar="MATCHER_REDACT_KEY",
+    help="secret that fixes the pseudonyms (same key, same pseudonyms); "
+    "default: a random one, used once. Also read from MATCHER_REDACT_KEY.",
+)
 @click.pass_context
 def redact(ctx: click.Context, instance: Path, out: Path, key: str | None) -> None:
     """Write a copy of INSTANCE to share with a developer: same structure and solve, ids scrambled."""
@@ -58,8 +68,12 @@ def redact(ctx: click.Context, instance: Path, out: Path, key: str | None) -> No
     counts = ", ".join(f"{count} {kind} id(s)" for kind, count in redaction.scrambled.items())
     click.echo(f"wrote {out}: {len(redaction.files)} file(s), replaced {counts}")
     if redaction.source_problems:
-        click.echo(f"note: {instance} has {redaction.source_problems} problem(s) of its own "
-                   "(`matcher validate` lists them); the copy keeps those not caused by the ids")
+        click.echo(
+            f"note: {instance} has {redaction.source_problems} problem(s) of its own "
+            "(`matcher validate` lists them); the copy keeps those not caused by the ids"
+        )
     if key is None:
-        click.echo("the pseudonyms came from a random key: a later redaction will not match them "
-                   "(give --key to make them repeatable)")
+        click.echo(
+            "the pseudonyms came from a random key: a later redaction will not match them "
+            "(give --key to make them repeatable)"
+        )

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from matcher.cli.options import instance_argument, json_option, ledger_option, load_instance, solve_settings, time_limit_option
+from matcher.cli.options import (
+    instance_argument,
+    json_option,
+    ledger_option,
+    load_instance,
+    solve_settings,
+    time_limit_option,
+)
 
 EXIT_BROKEN = 1
 
@@ -19,8 +26,14 @@ EXIT_BROKEN = 1
 @time_limit_option
 @json_option
 @click.pass_context
-def check(ctx: click.Context, instance: Path, proposal: Path, ledger: str | None,
-          time_limit: float | None, as_json: bool) -> None:
+def check(
+    ctx: click.Context,
+    instance: Path,
+    proposal: Path,
+    ledger: str | None,
+    time_limit: float | None,
+    as_json: bool,
+) -> None:
     """Check a (hand-edited) PROPOSAL.csv against every rule; exit 1 when it breaks one."""
     from matcher.review.check import check_proposal, read_pairs, render, to_json
 

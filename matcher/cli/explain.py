@@ -7,26 +7,50 @@ from pathlib import Path
 
 import click
 
-from matcher.cli.options import (InputError, instance_argument, json_option, ledger_option, load_instance,
-                                 solve_settings, time_limit_option)
+from matcher.cli.options import (
+    InputError,
+    instance_argument,
+    json_option,
+    ledger_option,
+    load_instance,
+    solve_settings,
+    time_limit_option,
+)
 
 
 @click.command()
 @instance_argument
-@click.option("--proposal", "proposal_dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="the folder written by `matcher solve`")
+@click.option(
+    "--proposal",
+    "proposal_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="the folder written by `matcher solve`",
+)
 @click.option("--client", "client_id", default=None, help="explain this client's outcome")
 @click.option("--unit", "unit_id", default=None, help="explain this unit's outcome (landlord's view)")
 @ledger_option
-@click.option("--max-resolves", type=click.IntRange(min=0), default=12, show_default=True,
-              help="most re-solves when searching the smallest change for an unmatched client")
+@click.option(
+    "--max-resolves",
+    type=click.IntRange(min=0),
+    default=12,
+    show_default=True,
+    help="most re-solves when searching the smallest change for an unmatched client",
+)
 @time_limit_option
 @json_option
 @click.pass_context
-def explain(ctx: click.Context, instance: Path, proposal_dir: Path, client_id: str | None,
-            unit_id: str | None, ledger: str | None, max_resolves: int, time_limit: float | None,
-            as_json: bool) -> None:
+def explain(
+    ctx: click.Context,
+    instance: Path,
+    proposal_dir: Path,
+    client_id: str | None,
+    unit_id: str | None,
+    ledger: str | None,
+    max_resolves: int,
+    time_limit: float | None,
+    as_json: bool,
+) -> None:
     """Why a client got this unit (or none), or who a unit went to and why."""
     from matcher.review.check import read_pairs
     from matcher.review.explain import explain_client, explain_unit, render_client, render_unit
@@ -37,7 +61,13 @@ def explain(ctx: click.Context, instance: Path, proposal_dir: Path, client_id: s
     matches = [(row.client_id, row.unit_id) for row in read_pairs(proposal_dir)]
     if client_id is not None:
         result = explain_client(loaded, matches, client_id, solve_settings(time_limit), max_resolves)
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_client(result))
+        click.echo(
+            json.dumps(result, indent=2, ensure_ascii=False, default=str)
+            if as_json
+            else render_client(result)
+        )
     else:
         result = explain_unit(loaded, matches, unit_id)
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_unit(result))
+        click.echo(
+            json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_unit(result)
+        )

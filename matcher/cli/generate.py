@@ -39,9 +39,7 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
     required=True,
     help="Number of units offered to the priority scheme.",
 )
-@click.option(
-    "--seed", type=int, required=True, help="Random seed: the same seed gives identical files."
-)
+@click.option("--seed", type=int, required=True, help="Random seed: the same seed gives identical files.")
 @click.option(
     "--out",
     "out_dir",

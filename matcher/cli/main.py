@@ -4,7 +4,6 @@ the one place where every failure becomes a clear message and an exit code."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -29,7 +28,7 @@ def report_problems(problems: list[Problem], source: str) -> None:
 class Guarded(click.Group):
     """Turns every failure into a clear message and an exit code, never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D102
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except InvalidInstance as invalid:
@@ -37,8 +36,9 @@ class Guarded(click.Group):
 
             source = ctx.meta.get("instance", "the input")
             if isinstance(invalid, InstanceTooLarge):
-                errors.print(f"[bold red]{source} is too large to solve safely on this machine[/]",
-                             soft_wrap=True)
+                errors.print(
+                    f"[bold red]{source} is too large to solve safely on this machine[/]", soft_wrap=True
+                )
                 for problem in invalid.problems:
                     errors.print(f"  - {problem}", markup=False, soft_wrap=True)
             else:
@@ -47,16 +47,22 @@ class Guarded(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except OSError as error:
-            errors.print(f"[bold red]cannot read or write[/] {error.filename or ''}: {error.strerror or error}",
-                         markup=True, soft_wrap=True)
+            errors.print(
+                f"[bold red]cannot read or write[/] {error.filename or ''}: {error.strerror or error}",
+                markup=True,
+                soft_wrap=True,
+            )
             sys.exit(EXIT_FAILED)
         except MemoryError:
             errors.print("[bold red]out of memory[/]: split the instance by region or shorten the period")
             sys.exit(EXIT_FAILED)
         except Exception as error:  # the last line of defence: no traceback for a coordinator
-            errors.print(f"[bold red]internal error[/] ({error.__class__.__name__}): {error}. "
-                         "Please report it with the instance's summary; no output was changed.",
-                         markup=True, soft_wrap=True)
+            errors.print(
+                f"[bold red]internal error[/] ({error.__class__.__name__}): {error}. "
+                "Please report it with the instance's summary; no output was changed.",
+                markup=True,
+                soft_wrap=True,
+            )
             sys.exit(EXIT_INTERNAL)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+
 class InputError(click.ClickException):
     """Bad input a person can fix: exit code 2, one clear line, no traceback."""
 
@@ -28,7 +29,9 @@ def reports_problems(what: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 lines = [f"{what}: {len(invalid.problems)} problem(s), nothing was changed"]
                 lines += [f"  - {problem}" for problem in invalid.problems]
                 raise InputError("\n".join(lines)) from None
+
         return wrapper
+
     return decorate
 
 
@@ -52,8 +55,15 @@ def solve_settings(time_limit: float | None) -> Any:
 
 
 instance_argument = click.argument("instance", type=click.Path(exists=True, path_type=Path))
-ledger_option = click.option("--ledger", default=None,
-                             help="decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with")
+ledger_option = click.option(
+    "--ledger",
+    default=None,
+    help="decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
-time_limit_option = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-                                 help="seconds per solve; without it every solve is proven optimal")
+time_limit_option = click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="seconds per solve; without it every solve is proven optimal",
+)

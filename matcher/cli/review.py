@@ -30,14 +30,24 @@ def review() -> None:
 
 @review.command("export")
 @instance_argument
-@click.option("--proposal", "proposal_dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="the folder written by `matcher solve`")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for the workbooks, one .xlsx per landlord")
+@click.option(
+    "--proposal",
+    "proposal_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="the folder written by `matcher solve`",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for the workbooks, one .xlsx per landlord",
+)
 @click.option("--ledger", default=None, help="also record the proposal in this ledger (for history)")
 @click.pass_context
-def review_export(ctx: click.Context, instance: Path, proposal_dir: Path, out: Path, ledger: str | None) -> None:
+def review_export(
+    ctx: click.Context, instance: Path, proposal_dir: Path, out: Path, ledger: str | None
+) -> None:
     """Write one review workbook per landlord for the proposal in --proposal."""
     from matcher.io.read import read_instance
     from matcher.review.workbook import export_workbooks, proposal_record, read_proposal_folder
@@ -55,12 +65,16 @@ def review_export(ctx: click.Context, instance: Path, proposal_dir: Path, out: P
         return
     for path in written:
         click.echo(f"written {path}")
-    click.echo(f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}"
-          + (f"; proposal recorded in {ledger}" if ledger else ""))
+    click.echo(
+        f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}"
+        + (f"; proposal recorded in {ledger}" if ledger else "")
+    )
 
 
 @review.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
 @reports_problems("cannot import")
 def review_import(files: tuple[Path, ...], ledger: str) -> None:
@@ -82,11 +96,15 @@ def _report_results(results) -> None:
         if result.rows_read == 0 and not result.proposals_added:
             click.echo(f"{result.source}: no decisions filled in")
             continue
-        click.echo(f"{result.source}: {result.added} added, {result.corrected} corrected, {result.unchanged} unchanged, "
-              f"{len(result.conflicts)} conflicting" + (f", proposal recorded" if result.proposals_added else ""))
+        click.echo(
+            f"{result.source}: {result.added} added, {result.corrected} corrected, {result.unchanged} unchanged, "
+            f"{len(result.conflicts)} conflicting" + (", proposal recorded" if result.proposals_added else "")
+        )
         conflicts += result.conflicts
     if conflicts:
-        click.echo(f"{len(conflicts)} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:")
+        click.echo(
+            f"{len(conflicts)} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:"
+        )
         for conflict in conflicts:
             click.echo(f"  - {conflict}")
         sys.exit(EXIT_CONFLICT)
@@ -100,20 +118,50 @@ def _report_results(results) -> None:
 @click.option("--client", "client_id", default=None, help="the client (pseudonym)")
 @click.option("--unit", "unit_id", default=None, help="the unit offered")
 @click.option("--decision", type=click.Choice(["accept", "decline"]), default=None)
-@click.option("--reason", "reason_code", default=None,
-              help="reason code of a decline (see docs/review-loop.md); needed for a decline")
-@click.option("--by", "party", type=click.Choice(["client", "landlord"]), default="client", show_default=True,
-              help="who decided")
-@click.option("--week", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="period start of the proposal; default: the latest proposal in the ledger with this match")
+@click.option(
+    "--reason",
+    "reason_code",
+    default=None,
+    help="reason code of a decline (see docs/review-loop.md); needed for a decline",
+)
+@click.option(
+    "--by",
+    "party",
+    type=click.Choice(["client", "landlord"]),
+    default="client",
+    show_default=True,
+    help="who decided",
+)
+@click.option(
+    "--week",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="period start of the proposal; default: the latest proposal in the ledger with this match",
+)
 @click.option("--note", default=None, help="free text kept with the decision")
-@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="a CSV of decisions: client_id, unit_id, decision, reason_code[, decided_by, period_start, note]")
-@click.option("--correct", is_flag=True, help="replace a decision already in the ledger (a deliberate correction)")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="a CSV of decisions: client_id, unit_id, decision, reason_code[, decided_by, period_start, note]",
+)
+@click.option(
+    "--correct", is_flag=True, help="replace a decision already in the ledger (a deliberate correction)"
+)
 @reports_problems("cannot record")
-def record(ledger: str, client_id: str | None, unit_id: str | None, decision: str | None,
-           reason_code: str | None, party: str, week, note: str | None, file: Path | None,
-           correct: bool) -> None:
+def record(
+    ledger: str,
+    client_id: str | None,
+    unit_id: str | None,
+    decision: str | None,
+    reason_code: str | None,
+    party: str,
+    week,
+    note: str | None,
+    file: Path | None,
+    correct: bool,
+) -> None:
     """Record client (or landlord) decisions: one on the command line, or a CSV file of them."""
     from matcher.io.files import sha256_file
     from matcher.review.ledger import Batch, Decision, decision_problems, import_batches
@@ -129,9 +177,15 @@ def record(ledger: str, client_id: str | None, unit_id: str | None, decision: st
         missing = [name for name, value in given if not value]
         if missing:
             raise InputError(f"missing {', '.join(missing)} (or give --file)")
-        one = Decision(client_id=client_id.strip(), unit_id=unit_id.strip(), party=party, decision=decision,
-                       reason_code=reason_code or None, note=note,
-                       period_start=week.date() if week else None)
+        one = Decision(
+            client_id=client_id.strip(),
+            unit_id=unit_id.strip(),
+            party=party,
+            decision=decision,
+            reason_code=reason_code or None,
+            note=note,
+            period_start=week.date() if week else None,
+        )
         options = {"reason_code": "--reason", "party": "--by", "decision": "--decision"}
         problems = decision_problems(one, "command line", options)
         if problems:
@@ -149,13 +203,15 @@ def _decisions_from_csv(file: Path):
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InvalidInstance([Problem(file=file.name,
-                                       message=f"not a readable CSV ({error.__class__.__name__})")]) from None
+        raise InvalidInstance(
+            [Problem(file=file.name, message=f"not a readable CSV ({error.__class__.__name__})")]
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ("client_id", "unit_id", "decision") if c not in frame.columns]
     if missing:
-        raise InvalidInstance([Problem(file=file.name, row=1, column=c, message="missing required column")
-                               for c in missing])
+        raise InvalidInstance(
+            [Problem(file=file.name, row=1, column=c, message="missing required column") for c in missing]
+        )
     decisions, problems = [], []
     for number, row in enumerate(frame.to_dict("records"), start=2):
         row = {k: str(v).strip() for k, v in row.items()}
@@ -166,16 +222,30 @@ def _decisions_from_csv(file: Path):
             try:
                 week = date.fromisoformat(row["period_start"])
             except ValueError:
-                problems.append(Problem(file=file.name, row=number, column="period_start",
-                                        message="use an ISO date YYYY-MM-DD"))
+                problems.append(
+                    Problem(
+                        file=file.name,
+                        row=number,
+                        column="period_start",
+                        message="use an ISO date YYYY-MM-DD",
+                    )
+                )
                 continue
-        one = Decision(client_id=row["client_id"], unit_id=row["unit_id"], party=row.get("decided_by") or "client",
-                       decision=row["decision"].lower(), reason_code=row.get("reason_code") or None,
-                       note=row.get("note") or None, period_start=week, source_row=number)
+        one = Decision(
+            client_id=row["client_id"],
+            unit_id=row["unit_id"],
+            party=row.get("decided_by") or "client",
+            decision=row["decision"].lower(),
+            reason_code=row.get("reason_code") or None,
+            note=row.get("note") or None,
+            period_start=week,
+            source_row=number,
+        )
         for column in ("client_id", "unit_id"):
             if not row[column]:
-                problems.append(Problem(file=file.name, row=number, column=column,
-                                        message="required: fill in this cell"))
+                problems.append(
+                    Problem(file=file.name, row=number, column=column, message="required: fill in this cell")
+                )
         problems += decision_problems(one, file.name)
         decisions.append(one)
     if problems:
@@ -188,7 +258,9 @@ def _decisions_from_csv(file: Path):
 
 @click.command()
 @click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
-@click.option("--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
 @reports_problems("cannot read the ledger")
 def history(ledger: str, output: str) -> None:
     """Per week: proposed, accepted, declined, placed, open and waiting."""
@@ -208,8 +280,9 @@ def history(ledger: str, output: str) -> None:
 
     table = Table(title=f"Weekly history of {ledger}")
     for column in frame.columns:
-        table.add_column(column, justify="left" if column == "week" else "right", no_wrap=True,
-                         min_width=len(column))
+        table.add_column(
+            column, justify="left" if column == "week" else "right", no_wrap=True, min_width=len(column)
+        )
     for row in frame.to_dict("records"):
         table.add_row(*["–" if _plain(value) is None else str(_plain(value)) for value in row.values()])
     import shutil

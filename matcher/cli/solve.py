@@ -11,6 +11,7 @@ from rich.table import Table
 from matcher.cli.main import console
 from matcher.cli.options import instance_argument
 
+
 @click.command()
 @instance_argument
 @click.pass_context
@@ -20,30 +21,61 @@ def validate(ctx: click.Context, instance: Path) -> None:
 
     ctx.meta["instance"] = str(instance)
     loaded = read_instance(instance)
-    console.print(f"[green]valid[/]: {len(loaded.clients)} clients, {len(loaded.units)} units, "
-                  f"{len(loaded.neighbourhoods)} neighbourhoods, {len(loaded.municipalities)} municipalities")
+    console.print(
+        f"[green]valid[/]: {len(loaded.clients)} clients, {len(loaded.units)} units, "
+        f"{len(loaded.neighbourhoods)} neighbourhoods, {len(loaded.municipalities)} municipalities"
+    )
 
 
 @click.command()
 @instance_argument
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for proposals.csv, unmatched.csv and summary.json")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="seconds for all levels together; without it every level is solved to proven optimality")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for proposals.csv, unmatched.csv and summary.json",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="seconds for all levels together; without it every level is solved to proven optimality",
+)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--backend", type=click.Choice(["highs", "scip"]), default="highs", show_default=True)
-@click.option("--max-pairs", type=click.IntRange(min=1), default=None,
-              help="refuse instances estimated above this many eligible pairs (default 20,000,000)")
-@click.option("--ledger", default=None,
-              help="decisions ledger (SQLite file or SQLAlchemy URL): fix accepted matches, "
-                   "never repeat declined pairs, apply the refusal rule")
-@click.option("--keep-proposal", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="a proposal already communicated: keep its open matches unless moving one raises W")
+@click.option(
+    "--max-pairs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="refuse instances estimated above this many eligible pairs (default 20,000,000)",
+)
+@click.option(
+    "--ledger",
+    default=None,
+    help="decisions ledger (SQLite file or SQLAlchemy URL): fix accepted matches, "
+    "never repeat declined pairs, apply the refusal rule",
+)
+@click.option(
+    "--keep-proposal",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="a proposal already communicated: keep its open matches unless moving one raises W",
+)
 @click.pass_context
-def solve(ctx: click.Context, instance: Path, out: Path, time_limit: float | None, seed: int,
-          workers: int, backend: str, max_pairs: int | None, ledger: str | None,
-          keep_proposal: Path | None) -> None:
+def solve(
+    ctx: click.Context,
+    instance: Path,
+    out: Path,
+    time_limit: float | None,
+    seed: int,
+    workers: int,
+    backend: str,
+    max_pairs: int | None,
+    ledger: str | None,
+    keep_proposal: Path | None,
+) -> None:
     """Propose the best allocation for INSTANCE and write it to --out."""
     from matcher import SolveSettings, read_instance, solve_week, write_proposal
     from matcher.week import read_communicated
@@ -87,9 +119,11 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
         for level in result["levels"]:
             if level["name"] in ("priority", "continuity", "preference") and level["status"] != "optimal":
                 short = (level["bound"] - level["value"]) if level["bound"] is not None else None
-                console.print(f"[yellow]{level['name']} is NOT proven optimal[/] ({level['status']}): "
-                              f"{level['value']} found, at most {short} below the best possible.")
-    console.print(f"Written to {out}/ (proposals.csv, unmatched.csv, summary.json, the solved instance "
-                  "in solved-instance/)")
-
-
+                console.print(
+                    f"[yellow]{level['name']} is NOT proven optimal[/] ({level['status']}): "
+                    f"{level['value']} found, at most {short} below the best possible."
+                )
+    console.print(
+        f"Written to {out}/ (proposals.csv, unmatched.csv, summary.json, the solved instance "
+        "in solved-instance/)"
+    )

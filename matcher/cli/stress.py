@@ -16,12 +16,25 @@ console = Console(highlight=False)
 
 @click.command("stress")
 @click.argument("scenarios", type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for kpis.csv, summary.csv, the PNG pictures, report.html and sweep.json")
-@click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="local Dask worker processes (default: one per core); 0 runs serially without Dask")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers need matcher installed)")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for kpis.csv, summary.csv, the PNG pictures, report.html and sweep.json",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="local Dask worker processes (default: one per core); 0 runs serially without Dask",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers need matcher installed)",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="show a progress bar")
 def stress(scenarios: Path, out: Path, workers: int | None, scheduler: str | None, progress: bool) -> None:
     """Simulate every scenario × allocation policy × seed of SCENARIOS week by week."""
@@ -32,13 +45,23 @@ def stress(scenarios: Path, out: Path, workers: int | None, scheduler: str | Non
     try:
         sweep = load_sweep(scenarios)
         runs = len(sweep.scenarios()) * len(sweep.allocation) * len(sweep.seeds)
-        console.print(f"[bold]{sweep.name}[/]: {len(sweep.scenarios())} scenarios × {len(sweep.allocation)} "
-                      f"policies × {len(sweep.seeds)} seeds = {runs} runs of {sweep.horizon_weeks} weeks")
-        result = run_sweep(sweep, workers=workers, scheduler=scheduler, serial=workers == 0,
-                           progress=progress, console=errors)
+        console.print(
+            f"[bold]{sweep.name}[/]: {len(sweep.scenarios())} scenarios × {len(sweep.allocation)} "
+            f"policies × {len(sweep.seeds)} seeds = {runs} runs of {sweep.horizon_weeks} weeks"
+        )
+        result = run_sweep(
+            sweep,
+            workers=workers,
+            scheduler=scheduler,
+            serial=workers == 0,
+            progress=progress,
+            console=errors,
+        )
     except ScenarioError as invalid:
-        errors.print(f"[bold red]{invalid.file} is not a valid scenario file[/]: "
-                     f"{len(invalid.problems)} problem(s)", soft_wrap=True)
+        errors.print(
+            f"[bold red]{invalid.file} is not a valid scenario file[/]: {len(invalid.problems)} problem(s)",
+            soft_wrap=True,
+        )
         for line in invalid.lines():
             errors.print(f"  - {line}", markup=False, soft_wrap=True)
         sys.exit(EXIT_INVALID)
@@ -48,6 +71,8 @@ def stress(scenarios: Path, out: Path, workers: int | None, scheduler: str | Non
             sys.exit(1)
         raise
     written = write_outputs(result, out)
-    console.print(f"{result.scenario_weeks} scenario-weeks in {result.seconds:.1f} s "
-                  f"({result.scenario_weeks / max(result.seconds, 1e-9):.1f} per second) on {result.where}")
+    console.print(
+        f"{result.scenario_weeks} scenario-weeks in {result.seconds:.1f} s "
+        f"({result.scenario_weeks / max(result.seconds, 1e-9):.1f} per second) on {result.where}"
+    )
     console.print(f"Written to {out}/ ({', '.join(sorted(written))})")

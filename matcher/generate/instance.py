@@ -140,9 +140,7 @@ class RegionData:
 def load_cbs(cbs_dir: Path = CBS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The CBS municipality and wijk tables shipped in instances/cbs/."""
     municipalities = pd.read_csv(cbs_dir / "municipalities.csv", dtype={"gm_code": str})
-    neighbourhoods = pd.read_csv(
-        cbs_dir / "neighbourhoods.csv", dtype={"gm_code": str, "wk_code": str}
-    )
+    neighbourhoods = pd.read_csv(cbs_dir / "neighbourhoods.csv", dtype={"gm_code": str, "wk_code": str})
     return municipalities, neighbourhoods
 
 
@@ -154,9 +152,7 @@ def social_stock(municipalities: pd.DataFrame) -> pd.Series:
     of all 28 municipalities.
     """
     share = municipalities["pct_social_rental_corporation_2022"].astype(float)
-    private = (
-        municipalities["pct_rental_2022"] - municipalities["pct_social_rental_corporation_2022"]
-    )
+    private = municipalities["pct_rental_2022"] - municipalities["pct_social_rental_corporation_2022"]
     municipal = municipalities["gm_code"].isin(list(MUNICIPAL_HOUSING_COMPANIES))
     share = share.where(~municipal, municipalities["pct_rental_2022"] - private.median())
     return municipalities["dwellings_2024"] * share / 100
@@ -166,17 +162,13 @@ def region_data(region: Region, cbs: tuple[pd.DataFrame, pd.DataFrame]) -> Regio
     """Select one region from the CBS tables, checked against the landlord table."""
     municipalities, neighbourhoods = cbs
     municipalities = municipalities.assign(social_stock=social_stock(municipalities))
-    mine = (
-        municipalities[municipalities["region"] == region.label].set_index("gm_code").sort_index()
-    )
+    mine = municipalities[municipalities["region"] == region.label].set_index("gm_code").sort_index()
     if mine.empty:
         raise ValueError(f"no CBS municipalities labelled {region.label!r} in the CBS table")
     missing = sorted(set(mine.index) - set(region.landlords))
     if missing:
         raise ValueError(f"no landlords known for {missing} in region {region.key}")
-    wijken = (
-        neighbourhoods[neighbourhoods["gm_code"].isin(mine.index)].set_index("wk_code").sort_index()
-    )
+    wijken = neighbourhoods[neighbourhoods["gm_code"].isin(mine.index)].set_index("wk_code").sort_index()
     return RegionData(region, mine, wijken)
 
 
@@ -196,9 +188,7 @@ def _pick_many(rng: np.random.Generator, weights: pd.Series, count: int) -> list
     """`count` distinct keys drawn without replacement, proportional to weight."""
     positive = weights[weights > 0]
     count = min(count, len(positive))
-    chosen = rng.choice(
-        len(positive), size=count, replace=False, p=(positive / positive.sum()).to_numpy()
-    )
+    chosen = rng.choice(len(positive), size=count, replace=False, p=(positive / positive.sum()).to_numpy())
     return [positive.index[i] for i in chosen]
 
 
@@ -232,9 +222,7 @@ def _timing(rng: np.random.Generator, start: date, days: int, shares: dict[str, 
 def _municipalities(data: RegionData, rng: np.random.Generator, n_units: int) -> pd.DataFrame:
     """Real municipalities; most have an intake ceiling near their population share of units."""
     municipalities = data.municipalities
-    fair_share = (
-        municipalities["population_2024"] / municipalities["population_2024"].sum() * n_units
-    )
+    fair_share = municipalities["population_2024"] / municipalities["population_2024"].sum() * n_units
     rows = []
     for code, row in municipalities.iterrows():
         agreed = rng.random() < MAX_INTAKE_AGREED
@@ -360,9 +348,7 @@ def skaeve_sites_for(n_units: int) -> int:
     return (n_units >= 20) + n_units // SKAEVE_UNITS_PER_SITE_BAND
 
 
-def _units(
-    data: RegionData, rng: np.random.Generator, n_units: int, start: date, days: int
-) -> pd.DataFrame:
+def _units(data: RegionData, rng: np.random.Generator, n_units: int, start: date, days: int) -> pd.DataFrame:
     code = data.region.code
     timing = UNIT_TIMING_SHORT if days <= SHORT_PERIOD_DAYS else UNIT_TIMING_LONG
     units: list[dict] = []
@@ -465,9 +451,7 @@ def _max_rent(rng: np.random.Generator, source: str, household: int) -> float | 
     return round(limit + SERVICE_ALLOWANCE, 2)
 
 
-def _client(
-    rng: np.random.Generator, data: RegionData, source: str, start: date, days: int
-) -> dict:
+def _client(rng: np.random.Generator, data: RegionData, source: str, start: date, days: int) -> dict:
     origin = _pick(rng, data.population_weights())
     current = _current(rng, data, source, origin)
     household = int(_pick(rng, HOUSEHOLD_SHARES[source]))
@@ -504,7 +488,7 @@ def _client(
         "excluded_municipalities": ";".join(excluded) or None,
         "excluded_neighbourhoods": ";".join(excluded_wijk) or None,
         "urgency": _pick(rng, URGENCY_SHARES[source]),
-        "registered_on": arrival - timedelta(days=int(round(wait_weeks * 7))),
+        "registered_on": arrival - timedelta(days=round(wait_weeks * 7)),
         "ready_from": ready,
     }
 
@@ -540,9 +524,7 @@ def _clients(
 # --- capacities, history and policy ---------------------------------------------------------------
 
 
-def _support_capacity(
-    rng: np.random.Generator, units: pd.DataFrame, clients: pd.DataFrame
-) -> pd.DataFrame:
+def _support_capacity(rng: np.random.Generator, units: pd.DataFrame, clients: pd.DataFrame) -> pd.DataFrame:
     """Slots per municipality for the scarce support intensities, near the expected demand."""
     share = clients["support_intensity"].value_counts(normalize=True)
     per_municipality = units.groupby("municipality_id").size()
@@ -581,9 +563,7 @@ def _declined(
         unit = fitting.iloc[rng.integers(len(fitting))]
         by = "client" if rng.random() < DECLINED_BY_CLIENT else "landlord"
         pairs.setdefault((client["client_id"], unit["unit_id"]), by)
-    rows = [
-        {"client_id": c, "unit_id": u, "declined_by": by} for (c, u), by in sorted(pairs.items())
-    ]
+    rows = [{"client_id": c, "unit_id": u, "declined_by": by} for (c, u), by in sorted(pairs.items())]
     return pd.DataFrame(rows, columns=["client_id", "unit_id", "declined_by"])
 
 
@@ -732,8 +712,7 @@ def _policy_text(policy: dict, meta: dict | None) -> str:
         )
     lines = [
         header,
-        "# places: Bron: CBS (CC BY 4.0), Kerncijfers wijken en buurten 2024; "
-        "see instances/cbs/SOURCES.md",
+        "# places: Bron: CBS (CC BY 4.0), Kerncijfers wijken en buurten 2024; see instances/cbs/SOURCES.md",
         "# every other value is synthetic; see instances/README.md",
     ]
     body = yaml.safe_dump(policy, sort_keys=False, default_flow_style=None, allow_unicode=True)

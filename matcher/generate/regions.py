@@ -128,6 +128,4 @@ def regions_for(name: str) -> list[Region]:
     try:
         return [REGIONS[name]]
     except KeyError:
-        raise ValueError(
-            f"unknown region {name!r}: choose one of {', '.join(REGION_NAMES)}"
-        ) from None
+        raise ValueError(f"unknown region {name!r}: choose one of {', '.join(REGION_NAMES)}") from None

@@ -150,10 +150,12 @@ def _read(path: Path, problems: list[Problem]) -> Instance | None:
     elif path.suffix.lower() == ".xlsx" and path.is_file():
         raw_tables, policy_data = _read_workbook(path, problems)
     else:
-        problems.append(Problem(
-            file=str(path),
-            message="not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook",
-        ))
+        problems.append(
+            Problem(
+                file=str(path),
+                message="not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook",
+            )
+        )
         return None
 
     parsed: dict[str, list[BaseModel]] = {}
@@ -182,9 +184,12 @@ def _read(path: Path, problems: list[Problem]) -> Instance | None:
     return instance if policy is not None else None
 
 
-_ID_COLUMNS = {"municipalities": ("municipality", "municipality_id"),
-               "neighbourhoods": ("neighbourhood", "neighbourhood_id"),
-               "units": ("unit", "unit_id"), "clients": ("client", "client_id")}
+_ID_COLUMNS = {
+    "municipalities": ("municipality", "municipality_id"),
+    "neighbourhoods": ("neighbourhood", "neighbourhood_id"),
+    "units": ("unit", "unit_id"),
+    "clients": ("client", "client_id"),
+}
 
 
 def _unparsed_ids(raw_tables: dict[str, RawTable], parsed: dict[str, list[BaseModel]]) -> dict[str, set[str]]:
@@ -196,8 +201,11 @@ def _unparsed_ids(raw_tables: dict[str, RawTable], parsed: dict[str, list[BaseMo
             continue
         position = raw.header.index(column)
         seen = {getattr(model, column) for model in parsed.get(table, [])}
-        unparsed[kind] = {cells[position].strip() for _, cells in raw.rows
-                          if position < len(cells) and cells[position].strip()} - seen
+        unparsed[kind] = {
+            cells[position].strip()
+            for _, cells in raw.rows
+            if position < len(cells) and cells[position].strip()
+        } - seen
     return unparsed
 
 
@@ -211,9 +219,15 @@ def _reportable(problems: list[Problem]) -> list[Problem]:
             shown.append(problem.model_copy(update={"message": scrub(problem.message)}))
     for file, count in per_file.items():
         if count > MAX_PROBLEMS_PER_FILE:
-            shown.append(Problem(file=file, message=(
-                f"{count - MAX_PROBLEMS_PER_FILE} more problem(s) in this file not shown: "
-                "fix the ones above (often one column is wrong throughout) and validate again")))
+            shown.append(
+                Problem(
+                    file=file,
+                    message=(
+                        f"{count - MAX_PROBLEMS_PER_FILE} more problem(s) in this file not shown: "
+                        "fix the ones above (often one column is wrong throughout) and validate again"
+                    ),
+                )
+            )
     return shown
 
 
@@ -242,7 +256,12 @@ def _read_folder(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTa
                 tables[spec.name] = table
     policy_file = folder / "policy.yaml"
     if not policy_file.is_file():
-        problems.append(Problem(file="policy.yaml", message="missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`"))
+        problems.append(
+            Problem(
+                file="policy.yaml",
+                message="missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`",
+            )
+        )
         return tables, None
     return tables, _read_yaml(policy_file, problems)
 
@@ -251,9 +270,15 @@ def _read_bytes(file: Path, name: str, problems: list[Problem]) -> bytes | None:
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
-            problems.append(Problem(file=name, message=(
-                f"too large to read ({size / 2**20:.0f} MiB, at most {MAX_FILE_BYTES // 2**20} MiB): "
-                "split the instance by region")))
+            problems.append(
+                Problem(
+                    file=name,
+                    message=(
+                        f"too large to read ({size / 2**20:.0f} MiB, at most {MAX_FILE_BYTES // 2**20} MiB): "
+                        "split the instance by region"
+                    ),
+                )
+            )
             return None
         return file.read_bytes()
     except OSError as error:
@@ -279,8 +304,11 @@ def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:  # bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D mean nothing in cp1252
-        problems.append(Problem(file=name, message=(
-            "the text is neither UTF-8 nor Windows-1252: save it again as CSV UTF-8")))
+        problems.append(
+            Problem(
+                file=name, message=("the text is neither UTF-8 nor Windows-1252: save it again as CSV UTF-8")
+            )
+        )
         return None
 
 
@@ -301,12 +329,16 @@ def _read_csv(file: Path, name: str, problems: list[Problem]) -> RawTable | None
     text = text.removeprefix("\ufeff")
     header_line = next((line for line in io.StringIO(text) if line.strip(" \t,;\r\n")), "")
     if not header_line:
-        problems.append(Problem(file=name, row=1, message="the file is empty: the first row must name the columns"))
+        problems.append(
+            Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
+        )
         return None
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line)))
     except csv.Error as error:
-        problems.append(Problem(file=name, message=f"not a readable CSV file ({error}); save it again as CSV"))
+        problems.append(
+            Problem(file=name, message=f"not a readable CSV file ({error}); save it again as CSV")
+        )
         return None
     return _raw_table(name, lines, problems)
 
@@ -324,7 +356,9 @@ def _raw_table(name: str, lines: typing.Iterable[list[str]], problems: list[Prob
         else:
             rows.append((number, cells))
     if header is None:
-        problems.append(Problem(file=name, row=1, message="the file is empty: the first row must name the columns"))
+        problems.append(
+            Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
+        )
         return None
     return RawTable(name, header, rows, header_row)
 
@@ -338,12 +372,17 @@ class _PolicyLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (*name) are not supported in a policy", event.start_mark)
+                None, None, "anchors and aliases (*name) are not supported in a policy", event.start_mark
+            )
         self.depth += 1
         try:
             if self.depth > MAX_POLICY_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_POLICY_DEPTH} levels deep", self.peek_event().start_mark)
+                    None,
+                    None,
+                    f"nested more than {MAX_POLICY_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -374,10 +413,13 @@ def _read_yaml(file: Path, problems: list[Problem]) -> Any:
         return load_policy_text(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        problems.append(Problem(
-            file="policy.yaml", row=mark.line + 1 if mark else None,
-            message=f"not valid YAML ({getattr(error, 'problem', None) or error}); check indentation and colons",
-        ))
+        problems.append(
+            Problem(
+                file="policy.yaml",
+                row=mark.line + 1 if mark else None,
+                message=f"not valid YAML ({getattr(error, 'problem', None) or error}); check indentation and colons",
+            )
+        )
     except ValueError as error:
         problems.append(Problem(file="policy.yaml", message=f"a value cannot be read ({error})"))
     return None
@@ -407,9 +449,15 @@ def _read_workbook(file: Path, problems: list[Problem]) -> tuple[dict[str, RawTa
         with warnings.catch_warnings():  # openpyxl warns about odd but harmless workbook parts
             warnings.simplefilter("ignore")
             return _workbook_tables(file, problems)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
-        problems.append(Problem(file=file.name, message=(
-            f"not a readable .xlsx workbook ({error.__class__.__name__}); save it again from Excel")))
+    except Exception as error:
+        problems.append(
+            Problem(
+                file=file.name,
+                message=(
+                    f"not a readable .xlsx workbook ({error.__class__.__name__}); save it again from Excel"
+                ),
+            )
+        )
         return {}, None
 
 
@@ -439,7 +487,12 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
         elif (file.parent / "policy.yaml").is_file():
             policy = _read_yaml(file.parent / "policy.yaml", problems)
         else:
-            problems.append(Problem(file=file.name, message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook"))
+            problems.append(
+                Problem(
+                    file=file.name,
+                    message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook",
+                )
+            )
     finally:
         workbook.close()
     return tables, policy
@@ -462,13 +515,23 @@ def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> 
     for key, group in found.items():
         for sheet in group:
             if sheet.sheet_state != "visible":
-                problems.append(Problem(file=f"{file_name} [{sheet.title}]", message=(
-                    f"sheet {sheet.title!r} is hidden: unhide it and delete it or rename it, "
-                    f"so that only one sheet {key} remains")))
+                problems.append(
+                    Problem(
+                        file=f"{file_name} [{sheet.title}]",
+                        message=(
+                            f"sheet {sheet.title!r} is hidden: unhide it and delete it or rename it, "
+                            f"so that only one sheet {key} remains"
+                        ),
+                    )
+                )
         if len(group) > 1 and all(sheet.sheet_state == "visible" for sheet in group):
             titles = ", ".join(repr(sheet.title) for sheet in group)
-            problems.append(Problem(file=f"{file_name} [{key}]", message=(
-                f"sheets {titles} both count as sheet {key}: delete or rename all but one")))
+            problems.append(
+                Problem(
+                    file=f"{file_name} [{key}]",
+                    message=(f"sheets {titles} both count as sheet {key}: delete or rename all but one"),
+                )
+            )
         visible = [sheet for sheet in group if sheet.sheet_state == "visible"]
         if visible:
             sheets[key] = visible[0].title
@@ -493,7 +556,7 @@ def _merged_ranges(xml: typing.BinaryIO) -> typing.Iterator[str]:
         for match in _MERGE_CELL.finditer(text):
             yield match.group(1).decode()
             end = match.end()
-        tail = text[max(end, len(text) - 512):]
+        tail = text[max(end, len(text) - 512) :]
 
 
 def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problems: list[Problem]) -> bool:
@@ -501,17 +564,23 @@ def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problem
     from openpyxl import load_workbook
 
     ok = True
-    for key, title in sheets.items():
+    for title in sheets.values():
         sheet = workbook[title]
         with workbook._archive.open(sheet._worksheet_path) as xml:  # read_only hides merged cells
             for cells in _merged_ranges(xml):
                 ok = False
-                problems.append(Problem(file=f"{file.name} [{title}]", message=(
-                    f"sheet {title.strip()}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) "
-                    "and fill in the value in every cell")))
+                problems.append(
+                    Problem(
+                        file=f"{file.name} [{title}]",
+                        message=(
+                            f"sheet {title.strip()}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) "
+                            "and fill in the value in every cell"
+                        ),
+                    )
+                )
     formulas = load_workbook(file, read_only=True, data_only=False)
     try:
-        for key, title in sheets.items():
+        for title in sheets.values():
             cached = workbook[title]
             cached.reset_dimensions()
             written = formulas[title]
@@ -521,9 +590,15 @@ def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problem
                     if getattr(text, "data_type", None) == "f" and getattr(value, "value", None) is None:
                         ok = False
                         cell = _cell_name(text.row, text.column)
-                        problems.append(Problem(file=f"{file.name} [{title}]", message=(
-                            f"sheet {title.strip()}, cell {cell}: a formula without a saved result; open the workbook "
-                            "in Excel and save it, or type the value instead of the formula")))
+                        problems.append(
+                            Problem(
+                                file=f"{file.name} [{title}]",
+                                message=(
+                                    f"sheet {title.strip()}, cell {cell}: a formula without a saved result; open the workbook "
+                                    "in Excel and save it, or type the value instead of the formula"
+                                ),
+                            )
+                        )
     finally:
         formulas.close()
     return ok
@@ -536,7 +611,7 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> d
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [_cell_text(v).strip() for v in row[:2]] + ["", ""]
         key, value = cells[0], cells[1]
-        if number == 1 and key.lower() == "key" or not key:
+        if (number == 1 and key.lower() == "key") or not key:
             continue
         try:
             parsed = load_policy_text(value) if value else None
@@ -548,7 +623,11 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> d
         for part in parts[:-1]:
             target = target.setdefault(part, {})
             if not isinstance(target, dict):
-                problems.append(Problem(file=where, row=number, column="key", message=f"key {key!r} clashes with another row"))
+                problems.append(
+                    Problem(
+                        file=where, row=number, column="key", message=f"key {key!r} clashes with another row"
+                    )
+                )
                 break
         else:
             target[parts[-1]] = parsed
@@ -558,28 +637,65 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> d
 # --- rows into domain models -------------------------------------------------------------------
 
 
-def _parse_table(spec: TableSpec, raw: RawTable, problems: list[Problem]) -> tuple[list[BaseModel], list[int | None]]:
+def _parse_table(
+    spec: TableSpec, raw: RawTable, problems: list[Problem]
+) -> tuple[list[BaseModel], list[int | None]]:
     keep: list[int] = []
     used = {position for _, cells in raw.rows for position, cell in enumerate(cells) if cell.strip()}
     for position, column in enumerate(raw.header):
         if not column:
             if position in used:
-                problems.append(Problem(file=raw.file, row=raw.header_row, column=f"#{position + 1}", message="a column without a name holds data: name it or remove it"))
+                problems.append(
+                    Problem(
+                        file=raw.file,
+                        row=raw.header_row,
+                        column=f"#{position + 1}",
+                        message="a column without a name holds data: name it or remove it",
+                    )
+                )
             continue
         if column not in spec.columns:
-            problems.append(Problem(file=raw.file, row=raw.header_row, column=column, message=f"unknown column; {spec.file} has columns {', '.join(spec.columns)}"))
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=raw.header_row,
+                    column=column,
+                    message=f"unknown column; {spec.file} has columns {', '.join(spec.columns)}",
+                )
+            )
             continue
         if column in {raw.header[p] for p in keep}:
-            problems.append(Problem(file=raw.file, row=raw.header_row, column=column, message="this column appears twice: keep one"))
+            problems.append(
+                Problem(
+                    file=raw.file,
+                    row=raw.header_row,
+                    column=column,
+                    message="this column appears twice: keep one",
+                )
+            )
             continue
         keep.append(position)
     beyond = sorted(position for position in used if position >= len(raw.header))
     if beyond:
-        problems.append(Problem(file=raw.file, row=raw.header_row, column=f"#{beyond[0] + 1}", message="data to the right of the last named column: name the column or remove the data"))
+        problems.append(
+            Problem(
+                file=raw.file,
+                row=raw.header_row,
+                column=f"#{beyond[0] + 1}",
+                message="data to the right of the last named column: name the column or remove the data",
+            )
+        )
     named = [raw.header[p] for p in keep]
     missing = [c for c in spec.required_columns if c not in named]
     for column in missing:
-        problems.append(Problem(file=raw.file, row=raw.header_row, column=column, message="missing required column: add it to the header row"))
+        problems.append(
+            Problem(
+                file=raw.file,
+                row=raw.header_row,
+                column=column,
+                message="missing required column: add it to the header row",
+            )
+        )
     if missing:
         return [], []
 
@@ -621,15 +737,17 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
     if kind in ("int", "number"):
         # whole numbers and euros never have three decimals: 1.250 is Dutch for 1250
         if (kind == "int" or column in MONEY_COLUMNS) and _AMBIGUOUS_THOUSANDS.match(value):
-            return value, (f"{value!r} is ambiguous: a thousands separator or a decimal point? "
-                           "Write whole numbers without separators and decimals with a comma or point")
+            return value, (
+                f"{value!r} is ambiguous: a thousands separator or a decimal point? "
+                "Write whole numbers without separators and decimals with a comma or point"
+            )
         if column in NUMBER_COLUMNS and (_DECIMAL_COMMA.match(value) or _DUTCH_THOUSANDS.match(value)):
             value = value.replace(".", "").replace(",", ".")
         try:
             number = float(value)
         except ValueError:
             return value, None  # the model says what a number must look like
-        if math.isnan(number) or math.isinf(number) and value.strip("+-").isalpha():
+        if math.isnan(number) or (math.isinf(number) and value.strip("+-").isalpha()):
             return value, "must be a number, not infinity or NaN"
         if abs(number) > MAX_CELL_NUMBER:
             return value, f"implausibly large (more than {MAX_CELL_NUMBER:,}): check the cell"
@@ -639,8 +757,10 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
     elif kind == "date":
         if _DUTCH_DATE.match(value):
             day, month, year = value.split("-")
-            return value, (f"looks like a Dutch date: write it as {year}-{int(month):02d}-{int(day):02d} "
-                           "(ISO YYYY-MM-DD; in Excel format the column as jjjj-mm-dd before saving)")
+            return value, (
+                f"looks like a Dutch date: write it as {year}-{int(month):02d}-{int(day):02d} "
+                "(ISO YYYY-MM-DD; in Excel format the column as jjjj-mm-dd before saving)"
+            )
         if _SLASH_DATE.match(value):
             return value, "ambiguous date with slashes: write it as ISO YYYY-MM-DD, e.g. 2026-11-23"
     return value, None
@@ -663,7 +783,12 @@ def _parse_policy(data: Any, problems: list[Problem]) -> Policy | None:
     if data is None and any(p.file.endswith("policy.yaml") or "policy" in p.file for p in problems):
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(file="policy.yaml", message="must be a YAML mapping with at least `period: {start: YYYY-MM-DD}`"))
+        problems.append(
+            Problem(
+                file="policy.yaml",
+                message="must be a YAML mapping with at least `period: {start: YYYY-MM-DD}`",
+            )
+        )
         return None
     try:
         policy = Policy.model_validate(_stringify_dates(data))
@@ -676,7 +801,11 @@ def _parse_policy(data: Any, problems: list[Problem]) -> Policy | None:
     try:
         policy.period.end  # noqa: B018 - the engine needs the period's last day to exist
     except OverflowError:
-        found.append(Problem(file="policy.yaml", column="period.start", message="the period must end before the year 10000"))
+        found.append(
+            Problem(
+                file="policy.yaml", column="period.start", message="the period must end before the year 10000"
+            )
+        )
     problems += found
     return None if found else policy
 
@@ -684,16 +813,24 @@ def _parse_policy(data: Any, problems: list[Problem]) -> Policy | None:
 def _policy_number_problems(data: Any, location: str) -> list[Problem]:
     """Every policy number that is not finite or exceeds MAX_POLICY_NUMBER."""
     if isinstance(data, dict):
-        return [p for key, value in data.items()
-                for p in _policy_number_problems(value, f"{location}.{key}".strip("."))]
+        return [
+            p
+            for key, value in data.items()
+            for p in _policy_number_problems(value, f"{location}.{key}".strip("."))
+        ]
     if isinstance(data, (list, tuple)):
         return [p for value in data for p in _policy_number_problems(value, location)]
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         if not math.isfinite(data):
             return [Problem(file="policy.yaml", column=location, message="must be a finite number")]
         if abs(data) > MAX_POLICY_NUMBER:
-            return [Problem(file="policy.yaml", column=location,
-                            message=f"implausibly large (more than {MAX_POLICY_NUMBER:,})")]
+            return [
+                Problem(
+                    file="policy.yaml",
+                    column=location,
+                    message=f"implausibly large (more than {MAX_POLICY_NUMBER:,})",
+                )
+            ]
     return []
 
 

@@ -34,8 +34,7 @@ FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 # with `.` or `,` as decimal or thousands separator, an exponent. Nothing in it can call a
 # function or name a cell.
 _DIGITS = r"\d+(?:_\d+)*"
-_PLAIN_NUMBER = re.compile(
-    rf"[+-]?(?:{_DIGITS}(?:[.,]{_DIGITS})*[.,]?|[.,]{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
+_PLAIN_NUMBER = re.compile(rf"[+-]?(?:{_DIGITS}(?:[.,]{_DIGITS})*[.,]?|[.,]{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
 
 
 def neutralise(value: object) -> object:
@@ -60,8 +59,11 @@ def _parts(labels: Iterable[Hashable]) -> list[Hashable]:
 def _holds_text(series: pd.Series) -> bool:
     """Object, string (pandas 3 reads text as `str`) and categorical columns can hold text."""
     dtype = series.dtype
-    return (dtype == object or isinstance(dtype, pd.CategoricalDtype)
-            or pd.api.types.is_string_dtype(dtype))
+    return (
+        pd.api.types.is_object_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -119,8 +121,9 @@ def csv_text(frame: pd.DataFrame, **to_csv_kwargs: Any) -> str:
         out.index.names = [neutralise(name) for name in out.index.names]
         added += _parts(out.index) + list(out.index.names)
     texts = (out.iloc[:, position] for position in range(out.shape[1]))
-    if _has_carriage_return(added) or any(_holds_text(cells) and _has_carriage_return(cells)
-                                          for cells in texts):
+    if _has_carriage_return(added) or any(
+        _holds_text(cells) and _has_carriage_return(cells) for cells in texts
+    ):
         options["quoting"] = csv.QUOTE_ALL
     return out.to_csv(**options)
 
@@ -132,8 +135,9 @@ def _safe_cell(value: object, number_column: bool) -> object:
     return neutralise(value)
 
 
-def csv_rows_text(rows: Sequence[Sequence[Any]], delimiter: str = ",", *,
-                  number_columns: Collection[int] = ()) -> str:
+def csv_rows_text(
+    rows: Sequence[Sequence[Any]], delimiter: str = ",", *, number_columns: Collection[int] = ()
+) -> str:
     """`rows` as CSV text (``csv.writer``, ``"\\n"`` line ends); no text cell begins like a formula.
 
     Every `str` cell is neutralised; other values (numbers, None) are written as `csv.writer`
@@ -142,8 +146,9 @@ def csv_rows_text(rows: Sequence[Sequence[Any]], delimiter: str = ",", *,
     ``+5``, ``-1,5``) is kept as it is, anything else is neutralised like any text. When any cell
     holds a carriage return every field is quoted, so it cannot start a row.
     """
-    safe = [[_safe_cell(value, position in number_columns) for position, value in enumerate(row)]
-            for row in rows]
+    safe = [
+        [_safe_cell(value, position in number_columns) for position, value in enumerate(row)] for row in rows
+    ]
     quoting = csv.QUOTE_ALL if any(_has_carriage_return(row) for row in safe) else csv.QUOTE_MINIMAL
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=quoting).writerows(safe)

@@ -23,11 +23,11 @@ import pandas as pd
 import matcher
 from matcher.io.atomic import write_set
 from matcher.io.files import sha256_bytes, sha256_file
-from matcher.proposal import Proposal
 from matcher.io.read import instance_files
-from matcher.solver.settings import SolveSettings
 from matcher.io.safe_text import csv_text
 from matcher.io.write_instance import instance_files_bytes
+from matcher.proposal import Proposal
+from matcher.solver.settings import SolveSettings
 from matcher.week import Week
 
 
@@ -39,8 +39,9 @@ def _number(value: float) -> float | int | None:
     return round(float(value), 9)
 
 
-def summary(proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path,
-            settings: SolveSettings) -> dict[str, Any]:
+def summary(
+    proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path, settings: SolveSettings
+) -> dict[str, Any]:
     """Everything needed to judge and reproduce the run (`unmatched`: the proposal's unmatched
     table, worked out once by the caller); timings only under `seconds`."""
     levels = {level.name: level for level in proposal.solution.levels}
@@ -71,8 +72,12 @@ def summary(proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path,
             "greedy_W": proposal.greedy_priority,
         },
         "levels": [
-            {"name": level.name, "status": level.status, "value": _number(level.value),
-             "bound": _number(level.bound)}
+            {
+                "name": level.name,
+                "status": level.status,
+                "value": _number(level.value),
+                "bound": _number(level.bound),
+            }
             for level in proposal.solution.levels
         ],
         "settings": settings.model_dump(mode="json"),
@@ -94,8 +99,13 @@ SOLVED_INSTANCE = "solved-instance"
 KEPT = "kept.csv"
 
 
-def write_proposal(result: Proposal | Week, instance_path: str | Path, out: str | Path,
-                   settings: SolveSettings | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_proposal(
+    result: Proposal | Week,
+    instance_path: str | Path,
+    out: str | Path,
+    settings: SolveSettings | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write a solved week (or a bare proposal) into `out` and return the summary (plus the week's
     ledger and continuity reports, and `extra` sections)."""
     week = result if isinstance(result, Week) else Week(result, result.instance)

@@ -27,8 +27,6 @@ would come back with a leading `'`.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from datetime import date
@@ -81,11 +79,20 @@ def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -
     fields = model.model_fields
     table: list[list[str]] = [list(fields)]
     for number, row in enumerate(rows, start=2):
-        table.append([_cell(getattr(row, name), field, f"{file} row {number}, column {name}")
-                      for name, field in fields.items()])
-    numbers = [position for position, name in enumerate(fields)
-               if any(isinstance(getattr(row, name), (int, float)) and not isinstance(getattr(row, name), bool)
-                      for row in rows)]
+        table.append(
+            [
+                _cell(getattr(row, name), field, f"{file} row {number}, column {name}")
+                for name, field in fields.items()
+            ]
+        )
+    numbers = [
+        position
+        for position, name in enumerate(fields)
+        if any(
+            isinstance(getattr(row, name), (int, float)) and not isinstance(getattr(row, name), bool)
+            for row in rows
+        )
+    ]
     return csv_rows_text(table, number_columns=numbers).encode("utf-8")
 
 
@@ -123,8 +130,7 @@ def _list(items: tuple[Any, ...] | list[Any], field: FieldInfo, where: str) -> s
     texts = [str(item) for item in items]
     for text in texts:
         if LIST_SEPARATOR in text:
-            raise ValueError(
-                f"{where}: list item {text!r} contains {LIST_SEPARATOR!r}, the list separator")
+            raise ValueError(f"{where}: list item {text!r} contains {LIST_SEPARATOR!r}, the list separator")
     if not texts:
         default = None if field.is_required() else field.get_default(call_default_factory=True)
         return "" if default is not None and len(default) == 0 else LIST_SEPARATOR

@@ -15,9 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BOOK, over_limits
@@ -104,19 +103,27 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
         path = path / "proposals.csv"
     name = path.name
     if not path.is_file():
-        raise InvalidInstance([Problem(file=str(path), message="not found: give proposals.csv or its folder")])
+        raise InvalidInstance(
+            [Problem(file=str(path), message="not found: give proposals.csv or its folder")]
+        )
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
-                            encoding="utf-8-sig")
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, sep=None, engine="python", encoding="utf-8-sig"
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
         message = f"not a readable CSV file ({error.__class__.__name__}); save it as CSV UTF-8"
         raise InvalidInstance([Problem(file=name, message=message)]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ("client_id", "unit_id") if c not in frame.columns]
     if missing:
-        raise InvalidInstance([Problem(file=name, row=1, column=c,
-                                       message="missing required column: add it to the header row")
-                               for c in missing])
+        raise InvalidInstance(
+            [
+                Problem(
+                    file=name, row=1, column=c, message="missing required column: add it to the header row"
+                )
+                for c in missing
+            ]
+        )
     rows, problems = [], []
     for number, (client, unit) in enumerate(zip(frame["client_id"], frame["unit_id"]), start=2):
         client, unit = client.strip(), unit.strip()
@@ -124,7 +131,9 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
             continue
         for column, value in (("client_id", client), ("unit_id", unit)):
             if not value:
-                problems.append(Problem(file=name, row=number, column=column, message="required: fill in this cell"))
+                problems.append(
+                    Problem(file=name, row=number, column=column, message="required: fill in this cell")
+                )
         if client and unit:
             rows.append(ProposedRow(client, unit, number))
     if problems:
@@ -136,8 +145,9 @@ def _rows_of(rows: list[ProposedRow], keep) -> tuple[int, ...]:
     return tuple(sorted(r.row for r in rows if keep(r)))
 
 
-def _broken_eligibility(instance: Instance, arrays: Arrays, sets: ClientSets,
-                        pairs: list[tuple[int, int]]) -> dict[tuple[int, int], list[str]]:
+def _broken_eligibility(
+    instance: Instance, arrays: Arrays, sets: ClientSets, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], list[str]]:
     """Per (client index, unit index): the eligibility rules the pair breaks."""
     origin_rule = instance.policy.origin_rule
     units_of: dict[int, list[int]] = defaultdict(list)
@@ -152,7 +162,9 @@ def _broken_eligibility(instance: Instance, arrays: Arrays, sets: ClientSets,
     return broken
 
 
-def rule_violations(instance: Instance, rows: list[ProposedRow], rules: Eligibility | None = None) -> list[Violation]:
+def rule_violations(
+    instance: Instance, rows: list[ProposedRow], rules: Eligibility | None = None
+) -> list[Violation]:
     """Every rule the listed pairs break, each named by its rule."""
     rules = rules or Eligibility(instance)
     arrays, sets = rules.arrays, rules.sets
@@ -162,17 +174,29 @@ def rule_violations(instance: Instance, rows: list[ProposedRow], rules: Eligibil
 
     for row in rows:
         if row.client_id not in c_index:
-            found.append(Violation("unknown_id", f"client {row.client_id!r} is not in clients.csv", (row.row,)))
+            found.append(
+                Violation("unknown_id", f"client {row.client_id!r} is not in clients.csv", (row.row,))
+            )
         if row.unit_id not in u_index:
             found.append(Violation("unknown_id", f"unit {row.unit_id!r} is not in units.csv", (row.row,)))
     for client, count in sorted(Counter(r.client_id for r in rows).items()):
         if count > 1:
-            found.append(Violation("one_unit_per_client", f"client {client} appears in {count} pairs",
-                                   _rows_of(rows, lambda r: r.client_id == client)))
+            found.append(
+                Violation(
+                    "one_unit_per_client",
+                    f"client {client} appears in {count} pairs",
+                    _rows_of(rows, lambda r, client=client: r.client_id == client),
+                )
+            )
     for unit, count in sorted(Counter(r.unit_id for r in rows).items()):
         if count > 1:
-            found.append(Violation("one_client_per_unit", f"unit {unit} appears in {count} pairs",
-                                   _rows_of(rows, lambda r: r.unit_id == unit)))
+            found.append(
+                Violation(
+                    "one_client_per_unit",
+                    f"unit {unit} appears in {count} pairs",
+                    _rows_of(rows, lambda r, unit=unit: r.unit_id == unit),
+                )
+            )
 
     known = [r for r in rows if r.client_id in c_index and r.unit_id in u_index]
     index_pairs = [(c_index[r.client_id], u_index[r.unit_id]) for r in known]
@@ -192,27 +216,40 @@ def _eligibility_message(instance: Instance, arrays: Arrays, rule: str, client: 
     return f"client {c.client_id} may not get unit {u.unit_id}: {detail}"
 
 
-def _capacity_violations(arrays: Arrays, known: list[ProposedRow], pairs: list[tuple[int, int]]) -> list[Violation]:
+def _capacity_violations(
+    arrays: Arrays, known: list[ProposedRow], pairs: list[tuple[int, int]]
+) -> list[Violation]:
     """Every cap, intake and slot limit the pairs break together (matcher.rules.capacity)."""
     clients = np.array([client for client, _ in pairs], dtype=np.int64)
     units = np.array([unit for _, unit in pairs], dtype=np.int64)
-    return [Violation(over.limit, over.message(arrays), tuple(sorted(known[k].row for k in over.positions)))
-            for over in over_limits(arrays, clients, units)]
+    return [
+        Violation(over.limit, over.message(arrays), tuple(sorted(known[k].row for k in over.positions)))
+        for over in over_limits(arrays, clients, units)
+    ]
 
 
 def objective(arrays: Arrays, sets: ClientSets, rows: list[ProposedRow]) -> tuple[int, int]:
     """(W, P) over the known pairs: W over distinct clients, P over distinct pairs."""
     c_index = {c: k for k, c in enumerate(arrays.client_ids)}
     u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
-    pairs = {(c_index[r.client_id], u_index[r.unit_id]) for r in rows
-             if r.client_id in c_index and r.unit_id in u_index}
+    pairs = {
+        (c_index[r.client_id], u_index[r.unit_id])
+        for r in rows
+        if r.client_id in c_index and r.unit_id in u_index
+    }
     weight = sum(int(arrays.client_weight[c]) for c in {c for c, _ in pairs})
     score = sum(int(sets.score[c, arrays.unit_municipality[u]]) for c, u in pairs)
     return weight, score
 
 
-def check_proposal(instance: Instance, rows: list[ProposedRow], settings: SolveSettings | None = None,
-                   instance_name: str = "", proposal_name: str = "", optimum: bool = True) -> CheckReport:
+def check_proposal(
+    instance: Instance,
+    rows: list[ProposedRow],
+    settings: SolveSettings | None = None,
+    instance_name: str = "",
+    proposal_name: str = "",
+    optimum: bool = True,
+) -> CheckReport:
     """Every violation of `rows`, and its W and P against the engine's optimum."""
     rules = Eligibility(instance)
     report = CheckReport(instance=instance_name, proposal=proposal_name, pairs=len(rows))
@@ -229,13 +266,16 @@ def check_proposal(instance: Instance, rows: list[ProposedRow], settings: SolveS
 
 def render(report: CheckReport) -> str:
     """The report as a coordinator reads it."""
-    lines = [f"Checked {report.pairs} match{'es' * (report.pairs != 1)} in {report.proposal} "
-             f"against {report.instance}."]
+    lines = [
+        f"Checked {report.pairs} match{'es' * (report.pairs != 1)} in {report.proposal} "
+        f"against {report.instance}."
+    ]
     if report.valid:
         lines.append("VALID: the proposal breaks no rule.")
     else:
-        lines.append(f"NOT VALID: {len(report.violations)} violation(s) of "
-                     f"{len(report.rules_broken())} rule(s).")
+        lines.append(
+            f"NOT VALID: {len(report.violations)} violation(s) of {len(report.rules_broken())} rule(s)."
+        )
         for rule in report.rules_broken():
             lines.append(f"  {rule} — {RULE_TEXT[rule]}")
             for violation in report.violations:
@@ -246,8 +286,10 @@ def render(report: CheckReport) -> str:
         proven = "proven optimum" if report.optimum_proven else "best found (not proven optimal)"
         w_loss = report.optimum_priority - report.priority
         p_loss = report.optimum_preference - report.preference
-        lines.append(f"Against the {proven} (W {report.optimum_priority}, P {report.optimum_preference}): "
-                     f"{_loss(w_loss, 'W')}, {_loss(p_loss, 'P')}.")
+        lines.append(
+            f"Against the {proven} (W {report.optimum_priority}, P {report.optimum_preference}): "
+            f"{_loss(w_loss, 'W')}, {_loss(p_loss, 'P')}."
+        )
         if w_loss < 0:
             lines.append("A W above the optimum is only possible by breaking rules.")
     return "\n".join(lines)
@@ -265,5 +307,14 @@ def to_json(report: CheckReport) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
 
 
-__all__ = ["CheckReport", "ProposedRow", "RULE_TEXT", "Violation", "check_proposal", "read_pairs",
-           "render", "rule_violations", "to_json"]
+__all__ = [
+    "RULE_TEXT",
+    "CheckReport",
+    "ProposedRow",
+    "Violation",
+    "check_proposal",
+    "read_pairs",
+    "render",
+    "rule_violations",
+    "to_json",
+]

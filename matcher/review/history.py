@@ -41,24 +41,32 @@ def weekly_history(ledger: str | Path) -> pd.DataFrame:
     rows = []
     for week in sorted(set(proposed_by_week) | set(decisions_by_week)):
         status = pair_status(decisions_by_week[week])
-        accepted = sum(1 for parties in status.values()
-                       if not is_declined(parties) and any(r["decision"] == "accept" for r in parties.values()))
+        accepted = sum(
+            1
+            for parties in status.values()
+            if not is_declined(parties) and any(r["decision"] == "accept" for r in parties.values())
+        )
         declined = sum(1 for parties in status.values() if is_declined(parties))
         placed = sum(1 for parties in status.values() if is_placed(parties) and not is_declined(parties))
         proposed = proposed_by_week[week] | set(status)
-        refusals = sum(1 for r in decisions_by_week[week] if r["party"] == "client"
-                       and r["decision"] == "decline" and counts_as_refusal(r["reason_code"]))
+        refusals = sum(
+            1
+            for r in decisions_by_week[week]
+            if r["party"] == "client" and r["decision"] == "decline" and counts_as_refusal(r["reason_code"])
+        )
         waiting = pool[week] - placed if week in pool else None
-        rows.append({
-            "week": week.isoformat(),
-            "proposed": len(proposed),
-            "accepted": accepted,
-            "declined": declined,
-            "placed": placed,
-            "open": len(proposed - set(status)),
-            "waiting": waiting,
-            "refusals": refusals,
-        })
+        rows.append(
+            {
+                "week": week.isoformat(),
+                "proposed": len(proposed),
+                "accepted": accepted,
+                "declined": declined,
+                "placed": placed,
+                "open": len(proposed - set(status)),
+                "waiting": waiting,
+                "refusals": refusals,
+            }
+        )
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["waiting"] = frame["waiting"].astype("Int64")
     return frame

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from matcher.io.files import sha256_file
 from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
@@ -86,17 +85,19 @@ def counts_as_refusal(reason_code: str | None) -> bool:
 metadata = MetaData()
 
 ledger_meta = Table(
-    "ledger_meta", metadata,
+    "ledger_meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", String(255), nullable=False),
 )
 
 imports = Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     Column("import_id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),           # workbook | record | proposal
-    Column("source", String(1024), nullable=False),       # file name, or "command line"
-    Column("sha256", String(64), unique=True),            # of the file; null for command lines
+    Column("kind", String(16), nullable=False),  # workbook | record | proposal
+    Column("source", String(1024), nullable=False),  # file name, or "command line"
+    Column("sha256", String(64), unique=True),  # of the file; null for command lines
     Column("imported_at", DateTime, nullable=False),
     Column("rows_read", Integer, nullable=False),
     Column("added", Integer, nullable=False),
@@ -105,12 +106,13 @@ imports = Table(
 )
 
 proposals = Table(
-    "proposals", metadata,
+    "proposals",
+    metadata,
     Column("proposal_id", String(64), primary_key=True),  # sha256 prefix of proposals.csv
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),
     Column("instance", String(255), nullable=False),
-    Column("pool_clients", Integer),                      # clients in the week's pool
+    Column("pool_clients", Integer),  # clients in the week's pool
     Column("pool_units", Integer),
     Column("priority_w", Integer),
     Column("preference_p", Integer),
@@ -118,7 +120,8 @@ proposals = Table(
 )
 
 proposed = Table(
-    "proposed", metadata,
+    "proposed",
+    metadata,
     Column("proposal_id", String(64), ForeignKey("proposals.proposal_id"), primary_key=True),
     Column("client_id", String(128), primary_key=True),
     Column("unit_id", String(128), primary_key=True),
@@ -131,12 +134,13 @@ proposed = Table(
 )
 
 decisions = Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     Column("decision_key", String(300), primary_key=True),  # client_id|unit_id|party
     Column("client_id", String(128), nullable=False, index=True),
     Column("unit_id", String(128), nullable=False, index=True),
-    Column("party", String(16), nullable=False),            # client | landlord
-    Column("decision", String(16), nullable=False),         # accept | decline
+    Column("party", String(16), nullable=False),  # client | landlord
+    Column("decision", String(16), nullable=False),  # accept | decline
     Column("reason_code", String(64)),
     Column("note", String(1000)),
     Column("period_start", Date, nullable=False, index=True),
@@ -147,9 +151,10 @@ decisions = Table(
 )
 
 decision_log = Table(
-    "decision_log", metadata,
+    "decision_log",
+    metadata,
     Column("log_id", Integer, primary_key=True, autoincrement=True),
-    Column("action", String(16), nullable=False),           # added | corrected
+    Column("action", String(16), nullable=False),  # added | corrected
     Column("decision_key", String(300), nullable=False, index=True),
     Column("decision", String(16), nullable=False),
     Column("reason_code", String(64)),
@@ -160,7 +165,8 @@ decision_log = Table(
 )
 
 conflicts = Table(
-    "conflicts", metadata,
+    "conflicts",
+    metadata,
     Column("conflict_id", Integer, primary_key=True, autoincrement=True),
     Column("decision_key", String(300), nullable=False, index=True),
     Column("client_id", String(128), nullable=False),
@@ -229,14 +235,17 @@ def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise _problem(ledger, "not a ledger: give a file path or a database URL "
-                               "such as postgresql+psycopg://user@host/ledger") from None
+        raise _problem(
+            ledger,
+            "not a ledger: give a file path or a database URL such as postgresql+psycopg://user@host/ledger",
+        ) from None
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite:
         path = Path(parsed.database or "")
         if not create and not path.is_file():
-            raise _problem(ledger, "no ledger here: import decisions first "
-                                   "(`matcher review import` or `matcher record`)")
+            raise _problem(
+                ledger, "no ledger here: import decisions first (`matcher review import` or `matcher record`)"
+            )
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -264,17 +273,21 @@ def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
     if not present and create:
         with _writer(engine) as connection:
             metadata.create_all(connection)
-            connection.execute(ledger_meta.insert(), [
-                {"key": "schema_version", "value": SCHEMA_VERSION},
-                {"key": "created_by", "value": "matcher"},
-            ])
+            connection.execute(
+                ledger_meta.insert(),
+                [
+                    {"key": "schema_version", "value": SCHEMA_VERSION},
+                    {"key": "created_by", "value": "matcher"},
+                ],
+            )
         return
     missing = [name for name in TABLES if name not in present]
     if missing:
         raise _problem(ledger, f"not a matcher ledger: tables {', '.join(missing)} are missing")
     with engine.connect() as connection:
         version = connection.execute(
-            select(ledger_meta.c.value).where(ledger_meta.c.key == "schema_version")).scalar()
+            select(ledger_meta.c.value).where(ledger_meta.c.key == "schema_version")
+        ).scalar()
     if version != SCHEMA_VERSION:
         raise _problem(ledger, f"ledger schema version {version}, this matcher reads {SCHEMA_VERSION}")
 
@@ -330,7 +343,7 @@ class Decision:
     decision: str
     reason_code: str | None = None
     note: str | None = None
-    period_start: date | None = None   # None: the week of the latest proposal with this pair
+    period_start: date | None = None  # None: the week of the latest proposal with this pair
     proposal_id: str | None = None
     source_row: int | None = None
 
@@ -350,20 +363,43 @@ def decision_problems(decision: Decision, file: str, columns: dict[str, str] | N
     row = decision.source_row
     problems = []
     if decision.party not in PARTIES:
-        problems.append(Problem(file=file, row=row, column=columns.get("party", "decided_by"),
-                                message=f"must be one of: {', '.join(PARTIES)}"))
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("party", "decided_by"),
+                message=f"must be one of: {', '.join(PARTIES)}",
+            )
+        )
         return problems
     if decision.decision not in DECISIONS:
-        problems.append(Problem(file=file, row=row, column=columns.get("decision", "decision"),
-                                message="must be accept or decline"))
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("decision", "decision"),
+                message="must be accept or decline",
+            )
+        )
     codes = reason_codes(decision.party)
     if decision.reason_code and decision.reason_code not in codes:
-        problems.append(Problem(file=file, row=row, column=columns.get("reason_code", "reason_code"),
-                                message=f"unknown reason code {decision.reason_code!r}; "
-                                        f"use one of: {', '.join(codes)}"))
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("reason_code", "reason_code"),
+                message=f"unknown reason code {decision.reason_code!r}; use one of: {', '.join(codes)}",
+            )
+        )
     if decision.decision == "decline" and not decision.reason_code:
-        problems.append(Problem(file=file, row=row, column=columns.get("reason_code", "reason_code"),
-                                message="a decline needs a reason code"))
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("reason_code", "reason_code"),
+                message="a decline needs a reason code",
+            )
+        )
     return problems
 
 
@@ -385,8 +421,10 @@ class Conflict:
         where = self.source + (f", row {self.source_row}" if self.source_row else "")
         old = self.existing + (f" ({self.existing_reason})" if self.existing_reason else "")
         new = self.new + (f" ({self.new_reason})" if self.new_reason else "")
-        return (f"{where}: {self.party} decision for {self.client_id} -> {self.unit_id} is already "
-                f"'{old}'; '{new}' was NOT recorded (use `matcher record --correct` to replace it)")
+        return (
+            f"{where}: {self.party} decision for {self.client_id} -> {self.unit_id} is already "
+            f"'{old}'; '{new}' was NOT recorded (use `matcher record --correct` to replace it)"
+        )
 
 
 @dataclass
@@ -416,7 +454,7 @@ class ImportResult:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def import_batches(ledger: str | Path, batches: list[Batch], correct: bool = False) -> list[ImportResult]:
@@ -434,17 +472,26 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
     result = ImportResult(source=batch.source, rows_read=len(batch.decisions))
     if batch.sha256:
         earlier = connection.execute(
-            select(imports.c.imported_at).where(imports.c.sha256 == batch.sha256)).scalar()
+            select(imports.c.imported_at).where(imports.c.sha256 == batch.sha256)
+        ).scalar()
         if earlier is not None:
             result.skipped = True
             result.skipped_because = f"already imported on {earlier:%Y-%m-%d %H:%M} UTC"
             result.unchanged = len(batch.decisions)
             return result
     now = _now()
-    import_id = connection.execute(imports.insert().values(
-        kind=batch.kind, source=batch.source, sha256=batch.sha256, imported_at=now,
-        rows_read=len(batch.decisions), added=0, unchanged=0, conflicts=0,
-    )).inserted_primary_key[0]
+    import_id = connection.execute(
+        imports.insert().values(
+            kind=batch.kind,
+            source=batch.source,
+            sha256=batch.sha256,
+            imported_at=now,
+            rows_read=len(batch.decisions),
+            added=0,
+            unchanged=0,
+            conflicts=0,
+        )
+    ).inserted_primary_key[0]
 
     for proposal in batch.proposals:
         result.proposals_added += _write_proposal(connection, proposal, import_id)
@@ -456,21 +503,34 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
         decision = _resolve_week(connection, decision, batch.source, problems)
         if decision is None:
             continue
-        existing = connection.execute(
-            select(decisions).where(decisions.c.decision_key == decision.key)).mappings().first()
+        existing = (
+            connection.execute(select(decisions).where(decisions.c.decision_key == decision.key))
+            .mappings()
+            .first()
+        )
         if existing is None:
             _write_decision(connection, decision, import_id, now)
             result.added += 1
-        elif (existing["decision"], existing["reason_code"] or None) == (decision.decision,
-                                                                          decision.reason_code or None):
+        elif (existing["decision"], existing["reason_code"] or None) == (
+            decision.decision,
+            decision.reason_code or None,
+        ):
             result.unchanged += 1
         elif correct:
             _correct_decision(connection, decision, existing, import_id, now)
             result.corrected += 1
         else:
-            conflict = Conflict(decision.client_id, decision.unit_id, decision.party,
-                                existing["decision"], existing["reason_code"], decision.decision,
-                                decision.reason_code, batch.source, decision.source_row)
+            conflict = Conflict(
+                decision.client_id,
+                decision.unit_id,
+                decision.party,
+                existing["decision"],
+                existing["reason_code"],
+                decision.decision,
+                decision.reason_code,
+                batch.source,
+                decision.source_row,
+            )
             stored += _write_conflict(connection, conflict, decision, import_id, now)
             result.conflicts.append(conflict)
     if problems:
@@ -481,14 +541,21 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
         # nothing new: leave no trace, so a repeat import changes nothing at all
         connection.execute(imports.delete().where(imports.c.import_id == import_id))
     else:
-        connection.execute(imports.update().where(imports.c.import_id == import_id).values(
-            added=result.added + result.corrected, unchanged=result.unchanged,
-            conflicts=len(result.conflicts)))
+        connection.execute(
+            imports.update()
+            .where(imports.c.import_id == import_id)
+            .values(
+                added=result.added + result.corrected,
+                unchanged=result.unchanged,
+                conflicts=len(result.conflicts),
+            )
+        )
     return result
 
 
-def _resolve_week(connection: Connection, decision: Decision, source: str,
-                  problems: list[Problem]) -> Decision | None:
+def _resolve_week(
+    connection: Connection, decision: Decision, source: str, problems: list[Problem]
+) -> Decision | None:
     """Fill in the week (and proposal) a decision belongs to from the proposals on record."""
     if decision.period_start is not None:
         return decision
@@ -499,78 +566,150 @@ def _resolve_week(connection: Connection, decision: Decision, source: str,
         .order_by(proposals.c.period_start.desc(), proposals.c.proposal_id)
     ).first()
     if row is None:
-        problems.append(Problem(
-            file=source, row=decision.source_row, column="unit_id",
-            message=(f"{decision.client_id} -> {decision.unit_id} was never proposed in this ledger: "
-                     "give the week (--week YYYY-MM-DD, or a period_start column)")))
+        problems.append(
+            Problem(
+                file=source,
+                row=decision.source_row,
+                column="unit_id",
+                message=(
+                    f"{decision.client_id} -> {decision.unit_id} was never proposed in this ledger: "
+                    "give the week (--week YYYY-MM-DD, or a period_start column)"
+                ),
+            )
+        )
         return None
-    return Decision(**{**decision.__dict__, "period_start": row.period_start,
-                       "proposal_id": decision.proposal_id or row.proposal_id})
+    return Decision(
+        **{
+            **decision.__dict__,
+            "period_start": row.period_start,
+            "proposal_id": decision.proposal_id or row.proposal_id,
+        }
+    )
 
 
 def _write_proposal(connection: Connection, proposal: ProposalRecord, import_id: int) -> int:
     known = connection.execute(
-        select(proposals.c.proposal_id).where(proposals.c.proposal_id == proposal.proposal_id)).first()
+        select(proposals.c.proposal_id).where(proposals.c.proposal_id == proposal.proposal_id)
+    ).first()
     if known is not None:
         return 0
-    connection.execute(proposals.insert().values(
-        proposal_id=proposal.proposal_id, period_start=proposal.period_start,
-        period_end=proposal.period_end, instance=proposal.instance,
-        pool_clients=proposal.pool_clients, pool_units=proposal.pool_units,
-        priority_w=proposal.priority_w, preference_p=proposal.preference_p, import_id=import_id,
-    ))
+    connection.execute(
+        proposals.insert().values(
+            proposal_id=proposal.proposal_id,
+            period_start=proposal.period_start,
+            period_end=proposal.period_end,
+            instance=proposal.instance,
+            pool_clients=proposal.pool_clients,
+            pool_units=proposal.pool_units,
+            priority_w=proposal.priority_w,
+            preference_p=proposal.preference_p,
+            import_id=import_id,
+        )
+    )
     if proposal.pairs:
-        connection.execute(proposed.insert(), [
-            {"proposal_id": proposal.proposal_id, **pair.__dict__} for pair in proposal.pairs])
+        connection.execute(
+            proposed.insert(),
+            [{"proposal_id": proposal.proposal_id, **pair.__dict__} for pair in proposal.pairs],
+        )
     return 1
 
 
 def _write_decision(connection: Connection, decision: Decision, import_id: int, now: datetime) -> None:
     """Insert one new decision and its log line."""
-    connection.execute(decisions.insert().values(
-        decision_key=decision.key, client_id=decision.client_id, unit_id=decision.unit_id,
-        party=decision.party, decision=decision.decision, reason_code=decision.reason_code or None,
-        note=decision.note or None, period_start=decision.period_start,
-        proposal_id=decision.proposal_id, import_id=import_id, source_row=decision.source_row,
-        recorded_at=now,
-    ))
-    connection.execute(decision_log.insert().values(
-        action="added", decision_key=decision.key, decision=decision.decision,
-        reason_code=decision.reason_code or None, import_id=import_id, recorded_at=now))
+    connection.execute(
+        decisions.insert().values(
+            decision_key=decision.key,
+            client_id=decision.client_id,
+            unit_id=decision.unit_id,
+            party=decision.party,
+            decision=decision.decision,
+            reason_code=decision.reason_code or None,
+            note=decision.note or None,
+            period_start=decision.period_start,
+            proposal_id=decision.proposal_id,
+            import_id=import_id,
+            source_row=decision.source_row,
+            recorded_at=now,
+        )
+    )
+    connection.execute(
+        decision_log.insert().values(
+            action="added",
+            decision_key=decision.key,
+            decision=decision.decision,
+            reason_code=decision.reason_code or None,
+            import_id=import_id,
+            recorded_at=now,
+        )
+    )
 
 
-def _correct_decision(connection: Connection, decision: Decision, existing: Any, import_id: int,
-                      now: datetime) -> None:
-    connection.execute(decisions.update().where(decisions.c.decision_key == decision.key).values(
-        decision=decision.decision, reason_code=decision.reason_code or None,
-        note=decision.note or None, import_id=import_id, source_row=decision.source_row,
-        recorded_at=now))
-    connection.execute(decision_log.insert().values(
-        action="corrected", decision_key=decision.key, decision=decision.decision,
-        reason_code=decision.reason_code or None, previous_decision=existing["decision"],
-        previous_reason_code=existing["reason_code"], import_id=import_id, recorded_at=now))
-    connection.execute(update(conflicts).where(conflicts.c.decision_key == decision.key)
-                       .values(resolved=True))
+def _correct_decision(
+    connection: Connection, decision: Decision, existing: Any, import_id: int, now: datetime
+) -> None:
+    connection.execute(
+        decisions.update()
+        .where(decisions.c.decision_key == decision.key)
+        .values(
+            decision=decision.decision,
+            reason_code=decision.reason_code or None,
+            note=decision.note or None,
+            import_id=import_id,
+            source_row=decision.source_row,
+            recorded_at=now,
+        )
+    )
+    connection.execute(
+        decision_log.insert().values(
+            action="corrected",
+            decision_key=decision.key,
+            decision=decision.decision,
+            reason_code=decision.reason_code or None,
+            previous_decision=existing["decision"],
+            previous_reason_code=existing["reason_code"],
+            import_id=import_id,
+            recorded_at=now,
+        )
+    )
+    connection.execute(
+        update(conflicts).where(conflicts.c.decision_key == decision.key).values(resolved=True)
+    )
 
 
-def _write_conflict(connection: Connection, conflict: Conflict, decision: Decision, import_id: int,
-                    now: datetime) -> int:
+def _write_conflict(
+    connection: Connection, conflict: Conflict, decision: Decision, import_id: int, now: datetime
+) -> int:
     """Store a conflict for the coordinator, once; return 1 when it was new."""
-    same = connection.execute(select(conflicts.c.conflict_id).where(
-        conflicts.c.decision_key == decision.key, conflicts.c.resolved.is_(False),
-        conflicts.c.new_decision == decision.decision,
-        (conflicts.c.new_reason_code == decision.reason_code) if decision.reason_code
-        else conflicts.c.new_reason_code.is_(None),
-    )).first()
+    same = connection.execute(
+        select(conflicts.c.conflict_id).where(
+            conflicts.c.decision_key == decision.key,
+            conflicts.c.resolved.is_(False),
+            conflicts.c.new_decision == decision.decision,
+            (conflicts.c.new_reason_code == decision.reason_code)
+            if decision.reason_code
+            else conflicts.c.new_reason_code.is_(None),
+        )
+    ).first()
     if same is not None:
         return 0  # this conflict is already waiting for the coordinator
-    connection.execute(conflicts.insert().values(
-        decision_key=decision.key, client_id=decision.client_id, unit_id=decision.unit_id,
-        party=decision.party, existing_decision=conflict.existing,
-        existing_reason_code=conflict.existing_reason, new_decision=decision.decision,
-        new_reason_code=decision.reason_code or None, period_start=decision.period_start,
-        import_id=import_id, source=conflict.source, source_row=conflict.source_row,
-        resolved=False, recorded_at=now))
+    connection.execute(
+        conflicts.insert().values(
+            decision_key=decision.key,
+            client_id=decision.client_id,
+            unit_id=decision.unit_id,
+            party=decision.party,
+            existing_decision=conflict.existing,
+            existing_reason_code=conflict.existing_reason,
+            new_decision=decision.decision,
+            new_reason_code=decision.reason_code or None,
+            period_start=decision.period_start,
+            import_id=import_id,
+            source=conflict.source,
+            source_row=conflict.source_row,
+            resolved=False,
+            recorded_at=now,
+        )
+    )
     return 1
 
 
@@ -589,27 +728,42 @@ class LedgerState:
 
 def read_ledger(ledger: str | Path) -> LedgerState:
     """Read the whole ledger (one consistent snapshot)."""
-    with open_ledger(ledger) as engine, engine.connect() as connection:
-        with connection.begin():
-            rows = [dict(r) for r in connection.execute(
-                select(decisions).order_by(decisions.c.period_start, decisions.c.decision_key)).mappings()]
-            props = [dict(r) for r in connection.execute(
-                select(proposals).order_by(proposals.c.period_start, proposals.c.import_id,
-                                          proposals.c.proposal_id)).mappings()]
-            pairs = [dict(r) for r in connection.execute(
-                select(proposed).order_by(proposed.c.proposal_id, proposed.c.client_id,
-                                          proposed.c.unit_id)).mappings()]
-            open_conflicts = len(connection.execute(
-                select(conflicts.c.conflict_id).where(conflicts.c.resolved.is_(False))).all())
+    with open_ledger(ledger) as engine, engine.connect() as connection, connection.begin():
+        rows = [
+            dict(r)
+            for r in connection.execute(
+                select(decisions).order_by(decisions.c.period_start, decisions.c.decision_key)
+            ).mappings()
+        ]
+        props = [
+            dict(r)
+            for r in connection.execute(
+                select(proposals).order_by(
+                    proposals.c.period_start, proposals.c.import_id, proposals.c.proposal_id
+                )
+            ).mappings()
+        ]
+        pairs = [
+            dict(r)
+            for r in connection.execute(
+                select(proposed).order_by(proposed.c.proposal_id, proposed.c.client_id, proposed.c.unit_id)
+            ).mappings()
+        ]
+        open_conflicts = len(
+            connection.execute(select(conflicts.c.conflict_id).where(conflicts.c.resolved.is_(False))).all()
+        )
     return LedgerState(rows, props, pairs, open_conflicts)
 
 
 def open_conflicts(ledger: str | Path) -> list[dict]:
     """Conflicts still waiting for the coordinator."""
     with open_ledger(ledger) as engine, engine.connect() as connection:
-        return [dict(r) for r in connection.execute(
-            select(conflicts).where(conflicts.c.resolved.is_(False))
-            .order_by(conflicts.c.conflict_id)).mappings()]
+        return [
+            dict(r)
+            for r in connection.execute(
+                select(conflicts).where(conflicts.c.resolved.is_(False)).order_by(conflicts.c.conflict_id)
+            ).mappings()
+        ]
 
 
 def pair_status(rows: Iterable[dict]) -> dict[tuple[str, str], dict[str, dict]]:
@@ -632,9 +786,11 @@ def is_placed(parties: dict[str, dict]) -> bool:
 
 def refusal_counts(rows: Iterable[dict]) -> Counter:
     """Per client: how many suitable offers (distinct units) they refused."""
-    refused = {(row["client_id"], row["unit_id"]) for row in rows
-               if row["party"] == "client" and row["decision"] == "decline"
-               and counts_as_refusal(row["reason_code"])}
+    refused = {
+        (row["client_id"], row["unit_id"])
+        for row in rows
+        if row["party"] == "client" and row["decision"] == "decline" and counts_as_refusal(row["reason_code"])
+    }
     return Counter(client for client, _ in refused)
 
 
@@ -663,8 +819,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     slots = {(s.municipality_id, s.support_intensity): s for s in instance.support_capacity}
 
     # fix accepted matches, latest week first; a client or unit is fixed at most once
-    placed = sorted((pair for pair, parties in status.items() if is_placed(parties) and not is_declined(parties)),
-                    key=lambda pair: (-max(r["period_start"] for r in status[pair].values()).toordinal(), pair))
+    placed = sorted(
+        (pair for pair, parties in status.items() if is_placed(parties) and not is_declined(parties)),
+        key=lambda pair: (-max(r["period_start"] for r in status[pair].values()).toordinal(), pair),
+    )
     fixed, ignored, flagged = [], [], []
     taken_clients: set[str] = set()
     taken_units: set[str] = set()
@@ -675,8 +833,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         week = max(r["period_start"] for r in status[(client_id, unit_id)].values())
         if client_id in taken_clients or unit_id in taken_units:
             ignored.append(f"{client_id}->{unit_id}")
-            flagged.append(f"{client_id} -> {unit_id} was accepted, but the client or unit was already "
-                           "placed by another accepted match: correct one of them")
+            flagged.append(
+                f"{client_id} -> {unit_id} was accepted, but the client or unit was already "
+                "placed by another accepted match: correct one of them"
+            )
             continue
         taken_clients.add(client_id)
         taken_units.add(unit_id)
@@ -690,8 +850,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         municipality = unit.municipality_id if unit else record.get("municipality_id")
         fixed.append({"client_id": client_id, "unit_id": unit_id, "period_start": week.isoformat()})
         if intensity is None or neighbourhood is None:
-            flagged.append(f"{client_id} -> {unit_id}: accepted, but its load cannot be counted "
-                           "(client or unit not in the instance and never proposed in the ledger)")
+            flagged.append(
+                f"{client_id} -> {unit_id}: accepted, but its load cannot be counted "
+                "(client or unit not in the instance and never proposed in the ledger)"
+            )
             continue
         load = load_of(policy, intensity, unit_type)
         if load and neighbourhood in neighbourhoods:
@@ -708,7 +870,12 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     for (client_id, unit_id), parties in sorted(status.items()):
         if not is_declined(parties) or (client_id, unit_id) in known_declined:
             continue
-        if client_id in clients and unit_id in units and client_id not in taken_clients and unit_id not in taken_units:
+        if (
+            client_id in clients
+            and unit_id in units
+            and client_id not in taken_clients
+            and unit_id not in taken_units
+        ):
             by = "landlord" if parties.get("landlord", {}).get("decision") == "decline" else "client"
             new_declined.append(DeclinedPair(client_id=client_id, unit_id=unit_id, declined_by=by))
 
@@ -724,31 +891,53 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         if count >= rule.max_refusals:
             at_limit.append(client.client_id)
             if URGENCIES.index(client.urgency) > URGENCIES.index(rule.lapse_to):
-                lapsed.append({"client_id": client.client_id, "from": client.urgency,
-                               "to": rule.lapse_to, "refusals": count})
-                flagged.append(f"{client.client_id}: urgency lapsed from {client.urgency} to "
-                               f"{rule.lapse_to} after {count} refusals of suitable offers")
+                lapsed.append(
+                    {
+                        "client_id": client.client_id,
+                        "from": client.urgency,
+                        "to": rule.lapse_to,
+                        "refusals": count,
+                    }
+                )
+                flagged.append(
+                    f"{client.client_id}: urgency lapsed from {client.urgency} to "
+                    f"{rule.lapse_to} after {count} refusals of suitable offers"
+                )
                 client = client.model_copy(update={"urgency": rule.lapse_to})
             else:
-                flagged.append(f"{client.client_id}: {count} refusals of suitable offers "
-                               f"(urgency already {client.urgency})")
+                flagged.append(
+                    f"{client.client_id}: {count} refusals of suitable offers "
+                    f"(urgency already {client.urgency})"
+                )
         new_clients.append(client)
 
     updated = Instance(
         municipalities=tuple(
             m.model_copy(update={"max_intake": max(0, m.max_intake - intake_used[m.municipality_id])})
-            if intake_used[m.municipality_id] else m for m in instance.municipalities),
+            if intake_used[m.municipality_id]
+            else m
+            for m in instance.municipalities
+        ),
         neighbourhoods=tuple(
             n.model_copy(update={"recent_load": n.recent_load + load_added[n.neighbourhood_id]})
-            if load_added[n.neighbourhood_id] else n for n in instance.neighbourhoods),
+            if load_added[n.neighbourhood_id]
+            else n
+            for n in instance.neighbourhoods
+        ),
         units=tuple(u for u in instance.units if u.unit_id not in taken_units),
         clients=tuple(new_clients),
         support_capacity=tuple(
-            s.model_copy(update={"slots": max(0, s.slots - slots_used[(s.municipality_id, s.support_intensity)])})
-            if slots_used[(s.municipality_id, s.support_intensity)] else s
-            for s in instance.support_capacity),
-        declined=tuple(d for d in instance.declined
-                       if d.client_id not in taken_clients and d.unit_id not in taken_units) + tuple(new_declined),
+            s.model_copy(
+                update={"slots": max(0, s.slots - slots_used[(s.municipality_id, s.support_intensity)])}
+            )
+            if slots_used[(s.municipality_id, s.support_intensity)]
+            else s
+            for s in instance.support_capacity
+        ),
+        declined=tuple(
+            d for d in instance.declined if d.client_id not in taken_clients and d.unit_id not in taken_units
+        )
+        + tuple(new_declined),
         policy=policy,
     )
     report = {
@@ -770,7 +959,13 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "accepted_ignored": ignored,
         "open_conflicts": state.open_conflicts,
         "flagged_for_coordinator": flagged
-        + ([f"{state.open_conflicts} conflicting decision(s) wait for the coordinator "
-            "(`matcher review import` listed them)"] if state.open_conflicts else []),
+        + (
+            [
+                f"{state.open_conflicts} conflicting decision(s) wait for the coordinator "
+                "(`matcher review import` listed them)"
+            ]
+            if state.open_conflicts
+            else []
+        ),
     }
     return updated, report

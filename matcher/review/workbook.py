@@ -31,8 +31,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 import matcher
 from matcher.io.atomic import write_bytes
-from matcher.io.safe_text import text_cells
 from matcher.io.files import sha256_bytes, sha256_file
+from matcher.io.safe_text import text_cells
 from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair
 from models import Instance, InvalidInstance, Problem
 
@@ -62,9 +62,20 @@ KEYS = [key for key, _, _ in COLUMNS]
 HEADERS = {key: header for key, header, _ in COLUMNS}
 EDITABLE = ("decision", "reason_code", "note")
 LOCKED = tuple(key for key in KEYS if key not in EDITABLE)
-META_COLUMNS = ("client_id", "unit_id", "household_size", "support_intensity", "provider_needed",
-                "rent", "move_in_from", "landlord", "municipality_id", "neighbourhood_id",
-                "unit_type", "load")
+META_COLUMNS = (
+    "client_id",
+    "unit_id",
+    "household_size",
+    "support_intensity",
+    "provider_needed",
+    "rent",
+    "move_in_from",
+    "landlord",
+    "municipality_id",
+    "neighbourhood_id",
+    "unit_type",
+    "load",
+)
 PROVIDER_NOT_NEEDED = ("light",)  # light support: no provider in the home (informal or wijkteam)
 
 NAVY = "1F3864"
@@ -89,24 +100,36 @@ def read_proposal_folder(folder: str | Path) -> ProposalFolder:
     folder = Path(folder)
     file = folder / "proposals.csv"
     if not file.is_file():
-        raise InvalidInstance([Problem(file=str(folder),
-                                       message="no proposals.csv here: give a folder written by `matcher solve`")])
+        raise InvalidInstance(
+            [
+                Problem(
+                    file=str(folder),
+                    message="no proposals.csv here: give a folder written by `matcher solve`",
+                )
+            ]
+        )
     try:
         matches = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InvalidInstance([Problem(file="proposals.csv",
-                                       message=f"not a readable CSV ({error.__class__.__name__})")]) from None
+        raise InvalidInstance(
+            [Problem(file="proposals.csv", message=f"not a readable CSV ({error.__class__.__name__})")]
+        ) from None
     missing = [c for c in ("client_id", "unit_id") if c not in matches.columns]
     if missing:
-        raise InvalidInstance([Problem(file="proposals.csv", row=1, column=c, message="missing required column")
-                               for c in missing])
+        raise InvalidInstance(
+            [
+                Problem(file="proposals.csv", row=1, column=c, message="missing required column")
+                for c in missing
+            ]
+        )
     summary: dict = {}
     if (folder / "summary.json").is_file():
         try:
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidInstance([Problem(file="summary.json",
-                                           message="not valid JSON: run `matcher solve` again")]) from None
+            raise InvalidInstance(
+                [Problem(file="summary.json", message="not valid JSON: run `matcher solve` again")]
+            ) from None
     digest = sha256_file(file)
     return ProposalFolder(folder, matches, summary, digest[:16])
 
@@ -125,30 +148,61 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
     problems = []
     period = folder.summary.get("policy", {}).get("period", {}).get("start")
     if period and period != instance.policy.period.start.isoformat():
-        problems.append(Problem(file="summary.json", column="policy.period.start",
-                                message=f"the proposal is for the week of {period}, the instance for "
-                                        f"{instance.policy.period.start}: give the instance it was made from"))
+        problems.append(
+            Problem(
+                file="summary.json",
+                column="policy.period.start",
+                message=f"the proposal is for the week of {period}, the instance for "
+                f"{instance.policy.period.start}: give the instance it was made from",
+            )
+        )
     pairs = []
-    for number, (client_id, unit_id) in enumerate(zip(folder.matches["client_id"], folder.matches["unit_id"]), start=2):
+    for number, (client_id, unit_id) in enumerate(
+        zip(folder.matches["client_id"], folder.matches["unit_id"]), start=2
+    ):
         for kind, value, known in (("client_id", client_id, clients), ("unit_id", unit_id, units)):
             if value not in known:
-                problems.append(Problem(file="proposals.csv", row=number, column=kind,
-                                        message=f"{value!r} is not in the instance: "
-                                                "give the instance the proposal was made from"))
+                problems.append(
+                    Problem(
+                        file="proposals.csv",
+                        row=number,
+                        column=kind,
+                        message=f"{value!r} is not in the instance: "
+                        "give the instance the proposal was made from",
+                    )
+                )
         if client_id in clients and unit_id in units:
             client, unit = clients[client_id], units[unit_id]
             spreading = instance.policy.spreading
-            load = 0 if unit.type in spreading.exempt_types else spreading.load_weight[client.support_intensity]
-            pairs.append(ProposedPair(client_id, unit_id, unit.landlord, unit.municipality_id,
-                                      unit.neighbourhood_id, unit.type, client.support_intensity, load))
+            load = (
+                0 if unit.type in spreading.exempt_types else spreading.load_weight[client.support_intensity]
+            )
+            pairs.append(
+                ProposedPair(
+                    client_id,
+                    unit_id,
+                    unit.landlord,
+                    unit.municipality_id,
+                    unit.neighbourhood_id,
+                    unit.type,
+                    client.support_intensity,
+                    load,
+                )
+            )
     if problems:
         raise InvalidInstance(problems)
     objective = folder.summary.get("objective", {})
     return ProposalRecord(
-        proposal_id=folder.proposal_id, period_start=instance.policy.period.start,
-        period_end=instance.policy.period.end, instance=instance_name,
-        pool_clients=len(instance.clients), pool_units=len(instance.units),
-        priority_w=objective.get("W"), preference_p=objective.get("P"), pairs=tuple(pairs))
+        proposal_id=folder.proposal_id,
+        period_start=instance.policy.period.start,
+        period_end=instance.policy.period.end,
+        instance=instance_name,
+        pool_clients=len(instance.clients),
+        pool_units=len(instance.units),
+        priority_w=objective.get("W"),
+        preference_p=objective.get("P"),
+        pairs=tuple(pairs),
+    )
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -170,22 +224,26 @@ def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> 
     clients = {c.client_id: c for c in instance.clients}
     units = {u.unit_id: u for u in instance.units}
     rows = []
-    for pair in sorted((p for p in record.pairs if p.landlord == landlord), key=lambda p: (p.unit_id, p.client_id)):
+    for pair in sorted(
+        (p for p in record.pairs if p.landlord == landlord), key=lambda p: (p.unit_id, p.client_id)
+    ):
         client, unit = clients[pair.client_id], units[pair.unit_id]
-        rows.append({
-            "client_id": client.client_id,
-            "household_size": client.household_size,
-            "support_intensity": client.support_intensity,
-            "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
-            "unit_id": unit.unit_id,
-            "rent": float(unit.rent),
-            "move_in_from": move_in_from(instance, client.client_id, unit.unit_id),
-            "landlord": landlord,
-            "municipality_id": pair.municipality_id,
-            "neighbourhood_id": pair.neighbourhood_id,
-            "unit_type": pair.unit_type,
-            "load": pair.load,
-        })
+        rows.append(
+            {
+                "client_id": client.client_id,
+                "household_size": client.household_size,
+                "support_intensity": client.support_intensity,
+                "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
+                "unit_id": unit.unit_id,
+                "rent": float(unit.rent),
+                "move_in_from": move_in_from(instance, client.client_id, unit.unit_id),
+                "landlord": landlord,
+                "municipality_id": pair.municipality_id,
+                "neighbourhood_id": pair.neighbourhood_id,
+                "unit_type": pair.unit_type,
+                "load": pair.load,
+            }
+        )
     return rows
 
 
@@ -234,15 +292,22 @@ def _title_block(sheet: Any, record: ProposalRecord, landlord: str, count: int) 
     last = get_column_letter(len(COLUMNS))
     lines = [
         (f"Proposed matches for {landlord}", Font(bold=True, size=15, color=NAVY)),
-        (f"Week {record.period_start:%d %b %Y} – {record.period_end:%d %b %Y}  ·  instance "
-         f"{record.instance}  ·  proposal {record.proposal_id}  ·  matcher {matcher.__version__}  ·  "
-         f"{count} match{'es' * (count != 1)}", Font(size=10, color="595959")),
-        ("For each match choose accept or decline under Decision. A decline needs a reason code "
-         f"(see the sheet '{CODES_SHEET}'). Only Decision, Reason code and Note can be changed. "
-         f"Please return this file to the coordinator by {record.period_end:%d %b %Y}.",
-         Font(size=10)),
-        ("Pseudonyms only: this file holds no health or safety details. Do not forward it.",
-         Font(size=10, italic=True, color="C00000")),
+        (
+            f"Week {record.period_start:%d %b %Y} – {record.period_end:%d %b %Y}  ·  instance "
+            f"{record.instance}  ·  proposal {record.proposal_id}  ·  matcher {matcher.__version__}  ·  "
+            f"{count} match{'es' * (count != 1)}",
+            Font(size=10, color="595959"),
+        ),
+        (
+            "For each match choose accept or decline under Decision. A decline needs a reason code "
+            f"(see the sheet '{CODES_SHEET}'). Only Decision, Reason code and Note can be changed. "
+            f"Please return this file to the coordinator by {record.period_end:%d %b %Y}.",
+            Font(size=10),
+        ),
+        (
+            "Pseudonyms only: this file holds no health or safety details. Do not forward it.",
+            Font(size=10, italic=True, color="C00000"),
+        ),
     ]
     for number, (text, font) in enumerate(lines, start=1):
         sheet.merge_cells(f"A{number}:{last}{number}")
@@ -257,7 +322,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     header_fill = PatternFill("solid", fgColor=NAVY)
     editable_fill = PatternFill("solid", fgColor="FFF8E1")
     border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-    for column, (key, header, width) in enumerate(COLUMNS, start=1):
+    for column, (_key, header, width) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = header_fill
@@ -288,28 +353,58 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     decision_range = f"{decision_col}{FIRST_ROW}:{decision_col}{last_row}"
     reason_range = f"{reason_col}{FIRST_ROW}:{reason_col}{last_row}"
 
-    decision = DataValidation(type="list", formula1='"accept,decline"', allow_blank=True,
-                              showErrorMessage=True, showInputMessage=True,
-                              errorTitle="Decision", error="Choose accept or decline from the list.",
-                              promptTitle="Decision", prompt="accept or decline")
-    reason = DataValidation(type="list", formula1='"' + ",".join(LANDLORD_REASONS) + '"',
-                            allow_blank=True, showErrorMessage=True, showInputMessage=True,
-                            errorTitle="Reason code", error=f"Choose a code from the list (see '{CODES_SHEET}').",
-                            promptTitle="Reason code", prompt="Needed when you decline")
+    decision = DataValidation(
+        type="list",
+        formula1='"accept,decline"',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Decision",
+        error="Choose accept or decline from the list.",
+        promptTitle="Decision",
+        prompt="accept or decline",
+    )
+    reason = DataValidation(
+        type="list",
+        formula1='"' + ",".join(LANDLORD_REASONS) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Reason code",
+        error=f"Choose a code from the list (see '{CODES_SHEET}').",
+        promptTitle="Reason code",
+        prompt="Needed when you decline",
+    )
     sheet.add_data_validation(decision)
     sheet.add_data_validation(reason)
     decision.add(decision_range)
     reason.add(reason_range)
 
-    sheet.conditional_formatting.add(decision_range, CellIsRule(
-        operator="equal", formula=['"accept"'], fill=PatternFill("solid", fgColor="C6EFCE"),
-        font=Font(color="006100")))
-    sheet.conditional_formatting.add(decision_range, CellIsRule(
-        operator="equal", formula=['"decline"'], fill=PatternFill("solid", fgColor="FFC7CE"),
-        font=Font(color="9C0006")))
-    sheet.conditional_formatting.add(reason_range, FormulaRule(
-        formula=[f'AND(${decision_col}{FIRST_ROW}="decline",{reason_col}{FIRST_ROW}="")'],
-        fill=PatternFill("solid", fgColor="FFEB9C")))
+    sheet.conditional_formatting.add(
+        decision_range,
+        CellIsRule(
+            operator="equal",
+            formula=['"accept"'],
+            fill=PatternFill("solid", fgColor="C6EFCE"),
+            font=Font(color="006100"),
+        ),
+    )
+    sheet.conditional_formatting.add(
+        decision_range,
+        CellIsRule(
+            operator="equal",
+            formula=['"decline"'],
+            fill=PatternFill("solid", fgColor="FFC7CE"),
+            font=Font(color="9C0006"),
+        ),
+    )
+    sheet.conditional_formatting.add(
+        reason_range,
+        FormulaRule(
+            formula=[f'AND(${decision_col}{FIRST_ROW}="decline",{reason_col}{FIRST_ROW}="")'],
+            fill=PatternFill("solid", fgColor="FFEB9C"),
+        ),
+    )
 
     sheet.freeze_panes = f"B{FIRST_ROW}"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last_row}"
@@ -341,12 +436,20 @@ def _codes_sheet(sheet: Any) -> None:
 
 def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> None:
     header = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "instance": record.instance,
-        "period_start": record.period_start.isoformat(), "period_end": record.period_end.isoformat(),
-        "proposal_id": record.proposal_id, "landlord": landlord, "engine": f"matcher {matcher.__version__}",
-        "pool_clients": record.pool_clients, "pool_units": record.pool_units,
-        "priority_w": record.priority_w, "preference_p": record.preference_p,
-        "header_row": HEADER_ROW, "rows": len(rows),
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "instance": record.instance,
+        "period_start": record.period_start.isoformat(),
+        "period_end": record.period_end.isoformat(),
+        "proposal_id": record.proposal_id,
+        "landlord": landlord,
+        "engine": f"matcher {matcher.__version__}",
+        "pool_clients": record.pool_clients,
+        "pool_units": record.pool_units,
+        "priority_w": record.priority_w,
+        "preference_p": record.preference_p,
+        "header_row": HEADER_ROW,
+        "rows": len(rows),
     }
     header = {key: "" if value is None else _meta_text(value) for key, value in header.items()}
     table = [[_meta_text(row[key]) for key in META_COLUMNS] for row in rows]
@@ -393,80 +496,152 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
     try:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        return Batch("workbook", name), [Problem(
-            file=name, message=f"not a readable .xlsx workbook ({error.__class__.__name__})")]
+        return Batch("workbook", name), [
+            Problem(file=name, message=f"not a readable .xlsx workbook ({error.__class__.__name__})")
+        ]
     if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
-        return Batch("workbook", name), [Problem(
-            file=name, message="not a review workbook written by `matcher review export`")]
+        return Batch("workbook", name), [
+            Problem(file=name, message="not a review workbook written by `matcher review export`")
+        ]
     header, sent, problems = _read_meta(book[META_SHEET], name)
     if problems:
         return Batch("workbook", name), problems
     period_start = date.fromisoformat(header["period_start"])
     record = ProposalRecord(
-        proposal_id=header["proposal_id"], period_start=period_start,
-        period_end=date.fromisoformat(header["period_end"]), instance=header["instance"],
-        pool_clients=_int(header.get("pool_clients")), pool_units=_int(header.get("pool_units")),
-        priority_w=_int(header.get("priority_w")), preference_p=_int(header.get("preference_p")),
-        pairs=tuple(ProposedPair(r["client_id"], r["unit_id"], r["landlord"], r["municipality_id"],
-                                 r["neighbourhood_id"], r["unit_type"], r["support_intensity"], int(r["load"]))
-                    for r in sent.values()),
+        proposal_id=header["proposal_id"],
+        period_start=period_start,
+        period_end=date.fromisoformat(header["period_end"]),
+        instance=header["instance"],
+        pool_clients=_int(header.get("pool_clients")),
+        pool_units=_int(header.get("pool_units")),
+        priority_w=_int(header.get("priority_w")),
+        preference_p=_int(header.get("preference_p")),
+        pairs=tuple(
+            ProposedPair(
+                r["client_id"],
+                r["unit_id"],
+                r["landlord"],
+                r["municipality_id"],
+                r["neighbourhood_id"],
+                r["unit_type"],
+                r["support_intensity"],
+                int(r["load"]),
+            )
+            for r in sent.values()
+        ),
     )
     sheet = book[REVIEW_SHEET]
     file = f"{name} [{REVIEW_SHEET}]"
     for column, key in enumerate(KEYS, start=1):
         value = sheet.cell(row=HEADER_ROW, column=column).value
         if (value or "") != HEADERS[key]:
-            problems.append(Problem(file=file, row=HEADER_ROW, column=get_column_letter(column),
-                                    message=f"header changed to {value!r}; it must read {HEADERS[key]!r}: "
-                                            "use the workbook as it was sent"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=HEADER_ROW,
+                    column=get_column_letter(column),
+                    message=f"header changed to {value!r}; it must read {HEADERS[key]!r}: "
+                    "use the workbook as it was sent",
+                )
+            )
     if problems:
         return Batch("workbook", name), problems
 
     decisions, seen = [], set()
     for number in range(FIRST_ROW, sheet.max_row + 1):
-        values = {key: sheet.cell(row=number, column=column).value for column, key in enumerate(KEYS, start=1)}
+        values = {
+            key: sheet.cell(row=number, column=column).value for column, key in enumerate(KEYS, start=1)
+        }
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
         key = (_text(values["client_id"]), _text(values["unit_id"]))
         if key not in sent:
-            problems.append(Problem(file=file, row=number, column=_letter("client_id"),
-                                    message=f"{key[0]} -> {key[1]} was not in the proposal sent: "
-                                            "rows may not be added or their client or unit changed"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter("client_id"),
+                    message=f"{key[0]} -> {key[1]} was not in the proposal sent: "
+                    "rows may not be added or their client or unit changed",
+                )
+            )
             continue
         if key in seen:
-            problems.append(Problem(file=file, row=number, column=_letter("unit_id"),
-                                    message=f"{key[0]} -> {key[1]} appears twice: keep one row"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter("unit_id"),
+                    message=f"{key[0]} -> {key[1]} appears twice: keep one row",
+                )
+            )
             continue
         seen.add(key)
         for column_key in LOCKED:
             if not _same(values[column_key], sent[key][column_key]):
-                problems.append(Problem(file=file, row=number, column=_letter(column_key),
-                                        message=f"{HEADERS[column_key]} changed from "
-                                                f"{_text(sent[key][column_key])!r} to {_text(values[column_key])!r}: "
-                                                "this column is locked, use the workbook as it was sent"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        row=number,
+                        column=_letter(column_key),
+                        message=f"{HEADERS[column_key]} changed from "
+                        f"{_text(sent[key][column_key])!r} to {_text(values[column_key])!r}: "
+                        "this column is locked, use the workbook as it was sent",
+                    )
+                )
         decision_text = _text(values["decision"]).lower()
         reason = _text(values["reason_code"]) or None
         if not decision_text:
             if reason:
-                problems.append(Problem(file=file, row=number, column=_letter("decision"),
-                                        message="a reason code without a decision: choose accept or decline"))
+                problems.append(
+                    Problem(
+                        file=file,
+                        row=number,
+                        column=_letter("decision"),
+                        message="a reason code without a decision: choose accept or decline",
+                    )
+                )
             continue
-        decision = Decision(client_id=key[0], unit_id=key[1], party="landlord", decision=decision_text,
-                            reason_code=reason, note=_text(values["note"]) or None,
-                            period_start=period_start, proposal_id=header["proposal_id"], source_row=number)
+        decision = Decision(
+            client_id=key[0],
+            unit_id=key[1],
+            party="landlord",
+            decision=decision_text,
+            reason_code=reason,
+            note=_text(values["note"]) or None,
+            period_start=period_start,
+            proposal_id=header["proposal_id"],
+            source_row=number,
+        )
         if decision_text not in ("accept", "decline"):
-            problems.append(Problem(file=file, row=number, column=_letter("decision"),
-                                    message=f"{_text(values['decision'])!r} is not a decision: "
-                                            "choose accept or decline"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter("decision"),
+                    message=f"{_text(values['decision'])!r} is not a decision: choose accept or decline",
+                )
+            )
             continue
         if reason and reason not in LANDLORD_REASONS:
-            problems.append(Problem(file=file, row=number, column=_letter("reason_code"),
-                                    message=f"unknown reason code {reason!r}; "
-                                            f"use one of: {', '.join(LANDLORD_REASONS)}"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter("reason_code"),
+                    message=f"unknown reason code {reason!r}; use one of: {', '.join(LANDLORD_REASONS)}",
+                )
+            )
             continue
         if decision_text == "decline" and not reason:
-            problems.append(Problem(file=file, row=number, column=_letter("reason_code"),
-                                    message="a decline needs a reason code"))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter("reason_code"),
+                    message="a decline needs a reason code",
+                )
+            )
             continue
         decisions.append(decision)
     batch = Batch("workbook", name, sha256_file(path), [record], decisions)
@@ -490,11 +665,16 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
     firsts = [line[0] if line else "" for line in lines]
     position = firsts.index(TABLE_MARK) if TABLE_MARK in firsts else len(lines)
     header = {line[0]: (line[1] if len(line) > 1 else "") for line in lines[:position] if line and line[0]}
-    broken = [Problem(file=name, message="the workbook's hidden record of what was sent is damaged: "
-                                         "ask the coordinator for a fresh export")]
+    broken = [
+        Problem(
+            file=name,
+            message="the workbook's hidden record of what was sent is damaged: "
+            "ask the coordinator for a fresh export",
+        )
+    ]
     if header.get("format") != FORMAT or header.get("format_version") != FORMAT_VERSION:
         return header, {}, broken
-    table = [line[: len(META_COLUMNS)] for line in lines[position + 2:] if any(line)]
+    table = [line[: len(META_COLUMNS)] for line in lines[position + 2 :] if any(line)]
     if _digest(header, table) != header.get("digest"):
         return header, {}, broken
     sent = {}
@@ -533,7 +713,7 @@ def _same(cell: Any, sent: Any) -> bool:
     if isinstance(sent, date):
         if isinstance(cell, datetime):
             return cell.date() == sent
-        return isinstance(cell, date) and cell == sent or _text(cell) == sent.isoformat()
+        return (isinstance(cell, date) and cell == sent) or _text(cell) == sent.isoformat()
     if isinstance(sent, (int, float)) and not isinstance(sent, bool):
         try:
             return abs(float(cell) - float(sent)) < 1e-9

@@ -22,18 +22,18 @@ class Arrays:
     municipality_ids: np.ndarray
     neighbourhood_ids: np.ndarray
     # clients
-    client_origin: np.ndarray         # municipality index
-    client_current: np.ndarray        # municipality index or -1
-    client_intensity: np.ndarray      # index into INTENSITIES
+    client_origin: np.ndarray  # municipality index
+    client_current: np.ndarray  # municipality index or -1
+    client_intensity: np.ndarray  # index into INTENSITIES
     client_household: np.ndarray
-    client_max_rent: np.ndarray       # inf when no limit
+    client_max_rent: np.ndarray  # inf when no limit
     client_needs_accessible: np.ndarray
     client_allowed_types: np.ndarray  # bitmask over UNIT_TYPES
-    client_ready: np.ndarray          # bool: ready by the end of the period
-    client_weight: np.ndarray         # priority weight w(c)
-    client_urgency: np.ndarray        # index into URGENCIES
-    client_weeks: np.ndarray          # weeks waited, uncapped
-    client_registered: np.ndarray     # date of the priority decision, as a day number
+    client_ready: np.ndarray  # bool: ready by the end of the period
+    client_weight: np.ndarray  # priority weight w(c)
+    client_urgency: np.ndarray  # index into URGENCIES
+    client_weeks: np.ndarray  # weeks waited, uncapped
+    client_registered: np.ndarray  # date of the priority decision, as a day number
     # units
     unit_type: np.ndarray
     unit_municipality: np.ndarray
@@ -41,18 +41,18 @@ class Arrays:
     unit_rent: np.ndarray
     unit_max_household: np.ndarray
     unit_accessible: np.ndarray
-    unit_available: np.ndarray        # bool: available by the end of the period
-    unit_exempt: np.ndarray           # bool: type does not count against neighbourhood caps
+    unit_available: np.ndarray  # bool: available by the end of the period
+    unit_exempt: np.ndarray  # bool: type does not count against neighbourhood caps
     # places
-    municipality_region: np.ndarray   # region index
+    municipality_region: np.ndarray  # region index
     municipality_population: np.ndarray
     municipality_max_intake: np.ndarray  # -1 when no limit
     neighbourhood_municipality: np.ndarray
-    neighbourhood_cap: np.ndarray     # float
+    neighbourhood_cap: np.ndarray  # float
     neighbourhood_recent_load: np.ndarray
-    neighbourhood_room: np.ndarray    # int: most load the allocation may add, floor(cap - recent)
+    neighbourhood_room: np.ndarray  # int: most load the allocation may add, floor(cap - recent)
     neighbourhood_closed: np.ndarray  # bool: closed to new placements (period.start ≤ closed_until)
-    load_weight: np.ndarray           # per intensity index
+    load_weight: np.ndarray  # per intensity index
     slots: dict[tuple[int, int], int]  # (municipality index, intensity index) -> slots
 
     @property
@@ -107,11 +107,19 @@ def build_arrays(instance: Instance) -> Arrays:
         ),
         client_intensity=np.array([intensity_code[c.support_intensity] for c in clients], dtype=np.int64),
         client_household=np.array([c.household_size for c in clients], dtype=np.int64),
-        client_max_rent=np.array([np.inf if c.max_rent is None else c.max_rent for c in clients], dtype=float),
+        client_max_rent=np.array(
+            [np.inf if c.max_rent is None else c.max_rent for c in clients], dtype=float
+        ),
         client_needs_accessible=np.array([c.needs_accessible for c in clients], dtype=bool),
         client_allowed_types=np.array(
-            [type_mask(c.eligible_types if c.eligible_types is not None
-                       else policy.compatibility[c.support_intensity]) for c in clients],
+            [
+                type_mask(
+                    c.eligible_types
+                    if c.eligible_types is not None
+                    else policy.compatibility[c.support_intensity]
+                )
+                for c in clients
+            ],
             dtype=np.int64,
         ),
         client_ready=np.array([c.ready_from is None or c.ready_from <= end for c in clients], dtype=bool),
@@ -127,7 +135,9 @@ def build_arrays(instance: Instance) -> Arrays:
         unit_accessible=np.array([u.accessible for u in instance.units], dtype=bool),
         unit_available=np.array([u.available_from <= end for u in instance.units], dtype=bool),
         unit_exempt=np.array([u.type in policy.spreading.exempt_types for u in instance.units], dtype=bool),
-        municipality_region=np.array([regions.index(m.region) for m in instance.municipalities], dtype=np.int64),
+        municipality_region=np.array(
+            [regions.index(m.region) for m in instance.municipalities], dtype=np.int64
+        ),
         municipality_population=np.array([m.population for m in instance.municipalities], dtype=np.int64),
         municipality_max_intake=np.array(
             [-1 if m.max_intake is None else m.max_intake for m in instance.municipalities], dtype=np.int64
@@ -139,7 +149,10 @@ def build_arrays(instance: Instance) -> Arrays:
         neighbourhood_recent_load=np.array([n.recent_load for n in instance.neighbourhoods], dtype=float),
         neighbourhood_room=np.array(rooms, dtype=np.int64),
         neighbourhood_closed=np.array(
-            [n.closed_until is not None and policy.period.start <= n.closed_until for n in instance.neighbourhoods],
+            [
+                n.closed_until is not None and policy.period.start <= n.closed_until
+                for n in instance.neighbourhoods
+            ],
             dtype=bool,
         ),
         load_weight=np.array([policy.spreading.load_weight[s] for s in INTENSITIES], dtype=np.int64),

@@ -42,7 +42,9 @@ UNLIMITED = np.iinfo(np.int64).max
 
 def pair_load(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
     """The load each (client, unit) pair adds to the unit's neighbourhood: 0 for exempt types."""
-    return np.where(arrays.unit_exempt[units], 0, arrays.load_weight[arrays.client_intensity[clients]]).astype(np.int64)
+    return np.where(
+        arrays.unit_exempt[units], 0, arrays.load_weight[arrays.client_intensity[clients]]
+    ).astype(np.int64)
 
 
 def load_of(policy: Policy, support_intensity: str, unit_type: str) -> int:
@@ -121,28 +123,37 @@ def _num(value: Fraction | float) -> str:
 def _raise_cap(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
     n = instance.neighbourhoods[key]
     cap = neighbourhood_cap(n.dwellings, n.cap, instance.policy.spreading.max_load_per_1000_dwellings)
-    return (f"cap of {n.neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
-            instance.with_row("neighbourhoods", key, cap=float(cap + need)))
+    return (
+        f"cap of {n.neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
+        instance.with_row("neighbourhoods", key, cap=float(cap + need)),
+    )
 
 
 def _raise_intake(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
     m = instance.municipalities[key]
     assert m.max_intake is not None
-    return (f"intake of {m.name} ({m.municipality_id}) {_times(need)} higher "
-            f"({m.max_intake} → {m.max_intake + need})",
-            instance.with_row("municipalities", key, max_intake=m.max_intake + need))
+    return (
+        f"intake of {m.name} ({m.municipality_id}) {_times(need)} higher "
+        f"({m.max_intake} → {m.max_intake + need})",
+        instance.with_row("municipalities", key, max_intake=m.max_intake + need),
+    )
 
 
 def _raise_slots(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
     municipality, intensity = divmod(key, _N_INTENSITIES)
     municipality_id, intensity_name = a.municipality_ids[municipality], INTENSITIES[intensity]
-    position = next(k for k, s in enumerate(instance.support_capacity)
-                    if (s.municipality_id, s.support_intensity) == (municipality_id, intensity_name))
+    position = next(
+        k
+        for k, s in enumerate(instance.support_capacity)
+        if (s.municipality_id, s.support_intensity) == (municipality_id, intensity_name)
+    )
     slots = instance.support_capacity[position].slots
     name = instance.municipalities[municipality].name
-    return (f"{_times(need)} more slot{'s' * (need > 1)} of {intensity_name} support in {name} "
-            f"({slots} → {slots + need})",
-            instance.with_row("support_capacity", position, slots=slots + need))
+    return (
+        f"{_times(need)} more slot{'s' * (need > 1)} of {intensity_name} support in {name} "
+        f"({slots} → {slots + need})",
+        instance.with_row("support_capacity", position, slots=slots + need),
+    )
 
 
 @dataclass(frozen=True)
@@ -150,25 +161,50 @@ class Limit:
     """One capacity rule: Σ amount over chosen pairs with one key ≤ allowed[key]."""
 
     name: str
-    keys: Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]     # per pair; -1 = not limited
+    keys: Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]  # per pair; -1 = not limited
     amounts: Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]  # per pair
-    allowed: Callable[[Arrays], np.ndarray]                           # per key; UNLIMITED = no limit
-    label: Callable[[Arrays, int], str]                               # the key in ids
-    text: str                 # matcher check: what the rule requires
-    relax: Relaxation         # matcher explain: raise the limit by `need`
+    allowed: Callable[[Arrays], np.ndarray]  # per key; UNLIMITED = no limit
+    label: Callable[[Arrays, int], str]  # the key in ids
+    text: str  # matcher check: what the rule requires
+    relax: Relaxation  # matcher explain: raise the limit by `need`
     # the most a key can receive, for leaving out rows that cannot bind: counted per unit (its
     # heaviest amount × class size) or per distinct client
     reach: str = "units"
-    rank: int = 0             # explain: smaller is suggested first
+    rank: int = 0  # explain: smaller is suggested first
 
 
 LIMIT_BOOK: tuple[Limit, ...] = (
-    Limit("neighbourhood_cap", _cap_keys, pair_load, _cap_allowed, _cap_label,
-          "the load added to a neighbourhood stays within its cap minus recent load", _raise_cap, rank=2),
-    Limit("municipality_intake", _intake_keys, _one, _intake_allowed, _intake_label,
-          "a municipality takes at most max_intake new placements", _raise_intake, rank=1),
-    Limit("support_slots", _slot_keys, _one, _slot_allowed, _slot_label,
-          "at most `slots` clients of an intensity in a municipality", _raise_slots, reach="clients", rank=0),
+    Limit(
+        "neighbourhood_cap",
+        _cap_keys,
+        pair_load,
+        _cap_allowed,
+        _cap_label,
+        "the load added to a neighbourhood stays within its cap minus recent load",
+        _raise_cap,
+        rank=2,
+    ),
+    Limit(
+        "municipality_intake",
+        _intake_keys,
+        _one,
+        _intake_allowed,
+        _intake_label,
+        "a municipality takes at most max_intake new placements",
+        _raise_intake,
+        rank=1,
+    ),
+    Limit(
+        "support_slots",
+        _slot_keys,
+        _one,
+        _slot_allowed,
+        _slot_label,
+        "at most `slots` clients of an intensity in a municipality",
+        _raise_slots,
+        reach="clients",
+        rank=0,
+    ),
 )
 LIMITS: tuple[str, ...] = tuple(limit.name for limit in LIMIT_BOOK)
 LIMIT_BY_NAME: dict[str, Limit] = {limit.name: limit for limit in LIMIT_BOOK}
@@ -187,8 +223,10 @@ class PairLimits:
     @classmethod
     def of(cls, arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> PairLimits:
         clients, units = np.asarray(clients, dtype=np.int64), np.asarray(units, dtype=np.int64)
-        return cls(tuple(limit.keys(arrays, clients, units) for limit in LIMIT_BOOK),
-                   tuple(limit.amounts(arrays, clients, units) for limit in LIMIT_BOOK))
+        return cls(
+            tuple(limit.keys(arrays, clients, units) for limit in LIMIT_BOOK),
+            tuple(limit.amounts(arrays, clients, units) for limit in LIMIT_BOOK),
+        )
 
     def take(self, positions: np.ndarray) -> PairLimits:
         return PairLimits(tuple(k[positions] for k in self.keys), tuple(a[positions] for a in self.amounts))
@@ -245,9 +283,9 @@ class Full:
 
     limit: str
     key: int
-    used: int        # used by the allocation, before anything is freed
+    used: int  # used by the allocation, before anything is freed
     allowed: int
-    freed: int       # given back first (e.g. the client's own current match)
+    freed: int  # given back first (e.g. the client's own current match)
     need: int
 
     def ident(self, arrays: Arrays) -> str:
@@ -267,13 +305,16 @@ class Full:
             return f"intake of {name} full ({self.allowed})"
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
         if municipality_name:
-            return (f"{INTENSITIES[intensity]} support slots in {municipality_name(municipality)} "
-                    f"full ({self.used - self.freed} of {self.allowed})")
+            return (
+                f"{INTENSITIES[intensity]} support slots in {municipality_name(municipality)} "
+                f"full ({self.used - self.freed} of {self.allowed})"
+            )
         return f"{INTENSITIES[intensity]} support slots in {arrays.municipality_ids[municipality]} full ({self.allowed})"
 
 
-def full_limits(arrays: Arrays, remaining: Remaining, client: int, unit: int,
-                freed: tuple[int, int] | None = None) -> list[Full]:
+def full_limits(
+    arrays: Arrays, remaining: Remaining, client: int, unit: int, freed: tuple[int, int] | None = None
+) -> list[Full]:
     """The limits that stop `client` from taking `unit` on top of the allocation `remaining` was
     made from; `freed` is a (client, unit) pair given back first."""
     pair = PairLimits.of(arrays, np.array([client]), np.array([unit]))
@@ -289,7 +330,9 @@ def full_limits(arrays: Arrays, remaining: Remaining, client: int, unit: int,
             continue
         given_back = int(back.amounts[k][0]) if back is not None and int(back.keys[k][0]) == key else 0
         if amount > left + given_back:
-            found.append(Full(limit.name, key, allowed - left, allowed, given_back, amount - left - given_back))
+            found.append(
+                Full(limit.name, key, allowed - left, allowed, given_back, amount - left - given_back)
+            )
     return found
 
 
@@ -306,14 +349,20 @@ class Over:
     def message(self, arrays: Arrays) -> str:
         """What `matcher check` says about it."""
         if self.limit == "neighbourhood_cap":
-            return (f"{arrays.neighbourhood_ids[self.key]} gets load {self.used} but has room for {self.allowed} "
-                    f"(cap {arrays.neighbourhood_cap[self.key]:g}, recent load "
-                    f"{arrays.neighbourhood_recent_load[self.key]:g})")
+            return (
+                f"{arrays.neighbourhood_ids[self.key]} gets load {self.used} but has room for {self.allowed} "
+                f"(cap {arrays.neighbourhood_cap[self.key]:g}, recent load "
+                f"{arrays.neighbourhood_recent_load[self.key]:g})"
+            )
         if self.limit == "municipality_intake":
-            return f"{arrays.municipality_ids[self.key]} gets {self.used} placements, max_intake {self.allowed}"
+            return (
+                f"{arrays.municipality_ids[self.key]} gets {self.used} placements, max_intake {self.allowed}"
+            )
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
-        return (f"{arrays.municipality_ids[municipality]} gets {self.used} {INTENSITIES[intensity]} "
-                f"clients, slots {self.allowed}")
+        return (
+            f"{arrays.municipality_ids[municipality]} gets {self.used} {INTENSITIES[intensity]} "
+            f"clients, slots {self.allowed}"
+        )
 
 
 def over_limits(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> list[Over]:
@@ -348,8 +397,9 @@ class RowSpec:
     binding: np.ndarray
 
 
-def row_specs(arrays: Arrays, clients: np.ndarray, units: np.ndarray,
-              capacity_of: Callable[[np.ndarray], np.ndarray]) -> list[RowSpec]:
+def row_specs(
+    arrays: Arrays, clients: np.ndarray, units: np.ndarray, capacity_of: Callable[[np.ndarray], np.ndarray]
+) -> list[RowSpec]:
     """Per limit, the rows over the pair columns (clients[k], units[k]); `capacity_of(units)` is
     how many clients a column's unit stands for (a class of interchangeable units)."""
     pairs = PairLimits.of(arrays, clients, units)
@@ -372,8 +422,16 @@ def row_specs(arrays: Arrays, clients: np.ndarray, units: np.ndarray,
             last = np.r_[unit[order][1:] != unit[order][:-1], True]
             heaviest = amount[order][last] * capacity_of(unit[order][last])
             reach = np.bincount(key[order][last], weights=heaviest, minlength=len(allowed))[distinct]
-        specs.append(RowSpec(limit.name, key, positions, amount,
-                             {int(d): float(allowed[d]) for d in distinct}, reach > allowed[distinct]))
+        specs.append(
+            RowSpec(
+                limit.name,
+                key,
+                positions,
+                amount,
+                {int(d): float(allowed[d]) for d in distinct},
+                reach > allowed[distinct],
+            )
+        )
     return specs
 
 

@@ -28,11 +28,11 @@ _BLOCK_CELLS = 4_000_000
 class ClientSets:
     """Per-client lists as sparse (client, item) index pairs, and the preference score matrix."""
 
-    excluded_municipality: np.ndarray    # bool (clients × municipalities)
+    excluded_municipality: np.ndarray  # bool (clients × municipalities)
     excluded_neighbourhood: tuple[np.ndarray, np.ndarray]  # (client idx, neighbourhood idx)
-    preferred: np.ndarray                # bool (clients × municipalities)
-    score: np.ndarray                    # int (clients × municipalities): p(c, u) by u's municipality
-    score_label: np.ndarray              # object (clients × municipalities): why that score
+    preferred: np.ndarray  # bool (clients × municipalities)
+    score: np.ndarray  # int (clients × municipalities): p(c, u) by u's municipality
+    score_label: np.ndarray  # object (clients × municipalities): why that score
     declined: tuple[np.ndarray, np.ndarray]  # (client idx, unit idx)
 
 
@@ -40,10 +40,10 @@ class ClientSets:
 class Pairs:
     """The eligible pairs with their preference score, and per client what each rule excluded."""
 
-    client: np.ndarray       # client index per pair
-    unit: np.ndarray         # unit index per pair
-    preference: np.ndarray   # p(c, u) per pair
-    excluded: pd.DataFrame   # clients × RULES: how many units each rule excludes (rules overlap)
+    client: np.ndarray  # client index per pair
+    unit: np.ndarray  # unit index per pair
+    preference: np.ndarray  # p(c, u) per pair
+    excluded: pd.DataFrame  # clients × RULES: how many units each rule excludes (rules overlap)
 
     def __len__(self) -> int:
         return len(self.client)
@@ -77,8 +77,10 @@ def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
         preferred=preferred,
         score=score,
         score_label=label,
-        declined=(np.array([c for c, _ in declined], dtype=np.int64),
-                  np.array([u for _, u in declined], dtype=np.int64)),
+        declined=(
+            np.array([c for c, _ in declined], dtype=np.int64),
+            np.array([u for _, u in declined], dtype=np.int64),
+        ),
     )
 
 
@@ -159,15 +161,19 @@ class Rule:
 
     name: str
     allows: Allows
-    text: str                                    # matcher check: what the rule requires
-    words: str                                   # matcher explain: why a unit is excluded
+    text: str  # matcher check: what the rule requires
+    words: str  # matcher explain: why a unit is excluded
     violation: Callable[[Instance, int, int], str]  # why this (client, unit) breaks it
-    relaxable: bool = True                       # may explain suggest changing it?
+    relaxable: bool = True  # may explain suggest changing it?
 
 
 def _type_violation(instance: Instance, client: int, unit: int) -> str:
     c, u = instance.clients[client], instance.units[unit]
-    allowed = c.eligible_types if c.eligible_types is not None else instance.policy.compatibility[c.support_intensity]
+    allowed = (
+        c.eligible_types
+        if c.eligible_types is not None
+        else instance.policy.compatibility[c.support_intensity]
+    )
     return f"a {u.type} does not suit {c.support_intensity} support (allowed: {', '.join(allowed)})"
 
 
@@ -183,37 +189,81 @@ def _timing_violation(instance: Instance, client: int, unit: int) -> str:
 def _closed_violation(instance: Instance, client: int, unit: int) -> str:
     u = instance.units[unit]
     closed = next(n for n in instance.neighbourhoods if n.neighbourhood_id == u.neighbourhood_id)
-    return (f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
-            f"{closed.closed_until} (period starts {instance.policy.period.start})")
+    return (
+        f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
+        f"{closed.closed_until} (period starts {instance.policy.period.start})"
+    )
 
 
 RULE_BOOK: tuple[Rule, ...] = (
-    Rule("type", rule_type,
-         "the unit's type suits the client's support (compatibility or eligible_types)",
-         "unit type does not suit the support needed", _type_violation),
-    Rule("size", rule_size, "the household fits the unit (household_size ≤ max_household)",
-         "household does not fit",
-         lambda i, c, u: f"household of {i.clients[c].household_size}, unit takes {i.units[u].max_household}"),
-    Rule("rent", rule_rent, "the rent is affordable (rent ≤ max_rent)", "rent above the client's maximum",
-         lambda i, c, u: f"rent {i.units[u].rent:g} above max_rent {i.clients[c].max_rent:g}"),
-    Rule("access", rule_access, "a client who needs a step-free home gets an accessible unit",
-         "not step-free while the client needs it",
-         lambda i, c, u: "client needs a step-free home; the unit is not accessible"),
-    Rule("timing", rule_timing, "unit available and client ready by the end of the period",
-         "not available or client not ready in this period", _timing_violation),
-    Rule("safety", rule_safety, "never in a municipality or neighbourhood the client is excluded from",
-         "in an excluded municipality or neighbourhood (safety)",
-         lambda i, c, u: f"{i.units[u].municipality_id}/{i.units[u].neighbourhood_id} is excluded for this client",
-         relaxable=False),
-    Rule("origin_rule", rule_origin,
-         "the policy's origin rule (region / strict) allows the unit's municipality",
-         "outside what the origin rule allows",
-         lambda i, c, u: f"origin rule {i.policy.origin_rule} does not allow {i.units[u].municipality_id}"),
-    Rule("history", rule_history, "the pair was declined before and is never proposed again",
-         "declined before", lambda i, c, u: "this pair was declined before", relaxable=False),
-    Rule("open_neighbourhood", rule_open_neighbourhood,
-         "no new placement in a neighbourhood closed until a date on or after the period's start",
-         "neighbourhood closed to new placements", _closed_violation, relaxable=False),
+    Rule(
+        "type",
+        rule_type,
+        "the unit's type suits the client's support (compatibility or eligible_types)",
+        "unit type does not suit the support needed",
+        _type_violation,
+    ),
+    Rule(
+        "size",
+        rule_size,
+        "the household fits the unit (household_size ≤ max_household)",
+        "household does not fit",
+        lambda i, c, u: f"household of {i.clients[c].household_size}, unit takes {i.units[u].max_household}",
+    ),
+    Rule(
+        "rent",
+        rule_rent,
+        "the rent is affordable (rent ≤ max_rent)",
+        "rent above the client's maximum",
+        lambda i, c, u: f"rent {i.units[u].rent:g} above max_rent {i.clients[c].max_rent:g}",
+    ),
+    Rule(
+        "access",
+        rule_access,
+        "a client who needs a step-free home gets an accessible unit",
+        "not step-free while the client needs it",
+        lambda i, c, u: "client needs a step-free home; the unit is not accessible",
+    ),
+    Rule(
+        "timing",
+        rule_timing,
+        "unit available and client ready by the end of the period",
+        "not available or client not ready in this period",
+        _timing_violation,
+    ),
+    Rule(
+        "safety",
+        rule_safety,
+        "never in a municipality or neighbourhood the client is excluded from",
+        "in an excluded municipality or neighbourhood (safety)",
+        lambda i, c, u: (
+            f"{i.units[u].municipality_id}/{i.units[u].neighbourhood_id} is excluded for this client"
+        ),
+        relaxable=False,
+    ),
+    Rule(
+        "origin_rule",
+        rule_origin,
+        "the policy's origin rule (region / strict) allows the unit's municipality",
+        "outside what the origin rule allows",
+        lambda i, c, u: f"origin rule {i.policy.origin_rule} does not allow {i.units[u].municipality_id}",
+    ),
+    Rule(
+        "history",
+        rule_history,
+        "the pair was declined before and is never proposed again",
+        "declined before",
+        lambda i, c, u: "this pair was declined before",
+        relaxable=False,
+    ),
+    Rule(
+        "open_neighbourhood",
+        rule_open_neighbourhood,
+        "no new placement in a neighbourhood closed until a date on or after the period's start",
+        "neighbourhood closed to new placements",
+        _closed_violation,
+        relaxable=False,
+    ),
 )
 RULES: tuple[str, ...] = tuple(rule.name for rule in RULE_BOOK)
 RULE_FUNCTIONS: dict[str, Allows] = {rule.name: rule.allows for rule in RULE_BOOK}
@@ -239,12 +289,16 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
         units.append(cols)
     client = np.concatenate(clients) if clients else np.zeros(0, dtype=np.int64)
     unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
-    preference = sets.score[client, arrays.unit_municipality[unit]] if len(client) else np.zeros(0, dtype=np.int64)
+    preference = (
+        sets.score[client, arrays.unit_municipality[unit]] if len(client) else np.zeros(0, dtype=np.int64)
+    )
     return Pairs(
         client=client.astype(np.int64),
         unit=unit.astype(np.int64),
         preference=np.asarray(preference, dtype=np.int64),
-        excluded=pd.DataFrame(excluded, index=pd.Index(arrays.client_ids, name="client_id"), columns=list(RULES)),
+        excluded=pd.DataFrame(
+            excluded, index=pd.Index(arrays.client_ids, name="client_id"), columns=list(RULES)
+        ),
     )
 
 

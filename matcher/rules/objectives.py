@@ -52,15 +52,18 @@ def preference_offers(client: Client, policy: Policy) -> list[tuple[str, int, st
     offered twice the higher score counts (see `preference_scores`)."""
     preference = policy.preference
     offers = [(client.origin_municipality_id, preference.origin, "municipality of origin")]
-    offers += [(municipality, preference.for_rank(rank), f"{_ordinal(rank)} preferred municipality")
-               for rank, municipality in enumerate(client.preferred_municipalities, start=1)]
+    offers += [
+        (municipality, preference.for_rank(rank), f"{_ordinal(rank)} preferred municipality")
+        for rank, municipality in enumerate(client.preferred_municipalities, start=1)
+    ]
     if client.current_municipality_id:
         offers.append((client.current_municipality_id, preference.current, "current municipality"))
     return offers
 
 
-def preference_scores(clients: tuple[Client, ...], policy: Policy,
-                      municipality_index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def preference_scores(
+    clients: tuple[Client, ...], policy: Policy, municipality_index: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """p(c, m) for every client and municipality, and why (object array): the best offer wins,
     an equal offer only replaces "elsewhere"."""
     n_c, n_m = len(clients), len(municipality_index)

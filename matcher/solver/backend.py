@@ -74,7 +74,9 @@ def mip_parameters(settings: SolveSettings, integral: bool, node_limit: int | No
     return "\n".join(f"{key} = {value}" for key, value in options.items())
 
 
-def solve_model(model: mb.Model, backend: str, parameters: str, clock: Clock) -> tuple[mb.SolveStatus, mb.Solver]:
+def solve_model(
+    model: mb.Model, backend: str, parameters: str, clock: Clock
+) -> tuple[mb.SolveStatus, mb.Solver]:
     """Solve `model` with `backend` within the clock; a status that cannot happen raises."""
     solver = mb.Solver(backend)
     solver.enable_output(False)
@@ -102,12 +104,27 @@ def integral(values: np.ndarray) -> bool:
     return bool(np.all(np.minimum(values, 1 - values) < 1e-6))
 
 
-def mip(f: Formulation, objective: np.ndarray, maximize: bool, integral_objective: bool,
-         columns: np.ndarray, settings: SolveSettings, clock: Clock, extra_columns: tuple[np.ndarray, np.ndarray] | None,
-        extra_rows: list[Rows], node_limit: int | None) -> tuple[np.ndarray | None, float | None]:
+def mip(
+    f: Formulation,
+    objective: np.ndarray,
+    maximize: bool,
+    integral_objective: bool,
+    columns: np.ndarray,
+    settings: SolveSettings,
+    clock: Clock,
+    extra_columns: tuple[np.ndarray, np.ndarray] | None,
+    extra_rows: list[Rows],
+    node_limit: int | None,
+) -> tuple[np.ndarray | None, float | None]:
     """The MIP over `columns`: (chosen pairs or None, the solver's bound or None)."""
-    model = f.to_model(objective, maximize, integral=True, extra_columns=extra_columns,
-                     extra_rows=extra_rows, columns=columns)
+    model = f.to_model(
+        objective,
+        maximize,
+        integral=True,
+        extra_columns=extra_columns,
+        extra_rows=extra_rows,
+        columns=columns,
+    )
     parameters = mip_parameters(settings, integral_objective, node_limit)
     status, solver = solve_model(model, settings.backend, parameters, clock)
     found = columns[variable_values(solver, model)[: len(columns)] > 0.5] if status in SOLVED else None

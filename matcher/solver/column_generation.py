@@ -19,7 +19,7 @@ from matcher.solver.formulation import Formulation, Rows
 
 _MAX_ROUNDS = 30
 _SEED_PER_CLIENT = 10
-_SEED_PER_UNIT = 3   # per unit of a class
+_SEED_PER_UNIT = 3  # per unit of a class
 _ENTER_PER_CLIENT = 10
 _SEED_TOTAL = 120_000
 
@@ -29,19 +29,21 @@ class PricedLP:
     """The LP optimum over all pairs, found over `columns`, with what proves it."""
 
     status: mb.SolveStatus
-    columns: np.ndarray        # pair positions the final LP was solved over
-    values: np.ndarray         # per pair (all pairs): LP value
+    columns: np.ndarray  # pair positions the final LP was solved over
+    values: np.ndarray  # per pair (all pairs): LP value
     objective: float
-    bound: float               # valid upper bound on every allocation (over all pairs)
+    bound: float  # valid upper bound on every allocation (over all pairs)
     reduced_costs: np.ndarray  # per pair
-    duals: np.ndarray          # per row of the blocks, then the extra rows
+    duals: np.ndarray  # per row of the blocks, then the extra rows
     rounds: int
 
 
 def _scatter(client: np.ndarray, unit: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random order of each client's units (a multiplicative hash of the pair):
     clients with equal scores then seed different units instead of all the same first ones."""
-    mixed = client.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ unit.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    mixed = client.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) ^ unit.astype(np.uint64) * np.uint64(
+        0xC2B2AE3D27D4EB4F
+    )
     return (mixed >> np.uint64(17)).astype(np.int64)
 
 
@@ -64,7 +66,9 @@ def seed_columns(f: Formulation, objective: np.ndarray, incumbent: np.ndarray) -
         client, unit, score = c.client[usable], c.unit[usable], np.asarray(objective)[usable]
         n_clients = max(1, len(np.unique(client)))
         per_client = int(np.clip(_SEED_TOTAL // n_clients, 4, _SEED_PER_CLIENT))
-        keep[usable[best_per_group(client, np.lexsort((_scatter(client, unit), -score, client)), per_client)]] = True
+        keep[
+            usable[best_per_group(client, np.lexsort((_scatter(client, unit), -score, client)), per_client)]
+        ] = True
         by_unit = np.lexsort((client, -score, unit))
         keep[usable[best_per_group(unit, by_unit, _SEED_PER_UNIT * f.capacity_of(unit[by_unit]))]] = True
     keep[incumbent] = True
@@ -114,10 +118,17 @@ def dual_values(solver: mb.Solver, model: mb.Model) -> np.ndarray:
     return solver.dual_values(model.get_linear_constraints()).to_numpy(dtype=float)
 
 
-def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], initial: np.ndarray,
-              solve, expired=lambda: False, proven=lambda values, bound: False,
-              extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
-              settled=lambda lp_value, bound: False) -> PricedLP:
+def priced_lp(
+    f: Formulation,
+    objective: np.ndarray,
+    extra_rows: list[Rows],
+    initial: np.ndarray,
+    solve,
+    expired=lambda: False,
+    proven=lambda values, bound: False,
+    extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
+    settled=lambda lp_value, bound: False,
+) -> PricedLP:
     """Maximise objective·x over the LP relaxation by column generation from `initial`.
 
     `objective` covers the pair columns, then any `extra_columns` (lower, upper bounds), which
@@ -144,8 +155,17 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
     allowed = pair_upper > 0
     if extra_columns is not None and len(extra_columns[0]):
         width = len(extra_columns[0])
-        extra = sparse.vstack([b.matrix[:, n:] if b.matrix.shape[1] > n else sparse.csr_matrix((len(b), width))
-                               for b in blocks], format="csr") if blocks else sparse.csr_matrix((0, width))
+        extra = (
+            sparse.vstack(
+                [
+                    b.matrix[:, n:] if b.matrix.shape[1] > n else sparse.csr_matrix((len(b), width))
+                    for b in blocks
+                ],
+                format="csr",
+            )
+            if blocks
+            else sparse.csr_matrix((0, width))
+        )
         extra_lower, extra_upper = (np.asarray(bound, dtype=float) for bound in extra_columns)
     else:
         extra, extra_lower, extra_upper = None, np.zeros(0), np.zeros(0)
@@ -154,12 +174,19 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
     tolerance = 1e-9 * max(1.0, float(np.abs(objective).max(initial=1.0)))
     last = None  # the last round solved: its solution and bound stay valid if a later one is cut off
     for rounds in range(1, _MAX_ROUNDS + 1):
-        model = f.to_model(objective, True, integral=False, columns=columns, extra_rows=extra_rows,
-                           extra_columns=extra_columns)
+        model = f.to_model(
+            objective,
+            True,
+            integral=False,
+            columns=columns,
+            extra_rows=extra_rows,
+            extra_columns=extra_columns,
+        )
         status, solver = solve(model)
         if status != mb.SolveStatus.OPTIMAL:
-            return last or PricedLP(status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)),
-                                    rounds)
+            return last or PricedLP(
+                status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)), rounds
+            )
         solved = variable_values(solver, model)
         # a dual of the wrong sign for a one-sided row is round-off; zero keeps the bound valid
         duals = dual_values(solver, model)
@@ -176,11 +203,15 @@ def priced_lp(f: Formulation, objective: np.ndarray, extra_rows: list[Rows], ini
             extra_reduced = objective[n:] - extra.T @ duals
             bound += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
         last = PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds)
-        if len(entering) == 0 or rounds == _MAX_ROUNDS or expired() or proven(values, bound) \
-                or settled(solver.objective_value, bound):
+        if (
+            len(entering) == 0
+            or rounds == _MAX_ROUNDS
+            or expired()
+            or proven(values, bound)
+            or settled(solver.objective_value, bound)
+        ):
             return last
         # add the best-priced pairs per client first, so rounds stay few and LPs small
         order = entering[np.lexsort((-reduced[entering], f.candidates.client[entering]))]
         columns = np.union1d(columns, best_per_group(f.candidates.client, order, _ENTER_PER_CLIENT))
     raise AssertionError("unreachable")
-

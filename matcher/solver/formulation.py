@@ -28,9 +28,9 @@ class Candidates:
 
     client: np.ndarray
     unit: np.ndarray
-    weight: np.ndarray        # w(c)
-    preference: np.ndarray    # p(c, u)
-    load: np.ndarray          # load weight, 0 for exempt unit types
+    weight: np.ndarray  # w(c)
+    preference: np.ndarray  # p(c, u)
+    load: np.ndarray  # load weight, 0 for exempt unit types
     neighbourhood: np.ndarray
     municipality: np.ndarray
     intensity: np.ndarray
@@ -84,9 +84,15 @@ class Formulation:
             return sparse.csr_matrix((0, self.n_pairs))
         return sparse.vstack(blocks, format="csr")
 
-    def to_model(self, objective: np.ndarray, maximize: bool, integral: bool,
-                 extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
-                 extra_rows: list[Rows] = (), columns: np.ndarray | None = None) -> mb.Model:
+    def to_model(
+        self,
+        objective: np.ndarray,
+        maximize: bool,
+        integral: bool,
+        extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
+        extra_rows: list[Rows] = (),
+        columns: np.ndarray | None = None,
+    ) -> mb.Model:
         """An OR-Tools model over the pair `columns` (all by default; binary when `integral`),
         then any extra continuous columns with (lower, upper) bounds; the rule blocks, then
         `extra_rows`. Objective and rows are given over all pairs (then the extra columns)."""
@@ -106,7 +112,9 @@ class Formulation:
         upper = np.concatenate([pair_upper, extra_columns[1]]) if n_extra else pair_upper
         model = mb.Model()
         model.helper.fill_model_from_sparse_data(
-            lower.astype(float), upper.astype(float), np.asarray(objective, dtype=float)[selected],
+            lower.astype(float),
+            upper.astype(float),
+            np.asarray(objective, dtype=float)[selected],
             np.concatenate(lowers).astype(float) if lowers else np.zeros(0),
             np.concatenate(uppers).astype(float) if uppers else np.zeros(0),
             matrix.astype(float),
@@ -117,8 +125,9 @@ class Formulation:
                 model.helper.set_var_integrality(column, True)
         return model
 
-    def face_marks(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
-                   tolerance: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    def face_marks(
+        self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray, tolerance: float
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Which pairs keep their value (-1 free, else 0/1) and which rows stay tight on the LP's
         optimal face around `solution` (see `restrict_to_face`).
 
@@ -144,7 +153,7 @@ class Formulation:
             fixed = np.where(np.abs(reduced) > tolerance, x, -1).astype(np.int8)
         tight, start = [], 0
         for block in self.blocks:
-            tight.append(np.abs(duals[start: start + len(block)]) > tolerance)
+            tight.append(np.abs(duals[start : start + len(block)]) > tolerance)
             start += len(block)
         return fixed, tight
 
@@ -152,12 +161,17 @@ class Formulation:
         """Fix the marked pairs and hold the marked rows at `solution`'s activity."""
         x = np.zeros(self.n_pairs)
         x[solution] = 1
-        self.fixed_pairs = fixed if self.fixed_pairs is None else np.where(self.fixed_pairs >= 0, self.fixed_pairs, fixed)
-        self.blocks = [Rows(block.rule, block.matrix, np.where(mask, block.matrix @ x, block.lower), block.upper)
-                       for block, mask in zip(self.blocks, tight)]
+        self.fixed_pairs = (
+            fixed if self.fixed_pairs is None else np.where(self.fixed_pairs >= 0, self.fixed_pairs, fixed)
+        )
+        self.blocks = [
+            Rows(block.rule, block.matrix, np.where(mask, block.matrix @ x, block.lower), block.upper)
+            for block, mask in zip(self.blocks, tight)
+        ]
 
-    def restrict_to_face(self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray,
-                         tolerance: float) -> None:
+    def restrict_to_face(
+        self, reduced_costs: np.ndarray, duals: np.ndarray, solution: np.ndarray, tolerance: float
+    ) -> None:
         """Keep only allocations that are also optimal for the LP just solved.
 
         By complementary slackness, every optimum of an LP lies on the face where each pair
@@ -176,7 +190,9 @@ class Formulation:
         matrix = self.stacked_matrix().tocoo()
         n_rows = matrix.shape[0]
         size = n_rows + self.n_pairs
-        graph = sparse.csr_matrix((np.ones(len(matrix.data)), (matrix.row, n_rows + matrix.col)), shape=(size, size))
+        graph = sparse.csr_matrix(
+            (np.ones(len(matrix.data)), (matrix.row, n_rows + matrix.col)), shape=(size, size)
+        )
         _, label = connected_components(graph, directed=False)
         pair_label = label[n_rows:]
         order = np.argsort(pair_label, kind="stable")
@@ -215,9 +231,15 @@ def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width))
 
 
-def rows_by_key(rule: str, keys: np.ndarray, positions: np.ndarray, coefficients: np.ndarray,
-                limit_of_key: dict[int, float] | np.ndarray, n_pairs: int,
-                binding: np.ndarray | None = None) -> Rows:
+def rows_by_key(
+    rule: str,
+    keys: np.ndarray,
+    positions: np.ndarray,
+    coefficients: np.ndarray,
+    limit_of_key: dict[int, float] | np.ndarray,
+    n_pairs: int,
+    binding: np.ndarray | None = None,
+) -> Rows:
     """One row per distinct key: Σ coefficient·x over `positions` with that key ≤ its limit.
 
     `binding`, if given, is a boolean per distinct key (in sorted key order): keys whose row
@@ -257,8 +279,17 @@ def add_one_unit_per_client(f: Formulation) -> None:
     c = f.candidates
     everything = np.arange(len(c))
     distinct, counts = np.unique(c.client, return_counts=True)
-    f.blocks.append(rows_by_key("one_unit_per_client", c.client, everything, np.ones(len(c)),
-                                dict.fromkeys(distinct.tolist(), 1.0), len(c), binding=counts > 1))
+    f.blocks.append(
+        rows_by_key(
+            "one_unit_per_client",
+            c.client,
+            everything,
+            np.ones(len(c)),
+            dict.fromkeys(distinct.tolist(), 1.0),
+            len(c),
+            binding=counts > 1,
+        )
+    )
 
 
 def add_one_client_per_unit(f: Formulation) -> None:
@@ -267,9 +298,17 @@ def add_one_client_per_unit(f: Formulation) -> None:
     everything = np.arange(len(c))
     distinct, counts = np.unique(c.unit, return_counts=True)
     capacity = f.capacity_of(distinct)
-    f.blocks.append(rows_by_key("one_client_per_unit", c.unit, everything, np.ones(len(c)),
-                                dict(zip(distinct.tolist(), capacity.astype(float).tolist())), len(c),
-                                binding=counts > capacity))
+    f.blocks.append(
+        rows_by_key(
+            "one_client_per_unit",
+            c.unit,
+            everything,
+            np.ones(len(c)),
+            dict(zip(distinct.tolist(), capacity.astype(float).tolist())),
+            len(c),
+            binding=counts > capacity,
+        )
+    )
 
 
 def add_limits(f: Formulation, arrays: Arrays, names: tuple[str, ...] = LIMITS) -> None:
@@ -278,12 +317,22 @@ def add_limits(f: Formulation, arrays: Arrays, names: tuple[str, ...] = LIMITS) 
     c = f.candidates
     for spec in row_specs(arrays, c.client, c.unit, f.capacity_of):
         if spec.rule in names:
-            f.blocks.append(rows_by_key(spec.rule, spec.keys, spec.positions, spec.amounts,
-                                        spec.limit_of_key, len(c), spec.binding))
+            f.blocks.append(
+                rows_by_key(
+                    spec.rule,
+                    spec.keys,
+                    spec.positions,
+                    spec.amounts,
+                    spec.limit_of_key,
+                    len(c),
+                    spec.binding,
+                )
+            )
 
 
-def build_formulation(arrays: Arrays, candidates: Candidates,
-                      unit_capacity: np.ndarray | None = None) -> Formulation:
+def build_formulation(
+    arrays: Arrays, candidates: Candidates, unit_capacity: np.ndarray | None = None
+) -> Formulation:
     """Every hard rule of an allocation, posted once, over `candidates` (see `candidate_pairs`);
     `unit_capacity` when each candidate unit stands for a class of interchangeable units."""
     f = Formulation(candidates=candidates, unit_capacity=unit_capacity)

@@ -66,15 +66,16 @@ class Outcome:
     proven: bool
     bound: float
     method: str
-    face: Face | None = None    # the LP's optimal face around `chosen`, when it has one
+    face: Face | None = None  # the LP's optimal face around `chosen`, when it has one
     face_applied: bool = False  # the formulation was already restricted (part by part)
 
 
 class _Search:
     """One level's search: the best allocation so far and what proves it."""
 
-    def __init__(self, f: Formulation, level: Level, incumbent: np.ndarray, settings: SolveSettings,
-                 clock: Clock) -> None:
+    def __init__(
+        self, f: Formulation, level: Level, incumbent: np.ndarray, settings: SolveSettings, clock: Clock
+    ) -> None:
         self.f, self.level, self.settings, self.clock = f, level, settings, clock
         self.sign = 1 if level.maximize else -1
         self.best, self.best_score = incumbent, level.score(incumbent)
@@ -130,8 +131,18 @@ class _Search:
 
     def mip(self, columns: np.ndarray) -> tuple[np.ndarray | None, float | None]:
         level = self.level
-        return mip(self.f, level.objective, level.maximize, level.integral, columns, self.settings, self.clock,
-                   level.extra_columns, list(level.extra_rows), level.node_limit)
+        return mip(
+            self.f,
+            level.objective,
+            level.maximize,
+            level.integral,
+            columns,
+            self.settings,
+            self.clock,
+            level.extra_columns,
+            list(level.extra_rows),
+            level.node_limit,
+        )
 
     # --- the steps ---
 
@@ -141,12 +152,22 @@ class _Search:
         f, level, sign, clock = self.f, self.level, self.sign, self.clock
         signed = sign * np.asarray(level.objective, dtype=float)
         self.priced = priced_lp(
-            f, signed, list(level.extra_rows), seed_columns(f, signed[: f.n_pairs], self.best),
-            lambda model: solve_model(model, "glop", "", clock), clock.expired,
-            lambda values, bound: integral(values) and sign * level.score(np.flatnonzero(values > 0.5))
-            >= sign * self.rounded(sign * bound) - self.slack, extra_columns=level.extra_columns,
-            settled=lambda lp_value, bound: (self.rounded(bound) if level.integral and level.maximize else bound)
-            <= lp_value + self.slack)
+            f,
+            signed,
+            list(level.extra_rows),
+            seed_columns(f, signed[: f.n_pairs], self.best),
+            lambda model: solve_model(model, "glop", "", clock),
+            clock.expired,
+            lambda values, bound: (
+                integral(values)
+                and sign * level.score(np.flatnonzero(values > 0.5))
+                >= sign * self.rounded(sign * bound) - self.slack
+            ),
+            extra_columns=level.extra_columns,
+            settled=lambda lp_value, bound: (
+                (self.rounded(bound) if level.integral and level.maximize else bound) <= lp_value + self.slack
+            ),
+        )
         if self.priced.status == mb.SolveStatus.OPTIMAL:
             self.lp_bound = self.rounded(sign * self.priced.bound)
             if integral(self.priced.values):
@@ -160,20 +181,32 @@ class _Search:
         up: it is cheap and beats the incumbent)."""
         f, level = self.f, self.level
         assert self.priced is not None
-        if level.maximize and f.fixed_pairs is None and not any(np.isfinite(rows.lower).any()
-                                                                for rows in level.extra_rows):
+        if (
+            level.maximize
+            and f.fixed_pairs is None
+            and not any(np.isfinite(rows.lower).any() for rows in level.extra_rows)
+        ):
             self.offer(_round(f, self.priced.values, level.objective, list(level.extra_rows)))
-        log.debug("LP fractional after %d pricing rounds (%d pairs); rounding gives %s of bound %s",
-                  self.priced.rounds, len(self.priced.columns), self.best_score, self.lp_bound)
+        log.debug(
+            "LP fractional after %d pricing rounds (%d pairs); rounding gives %s of bound %s",
+            self.priced.rounds,
+            len(self.priced.columns),
+            self.best_score,
+            self.lp_bound,
+        )
 
     def small_mip(self) -> None:
         """Step 3: the LP's support, the rounding and each client's 3 best reduced costs."""
         assert self.priced is not None
-        small = np.union1d(np.union1d(np.flatnonzero(self.priced.values > 1e-6), self.best),
-                           _best_reduced_per_client(self.f, self.priced.reduced_costs, 3))
+        small = np.union1d(
+            np.union1d(np.flatnonzero(self.priced.values > 1e-6), self.best),
+            _best_reduced_per_client(self.f, self.priced.reduced_costs, 3),
+        )
         found, _ = self.mip(small)
         self.offer(found)
-        log.debug("small MIP over %d pairs: best %s of LP bound %s", len(small), self.best_score, self.lp_bound)
+        log.debug(
+            "small MIP over %d pairs: best %s of LP bound %s", len(small), self.best_score, self.lp_bound
+        )
 
     def restricted_mip(self) -> tuple[np.ndarray, float | None]:
         """Step 4: the MIP over the priced pairs alone, usually the optimum on a small model."""
@@ -181,8 +214,13 @@ class _Search:
         restricted = np.union1d(self.priced.columns, self.best)
         found, found_bound = self.mip(restricted)
         self.offer(found)
-        log.debug("restricted MIP over %d pairs: best %s, its bound %s, LP bound %s",
-                  len(restricted), self.best_score, found_bound, self.lp_bound)
+        log.debug(
+            "restricted MIP over %d pairs: best %s, its bound %s, LP bound %s",
+            len(restricted),
+            self.best_score,
+            found_bound,
+            self.lp_bound,
+        )
         return restricted, found_bound
 
     def fix_by_reduced_cost(self) -> None:
@@ -190,8 +228,9 @@ class _Search:
         allocation better than the one held."""
         assert self.priced is not None
         gap = self.sign * (self.lp_bound - self.best_score) + 1e-6
-        self.columns = np.union1d(np.intersect1d(self.columns, np.flatnonzero(self.priced.reduced_costs >= -gap)),
-                                  self.best)
+        self.columns = np.union1d(
+            np.intersect1d(self.columns, np.flatnonzero(self.priced.reduced_costs >= -gap)), self.best
+        )
         log.debug("reduced-cost fixing with gap %s keeps %d pairs", gap, len(self.columns))
 
     def full_mip(self) -> Outcome:
@@ -203,20 +242,30 @@ class _Search:
             mip_bound = self.rounded(mip_bound)
             bound = min(bound, mip_bound) if self.level.maximize else max(bound, mip_bound)
         proven = self.sign * self.best_score >= self.sign * bound - (
-            self.slack if self.level.integral else max(self.slack, 1e-7))
-        return Outcome(self.best, proven, self.best_score if proven else bound, "mip",
-                       self.face_of(self.best) if proven and self.level.maximize else None)
+            self.slack if self.level.integral else max(self.slack, 1e-7)
+        )
+        return Outcome(
+            self.best,
+            proven,
+            self.best_score if proven else bound,
+            "mip",
+            self.face_of(self.best) if proven and self.level.maximize else None,
+        )
 
 
-def optimise(f: Formulation, level: Level, incumbent: np.ndarray, settings: SolveSettings,
-             clock: Clock) -> Outcome:
+def optimise(
+    f: Formulation, level: Level, incumbent: np.ndarray, settings: SolveSettings, clock: Clock
+) -> Outcome:
     """Solve one level from `incumbent` (see the module's docstring for the steps)."""
     search = _Search(f, level, incumbent, settings, clock)
     search.price()
     if search.meets(search.lp_bound):
         return search.proven("lp")
-    if level.optimal_if is not None and math.isfinite(search.lp_bound) and level.optimal_if(search.best,
-                                                                                           search.lp_bound):
+    if (
+        level.optimal_if is not None
+        and math.isfinite(search.lp_bound)
+        and level.optimal_if(search.best, search.lp_bound)
+    ):
         return Outcome(search.best, True, search.best_score, "lp")
     too_many = level.mip_max_pairs is not None and len(search.columns) > level.mip_max_pairs
     if not search.has_lp() and (clock.expired() or too_many):
@@ -254,7 +303,6 @@ def _best_reduced_per_client(f: Formulation, reduced: np.ndarray, count: int) ->
     return np.sort(best_per_group(clients, np.lexsort((-reduced, clients)), count))
 
 
-
 def _round(f: Formulation, values: np.ndarray, objective: np.ndarray, extra_rows: list[Rows]) -> np.ndarray:
     """A feasible allocation near an LP solution: its pairs at 1, then the fractional ones and
     the rest greedily by LP value and objective, each only if every row still allows it.
@@ -279,4 +327,3 @@ def _round(f: Formulation, values: np.ndarray, objective: np.ndarray, extra_rows
 
 
 # --- levels 1–2 (and continuity): one exact integer objective --------------------------------
-

@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sparse
-from ortools.linear_solver.python import model_builder as mb
 
 from matcher.rules.arrays import Arrays
-from matcher.rules.objectives import fair_share_deviation, max_utilisation, next_utilisation, population_shares
+from matcher.rules.objectives import (
+    fair_share_deviation,
+    max_utilisation,
+    next_utilisation,
+    population_shares,
+)
 from matcher.solver.backend import Clock
 from matcher.solver.formulation import Formulation, Rows
 from matcher.solver.level_steps import Level, Outcome, optimise
@@ -49,11 +53,11 @@ class LevelResult:
     """What one level achieved and how sure we are of it."""
 
     name: str
-    status: str          # optimal | feasible | no_solution
+    status: str  # optimal | feasible | no_solution
     value: float
     bound: float
     seconds: float
-    method: str = ""     # lp | mip | incumbent
+    method: str = ""  # lp | mip | incumbent
 
     @property
     def proven(self) -> bool:
@@ -91,9 +95,15 @@ def _upper_bound(f: Formulation, coefficients: np.ndarray) -> int:
     return int(best.sum())
 
 
-def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: Clock,
-                          incumbent: np.ndarray, objectives: list[tuple[str, np.ndarray]],
-                          fixed: list[Rows], guards: list) -> tuple[list[LevelResult], np.ndarray]:
+def _lexicographic_levels(
+    f: Formulation,
+    settings: SolveSettings,
+    clock: Clock,
+    incumbent: np.ndarray,
+    objectives: list[tuple[str, np.ndarray]],
+    fixed: list[Rows],
+    guards: list,
+) -> tuple[list[LevelResult], np.ndarray]:
     """Solve integer levels exactly, combined into one objective when precision allows.
 
     Afterwards the formulation only admits allocations that keep these levels: restricted to the
@@ -109,7 +119,9 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: Clock,
         if len(parts) > 1:
             outcome = _optimise_by_part(f, parts, combined, incumbent, settings, clock)
         else:
-            level = Level(combined, True, True, lambda chosen: int(combined[chosen].sum()), extra_rows=tuple(fixed))
+            level = Level(
+                combined, True, True, lambda chosen: int(combined[chosen].sum()), extra_rows=tuple(fixed)
+            )
             outcome = optimise(f, level, incumbent, settings, clock)
         seconds = time.perf_counter() - began
         known = math.isfinite(outcome.bound)
@@ -117,7 +129,11 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: Clock,
         for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
             value = int(coefficients[outcome.chosen].sum())
             bound = min(upper, remainder // multiplier) if exact_so_far else upper
-            status = "optimal" if outcome.proven or (exact_so_far and bound <= value) or value >= upper else "feasible"
+            status = (
+                "optimal"
+                if outcome.proven or (exact_so_far and bound <= value) or value >= upper
+                else "feasible"
+            )
             results.append(LevelResult(name, status, value, max(bound, value), seconds, outcome.method))
             exact_so_far = exact_so_far and status == "optimal"
             remainder -= value * multiplier
@@ -131,20 +147,36 @@ def _lexicographic_levels(f: Formulation, settings: SolveSettings, clock: Clock,
     results, chosen = [], incumbent
     for name, coefficients, upper in bounded:  # too large to combine: one level at a time
         began = time.perf_counter()
-        level = Level(coefficients, True, True, lambda pick, c=coefficients: int(c[pick].sum()), extra_rows=tuple(fixed))
+        level = Level(
+            coefficients, True, True, lambda pick, c=coefficients: int(c[pick].sum()), extra_rows=tuple(fixed)
+        )
         outcome = optimise(f, level, chosen, settings, clock)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
         bound = min(upper, int(outcome.bound)) if math.isfinite(outcome.bound) else upper
-        results.append(LevelResult(name, "optimal" if outcome.proven or value >= upper else "feasible", value,
-                                   max(value, bound), time.perf_counter() - began, outcome.method))
+        results.append(
+            LevelResult(
+                name,
+                "optimal" if outcome.proven or value >= upper else "feasible",
+                value,
+                max(value, bound),
+                time.perf_counter() - began,
+                outcome.method,
+            )
+        )
         fixed.append(_at_least(coefficients, value))
         guards.append(lambda pick, c=coefficients, v=value: int(c[pick].sum()) >= v)
     return results, chosen
 
 
-def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndarray, incumbent: np.ndarray,
-                      settings: SolveSettings, clock: Clock) -> Outcome:
+def _optimise_by_part(
+    f: Formulation,
+    parts: list[np.ndarray],
+    combined: np.ndarray,
+    incumbent: np.ndarray,
+    settings: SolveSettings,
+    clock: Clock,
+) -> Outcome:
     """Maximise the combined objective part by part: parts share no row, so the sum of the parts'
     optima is the optimum, and the sum of their bounds a bound. Restricts `f` to the optimal face
     of every part when each part provides one (then `face_applied`)."""
@@ -174,8 +206,13 @@ def _optimise_by_part(f: Formulation, parts: list[np.ndarray], combined: np.ndar
                 mask[kept] |= marks
         f.apply_face(fixed, tight, everything)
     score = int(combined[everything].sum())
-    return Outcome(everything, proven, score if proven else bound,
-                    "+".join(sorted(methods)) + f" ×{len(parts)} parts", face_applied=applied)
+    return Outcome(
+        everything,
+        proven,
+        score if proven else bound,
+        "+".join(sorted(methods)) + f" ×{len(parts)} parts",
+        face_applied=applied,
+    )
 
 
 def _at_least(coefficients: np.ndarray, value: float) -> Rows:
@@ -187,8 +224,15 @@ def _at_least(coefficients: np.ndarray, value: float) -> Rows:
 # --- level 3: spreading ----------------------------------------------------------------------
 
 
-def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: Clock,
-                     incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
+def _spreading_level(
+    f: Formulation,
+    arrays: Arrays,
+    settings: SolveSettings,
+    clock: Clock,
+    incumbent: np.ndarray,
+    fixed: list[Rows],
+    guards: list,
+) -> tuple[LevelResult, np.ndarray]:
     """Minimise the highest neighbourhood utilisation, then fix every neighbourhood's load."""
     began = time.perf_counter()
     c = f.candidates
@@ -202,23 +246,32 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
     current = utilisation(incumbent)
     counted = np.flatnonzero((c.load > 0) & with_cap[c.neighbourhood])
     if current <= floor_value + 1e-12 or len(counted) == 0:
-        result = LevelResult("spreading", "optimal", current, current, time.perf_counter() - began, "incumbent")
+        result = LevelResult(
+            "spreading", "optimal", current, current, time.perf_counter() - began, "incumbent"
+        )
         return result, incumbent
     neighbourhoods, row = np.unique(c.neighbourhood[counted], return_inverse=True)
     # Σ load·x − cap·U ≤ −recent, with U the last column
     n = f.n_pairs
     matrix = sparse.csr_matrix(
-        (np.r_[c.load[counted].astype(float), -caps[neighbourhoods]],
-         (np.r_[row, np.arange(len(neighbourhoods))], np.r_[counted, np.full(len(neighbourhoods), n)])),
+        (
+            np.r_[c.load[counted].astype(float), -caps[neighbourhoods]],
+            (np.r_[row, np.arange(len(neighbourhoods))], np.r_[counted, np.full(len(neighbourhoods), n)]),
+        ),
         shape=(len(neighbourhoods), n + 1),
     )
     rows = [Rows("utilisation", matrix, np.full(len(neighbourhoods), -np.inf), -recent[neighbourhoods])]
     objective = np.r_[np.zeros(n), 1.0]
     level = Level(
-        objective, False, False, utilisation,
-        extra_columns=(np.array([floor_value]), np.array([current])), extra_rows=(*fixed, *rows),
+        objective,
+        False,
+        False,
+        utilisation,
+        extra_columns=(np.array([floor_value]), np.array([current])),
+        extra_rows=(*fixed, *rows),
         optimal_if=lambda chosen, bound: utilisation(chosen) <= next_utilisation(arrays, bound) + 1e-12,
-        guard=lambda chosen: all(check(chosen) for check in guards), mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
+        guard=lambda chosen: all(check(chosen) for check in guards),
+        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
         node_limit=_LATE_LEVEL_NODES,
     )
     outcome = optimise(f, level, incumbent, settings, clock)
@@ -229,17 +282,27 @@ def _spreading_level(f: Formulation, arrays: Arrays, settings: SolveSettings, cl
     allowed = np.floor(value * caps[neighbourhoods] - recent[neighbourhoods] + 1e-9)
     loads = np.bincount(c.neighbourhood[outcome.chosen], weights=c.load[outcome.chosen], minlength=len(caps))
     allowed = np.maximum(allowed, loads[neighbourhoods])
-    fixed.append(Rows("fixed_spreading", matrix[:, :n].tocsr(), np.full(len(neighbourhoods), -np.inf), allowed))
+    fixed.append(
+        Rows("fixed_spreading", matrix[:, :n].tocsr(), np.full(len(neighbourhoods), -np.inf), allowed)
+    )
     guards.append(lambda chosen: utilisation(chosen) <= value + 1e-12)
-    return LevelResult("spreading", status, value, min(bound, value), time.perf_counter() - began,
-                       outcome.method), outcome.chosen
+    return LevelResult(
+        "spreading", status, value, min(bound, value), time.perf_counter() - began, outcome.method
+    ), outcome.chosen
 
 
 # --- level 4: closest to each municipality's population share --------------------------------
 
 
-def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, clock: Clock,
-                      incumbent: np.ndarray, fixed: list[Rows], guards: list) -> tuple[LevelResult, np.ndarray]:
+def _fair_share_level(
+    f: Formulation,
+    arrays: Arrays,
+    settings: SolveSettings,
+    clock: Clock,
+    incumbent: np.ndarray,
+    fixed: list[Rows],
+    guards: list,
+) -> tuple[LevelResult, np.ndarray]:
     """Minimise Σ_m |placed_m − share_m·N| with N the number placed (deviations as columns)."""
     began = time.perf_counter()
     c = f.candidates
@@ -255,26 +318,37 @@ def _fair_share_level(f: Formulation, arrays: Arrays, settings: SolveSettings, c
     pair_data = np.r_[np.ones(n), -np.ones(n)]
     m_rows = np.arange(n_m)
     rows = np.r_[pair_rows, m_rows, m_rows + n_m, m_rows, m_rows + n_m, np.full(n, 2 * n_m), [2 * n_m]]
-    cols = np.r_[pair_cols, np.full(n_m, n), np.full(n_m, n), n + 1 + m_rows, n + 1 + m_rows, np.arange(n), [n]]
+    cols = np.r_[
+        pair_cols, np.full(n_m, n), np.full(n_m, n), n + 1 + m_rows, n + 1 + m_rows, np.arange(n), [n]
+    ]
     data = np.r_[pair_data, -share, share, -np.ones(n_m), -np.ones(n_m), np.ones(n), [-1.0]]
     matrix = sparse.csr_matrix((data, (rows, cols)), shape=(2 * n_m + 1, n + 1 + n_m))
     lower = np.r_[np.full(2 * n_m, -np.inf), [0.0]]
     upper = np.r_[np.zeros(2 * n_m), [0.0]]
     objective = np.r_[np.zeros(n + 1), np.ones(n_m)]
     columns = (np.zeros(1 + n_m), np.r_[[float(n)], np.full(n_m, float(n))])
-    level = Level(objective, False, False, deviation,
-                  extra_columns=columns, extra_rows=(*fixed, Rows("fair_share", matrix, lower, upper)),
-                  node_limit=_LATE_LEVEL_NODES, guard=lambda chosen: all(check(chosen) for check in guards),
-                  mip_max_pairs=_LATE_LEVEL_MIP_PAIRS)
+    level = Level(
+        objective,
+        False,
+        False,
+        deviation,
+        extra_columns=columns,
+        extra_rows=(*fixed, Rows("fair_share", matrix, lower, upper)),
+        node_limit=_LATE_LEVEL_NODES,
+        guard=lambda chosen: all(check(chosen) for check in guards),
+        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
+    )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"
-    return LevelResult("fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began,
-                       outcome.method), outcome.chosen
+    return LevelResult(
+        "fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began, outcome.method
+    ), outcome.chosen
 
 
-def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
-                        start: np.ndarray, keep: np.ndarray | None = None) -> Solution:
+def solve_lexicographic(
+    f: Formulation, arrays: Arrays, settings: SolveSettings, start: np.ndarray, keep: np.ndarray | None = None
+) -> Solution:
     """Run every level in order, starting from a feasible allocation `start` (e.g. the greedy).
 
     `keep` lists candidate positions of matches already communicated: right after W, a
@@ -293,8 +367,17 @@ def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
     solution = Solution(chosen=start)
     if len(c) == 0:
         solution.levels = [LevelResult(name, "optimal", 0, 0, 0.0, "empty") for name, _ in objectives]
-        solution.levels += [LevelResult("spreading", "optimal", max_utilisation(arrays, np.zeros(0), np.zeros(0, dtype=np.int64)), 0, 0.0, "empty"),
-                            LevelResult("fair_share", "optimal", 0.0, 0.0, 0.0, "empty")]
+        solution.levels += [
+            LevelResult(
+                "spreading",
+                "optimal",
+                max_utilisation(arrays, np.zeros(0), np.zeros(0, dtype=np.int64)),
+                0,
+                0.0,
+                "empty",
+            ),
+            LevelResult("fair_share", "optimal", 0.0, 0.0, 0.0, "empty"),
+        ]
         solution.chosen = np.zeros(0, dtype=np.int64)
         return solution
     guards: list = []
@@ -302,8 +385,11 @@ def solve_lexicographic(f: Formulation, arrays: Arrays, settings: SolveSettings,
     solution.levels.extend(levels)
     for name, solve_level in (("spreading", _spreading_level), ("fair_share", _fair_share_level)):
         if clock.expired():
-            value = (max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen]) if name == "spreading"
-                     else fair_share_deviation(arrays, c.municipality[chosen]))
+            value = (
+                max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
+                if name == "spreading"
+                else fair_share_deviation(arrays, c.municipality[chosen])
+            )
             solution.levels.append(LevelResult(name, "no_solution", value, value, 0.0, "time limit"))
             continue
         level, chosen = solve_level(f, arrays, settings, clock, chosen, fixed, guards)

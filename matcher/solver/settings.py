@@ -18,5 +18,8 @@ class SolveSettings(BaseModel):
     seed: int = Field(default=0, ge=0)
     workers: int = Field(default=1, ge=1)
     backend: Literal["highs", "scip"] = "highs"
-    max_pairs: int = Field(default=DEFAULT_MAX_PAIRS, ge=1,
-                           description="refuse instances estimated above this many eligible pairs")
+    max_pairs: int = Field(
+        default=DEFAULT_MAX_PAIRS,
+        ge=1,
+        description="refuse instances estimated above this many eligible pairs",
+    )

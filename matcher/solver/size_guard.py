@@ -33,9 +33,9 @@ class SizeEstimate:
 
     clients: int
     units: int
-    pairs: int               # eligible pairs: exact, or estimated from a sample of clients
-    sampled_clients: int     # clients the count rests on; equal to `clients` when exact
-    bytes: int               # estimated peak memory of a solve
+    pairs: int  # eligible pairs: exact, or estimated from a sample of clients
+    sampled_clients: int  # clients the count rests on; equal to `clients` when exact
+    bytes: int  # estimated peak memory of a solve
 
     @property
     def upper_bound(self) -> int:
@@ -96,10 +96,13 @@ def count_pairs(instance: Instance, positions: np.ndarray) -> int:
 
     clients = tuple(instance.clients[int(k)] for k in positions)
     kept = {client.client_id for client in clients}
-    part = instance.model_construct(**{
-        **dict(instance), "clients": clients,
-        "declined": tuple(d for d in instance.declined if d.client_id in kept),
-    })
+    part = instance.model_construct(
+        **{
+            **dict(instance),
+            "clients": clients,
+            "declined": tuple(d for d in instance.declined if d.client_id in kept),
+        }
+    )
     return len(Eligibility(part).pairs)
 
 
@@ -110,7 +113,10 @@ def estimate_size(instance: Instance, sample: int = SAMPLE_CLIENTS) -> SizeEstim
     counted = count_pairs(instance, positions) if n_clients and n_units else 0
     pairs = counted if len(positions) == n_clients else round(counted * n_clients / len(positions))
     return SizeEstimate(
-        clients=n_clients, units=n_units, pairs=pairs, sampled_clients=len(positions),
+        clients=n_clients,
+        units=n_units,
+        pairs=pairs,
+        sampled_clients=len(positions),
         bytes=memory_bytes(pairs, n_clients, len(instance.municipalities)),
     )
 
@@ -124,17 +130,21 @@ def advice(instance: Instance) -> list[str]:
         largest = ", ".join(f"{region} ({count:,} clients)" for region, count in regions.most_common(3))
         tips.append(f"Split the instance by region: it spans {len(regions)} regions, the largest {largest}.")
     else:
-        tips.append("Split the instance: by municipality cluster or by unit type (one run for rooms "
-                    "and social rental, one for cluster housing).")
+        tips.append(
+            "Split the instance: by municipality cluster or by unit type (one run for rooms "
+            "and social rental, one for cluster housing)."
+        )
     days = instance.policy.period.days
-    tips.append(f"Tighten the period (now {days} days): fewer clients and units are ready within a "
-                "shorter one.")
+    tips.append(
+        f"Tighten the period (now {days} days): fewer clients and units are ready within a shorter one."
+    )
     tips.append("Or raise the limit (--max-pairs) on a machine with the memory.")
     return tips
 
 
-def check_limits(instance: Instance, max_pairs: int = DEFAULT_MAX_PAIRS,
-                 max_bytes: int | None = None) -> None:
+def check_limits(
+    instance: Instance, max_pairs: int = DEFAULT_MAX_PAIRS, max_bytes: int | None = None
+) -> None:
     """Raise `InstanceTooLarge` when the formulation would exceed `max_pairs` or `max_bytes`.
 
     Cheap: nothing is sampled when every client with every unit fits; otherwise a sample of
@@ -143,8 +153,10 @@ def check_limits(instance: Instance, max_pairs: int = DEFAULT_MAX_PAIRS,
     max_bytes = default_max_bytes() if max_bytes is None else max_bytes
     n_clients, n_units = len(instance.clients), len(instance.units)
     municipalities = len(instance.municipalities)
-    if (n_clients * n_units <= max_pairs
-            and memory_bytes(n_clients * n_units, n_clients, municipalities) <= max_bytes):
+    if (
+        n_clients * n_units <= max_pairs
+        and memory_bytes(n_clients * n_units, n_clients, municipalities) <= max_bytes
+    ):
         return
     estimate = estimate_size(instance)
     if estimate.pairs > max_pairs or estimate.bytes > max_bytes:

@@ -25,6 +25,7 @@ import numpy as np
 from matcher.rules.arrays import Arrays
 from matcher.solver.formulation import Candidates
 
+
 @dataclass(frozen=True)
 class UnitClasses:
     """Per unit: the unit standing for its class (-1 without candidate pairs), and per
@@ -57,9 +58,14 @@ def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: np.ndar
     first: dict[tuple, int] = {}
     for start, stop in zip(bounds[:-1], bounds[1:]):
         unit = int(units[start])
-        key = (int(arrays.unit_neighbourhood[unit]), int(arrays.unit_municipality[unit]),
-               bool(arrays.unit_exempt[unit]), clients[start:stop].tobytes(), preferences[start:stop].tobytes(),
-               unit if unit in alone else -1)
+        key = (
+            int(arrays.unit_neighbourhood[unit]),
+            int(arrays.unit_municipality[unit]),
+            bool(arrays.unit_exempt[unit]),
+            clients[start:stop].tobytes(),
+            preferences[start:stop].tobytes(),
+            unit if unit in alone else -1,
+        )
         representative[unit] = first.setdefault(key, unit)
     present = representative >= 0
     capacity[:] = np.bincount(representative[present], minlength=n_units)
@@ -86,8 +92,9 @@ def _positions(candidates: Candidates, client: np.ndarray, unit: np.ndarray, n_u
     return found
 
 
-def to_classes(positions: np.ndarray, candidates: Candidates, per_class: Candidates,
-               classes: UnitClasses) -> np.ndarray:
+def to_classes(
+    positions: np.ndarray, candidates: Candidates, per_class: Candidates, classes: UnitClasses
+) -> np.ndarray:
     """Unit-level candidate positions → the matching class-level positions (sorted)."""
     n_units = len(classes.representative)
     client = candidates.client[positions]
@@ -95,8 +102,9 @@ def to_classes(positions: np.ndarray, candidates: Candidates, per_class: Candida
     return np.sort(_positions(per_class, client, unit, n_units))
 
 
-def spread_over_units(chosen: np.ndarray, per_class: Candidates, candidates: Candidates,
-                      classes: UnitClasses) -> np.ndarray:
+def spread_over_units(
+    chosen: np.ndarray, per_class: Candidates, candidates: Candidates, classes: UnitClasses
+) -> np.ndarray:
     """Class-level chosen positions → unit-level positions: each class's clients get distinct
     units of it, units in unit order to clients in index order. (A kept match's unit is a class
     of its own, so its client gets that very unit.)"""
@@ -108,7 +116,11 @@ def spread_over_units(chosen: np.ndarray, per_class: Candidates, candidates: Can
         members.setdefault(int(classes.representative[unit]), []).append(int(unit))
     units = np.empty(len(chosen), dtype=np.int64)
     order = np.lexsort((client, rep))
-    bounds = np.r_[0, np.flatnonzero(np.diff(rep[order])) + 1, len(order)] if len(order) else np.zeros(1, dtype=int)
+    bounds = (
+        np.r_[0, np.flatnonzero(np.diff(rep[order])) + 1, len(order)]
+        if len(order)
+        else np.zeros(1, dtype=int)
+    )
     for start, stop in zip(bounds[:-1], bounds[1:]):
         group = order[start:stop]
         units[group] = members[int(rep[group[0]])][: len(group)]

@@ -28,12 +28,12 @@ class Stream:
     """What one seed draws, shared by every scenario and allocation policy of a sweep."""
 
     seed: int
-    base: Instance                              # week 1: places, policy, queue and vacancies
-    clients: tuple[tuple[Client, ...], ...]      # arrivals at the start of week t (index t; t = 0 empty)
+    base: Instance  # week 1: places, policy, queue and vacancies
+    clients: tuple[tuple[Client, ...], ...]  # arrivals at the start of week t (index t; t = 0 empty)
     units: tuple[tuple[Unit, ...], ...]
-    offer_key: int                              # entropy of the accept/decline draws
+    offer_key: int  # entropy of the accept/decline draws
     client_number: dict[str, int] = field(default_factory=dict)  # a stable number per client id
-    unit_number: dict[str, int] = field(default_factory=dict)    # and per unit id
+    unit_number: dict[str, int] = field(default_factory=dict)  # and per unit id
 
     def week_start(self, week: int) -> date:
         """First day of week `week` (0 = the base instance's week)."""
@@ -45,7 +45,9 @@ class Stream:
         A function of the seed and the pair only, so the same offer gets the same answer under
         every allocation policy and scenario.
         """
-        rng = np.random.default_rng([self.offer_key, self.client_number[client_id], self.unit_number[unit_id]])
+        rng = np.random.default_rng(
+            [self.offer_key, self.client_number[client_id], self.unit_number[unit_id]]
+        )
         landlord, client = rng.random(2)
         return float(landlord), float(client)
 
@@ -105,15 +107,20 @@ def build_stream(sweep, seed: int, base: Instance | None = None) -> Stream:
     n_clients, n_units = int(client_counts.sum()), int(unit_counts.sum())
 
     if sweep.arrival_source == "generator":
-        pool = generated_instance(sweep.base.region, max(1, n_clients), max(1, n_units),
-                                  _int_seed(seed, _POOL), start)
+        pool = generated_instance(
+            sweep.base.region, max(1, n_clients), max(1, n_units), _int_seed(seed, _POOL), start
+        )
         pool_clients, pool_units = list(pool.clients), list(pool.units)
     else:
         pool_rng = np.random.default_rng(_child(seed, _POOL))
-        pool_clients = [base.clients[k] for k in pool_rng.integers(len(base.clients), size=n_clients)] \
-            if base.clients else []
-        pool_units = [base.units[k] for k in pool_rng.integers(len(base.units), size=n_units)] \
-            if base.units else []
+        pool_clients = (
+            [base.clients[k] for k in pool_rng.integers(len(base.clients), size=n_clients)]
+            if base.clients
+            else []
+        )
+        pool_units = (
+            [base.units[k] for k in pool_rng.integers(len(base.units), size=n_units)] if base.units else []
+        )
     order_rng = np.random.default_rng(_child(seed, _ORDER))
     # the generator lists units by municipality: shuffle so no week gets one town's homes
     pool_clients = [pool_clients[k] for k in order_rng.permutation(len(pool_clients))][:n_clients]
@@ -130,13 +137,20 @@ def build_stream(sweep, seed: int, base: Instance | None = None) -> Stream:
         for number in range(int(client_counts[week])):
             client = pool_clients[next_client]
             registered = monday - timedelta(days=int(registration_days[next_client]))
-            ready = client.ready_from + (monday - start) if (
-                sweep.arrival_source == "generator" and client.ready_from is not None) else None
-            arriving.append(client.model_copy(update={
-                "client_id": _arrival_id(_prefix(client.client_id), week, number + 1),
-                "registered_on": registered,
-                "ready_from": ready if ready is None or ready > registered else None,
-            }))
+            ready = (
+                client.ready_from + (monday - start)
+                if (sweep.arrival_source == "generator" and client.ready_from is not None)
+                else None
+            )
+            arriving.append(
+                client.model_copy(
+                    update={
+                        "client_id": _arrival_id(_prefix(client.client_id), week, number + 1),
+                        "registered_on": registered,
+                        "ready_from": ready if ready is None or ready > registered else None,
+                    }
+                )
+            )
             next_client += 1
         clients.append(tuple(arriving))
         opening = []
@@ -146,19 +160,32 @@ def build_stream(sweep, seed: int, base: Instance | None = None) -> Stream:
                 available = unit.available_from + (monday - start)
             else:
                 available = monday + timedelta(days=int(unit_days[next_unit]))
-            opening.append(unit.model_copy(update={
-                "unit_id": _arrival_id(_prefix(unit.unit_id), week, number + 1),
-                "site_id": f"{unit.site_id}-W{week:03d}" if unit.site_id else None,
-                "available_from": available,
-            }))
+            opening.append(
+                unit.model_copy(
+                    update={
+                        "unit_id": _arrival_id(_prefix(unit.unit_id), week, number + 1),
+                        "site_id": f"{unit.site_id}-W{week:03d}" if unit.site_id else None,
+                        "available_from": available,
+                    }
+                )
+            )
             next_unit += 1
         units.append(tuple(opening))
 
-    client_number = {client.client_id: k for k, client in
-                     enumerate((*base.clients, *(c for week in clients for c in week)))}
-    unit_number = {unit.unit_id: k for k, unit in
-                   enumerate((*base.units, *(u for week in units for u in week)))}
+    client_number = {
+        client.client_id: k
+        for k, client in enumerate((*base.clients, *(c for week in clients for c in week)))
+    }
+    unit_number = {
+        unit.unit_id: k for k, unit in enumerate((*base.units, *(u for week in units for u in week)))
+    }
     offer_key = int(_child(seed, _OFFERS).generate_state(1)[0])
-    return Stream(seed=seed, base=base, clients=tuple(clients), units=tuple(units),
-                  offer_key=offer_key, client_number=client_number,
-                  unit_number=unit_number)
+    return Stream(
+        seed=seed,
+        base=base,
+        clients=tuple(clients),
+        units=tuple(units),
+        offer_key=offer_key,
+        client_number=client_number,
+        unit_number=unit_number,
+    )

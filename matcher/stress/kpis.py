@@ -18,19 +18,36 @@ from matcher.stress.simulate import REASONS, RunResult
 # name -> (key, definition); the order is the order of kpis.csv and of the docs
 KPIS: dict[str, tuple[str, str]] = {
     "placements": ("", "clients who accepted a proposed unit this week (moved in)"),
-    "wait_mean": ("", "mean weeks waited at placement (from registered_on to the week's Monday) by this week's placements"),
+    "wait_mean": (
+        "",
+        "mean weeks waited at placement (from registered_on to the week's Monday) by this week's placements",
+    ),
     "wait_p90": ("", "90th percentile of those waiting weeks"),
     "origin_share": ("", "share of this week's placements in the client's municipality of origin"),
-    "util_max": ("", "highest neighbourhood utilisation at the end of the week: (load in the rolling window) / cap, "
-                     "over neighbourhoods with cap > 0, caps as the scenario sets them"),
-    "util_max_base_cap": ("", "the same load measured against the base instance's caps, comparable across a cap grid"),
+    "util_max": (
+        "",
+        "highest neighbourhood utilisation at the end of the week: (load in the rolling window) / cap, "
+        "over neighbourhoods with cap > 0, caps as the scenario sets them",
+    ),
+    "util_max_base_cap": (
+        "",
+        "the same load measured against the base instance's caps, comparable across a cap grid",
+    ),
     "util_gini": ("", "Gini coefficient of utilisation over neighbourhoods with cap > 0 (0 = evenly spread)"),
-    "neighbourhoods_full": ("", "neighbourhoods with cap > 0 that cannot take another load of 1 in the window"),
+    "neighbourhoods_full": (
+        "",
+        "neighbourhoods with cap > 0 that cannot take another load of 1 in the window",
+    ),
     "load_max_per_1000": ("", "highest load in the window per 1,000 dwellings of a neighbourhood"),
-    "unmatched": ("reason", "clients the week's proposal left unmatched, by reason (no_eligible_unit, capacity_full, outranked)"),
+    "unmatched": (
+        "reason",
+        "clients the week's proposal left unmatched, by reason (no_eligible_unit, capacity_full, outranked)",
+    ),
     "intake": ("municipality", "placements in the municipality this week"),
-    "intake_share_gap": ("municipality", "cumulative share of placements in the municipality minus its population "
-                                         "share, in percentage points"),
+    "intake_share_gap": (
+        "municipality",
+        "cumulative share of placements in the municipality minus its population share, in percentage points",
+    ),
     "offers": ("", "matches proposed this week"),
     "declined_by_client": ("", "proposed matches the client declined"),
     "declined_by_landlord": ("", "proposed matches the landlord declined"),
@@ -41,7 +58,10 @@ KPIS: dict[str, tuple[str, str]] = {
     "uitstroom": ("", "clients who left the queue this week because they moved into a unit"),
     "queue_open": ("", "clients still waiting at the end of the week (doorstroom + instroom − uitstroom)"),
     "vacancies_in": ("", "vacancies offered to the scheme this week"),
-    "vacancies_returned": ("", "vacancies returned to the landlord after vacancy_weeks weeks without a tenant"),
+    "vacancies_returned": (
+        "",
+        "vacancies returned to the landlord after vacancy_weeks weeks without a tenant",
+    ),
     "vacancies_open": ("", "vacancies still open at the end of the week"),
 }
 KPI_ORDER = {name: k for k, name in enumerate(KPIS)}
@@ -82,10 +102,24 @@ def kpi_table(results: Iterable[RunResult], sweep: Sweep) -> pd.DataFrame:
 def _sorted(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     rank = _allocation_rank(sweep)
     keys = {"allocation": lambda s: s.map(rank), "kpi": lambda s: s.map(KPI_ORDER)}
-    by = [c for c in ("scenario", "allocation", "seed", "week", "kpi", "key", "neighbourhood_id",
-                      "municipality_id", "client_id") if c in table.columns]
-    return table.sort_values(by, key=lambda s: keys.get(s.name, lambda v: v)(s), kind="stable") \
-        .reset_index(drop=True)
+    by = [
+        c
+        for c in (
+            "scenario",
+            "allocation",
+            "seed",
+            "week",
+            "kpi",
+            "key",
+            "neighbourhood_id",
+            "municipality_id",
+            "client_id",
+        )
+        if c in table.columns
+    ]
+    return table.sort_values(by, key=lambda s: keys.get(s.name, lambda v: v)(s), kind="stable").reset_index(
+        drop=True
+    )
 
 
 def placement_table(results: Iterable[RunResult], sweep: Sweep) -> pd.DataFrame:
@@ -109,19 +143,33 @@ def neighbourhood_table(results: Iterable[RunResult], sweep: Sweep) -> pd.DataFr
     for result in results:
         utilisation = result.utilisation
         with_cap = ~np.isnan(utilisation).all(axis=0)
-        peak = np.where(with_cap, np.nanmax(np.where(np.isnan(utilisation), -np.inf, utilisation), axis=0), np.nan)
+        peak = np.where(
+            with_cap, np.nanmax(np.where(np.isnan(utilisation), -np.inf, utilisation), axis=0), np.nan
+        )
         for k, neighbourhood in enumerate(result.neighbourhood_ids):
-            rows.append({
-                "scenario": result.key.scenario, "allocation": result.key.allocation,
-                "seed": result.key.seed, "neighbourhood_id": neighbourhood,
-                "peak_utilisation": peak[k], "final_utilisation": utilisation[-1, k],
-                "weeks_full_share": float(np.mean(utilisation[:, k] >= 1 - 1e-9)) if with_cap[k] else np.nan,
-            })
+            rows.append(
+                {
+                    "scenario": result.key.scenario,
+                    "allocation": result.key.allocation,
+                    "seed": result.key.seed,
+                    "neighbourhood_id": neighbourhood,
+                    "peak_utilisation": peak[k],
+                    "final_utilisation": utilisation[-1, k],
+                    "weeks_full_share": float(np.mean(utilisation[:, k] >= 1 - 1e-9))
+                    if with_cap[k]
+                    else np.nan,
+                }
+            )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    means = frame.groupby(["scenario", "allocation", "neighbourhood_id"], sort=False)[
-        ["peak_utilisation", "final_utilisation", "weeks_full_share"]].mean().reset_index()
+    means = (
+        frame.groupby(["scenario", "allocation", "neighbourhood_id"], sort=False)[
+            ["peak_utilisation", "final_utilisation", "weeks_full_share"]
+        ]
+        .mean()
+        .reset_index()
+    )
     return _sorted(means, sweep)
 
 
@@ -139,18 +187,23 @@ def summary_table(kpis: pd.DataFrame, placements: pd.DataFrame, sweep: Sweep) ->
         frame = _scalar(kpis[last] if only_last else kpis, name)
         return frame.groupby(runs + ["seed"], sort=False)["value"].agg(how).groupby(runs, sort=False).mean()
 
-    summary = pd.DataFrame({
-        "placements": per_seed("placements", "sum"),
-        "placements_sd": _scalar(kpis, "placements").groupby(runs + ["seed"], sort=False)["value"].sum()
-        .groupby(runs, sort=False).std(ddof=0),
-        "refusals": per_seed("refusals", "sum"),
-        "queue_end": per_seed("queue_open", "last", only_last=True),
-        "util_max_peak": per_seed("util_max", "max"),
-        "util_max_base_cap_peak": per_seed("util_max_base_cap", "max"),
-        "util_gini_mean": per_seed("util_gini", "mean"),
-        "neighbourhoods_full_end": per_seed("neighbourhoods_full", "last", only_last=True),
-        "vacancies_returned": per_seed("vacancies_returned", "sum"),
-    })
+    summary = pd.DataFrame(
+        {
+            "placements": per_seed("placements", "sum"),
+            "placements_sd": _scalar(kpis, "placements")
+            .groupby(runs + ["seed"], sort=False)["value"]
+            .sum()
+            .groupby(runs, sort=False)
+            .std(ddof=0),
+            "refusals": per_seed("refusals", "sum"),
+            "queue_end": per_seed("queue_open", "last", only_last=True),
+            "util_max_peak": per_seed("util_max", "max"),
+            "util_max_base_cap_peak": per_seed("util_max_base_cap", "max"),
+            "util_gini_mean": per_seed("util_gini", "mean"),
+            "neighbourhoods_full_end": per_seed("neighbourhoods_full", "last", only_last=True),
+            "vacancies_returned": per_seed("vacancies_returned", "sum"),
+        }
+    )
     if len(placements):
         pooled = placements.groupby(runs, sort=False)
         summary["wait_mean"] = pooled["waiting_weeks"].mean()
@@ -159,12 +212,23 @@ def summary_table(kpis: pd.DataFrame, placements: pd.DataFrame, sweep: Sweep) ->
     else:
         summary["wait_mean"] = summary["wait_p90"] = summary["origin_share"] = np.nan
     gaps = kpis[last & (kpis["kpi"] == "intake_share_gap")]
-    summary["intake_gap_total"] = gaps.assign(value=gaps["value"].abs()).groupby(runs + ["seed"], sort=False)[
-        "value"].sum().div(2).groupby(runs, sort=False).mean()
+    summary["intake_gap_total"] = (
+        gaps.assign(value=gaps["value"].abs())
+        .groupby(runs + ["seed"], sort=False)["value"]
+        .sum()
+        .div(2)
+        .groupby(runs, sort=False)
+        .mean()
+    )
     reasons = kpis[last & (kpis["kpi"] == "unmatched")]
     for reason in REASONS:
-        summary[f"unmatched_{reason}_end"] = reasons[reasons["key"] == reason].groupby(
-            runs + ["seed"], sort=False)["value"].sum().groupby(runs, sort=False).mean()
+        summary[f"unmatched_{reason}_end"] = (
+            reasons[reasons["key"] == reason]
+            .groupby(runs + ["seed"], sort=False)["value"]
+            .sum()
+            .groupby(runs, sort=False)
+            .mean()
+        )
     summary = summary.reset_index()
     labels = {s.index: s.label for s in sweep.scenarios()}
     summary.insert(1, "label", summary["scenario"].map(labels))
@@ -176,7 +240,12 @@ def intake_table(kpis: pd.DataFrame, sweep: Sweep, population_share: dict[str, f
     their share of all placements and the municipality's population share."""
     intake = kpis[kpis["kpi"] == "intake"]
     per_seed = intake.groupby(["scenario", "allocation", "key", "seed"], sort=False)["value"].sum()
-    mean = per_seed.groupby(["scenario", "allocation", "key"], sort=False).mean().rename("placements").reset_index()
+    mean = (
+        per_seed.groupby(["scenario", "allocation", "key"], sort=False)
+        .mean()
+        .rename("placements")
+        .reset_index()
+    )
     mean = mean.rename(columns={"key": "municipality_id"})
     total = mean.groupby(["scenario", "allocation"], sort=False)["placements"].transform("sum")
     mean["intake_share"] = np.where(total > 0, mean["placements"] / total.where(total > 0, 1), np.nan)

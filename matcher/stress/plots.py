@@ -16,16 +16,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from matcher.generate.instance import CBS_DIR  # noqa: E402
-from matcher.stress.scenario import GRID_KEYS, LABELS, Sweep, label_value  # noqa: E402
-from models import Instance  # noqa: E402
+from matcher.generate.instance import CBS_DIR
+from matcher.stress.scenario import GRID_KEYS, LABELS, Sweep, label_value
+from models import Instance
 
-POLICY_STYLE = {"optimiser": {"color": "#1f6f8b", "marker": "o", "linestyle": "-"},
-                "greedy": {"color": "#d1495b", "marker": "s", "linestyle": "--"}}
+POLICY_STYLE = {
+    "optimiser": {"color": "#1f6f8b", "marker": "o", "linestyle": "-"},
+    "greedy": {"color": "#d1495b", "marker": "s", "linestyle": "--"},
+}
 CAP_KEYS = ("max_load_per_1000_dwellings", "neighbourhood_caps")
 MAX_MAP_SCENARIOS = 5
 MAX_BOX_SCENARIOS = 12
@@ -46,8 +48,15 @@ def _footer(figure, sweep: Sweep) -> None:
     from matcher import __version__
 
     source = sweep.source_file.name if sweep.source_file else sweep.name
-    figure.text(0.99, 0.005, f"matcher {__version__} · {source} · {len(sweep.seeds)} seeds × "
-                             f"{sweep.horizon_weeks} weeks", ha="right", va="bottom", fontsize=7, color="#777777")
+    figure.text(
+        0.99,
+        0.005,
+        f"matcher {__version__} · {source} · {len(sweep.seeds)} seeds × {sweep.horizon_weeks} weeks",
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        color="#777777",
+    )
 
 
 def _varying_keys(sweep: Sweep) -> list[str]:
@@ -67,9 +76,12 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
     frame = summary.copy()
     frame["group"] = [
         ", ".join(f"{LABELS[k]}={label_value(k, scenarios[s].values[k])}" for k in rest)
-        for s in frame["scenario"]]
-    frame["point"] = [label_value(cap_key, scenarios[s].values[cap_key]) if cap_key else scenarios[s].label
-                      for s in frame["scenario"]]
+        for s in frame["scenario"]
+    ]
+    frame["point"] = [
+        label_value(cap_key, scenarios[s].values[cap_key]) if cap_key else scenarios[s].label
+        for s in frame["scenario"]
+    ]
     groups = list(dict.fromkeys(frame["group"]))
     shades = [1.0, 0.65, 0.4, 0.25]
     for (allocation, group), rows in frame.groupby(["allocation", "group"], sort=False):
@@ -77,14 +89,27 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
         alpha = shades[groups.index(group) % len(shades)]
         rows = rows.sort_values("util_max_base_cap_peak", kind="stable")
         name = allocation + (f" ({group})" if group else "")
-        axes.errorbar(rows["util_max_base_cap_peak"], rows["placements"], yerr=rows["placements_sd"],
-                      color=style["color"], marker=style["marker"], linestyle=style["linestyle"] if cap_key else "none",
-                      alpha=alpha, capsize=3, label=name)
+        axes.errorbar(
+            rows["util_max_base_cap_peak"],
+            rows["placements"],
+            yerr=rows["placements_sd"],
+            color=style["color"],
+            marker=style["marker"],
+            linestyle=style["linestyle"] if cap_key else "none",
+            alpha=alpha,
+            capsize=3,
+            label=name,
+        )
         if cap_key:
             for _, row in rows.iterrows():
-                axes.annotate(row["point"], (row["util_max_base_cap_peak"], row["placements"]),
-                              textcoords="offset points", xytext=(6, -10 if allocation == "greedy" else 6),
-                              fontsize=8, color=style["color"])
+                axes.annotate(
+                    row["point"],
+                    (row["util_max_base_cap_peak"], row["placements"]),
+                    textcoords="offset points",
+                    xytext=(6, -10 if allocation == "greedy" else 6),
+                    fontsize=8,
+                    color=style["color"],
+                )
     if not cap_key:  # one label per spot, naming every scenario that lands there
         spots: dict[tuple[float, float], list[str]] = {}
         for _, row in frame.iterrows():
@@ -92,8 +117,14 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
             if row["point"] not in spots.setdefault(spot, []):
                 spots[spot].append(row["point"])
         for (x, y), names in spots.items():
-            axes.annotate("\n".join(names), (x, y), textcoords="offset points", xytext=(6, 4), fontsize=7.5,
-                          color="#333333")
+            axes.annotate(
+                "\n".join(names),
+                (x, y),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=7.5,
+                color="#333333",
+            )
     axes.axvline(1.0, color="#999999", linewidth=0.8, linestyle=":")
     axes.set_xlabel("busiest neighbourhood: peak load in window / today's cap")
     axes.set_ylabel(f"placements over {sweep.horizon_weeks} weeks (mean over seeds)")
@@ -112,18 +143,32 @@ def waiting(placements: pd.DataFrame, sweep: Sweep) -> bytes:
     scenarios = sweep.scenarios()[:MAX_BOX_SCENARIOS]
     allocations = sweep.allocation
     width = 0.8 / len(allocations)
-    figure, axes = plt.subplots(figsize=(min(12.0, max(6.0, 0.9 * len(scenarios) * len(allocations) + 2)), 4.8))
+    figure, axes = plt.subplots(
+        figsize=(min(12.0, max(6.0, 0.9 * len(scenarios) * len(allocations) + 2)), 4.8)
+    )
     for k, allocation in enumerate(allocations):
         style = _style(allocation)
         data, positions = [], []
         for position, scenario in enumerate(scenarios):
-            rows = placements[(placements["scenario"] == scenario.index) & (placements["allocation"] == allocation)] \
-                if len(placements) else placements
+            rows = (
+                placements[
+                    (placements["scenario"] == scenario.index) & (placements["allocation"] == allocation)
+                ]
+                if len(placements)
+                else placements
+            )
             data.append(rows["waiting_weeks"].to_numpy(dtype=float) if len(rows) else np.array([np.nan]))
             positions.append(position + (k - (len(allocations) - 1) / 2) * width)
-        boxes = axes.boxplot(data, positions=positions, widths=width * 0.85, patch_artist=True,
-                             showmeans=True, whis=(5, 95), showfliers=False,
-                             meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": style["color"]})
+        boxes = axes.boxplot(
+            data,
+            positions=positions,
+            widths=width * 0.85,
+            patch_artist=True,
+            showmeans=True,
+            whis=(5, 95),
+            showfliers=False,
+            meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": style["color"]},
+        )
         for patch in boxes["boxes"]:
             patch.set_facecolor(style["color"])
             patch.set_alpha(0.45)
@@ -132,8 +177,13 @@ def waiting(placements: pd.DataFrame, sweep: Sweep) -> bytes:
         axes.plot([], [], color=style["color"], linewidth=8, alpha=0.45, label=allocation)
     labels = [s.label for s in scenarios]
     crowded = sum(len(label) for label in labels) > 90
-    axes.set_xticks(range(len(scenarios)), labels, rotation=20 if crowded else 0,
-                    ha="right" if crowded else "center", fontsize=8)
+    axes.set_xticks(
+        range(len(scenarios)),
+        labels,
+        rotation=20 if crowded else 0,
+        ha="right" if crowded else "center",
+        fontsize=8,
+    )
     axes.set_ylabel("weeks waited at placement")
     axes.set_title("Waiting time at placement (box: quartiles, whiskers: 5–95%, ◇ mean)")
     axes.grid(axis="y", alpha=0.3)
@@ -149,7 +199,8 @@ def coordinates(cbs_dir: Path = CBS_DIR) -> pd.DataFrame:
         return pd.DataFrame(columns=["lat", "lon"])
     table = pd.read_csv(file, dtype={"wk_code": str})
     return table.set_index("wk_code")[["centroid_lat", "centroid_lon"]].rename(
-        columns={"centroid_lat": "lat", "centroid_lon": "lon"})
+        columns={"centroid_lat": "lat", "centroid_lon": "lon"}
+    )
 
 
 def _map_scenarios(sweep: Sweep) -> list:
@@ -160,8 +211,9 @@ def _map_scenarios(sweep: Sweep) -> list:
     return [scenarios[k] for k in dict.fromkeys(picks)]
 
 
-def utilisation_map(neighbourhoods: pd.DataFrame, base: Instance, sweep: Sweep,
-                    cbs_dir: Path = CBS_DIR) -> bytes | None:
+def utilisation_map(
+    neighbourhoods: pd.DataFrame, base: Instance, sweep: Sweep, cbs_dir: Path = CBS_DIR
+) -> bytes | None:
     """Peak utilisation per wijk (mean over seeds) at its centroid; None without coordinates."""
     places = coordinates(cbs_dir)
     dwellings = pd.Series({n.neighbourhood_id: n.dwellings for n in base.neighbourhoods})
@@ -175,8 +227,13 @@ def utilisation_map(neighbourhoods: pd.DataFrame, base: Instance, sweep: Sweep,
     stretch = 1 / math.cos(math.radians(float(lat.mean())))
     ratio = (lat.max() - lat.min() + 0.02) * stretch / (lon.max() - lon.min() + 0.02)
     panel = 3.8 if cols <= 3 else 3.0
-    figure, grid = plt.subplots(rows, cols, figsize=(panel * cols + 1.0, panel * ratio * rows + 0.9),
-                                squeeze=False, layout="constrained")
+    figure, grid = plt.subplots(
+        rows,
+        cols,
+        figsize=(panel * cols + 1.0, panel * ratio * rows + 0.9),
+        squeeze=False,
+        layout="constrained",
+    )
     top = max(1.0, float(neighbourhoods["peak_utilisation"].max(skipna=True) or 1.0))
     municipality_of = {n.neighbourhood_id: n.municipality_id for n in base.neighbourhoods}
     names = {m.municipality_id: m.name for m in base.municipalities}
@@ -185,29 +242,60 @@ def utilisation_map(neighbourhoods: pd.DataFrame, base: Instance, sweep: Sweep,
     for r, allocation in enumerate(allocations):
         for c, scenario in enumerate(scenarios):
             axes = grid[r][c]
-            rows_ = neighbourhoods[(neighbourhoods["scenario"] == scenario.index)
-                                   & (neighbourhoods["allocation"] == allocation)].set_index("neighbourhood_id")
+            rows_ = neighbourhoods[
+                (neighbourhoods["scenario"] == scenario.index) & (neighbourhoods["allocation"] == allocation)
+            ].set_index("neighbourhood_id")
             values = rows_["peak_utilisation"].reindex(known)
             capless = values.isna()
-            axes.scatter(places.loc[known[capless], "lon"], places.loc[known[capless], "lat"],
-                         s=sizes[capless], color="#dddddd", edgecolor="#aaaaaa", linewidth=0.4)
-            artist = axes.scatter(places.loc[known[~capless], "lon"], places.loc[known[~capless], "lat"],
-                                  s=sizes[~capless], c=values[~capless], cmap="YlOrRd", vmin=0, vmax=top,
-                                  edgecolor="#555555", linewidth=0.4)
+            axes.scatter(
+                places.loc[known[capless], "lon"],
+                places.loc[known[capless], "lat"],
+                s=sizes[capless],
+                color="#dddddd",
+                edgecolor="#aaaaaa",
+                linewidth=0.4,
+            )
+            artist = axes.scatter(
+                places.loc[known[~capless], "lon"],
+                places.loc[known[~capless], "lat"],
+                s=sizes[~capless],
+                c=values[~capless],
+                cmap="YlOrRd",
+                vmin=0,
+                vmax=top,
+                edgecolor="#555555",
+                linewidth=0.4,
+            )
             full = values[values >= 1 - 1e-9]
-            axes.scatter(places.loc[full.index, "lon"], places.loc[full.index, "lat"], s=sizes[full.index] * 1.6,
-                         facecolor="none", edgecolor="black", linewidth=1.0)
+            axes.scatter(
+                places.loc[full.index, "lon"],
+                places.loc[full.index, "lat"],
+                s=sizes[full.index] * 1.6,
+                facecolor="none",
+                edgecolor="black",
+                linewidth=1.0,
+            )
             by_municipality = pd.Series(municipality_of).reindex(known)
             for municipality, members in by_municipality.groupby(by_municipality):
-                axes.text(places.loc[members.index, "lon"].mean(), places.loc[members.index, "lat"].mean(),
-                          names.get(municipality, municipality), fontsize=6.5, ha="center", va="center",
-                          color="#333333", alpha=0.8)
+                axes.text(
+                    places.loc[members.index, "lon"].mean(),
+                    places.loc[members.index, "lat"].mean(),
+                    names.get(municipality, municipality),
+                    fontsize=6.5,
+                    ha="center",
+                    va="center",
+                    color="#333333",
+                    alpha=0.8,
+                )
             axes.set_aspect(stretch)
             axes.set_xticks([])
             axes.set_yticks([])
             axes.set_title(f"{allocation} · {scenario.label}", fontsize=8.5)
-    figure.suptitle("Peak neighbourhood utilisation (load in window / cap), mean over seeds; "
-                    "ringed = reached its cap; grey = no cap", fontsize=9.5)
+    figure.suptitle(
+        "Peak neighbourhood utilisation (load in window / cap), mean over seeds; "
+        "ringed = reached its cap; grey = no cap",
+        fontsize=9.5,
+    )
     if artist is not None:
         figure.colorbar(artist, ax=grid.ravel().tolist(), shrink=0.7, label="peak utilisation")
     _footer(figure, sweep)
@@ -221,14 +309,24 @@ def queue(kpis: pd.DataFrame, sweep: Sweep) -> bytes:
     colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(1, len(scenarios))))
     for scenario, colour in zip(scenarios, colours):
         for allocation in sweep.allocation:
-            rows = kpis[(kpis["scenario"] == scenario.index) & (kpis["allocation"] == allocation) & (kpis["key"] == "")]
+            rows = kpis[
+                (kpis["scenario"] == scenario.index)
+                & (kpis["allocation"] == allocation)
+                & (kpis["key"] == "")
+            ]
             open_ = rows[rows["kpi"] == "queue_open"].groupby("week")["value"].mean()
-            placed = rows[rows["kpi"] == "placements"].pivot_table(index="week", columns="seed", values="value") \
-                .cumsum().mean(axis=1)
+            placed = (
+                rows[rows["kpi"] == "placements"]
+                .pivot_table(index="week", columns="seed", values="value")
+                .cumsum()
+                .mean(axis=1)
+            )
             style = _style(allocation)
             label = f"{scenario.label} · {allocation}"
             left.plot(open_.index, open_.to_numpy(), color=colour, linestyle=style["linestyle"], label=label)
-            right.plot(placed.index, placed.to_numpy(), color=colour, linestyle=style["linestyle"], label=label)
+            right.plot(
+                placed.index, placed.to_numpy(), color=colour, linestyle=style["linestyle"], label=label
+            )
     left.set_title("Open queue at the end of the week")
     left.set_xlabel("week")
     left.set_ylabel("clients waiting (mean over seeds)")
@@ -238,8 +336,14 @@ def queue(kpis: pd.DataFrame, sweep: Sweep) -> bytes:
     for axes in (left, right):
         axes.grid(alpha=0.3)
     handles, labels = left.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7.5,
-                  bbox_to_anchor=(0.5, -0.02 - 0.035 * math.ceil(len(labels) / 4)))
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(4, len(labels)),
+        fontsize=7.5,
+        bbox_to_anchor=(0.5, -0.02 - 0.035 * math.ceil(len(labels) / 4)),
+    )
     figure.tight_layout()
     _footer(figure, sweep)
     return _png(figure)

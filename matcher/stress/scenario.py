@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from matcher.generate.instance import DEFAULT_WEEK
 from matcher.generate.regions import REGION_NAMES
@@ -48,8 +55,10 @@ class ScenarioError(Exception):
 
     def lines(self) -> list[str]:
         """One line per problem: `file: key: message`."""
-        return [f"{self.file}: {key}: {message}" if key else f"{self.file}: {message}"
-                for key, message in self.problems]
+        return [
+            f"{self.file}: {key}: {message}" if key else f"{self.file}: {message}"
+            for key, message in self.problems
+        ]
 
 
 # --- the parts of a scenario file ----------------------------------------------------------------
@@ -63,8 +72,9 @@ class Base(BaseModel):
     region: str | None = Field(default=None, description="a generator region, e.g. west-friesland")
     clients: int | None = Field(default=None, ge=1, description="clients waiting in week 1")
     units: int | None = Field(default=None, ge=1, description="vacancies open in week 1")
-    seed: int | None = Field(default=None, ge=0,
-                             description="fixed generator seed; default: each run seed draws its own base")
+    seed: int | None = Field(
+        default=None, ge=0, description="fixed generator seed; default: each run seed draws its own base"
+    )
     week: date = Field(default=DEFAULT_WEEK, description="first day of week 1")
     instance: Path | None = Field(default=None, description="instance folder, relative to the scenario file")
 
@@ -76,7 +86,9 @@ class Base(BaseModel):
             if self.region not in REGION_NAMES:
                 raise ValueError(f"unknown region {self.region!r}: choose one of {', '.join(REGION_NAMES)}")
             if self.clients is None or self.units is None:
-                raise ValueError("a generated base needs `clients` and `units` (the queue and vacancies of week 1)")
+                raise ValueError(
+                    "a generated base needs `clients` and `units` (the queue and vacancies of week 1)"
+                )
         elif self.clients is not None or self.units is not None or self.seed is not None:
             raise ValueError("`clients`, `units` and `seed` belong to a generated base, not to `instance`")
         return self
@@ -90,7 +102,8 @@ class Arrivals(BaseModel):
     clients_per_week: float = Field(ge=0)
     units_per_week: float = Field(ge=0)
     source: Literal["generator", "resample"] | None = Field(
-        default=None, description="generator (default for a region base) or resample (for a folder)")
+        default=None, description="generator (default for a region base) or resample (for a folder)"
+    )
 
 
 class Declines(BaseModel):
@@ -118,7 +131,12 @@ class Override(BaseModel):
             return cls(mode=value.strip().lower())
         if isinstance(value, dict) and set(value) == {"scale"}:
             scale = value["scale"]
-            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0 or not math.isfinite(scale):
+            if (
+                isinstance(scale, bool)
+                or not isinstance(scale, (int, float))
+                or scale < 0
+                or not math.isfinite(scale)
+            ):
                 raise ValueError("scale must be a number ≥ 0")
             return cls(mode="scale", scale=float(scale))
         if isinstance(value, dict) and value:
@@ -159,6 +177,7 @@ class RefusalRule(BaseModel):
 
 def _override(field: str, what: str):
     """The validator of one grid value of `field` (caps, intake or slots)."""
+
     def parse(value: Any) -> Override:
         if isinstance(value, Override):
             return value
@@ -166,6 +185,7 @@ def _override(field: str, what: str):
         if override.mode == "set":
             _check_set(field, override.values)
         return override
+
     return BeforeValidator(parse)
 
 
@@ -217,10 +237,13 @@ class Grid(BaseModel):
                 raise ValueError("urgency weights must be ≥ 0")
         return values
 
+
 def _check_set(field: str, values: dict[str, Any]) -> None:
     for key, value in values.items():
         if field == "neighbourhood_caps":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+            ):
                 raise ValueError(f"cap of {key} must be a number ≥ 0 or null")
         elif field == "municipality_intake":
             try:
@@ -229,10 +252,14 @@ def _check_set(field: str, values: dict[str, Any]) -> None:
                 raise ValueError(f"intake of {key}: {error}") from None
         else:
             if not isinstance(value, dict):
-                raise ValueError(f"slots of {key} must map support intensities to slots, e.g. {{intensive: 2}}")
+                raise ValueError(
+                    f"slots of {key} must map support intensities to slots, e.g. {{intensive: 2}}"
+                )
             for intensity, slots in value.items():
                 if intensity not in INTENSITIES:
-                    raise ValueError(f"{key}: unknown support intensity {intensity!r}; use {', '.join(INTENSITIES)}")
+                    raise ValueError(
+                        f"{key}: unknown support intensity {intensity!r}; use {', '.join(INTENSITIES)}"
+                    )
                 try:
                     _count(slots)
                 except ValueError as error:
@@ -248,10 +275,12 @@ class Sweep(BaseModel):
     description: str = ""
     base: Base
     horizon_weeks: int = Field(ge=1, le=520)
-    window_weeks: int = Field(default=26, ge=1, le=520,
-                              description="rolling window of a neighbourhood's recent load")
-    vacancy_weeks: int = Field(default=4, ge=1,
-                               description="weeks a vacancy stays in the scheme before it returns to the landlord")
+    window_weeks: int = Field(
+        default=26, ge=1, le=520, description="rolling window of a neighbourhood's recent load"
+    )
+    vacancy_weeks: int = Field(
+        default=4, ge=1, description="weeks a vacancy stays in the scheme before it returns to the landlord"
+    )
     arrivals: Arrivals
     declines: Declines = Field(default_factory=Declines)
     allocation: list[Literal["optimiser", "greedy"]] = Field(default_factory=lambda: list(ALLOCATIONS))
@@ -278,8 +307,10 @@ class Sweep(BaseModel):
     @model_validator(mode="after")
     def _arrival_source(self) -> Sweep:
         if self.arrivals.source == "generator" and self.base.region is None:
-            raise ValueError("arrivals.source generator needs a generated base (`base.region`); "
-                             "use `resample` with an instance folder")
+            raise ValueError(
+                "arrivals.source generator needs a generated base (`base.region`); "
+                "use `resample` with an instance folder"
+            )
         return self
 
     @property
@@ -302,8 +333,9 @@ class Sweep(BaseModel):
         fastest), values in file order."""
         keys = [key for key in GRID_KEYS if getattr(self.grid, key) is not None]
         combinations = itertools.product(*(getattr(self.grid, key) for key in keys))
-        return [Scenario(index=index, values=dict(zip(keys, values)))
-                for index, values in enumerate(combinations)]
+        return [
+            Scenario(index=index, values=dict(zip(keys, values))) for index, values in enumerate(combinations)
+        ]
 
 
 # --- one scenario: a grid point ---------------------------------------------------------------------
@@ -336,8 +368,12 @@ class Scenario:
         if "support_slots" in self.values:
             capacity = _support_slots(municipalities, capacity, self.values["support_slots"])
         return Instance.model_construct(
-            municipalities=municipalities, neighbourhoods=neighbourhoods, units=instance.units,
-            clients=instance.clients, support_capacity=capacity, declined=instance.declined,
+            municipalities=municipalities,
+            neighbourhoods=neighbourhoods,
+            units=instance.units,
+            clients=instance.clients,
+            support_capacity=capacity,
+            declined=instance.declined,
             policy=policy,
         )
 
@@ -393,55 +429,87 @@ def _scaled(value: float | int | None, scale: float, whole: bool) -> float | int
 
 def _unknown(kind: str, ids: set[str], known: list[str]) -> None:
     if ids:
-        raise ValueError(f"unknown {kind} {', '.join(sorted(ids))}: the base has {', '.join(known[:12])}"
-                         + (" …" if len(known) > 12 else ""))
+        raise ValueError(
+            f"unknown {kind} {', '.join(sorted(ids))}: the base has {', '.join(known[:12])}"
+            + (" …" if len(known) > 12 else "")
+        )
 
 
-def _neighbourhood_caps(neighbourhoods: tuple[Neighbourhood, ...], override: Override) -> tuple[Neighbourhood, ...]:
+def _neighbourhood_caps(
+    neighbourhoods: tuple[Neighbourhood, ...], override: Override
+) -> tuple[Neighbourhood, ...]:
     if override.mode == "base":
         return neighbourhoods
     if override.mode == "none":
         return tuple(n.model_copy(update={"cap": None}) for n in neighbourhoods)
     if override.mode == "scale":
-        return tuple(n.model_copy(update={"cap": _scaled(n.cap, override.scale, whole=False)})
-                     for n in neighbourhoods)
-    _unknown("neighbourhood", set(override.values) - {n.neighbourhood_id for n in neighbourhoods},
-             [n.neighbourhood_id for n in neighbourhoods])
-    return tuple(n.model_copy(update={"cap": override.values[n.neighbourhood_id]})
-                 if n.neighbourhood_id in override.values else n for n in neighbourhoods)
+        return tuple(
+            n.model_copy(update={"cap": _scaled(n.cap, override.scale, whole=False)}) for n in neighbourhoods
+        )
+    _unknown(
+        "neighbourhood",
+        set(override.values) - {n.neighbourhood_id for n in neighbourhoods},
+        [n.neighbourhood_id for n in neighbourhoods],
+    )
+    return tuple(
+        n.model_copy(update={"cap": override.values[n.neighbourhood_id]})
+        if n.neighbourhood_id in override.values
+        else n
+        for n in neighbourhoods
+    )
 
 
-def _municipality_intake(municipalities: tuple[Municipality, ...], override: Override) -> tuple[Municipality, ...]:
+def _municipality_intake(
+    municipalities: tuple[Municipality, ...], override: Override
+) -> tuple[Municipality, ...]:
     if override.mode == "base":
         return municipalities
     if override.mode == "none":
         return tuple(m.model_copy(update={"max_intake": None}) for m in municipalities)
     if override.mode == "scale":
-        return tuple(m.model_copy(update={"max_intake": _scaled(m.max_intake, override.scale, whole=True)})
-                     for m in municipalities)
-    _unknown("municipality", set(override.values) - {m.municipality_id for m in municipalities},
-             [m.municipality_id for m in municipalities])
-    return tuple(m.model_copy(update={"max_intake": _count(override.values[m.municipality_id])})
-                 if m.municipality_id in override.values else m for m in municipalities)
+        return tuple(
+            m.model_copy(update={"max_intake": _scaled(m.max_intake, override.scale, whole=True)})
+            for m in municipalities
+        )
+    _unknown(
+        "municipality",
+        set(override.values) - {m.municipality_id for m in municipalities},
+        [m.municipality_id for m in municipalities],
+    )
+    return tuple(
+        m.model_copy(update={"max_intake": _count(override.values[m.municipality_id])})
+        if m.municipality_id in override.values
+        else m
+        for m in municipalities
+    )
 
 
-def _support_slots(municipalities: tuple[Municipality, ...], capacity: tuple[SupportCapacity, ...],
-                   override: Override) -> tuple[SupportCapacity, ...]:
+def _support_slots(
+    municipalities: tuple[Municipality, ...], capacity: tuple[SupportCapacity, ...], override: Override
+) -> tuple[SupportCapacity, ...]:
     if override.mode == "base":
         return capacity
     if override.mode == "none":
         return ()
     if override.mode == "scale":
-        return tuple(row.model_copy(update={"slots": _scaled(row.slots, override.scale, whole=True)})
-                     for row in capacity)
-    _unknown("municipality", set(override.values) - {m.municipality_id for m in municipalities},
-             [m.municipality_id for m in municipalities])
+        return tuple(
+            row.model_copy(update={"slots": _scaled(row.slots, override.scale, whole=True)})
+            for row in capacity
+        )
+    _unknown(
+        "municipality",
+        set(override.values) - {m.municipality_id for m in municipalities},
+        [m.municipality_id for m in municipalities],
+    )
     rows = {(row.municipality_id, row.support_intensity): row.slots for row in capacity}
     for municipality, per_intensity in override.values.items():
         for intensity, slots in per_intensity.items():
             rows[(municipality, intensity)] = _count(slots)
-    return tuple(SupportCapacity(municipality_id=m, support_intensity=s, slots=slots)
-                 for (m, s), slots in sorted(rows.items()) if slots is not None)
+    return tuple(
+        SupportCapacity(municipality_id=m, support_intensity=s, slots=slots)
+        for (m, s), slots in sorted(rows.items())
+        if slots is not None
+    )
 
 
 # --- loading ------------------------------------------------------------------------------------------
@@ -464,8 +532,12 @@ def _message(detail: dict) -> str:
         return "required: add this key"
     if kind == "extra_forbidden":
         return "unknown key: check its spelling (see docs/stress-tests.md)"
-    bounds = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
-              "less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}
+    bounds = {
+        "greater_than_equal": ("≥", "ge"),
+        "greater_than": (">", "gt"),
+        "less_than_equal": ("≤", "le"),
+        "less_than": ("<", "lt"),
+    }
     if kind in bounds:
         sign, key = bounds[kind]
         bound = context.get(key)
@@ -488,8 +560,9 @@ def _message(detail: dict) -> str:
 def parse_sweep(data: Any, file: str = "scenario file", source: Path | None = None) -> Sweep:
     """Check a parsed scenario mapping; raise ScenarioError with every problem."""
     if not isinstance(data, dict):
-        raise ScenarioError(file, [("", "must be a YAML mapping with name, base, horizon_weeks, "
-                                         "arrivals and seeds")])
+        raise ScenarioError(
+            file, [("", "must be a YAML mapping with name, base, horizon_weeks, arrivals and seeds")]
+        )
     try:
         sweep = Sweep.model_validate({**data, "source_file": source})
     except ValidationError as error:
@@ -519,8 +592,16 @@ def load_sweep(path: str | Path) -> Sweep:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        raise ScenarioError(file, [(where, f"not valid YAML ({getattr(error, 'problem', None) or error}); "
-                                           "check indentation and colons")]) from None
+        raise ScenarioError(
+            file,
+            [
+                (
+                    where,
+                    f"not valid YAML ({getattr(error, 'problem', None) or error}); "
+                    "check indentation and colons",
+                )
+            ],
+        ) from None
     return parse_sweep(data, file, path)
 
 

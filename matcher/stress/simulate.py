@@ -23,23 +23,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.rules.capacity import load_of
 from matcher.rules.arrays import neighbourhood_cap
+from matcher.rules.capacity import load_of
 from matcher.rules.eligibility import Eligibility
 from matcher.solver.formulation import candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
-from matcher.unmatched import unmatched_reasons
 from matcher.solver.settings import SolveSettings
 from matcher.stress.arrivals import Stream
 from matcher.stress.scenario import Scenario, Sweep
+from matcher.unmatched import unmatched_reasons
 from models import Client, DeclinedPair, Instance, Unit
 from models.fields import URGENCIES
 from models.policy import Period
 
 REASONS = ("no_eligible_unit", "capacity_full", "outranked")
-PLACEMENT_COLUMNS = ["week", "client_id", "unit_id", "municipality_id", "neighbourhood_id", "unit_type",
-                     "source", "support_intensity", "urgency", "origin_municipality_id",
-                     "waiting_weeks", "in_origin", "load"]
+PLACEMENT_COLUMNS = [
+    "week",
+    "client_id",
+    "unit_id",
+    "municipality_id",
+    "neighbourhood_id",
+    "unit_type",
+    "source",
+    "support_intensity",
+    "urgency",
+    "origin_municipality_id",
+    "waiting_weeks",
+    "in_origin",
+    "load",
+]
 
 
 @dataclass(frozen=True)
@@ -56,11 +68,11 @@ class RunResult:
     """What one run produced: KPI rows, placements and per-week neighbourhood utilisation."""
 
     key: RunKey
-    rows: list[tuple[int, str, str, float]]       # (week, kpi, key, value); week is 1-based
+    rows: list[tuple[int, str, str, float]]  # (week, kpi, key, value); week is 1-based
     placements: pd.DataFrame
-    utilisation: np.ndarray                       # weeks × neighbourhoods, NaN where cap = 0
+    utilisation: np.ndarray  # weeks × neighbourhoods, NaN where cap = 0
     neighbourhood_ids: list[str]
-    seconds: float = 0.0                          # wall time, for benchmarks only
+    seconds: float = 0.0  # wall time, for benchmarks only
 
 
 @dataclass
@@ -76,7 +88,7 @@ class Vacancy:
     """A unit offered to the scheme and not yet let."""
 
     unit: Unit
-    open_since: int | None = None   # first week it was available
+    open_since: int | None = None  # first week it was available
 
 
 # --- the allocation policies -----------------------------------------------------------------------
@@ -103,8 +115,10 @@ def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataF
     arrays, pairs = rules.arrays, rules.pairs
     candidates = candidate_pairs(arrays, pairs)
     chosen = greedy_allocation(arrays, candidates, priority_order(arrays))
-    matches = [(arrays.client_ids[c], arrays.unit_ids[u])
-               for c, u in zip(candidates.client[chosen], candidates.unit[chosen])]
+    matches = [
+        (arrays.client_ids[c], arrays.unit_ids[u])
+        for c, u in zip(candidates.client[chosen], candidates.unit[chosen])
+    ]
     return matches, unmatched_reasons(arrays, pairs, candidates, chosen)
 
 
@@ -191,9 +205,17 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
 
         # the load placed in the window before this week; the base's recent load counts as
         # placed evenly over the window before week 1, so it fades out over `window` weeks
-        recent = base_recent * max(0, window - week) / window + placed_load[max(0, week - window):week].sum(axis=0)
-        instance = _week_instance(start, policy.model_copy(update={"period": period}), queue, vacancies,
-                                  declined, np.round(recent, 6))
+        recent = base_recent * max(0, window - week) / window + placed_load[max(0, week - window) : week].sum(
+            axis=0
+        )
+        instance = _week_instance(
+            start,
+            policy.model_copy(update={"period": period}),
+            queue,
+            vacancies,
+            declined,
+            np.round(recent, 6),
+        )
         proposed, unmatched = allocate(instance, allocation, stream.seed)
 
         by_client, by_landlord, lapsed = 0, 0, 0
@@ -218,28 +240,48 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
             client = waiting.client
             load = load_of(policy, client.support_intensity, unit.type)
             placed_load[week, n_index[unit.neighbourhood_id]] += load
-            placed_now.append({
-                "week": week + 1, "client_id": client_id, "unit_id": unit_id,
-                "municipality_id": unit.municipality_id, "neighbourhood_id": unit.neighbourhood_id,
-                "unit_type": unit.type, "source": client.source,
-                "support_intensity": client.support_intensity, "urgency": client.urgency,
-                "origin_municipality_id": client.origin_municipality_id,
-                "waiting_weeks": max(0, (monday - client.registered_on).days // 7),
-                "in_origin": unit.municipality_id == client.origin_municipality_id,
-                "load": load,
-            })
+            placed_now.append(
+                {
+                    "week": week + 1,
+                    "client_id": client_id,
+                    "unit_id": unit_id,
+                    "municipality_id": unit.municipality_id,
+                    "neighbourhood_id": unit.neighbourhood_id,
+                    "unit_type": unit.type,
+                    "source": client.source,
+                    "support_intensity": client.support_intensity,
+                    "urgency": client.urgency,
+                    "origin_municipality_id": client.origin_municipality_id,
+                    "waiting_weeks": max(0, (monday - client.registered_on).days // 7),
+                    "in_origin": unit.municipality_id == client.origin_municipality_id,
+                    "load": load,
+                }
+            )
             del queue[client_id]
             del vacancies[unit_id]
 
-        returned = [unit_id for unit_id, vacancy in vacancies.items()
-                    if vacancy.open_since is not None and week - vacancy.open_since + 1 >= sweep.vacancy_weeks]
+        returned = [
+            unit_id
+            for unit_id, vacancy in vacancies.items()
+            if vacancy.open_since is not None and week - vacancy.open_since + 1 >= sweep.vacancy_weeks
+        ]
         for unit_id in returned:
             del vacancies[unit_id]
 
         in_window = recent + placed_load[week]
         utilisation[week] = _utilisation(in_window, caps)
-        _record(totals, week, placed_now, unmatched, in_window, caps, base_caps, dwellings,
-                municipality_ids, population_share)
+        _record(
+            totals,
+            week,
+            placed_now,
+            unmatched,
+            in_window,
+            caps,
+            base_caps,
+            dwellings,
+            municipality_ids,
+            population_share,
+        )
         totals.add(week, "offers", len(proposed))
         totals.add(week, "declined_by_client", by_client)
         totals.add(week, "declined_by_landlord", by_landlord)
@@ -255,29 +297,58 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
         placements += placed_now
 
     frame = pd.DataFrame(placements, columns=PLACEMENT_COLUMNS)
-    return RunResult(key=RunKey(scenario.index, allocation, stream.seed), rows=totals.rows,
-                     placements=frame, utilisation=utilisation, neighbourhood_ids=neighbourhood_ids,
-                     seconds=time.perf_counter() - began)
-
-
-def _week_instance(start: Instance, policy, queue: dict[str, Waiting], vacancies: dict[str, Vacancy],
-                   declined: dict[tuple[str, str], str], recent: np.ndarray) -> Instance:
-    """This week's instance: the queue, the open vacancies and the neighbourhoods' recent load."""
-    clients = tuple(waiting.client for waiting in queue.values())
-    units = tuple(vacancy.unit for vacancy in vacancies.values())
-    neighbourhoods = tuple(n.model_copy(update={"recent_load": float(load)})
-                           for n, load in zip(start.neighbourhoods, recent))
-    pairs = tuple(DeclinedPair(client_id=c, unit_id=u, declined_by=by)
-                  for (c, u), by in declined.items() if c in queue and u in vacancies)
-    return Instance.model_construct(
-        municipalities=start.municipalities, neighbourhoods=neighbourhoods, units=units,
-        clients=clients, support_capacity=start.support_capacity, declined=pairs, policy=policy,
+    return RunResult(
+        key=RunKey(scenario.index, allocation, stream.seed),
+        rows=totals.rows,
+        placements=frame,
+        utilisation=utilisation,
+        neighbourhood_ids=neighbourhood_ids,
+        seconds=time.perf_counter() - began,
     )
 
 
-def _record(totals: _Totals, week: int, placed: list[dict[str, Any]], unmatched: pd.DataFrame,
-            in_window: np.ndarray, caps: np.ndarray, base_caps: np.ndarray, dwellings: np.ndarray,
-            municipality_ids: list[str], population_share: np.ndarray) -> None:
+def _week_instance(
+    start: Instance,
+    policy,
+    queue: dict[str, Waiting],
+    vacancies: dict[str, Vacancy],
+    declined: dict[tuple[str, str], str],
+    recent: np.ndarray,
+) -> Instance:
+    """This week's instance: the queue, the open vacancies and the neighbourhoods' recent load."""
+    clients = tuple(waiting.client for waiting in queue.values())
+    units = tuple(vacancy.unit for vacancy in vacancies.values())
+    neighbourhoods = tuple(
+        n.model_copy(update={"recent_load": float(load)}) for n, load in zip(start.neighbourhoods, recent)
+    )
+    pairs = tuple(
+        DeclinedPair(client_id=c, unit_id=u, declined_by=by)
+        for (c, u), by in declined.items()
+        if c in queue and u in vacancies
+    )
+    return Instance.model_construct(
+        municipalities=start.municipalities,
+        neighbourhoods=neighbourhoods,
+        units=units,
+        clients=clients,
+        support_capacity=start.support_capacity,
+        declined=pairs,
+        policy=policy,
+    )
+
+
+def _record(
+    totals: _Totals,
+    week: int,
+    placed: list[dict[str, Any]],
+    unmatched: pd.DataFrame,
+    in_window: np.ndarray,
+    caps: np.ndarray,
+    base_caps: np.ndarray,
+    dwellings: np.ndarray,
+    municipality_ids: list[str],
+    population_share: np.ndarray,
+) -> None:
     """The week's placement, waiting, spreading, reason and intake KPIs."""
     totals.add(week, "placements", len(placed))
     waits = np.array([p["waiting_weeks"] for p in placed], dtype=float)

@@ -18,10 +18,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from matcher.stress.arrivals import Stream, base_instance, build_stream
-from matcher.stress.kpis import intake_table, kpi_table, neighbourhood_table, placement_table, scenario_table, summary_table
+from matcher.stress.kpis import (
+    intake_table,
+    kpi_table,
+    neighbourhood_table,
+    placement_table,
+    scenario_table,
+    summary_table,
+)
 from matcher.stress.scenario import Scenario, Sweep, check_against
 from matcher.stress.simulate import RunResult, simulate
 from models import Instance
@@ -32,7 +46,7 @@ class SweepResult:
     """Every table of a sweep, plus how it ran (timings are never part of the tables)."""
 
     sweep: Sweep
-    base: Instance                  # the first seed's base instance: places and policy
+    base: Instance  # the first seed's base instance: places and policy
     kpis: pd.DataFrame
     placements: pd.DataFrame
     neighbourhoods: pd.DataFrame
@@ -54,8 +68,12 @@ class SweepResult:
 
 def runs_of(sweep: Sweep) -> list[tuple[Scenario, str, int]]:
     """Every (scenario, allocation policy, seed) of the sweep, in a fixed order."""
-    return [(scenario, allocation, seed) for scenario in sweep.scenarios()
-            for allocation in sweep.allocation for seed in sweep.seeds]
+    return [
+        (scenario, allocation, seed)
+        for scenario in sweep.scenarios()
+        for allocation in sweep.allocation
+        for seed in sweep.seeds
+    ]
 
 
 def default_workers() -> int:
@@ -67,9 +85,16 @@ def default_workers() -> int:
 
 
 def _progress(enabled: bool, console: Console | None) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=console or Console(stderr=True),
-                    disable=not enabled, transient=False)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console or Console(stderr=True),
+        disable=not enabled,
+        transient=False,
+    )
 
 
 def shared_base(sweep: Sweep, base: Instance) -> Instance | None:
@@ -92,12 +117,24 @@ def _serial(sweep: Sweep, base: Instance | None, advance: Callable[[], None]) ->
 def _on_dask(sweep: Sweep, base: Instance | None, client, advance: Callable[[], None]) -> list[RunResult]:
     from distributed import as_completed
 
-    streams = {seed: client.submit(build_stream, sweep, seed, base, pure=False,
-                                   key=f"stream-{seed}-{os.urandom(4).hex()}")
-               for seed in sweep.seeds}
-    futures = [client.submit(simulate, streams[seed], sweep, scenario, allocation, pure=False,
-                             key=f"run-{scenario.index}-{allocation}-{seed}-{os.urandom(4).hex()}")
-               for scenario, allocation, seed in runs_of(sweep)]
+    streams = {
+        seed: client.submit(
+            build_stream, sweep, seed, base, pure=False, key=f"stream-{seed}-{os.urandom(4).hex()}"
+        )
+        for seed in sweep.seeds
+    }
+    futures = [
+        client.submit(
+            simulate,
+            streams[seed],
+            sweep,
+            scenario,
+            allocation,
+            pure=False,
+            key=f"run-{scenario.index}-{allocation}-{seed}-{os.urandom(4).hex()}",
+        )
+        for scenario, allocation, seed in runs_of(sweep)
+    ]
     results = []
     for future in as_completed(futures):
         results.append(future.result())
@@ -116,14 +153,28 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client, f"scheduler {scheduler}"
         return
     workers = workers or default_workers()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client, f"local Dask cluster, {workers} worker process{'es' * (workers > 1)}"
 
 
-def run_sweep(sweep: Sweep, workers: int | None = None, scheduler: str | None = None,
-              serial: bool = False, client=None, progress: bool = True,
-              console: Console | None = None) -> SweepResult:
+def run_sweep(
+    sweep: Sweep,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    serial: bool = False,
+    client=None,
+    progress: bool = True,
+    console: Console | None = None,
+) -> SweepResult:
     """Run every scenario × allocation policy × seed and build the tables.
 
     `serial` runs in this process without Dask; `client` uses a Dask client you already hold;
@@ -152,17 +203,27 @@ def run_sweep(sweep: Sweep, workers: int | None = None, scheduler: str | None = 
 def tables(sweep: Sweep, base: Instance, results: list[RunResult], seconds: float, where: str) -> SweepResult:
     """Every table of the sweep from its runs, in an order independent of how they finished."""
     population = np.array([m.population for m in base.municipalities], dtype=float)
-    share = dict(zip((m.municipality_id for m in base.municipalities),
-                     population / population.sum() if population.sum() else population))
+    share = dict(
+        zip(
+            (m.municipality_id for m in base.municipalities),
+            population / population.sum() if population.sum() else population,
+        )
+    )
     kpis = kpi_table(results, sweep)
     placements = placement_table(results, sweep)
     run_seconds: dict[str, list[float]] = {}
     for result in results:
         run_seconds.setdefault(result.key.allocation, []).append(result.seconds)
     return SweepResult(
-        sweep=sweep, base=base, kpis=kpis, placements=placements,
+        sweep=sweep,
+        base=base,
+        kpis=kpis,
+        placements=placements,
         neighbourhoods=neighbourhood_table(results, sweep),
         summary=summary_table(kpis, placements, sweep),
         intake=intake_table(kpis, sweep, share),
-        scenarios=scenario_table(sweep), seconds=seconds, where=where, run_seconds=run_seconds,
+        scenarios=scenario_table(sweep),
+        seconds=seconds,
+        where=where,
+        run_seconds=run_seconds,
     )

@@ -46,7 +46,13 @@ def test_an_untouched_proposal_is_confirmed(solved, tiny):
     report = audit(solved, tiny)
     assert report.status == "confirmed", report
     assert {check.name for check in report.checks} == {
-        "outputs", "inputs", "policy", "proposals.csv", "unmatched.csv", "summary.json"}
+        "outputs",
+        "inputs",
+        "policy",
+        "proposals.csv",
+        "unmatched.csv",
+        "summary.json",
+    }
     assert report.warnings == []
 
 
@@ -78,9 +84,11 @@ def test_an_edited_objective_is_found(copy_of, tiny):
 
 def test_timings_are_ignored_and_versions_only_noted(copy_of, tiny):
     """Other timings still confirm; another recorded version is a note, not a difference."""
+
     def change(summary):
         summary["seconds"] = {"solve": 123.0}
         summary["versions"]["ortools"] = "9.0.0"
+
     edit_summary(copy_of, change)
     report = audit(copy_of, tiny)
     assert report.status == "confirmed"
@@ -113,12 +121,15 @@ def test_a_run_with_a_ledger_is_repeated_from_its_solved_instance(copy_of, tiny)
     assert report.status == "confirmed" and any("ledger" in warning for warning in report.warnings)
 
 
-@pytest.mark.parametrize("content, reason", [
-    (None, "no summary.json"),
-    ("{not json", "not valid JSON"),
-    ("[]", "not a JSON object"),
-    ('{"settings": {}}', "lacks inputs, policy, outputs"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (None, "no summary.json"),
+        ("{not json", "not valid JSON"),
+        ("[]", "not a JSON object"),
+        ('{"settings": {}}', "lacks inputs, policy, outputs"),
+    ],
+)
 def test_a_missing_or_damaged_summary_is_refused(tmp_path, tiny, content, reason):
     """Without a readable, complete summary.json there is nothing to audit."""
     if content is not None:

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from fuzzing import tiny_workbook
 
-from matcher.cli.main import main
-from matcher.proposal import solve
-from matcher.io.read import instance_files, read_instance
 from matcher.audit.redact import Scrambler, redact_instance
+from matcher.cli.main import main
+from matcher.io.read import instance_files, read_instance
+from matcher.proposal import solve
 from models import InvalidInstance
 from models.privacy import looks_like_bsn, looks_like_name
 
@@ -25,8 +25,12 @@ def rows(path: Path) -> list[list[str]]:
 
 def identities(instance) -> set[str]:
     """Every client, unit, site and landlord id of an instance."""
-    return ({c.client_id for c in instance.clients} | {u.unit_id for u in instance.units}
-            | {u.site_id for u in instance.units if u.site_id} | {u.landlord for u in instance.units})
+    return (
+        {c.client_id for c in instance.clients}
+        | {u.unit_id for u in instance.units}
+        | {u.site_id for u in instance.units if u.site_id}
+        | {u.landlord for u in instance.units}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +83,8 @@ def test_ids_are_scrambled_consistently_across_files(generated, tmp_path):
     client_map = {b.client_id: a.client_id for b, a in zip(before.clients, after.clients)}
     unit_map = {b.unit_id: a.unit_id for b, a in zip(before.units, after.units)}
     assert [(d.client_id, d.unit_id) for d in after.declined] == [
-        (client_map[d.client_id], unit_map[d.unit_id]) for d in before.declined]
+        (client_map[d.client_id], unit_map[d.unit_id]) for d in before.declined
+    ]
     sites = {(b.site_id, a.site_id) for b, a in zip(before.units, after.units) if b.site_id}
     assert len({b for b, _ in sites}) == len({a for _, a in sites}) == len(sites)
     assert redaction.scrambled["client"] == len(before.clients)

@@ -14,8 +14,15 @@ import run as bench  # noqa: E402  (benchmarks/run.py)
 
 
 def test_bench_tiny_writes_every_column(tmp_path: Path) -> None:
-    report = bench.run_benchmark([(30, 20)], runs=1, plain_time_limit=5.0, run_timeout=120.0,
-                                 out=tmp_path / "results", cache=tmp_path / "cache", log=lambda text: None)
+    report = bench.run_benchmark(
+        [(30, 20)],
+        runs=1,
+        plain_time_limit=5.0,
+        run_timeout=120.0,
+        out=tmp_path / "results",
+        cache=tmp_path / "cache",
+        log=lambda text: None,
+    )
     saved = json.loads((tmp_path / "results" / "bench.json").read_text())
     assert saved["columns"] == list(bench.COLUMNS)
     assert len(saved["rows"]) == 1

@@ -16,7 +16,14 @@ def test_solve_writes_the_three_files(tiny, tmp_path):
     assert result.exit_code == 0, result.output
     header = (out / "proposals.csv").read_text().splitlines()[0].split(",")
     assert header[:2] == ["client_id", "unit_id"]
-    assert {"municipality_id", "neighbourhood_id", "landlord", "priority_weight", "preference_score", "reason"} <= set(header)
+    assert {
+        "municipality_id",
+        "neighbourhood_id",
+        "landlord",
+        "priority_weight",
+        "preference_score",
+        "reason",
+    } <= set(header)
     assert (out / "unmatched.csv").read_text().splitlines()[0] == "client_id,reason,detail"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["objective"]["W"] == summary["objective"]["W_bound"] == 751
@@ -71,7 +78,16 @@ def test_keep_proposal_reports_continuity(tiny, tmp_path):
     first = tmp_path / "first"
     CliRunner().invoke(main, ["solve", str(tiny), "--out", str(first)])
     second = tmp_path / "second"
-    result = CliRunner().invoke(main, ["solve", str(tiny), "--out", str(second), "--keep-proposal", str(first)])
+    result = CliRunner().invoke(
+        main, ["solve", str(tiny), "--out", str(second), "--keep-proposal", str(first)]
+    )
     assert result.exit_code == 0
     continuity = json.loads((second / "summary.json").read_text())["continuity"]
-    assert continuity == {"communicated": 5, "accepted": [], "declined": [], "kept": 5, "withdrawn": [], "new": []}
+    assert continuity == {
+        "communicated": 5,
+        "accepted": [],
+        "declined": [],
+        "kept": 5,
+        "withdrawn": [],
+        "new": [],
+    }

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from matcher.cli.generate import generate
 from matcher.generate.instance import (
     CBS_DIR,
     GENERATOR_MARK,
@@ -23,9 +24,8 @@ from matcher.generate.instance import (
     skaeve_sites_for,
     write_instance,
 )
-from matcher.cli.generate import generate
-from matcher.io.read import read_instance
 from matcher.generate.regions import REGION_NAMES, REGIONS, regions_for
+from matcher.io.read import read_instance
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 COMMITTED = [INSTANCES / f"{key}-{size}" for key in REGIONS for size in ("week", "year")]
@@ -89,15 +89,11 @@ def test_committed_instances_validate_and_match_their_command(tmp_path: Path, fo
     """Each committed example passes the reader and is exactly what its recorded command writes."""
     read_instance(folder)
     header = (folder / "policy.yaml").read_text(encoding="utf-8").splitlines()[0]
-    found = re.search(
-        r"region (\S+), (\d+) clients, (\d+) units, seed (\d+), week (\S+), (\d+) days", header
-    )
+    found = re.search(r"region (\S+), (\d+) clients, (\d+) units, seed (\d+), week (\S+), (\d+) days", header)
     assert found, f"{folder.name}/policy.yaml lacks the generator header"
     region, clients, units, seed, week, days = found.groups()
     again = write_instance(
-        generate_instance(
-            region, int(clients), int(units), int(seed), date.fromisoformat(week), int(days)
-        ),
+        generate_instance(region, int(clients), int(units), int(seed), date.fromisoformat(week), int(days)),
         tmp_path / "again",
     )
     assert _files(again) == _files(folder)
@@ -228,9 +224,7 @@ def test_places_are_the_real_cbs_ones(big: dict) -> None:
     assert (got["region"] == cbs.loc[got.index, "region"]).all()
     hoods = big["neighbourhoods"].set_index("neighbourhood_id")
     assert len(hoods) == 287
-    assert (
-        hoods["dwellings"] == wijken.set_index("wk_code").loc[hoods.index, "dwellings_2024"]
-    ).all()
+    assert (hoods["dwellings"] == wijken.set_index("wk_code").loc[hoods.index, "dwellings_2024"]).all()
 
 
 def test_caps_mostly_derived_and_recent_load_up_to_half(big: dict) -> None:
@@ -259,9 +253,7 @@ def test_units_follow_social_stock(big: dict) -> None:
     cbs = load_cbs(CBS_DIR)
     for region in regions_for("all"):
         stock = region_data(region, cbs).municipalities["social_stock"]
-        counts = units.loc[
-            units["municipality_id"].isin(stock.index), "municipality_id"
-        ].value_counts()
+        counts = units.loc[units["municipality_id"].isin(stock.index), "municipality_id"].value_counts()
         assert _close_to_shares(counts, stock), region.key
 
 
@@ -284,9 +276,7 @@ def test_unit_mix_rents_and_sites(big: dict) -> None:
     assert sites.between(3, 8).all()
     skaeve = units[units["type"] == "skaeve_huis"].groupby("site_id")
     assert skaeve.size().between(5, 6).all()
-    assert (skaeve["neighbourhood_id"].nunique() == 1).all() and (
-        skaeve["landlord"].nunique() == 1
-    ).all()
+    assert (skaeve["neighbourhood_id"].nunique() == 1).all() and (skaeve["landlord"].nunique() == 1).all()
     assert units["site_id"].isna().sum() == (units["type"].isin(["social_rental", "room"])).sum()
 
 
@@ -308,13 +298,9 @@ def test_skaeve_sites_per_region() -> None:
 
 def test_landlords_are_the_regions_own(big: dict) -> None:
     """Every unit's landlord is one listed for its municipality in matcher.generate.regions."""
-    allowed = {
-        code: set(names) for region in REGIONS.values() for code, names in region.landlords.items()
-    }
+    allowed = {code: set(names) for region in REGIONS.values() for code, names in region.landlords.items()}
     units = big["units"]
-    assert all(
-        landlord in allowed[m] for m, landlord in zip(units["municipality_id"], units["landlord"])
-    )
+    assert all(landlord in allowed[m] for m, landlord in zip(units["municipality_id"], units["landlord"]))
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -332,9 +318,7 @@ def test_origins_follow_population(big: dict) -> None:
     clients = big["clients"]
     municipalities = big["municipalities"].set_index("municipality_id")
     for region, group in municipalities.groupby("region"):
-        counts = clients.loc[
-            clients["origin_municipality_id"].isin(group.index), "origin_municipality_id"
-        ]
+        counts = clients.loc[clients["origin_municipality_id"].isin(group.index), "origin_municipality_id"]
         assert _close_to_shares(counts.value_counts(), group["population"].astype(float)), region
 
 
@@ -417,6 +401,4 @@ def test_max_intake_near_fair_share(big: dict) -> None:
     for code, row in municipalities[agreed].iterrows():
         region = municipalities[municipalities["region"] == row["region"]]
         fair = units_in[row["region"]] * row["population"] / region["population"].sum()
-        assert (
-            max(1, math.ceil(1.2 * fair)) <= row["max_intake"] <= max(1, math.ceil(1.8 * fair))
-        ), code
+        assert max(1, math.ceil(1.2 * fair)) <= row["max_intake"] <= max(1, math.ceil(1.8 * fair)), code

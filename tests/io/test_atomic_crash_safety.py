@@ -92,8 +92,13 @@ def complete_set(out: Path) -> dict | None:
 
 def start(script: str, *arguments: str) -> subprocess.Popen:
     """A writer subprocess, once it has said it is ready."""
-    process = subprocess.Popen([sys.executable, "-c", script, *arguments], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *arguments],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     assert line.strip() == "ready", process.stderr.read()
     return process
@@ -140,8 +145,14 @@ def test_kill_while_adopting_plain_files_keeps_them(tmp_path):
         old = {"proposals.csv": b"old proposals\n", "unmatched.csv": b"old unmatched\n"}
         for name, data in old.items():
             (out / name).write_bytes(data)
-        (out / "summary.json").write_text(json.dumps({"generation": -1, "outputs": {
-            name: hashlib.sha256(data).hexdigest() for name, data in old.items()}}))
+        (out / "summary.json").write_text(
+            json.dumps(
+                {
+                    "generation": -1,
+                    "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in old.items()},
+                }
+            )
+        )
         (out / "notes.txt").write_text("the coordinator's own file")
         process = start(SET_WRITER, str(out), "0")
         time.sleep(rng.uniform(0, 0.02))
@@ -182,8 +193,11 @@ def test_kill_matcher_solve_leaves_the_previous_or_the_new_proposal(tmp_path):
     seen = set()
     rng = random.Random(3)
     for delay in [rng.uniform(0.3, 2.5) for _ in range(4)] + [None]:
-        process = subprocess.Popen([str(MATCHER), "solve", str(later), "--out", str(out)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [str(MATCHER), "solve", str(later), "--out", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if delay is None:
             assert process.wait(timeout=120) == 0
         else:

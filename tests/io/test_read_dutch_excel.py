@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fuzzing import TINY, tiny_rows
 
-from matcher.proposal import solve
 from matcher.io.read import read_instance
+from matcher.proposal import solve
 from models import Instance, InvalidInstance
 
 
@@ -47,8 +47,14 @@ def set_cell(rows: list[list[str]], row: int, column: str, value: str) -> None:
 @pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig", "utf-8"])
 def test_every_file_as_dutch_excel_csv_gives_the_same_proposal(tiny_copy, encoding):
     """All files with `;`, CRLF and Windows-1252 or UTF-8 (with or without BOM) read as the original."""
-    for name in ("municipalities.csv", "neighbourhoods.csv", "units.csv", "clients.csv",
-                 "support_capacity.csv", "declined.csv"):
+    for name in (
+        "municipalities.csv",
+        "neighbourhoods.csv",
+        "units.csv",
+        "clients.csv",
+        "support_capacity.csv",
+        "declined.csv",
+    ):
         as_dutch_excel(tiny_copy, name, encoding)
     instance = read_instance(tiny_copy)
     assert instance.units[0].landlord == "Pré Wonen"
@@ -57,12 +63,15 @@ def test_every_file_as_dutch_excel_csv_gives_the_same_proposal(tiny_copy, encodi
 
 def test_decimal_commas_and_thousands_separators_in_number_columns(tiny_copy):
     """650,50 and 1.234,56 are read as 650.5 and 1234.56 in rent, max_rent, recent_load and cap."""
+
     def change(rows):
         set_cell(rows, 1, "rent", "650,50")
         set_cell(rows, 2, "rent", "1.234,56")
+
     as_dutch_excel(tiny_copy, "units.csv", change=change)
-    as_dutch_excel(tiny_copy, "neighbourhoods.csv",
-                   change=lambda rows: set_cell(rows, 1, "recent_load", "42,0"))
+    as_dutch_excel(
+        tiny_copy, "neighbourhoods.csv", change=lambda rows: set_cell(rows, 1, "recent_load", "42,0")
+    )
     instance = read_instance(tiny_copy)
     assert [unit.rent for unit in instance.units[:2]] == [650.5, 1234.56]
     assert instance.neighbourhoods[0].recent_load == 42.0
@@ -70,11 +79,13 @@ def test_decimal_commas_and_thousands_separators_in_number_columns(tiny_copy):
 
 def test_trailing_spaces_header_case_and_mixed_case_booleans(tiny_copy):
     """`Unit_ID `, ` TRUE`, `No ` and `yes` are what a coordinator means."""
+
     def change(rows):
         rows[0] = [f" {column.upper()}  " if k % 2 else column.title() for k, column in enumerate(rows[0])]
         for k, value in enumerate(["TRUE ", " No", "yes", "FALSE", "Yes", "0"], start=1):
             rows[k][rows[0].index(" ACCESSIBLE  ") if " ACCESSIBLE  " in rows[0] else 8] = value
             rows[k][0] = f"  {rows[k][0]}  "
+
     as_dutch_excel(tiny_copy, "units.csv", change=change)
     instance = read_instance(tiny_copy)
     assert [unit.accessible for unit in instance.units] == [True, False, True, False, True, False]
@@ -83,22 +94,33 @@ def test_trailing_spaces_header_case_and_mixed_case_booleans(tiny_copy):
 
 def test_blank_rows_and_columns_are_ignored(tiny_copy):
     """Blank rows above, between and below the data and empty unnamed columns change nothing."""
+
     def change(rows):
         blank = [""] * len(rows[0])
-        rows[:] = [blank, blank] + [row + ["", ""] for row in rows[:3]] + [blank] + \
-                  [row + ["", ""] for row in rows[3:]] + [blank, blank]
+        rows[:] = (
+            [blank, blank]
+            + [row + ["", ""] for row in rows[:3]]
+            + [blank]
+            + [row + ["", ""] for row in rows[3:]]
+            + [blank, blank]
+        )
+
     as_dutch_excel(tiny_copy, "clients.csv", change=change)
     assert solved(read_instance(tiny_copy)) == TINY_RESULT
 
 
 def test_rows_are_numbered_as_the_spreadsheet_shows_them(tiny_copy):
     """With two blank rows above the header, a problem in the first client is on row 4."""
+
     def change(rows):
         set_cell(rows, 1, "household_size", "two")
         rows[:0] = [[""] * len(rows[0])] * 2
+
     as_dutch_excel(tiny_copy, "clients.csv", change=change)
-    assert "clients.csv, row 4, column household_size: must be a whole number (no thousands separators)" \
+    assert (
+        "clients.csv, row 4, column household_size: must be a whole number (no thousands separators)"
         in problems(tiny_copy)
+    )
 
 
 def test_excel_unicode_text_utf16_with_tabs(tiny_copy):
@@ -108,19 +130,22 @@ def test_excel_unicode_text_utf16_with_tabs(tiny_copy):
     assert solved(read_instance(tiny_copy)) == TINY_RESULT
 
 
-@pytest.mark.parametrize("column, value, message", [
-    ("registered_on", "23-11-2026", "looks like a Dutch date: write it as 2026-11-23"),
-    ("registered_on", "11/23/2026", "ambiguous date with slashes"),
-    ("registered_on", "2026-02-30", "not a real calendar date"),
-    ("needs_accessible", "WAAR", "'WAAR' is Dutch: write 'true'"),
-    ("needs_accessible", "nee", "'nee' is Dutch: write 'no'"),
-    ("household_size", "#N/A", "a formula error (#N/A) in this cell"),
-    ("max_rent", "inf", "must be a number, not infinity or NaN"),
-    ("max_rent", "1e12", "implausibly large"),
-    ("max_rent", "zeshonderd", "must be a number (e.g. 650 or 650,50)"),
-    ("household_size", "1.000", "'1.000' is ambiguous: a thousands separator or a decimal point?"),
-    ("max_rent", "1.250", "'1.250' is ambiguous"),
-])
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("registered_on", "23-11-2026", "looks like a Dutch date: write it as 2026-11-23"),
+        ("registered_on", "11/23/2026", "ambiguous date with slashes"),
+        ("registered_on", "2026-02-30", "not a real calendar date"),
+        ("needs_accessible", "WAAR", "'WAAR' is Dutch: write 'true'"),
+        ("needs_accessible", "nee", "'nee' is Dutch: write 'no'"),
+        ("household_size", "#N/A", "a formula error (#N/A) in this cell"),
+        ("max_rent", "inf", "must be a number, not infinity or NaN"),
+        ("max_rent", "1e12", "implausibly large"),
+        ("max_rent", "zeshonderd", "must be a number (e.g. 650 or 650,50)"),
+        ("household_size", "1.000", "'1.000' is ambiguous: a thousands separator or a decimal point?"),
+        ("max_rent", "1.250", "'1.250' is ambiguous"),
+    ],
+)
 def test_what_is_refused_is_named_precisely(tiny_copy, column, value, message):
     """A cell Excel or a person wrote in another form gets a message saying how to write it."""
     as_dutch_excel(tiny_copy, "clients.csv", change=lambda rows: set_cell(rows, 1, column, value))
@@ -128,13 +153,16 @@ def test_what_is_refused_is_named_precisely(tiny_copy, column, value, message):
     assert any(f"clients.csv, row 2, column {column}: {message}" in problem for problem in found), found
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"client_id,source\x00\x01", "this is not a text file: save it as CSV UTF-8"),
-    (b"client_id\x81\x8d", "neither UTF-8 nor Windows-1252"),
-    (b"\xff\xfe\x00\xd8", "broken UTF-16 text"),
-    (b"", "the file is empty"),
-    (b"\r\n;;;\r\n", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"client_id,source\x00\x01", "this is not a text file: save it as CSV UTF-8"),
+        (b"client_id\x81\x8d", "neither UTF-8 nor Windows-1252"),
+        (b"\xff\xfe\x00\xd8", "broken UTF-16 text"),
+        (b"", "the file is empty"),
+        (b"\r\n;;;\r\n", "the file is empty"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_message(tiny_copy, data, message):
     """Binary, undecodable and empty files are named with what to do."""
     (tiny_copy / "clients.csv").write_bytes(data)
@@ -143,11 +171,13 @@ def test_unreadable_files_are_refused_with_a_message(tiny_copy, data, message):
 
 def test_unnamed_column_with_data_and_data_right_of_the_header(tiny_copy):
     """Data under no column name is refused rather than silently dropped."""
+
     def change(rows):
         rows[0].insert(2, "")
         for row in rows[1:]:
             row.insert(2, "x")
         rows[1].append("stray")
+
     as_dutch_excel(tiny_copy, "units.csv", change=change)
     found = problems(tiny_copy)
     assert "units.csv, row 1, column #3: a column without a name holds data: name it or remove it" in found
@@ -196,7 +226,14 @@ def typed(name: str, rows: list[list]) -> list[list]:
         for column, value in zip(header, row):
             if value == "":
                 cells.append(None)
-            elif column in ("population", "dwellings", "max_household", "household_size", "slots", "max_intake"):
+            elif column in (
+                "population",
+                "dwellings",
+                "max_household",
+                "household_size",
+                "slots",
+                "max_intake",
+            ):
                 cells.append(int(value))
             elif column in ("rent", "max_rent", "recent_load", "cap"):
                 cells.append(float(value))
@@ -219,11 +256,13 @@ def test_workbook_with_typed_cells_blank_rows_and_columns(tmp_path):
 
 def test_workbook_problems_name_sheet_row_and_column(tmp_path):
     """A problem in a workbook names the sheet and the row Excel shows."""
+
     def layout(name, rows):
         rows = typed(name, rows)
         if name == "units":
             rows[3][6] = "goedkoop"
         return rows
+
     found = problems(workbook(tmp_path / "week.xlsx", layout))
     assert "week.xlsx [units], row 4, column rent: must be a number (e.g. 650 or 650,50)" in found
 

@@ -44,7 +44,7 @@ LONG = settings(max_examples=5000, deadline=None, suppress_health_check=list(Hea
 
 # --- strategies --------------------------------------------------------------------------------
 
-CSV_ALPHABET = st.sampled_from(list(',;\t"\r\n \'\\#=-+.:/0123456789aeEnNxX') + ["é", "\ufeff", "\x00", "€"])
+CSV_ALPHABET = st.sampled_from(list(",;\t\"\r\n '\\#=-+.:/0123456789aeEnNxX") + ["é", "\ufeff", "\x00", "€"])
 
 
 def csv_bytes(name: str) -> st.SearchStrategy[bytes]:
@@ -57,13 +57,28 @@ def csv_bytes(name: str) -> st.SearchStrategy[bytes]:
         csvish.map(lambda text: text.encode("utf-8")),
         csvish.map(lambda text: header + b"\n" + text.encode("utf-8")),
         st.tuples(st.integers(0, len(real)), st.binary(max_size=12), st.integers(0, 20)).map(
-            lambda cut: real[: cut[0]] + cut[1] + real[cut[0] + cut[2]:]),
+            lambda cut: real[: cut[0]] + cut[1] + real[cut[0] + cut[2] :]
+        ),
     )
 
 
-YAML_ALPHABET = st.sampled_from(list("{}[],:-?&*!|>'\"#%@` \n\t0123456789.eE+") +
-                                ["period", "start", "days", "2026-11-23", "spreading", "priority",
-                                 "!!timestamp", "!!binary", "!!python/object", ".inf", ".nan", "~"])
+YAML_ALPHABET = st.sampled_from(
+    list("{}[],:-?&*!|>'\"#%@` \n\t0123456789.eE+")
+    + [
+        "period",
+        "start",
+        "days",
+        "2026-11-23",
+        "spreading",
+        "priority",
+        "!!timestamp",
+        "!!binary",
+        "!!python/object",
+        ".inf",
+        ".nan",
+        "~",
+    ]
+)
 
 
 def policy_bytes() -> st.SearchStrategy[bytes]:
@@ -74,22 +89,72 @@ def policy_bytes() -> st.SearchStrategy[bytes]:
         st.lists(YAML_ALPHABET, max_size=60).map(lambda tokens: "".join(tokens).encode()),
         st.lists(YAML_ALPHABET, max_size=30).map(lambda tokens: valid + "".join(tokens).encode()),
         st.tuples(st.integers(0, len(valid)), st.binary(max_size=8)).map(
-            lambda cut: valid[: cut[0]] + cut[1] + valid[cut[0] + len(cut[1]):]),
+            lambda cut: valid[: cut[0]] + cut[1] + valid[cut[0] + len(cut[1]) :]
+        ),
     )
 
 
-ODD_CELLS = st.sampled_from([
-    "", " ", "inf", "-inf", "nan", "NaN", "1e400", "-1", "0", "-0", "9" * 30, "9" * 5000, "1e308",
-    "1,5", "1.234,56", "650,", ",5", "1_000", "0x10", "TRUE", " yes ", "Ja", "WAAR", "2", "9999-12-31",
-    "0001-01-01", "2026-02-30", "23-11-2026", "11/23/2026", "2026-11-23T10:00", "#N/A", "#REF!",
-    "GM0392", "GM0453;GM0392", "GM0392;GM0392", "WK045309", "U01", "C01", "skaeve_huis", "cluster;room",
-    "protected", "acute", "landlord", "Jan Jansen", "123456782", "\ufeff", "\x00", "é", "a\nb",
-    '"', "x;", ";", "=1+1",
-])
+ODD_CELLS = st.sampled_from(
+    [
+        "",
+        " ",
+        "inf",
+        "-inf",
+        "nan",
+        "NaN",
+        "1e400",
+        "-1",
+        "0",
+        "-0",
+        "9" * 30,
+        "9" * 5000,
+        "1e308",
+        "1,5",
+        "1.234,56",
+        "650,",
+        ",5",
+        "1_000",
+        "0x10",
+        "TRUE",
+        " yes ",
+        "Ja",
+        "WAAR",
+        "2",
+        "9999-12-31",
+        "0001-01-01",
+        "2026-02-30",
+        "23-11-2026",
+        "11/23/2026",
+        "2026-11-23T10:00",
+        "#N/A",
+        "#REF!",
+        "GM0392",
+        "GM0453;GM0392",
+        "GM0392;GM0392",
+        "WK045309",
+        "U01",
+        "C01",
+        "skaeve_huis",
+        "cluster;room",
+        "protected",
+        "acute",
+        "landlord",
+        "Jan Jansen",
+        "123456782",
+        "\ufeff",
+        "\x00",
+        "é",
+        "a\nb",
+        '"',
+        "x;",
+        ";",
+        "=1+1",
+    ]
+)
 CELLS = st.one_of(
     ODD_CELLS,
     st.text(max_size=25),
-    st.integers(-10**12, 10**12).map(str),
+    st.integers(-(10**12), 10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
     st.floats(-1e6, 1e6).map(lambda number: f"{number:.2f}".replace(".", ",")),
     st.dates(date(1, 1, 1), date(9999, 12, 31)).map(date.isoformat),
@@ -118,10 +183,22 @@ def mutated_file(draw) -> tuple[str, bytes]:
     row = draw(st.integers(0, len(rows) - 1))
     column = draw(st.integers(0, len(rows[0]) - 1))
     rows[row][column] = draw(CELLS)
-    change = draw(st.sampled_from(["none", "none", "drop_column", "blank_rows", "blank_column",
-                                   "upper_header", "duplicate_row", "truncate"]))
+    change = draw(
+        st.sampled_from(
+            [
+                "none",
+                "none",
+                "drop_column",
+                "blank_rows",
+                "blank_column",
+                "upper_header",
+                "duplicate_row",
+                "truncate",
+            ]
+        )
+    )
     if change == "drop_column":
-        rows = [cells[:column] + cells[column + 1:] for cells in rows]
+        rows = [cells[:column] + cells[column + 1 :] for cells in rows]
     elif change == "blank_rows":
         rows = [[""] * len(rows[0])] + rows + [[]]
     elif change == "blank_column":
@@ -175,14 +252,29 @@ def workbook_bytes(draw) -> bytes:
     if kind == "overwrite":
         position = draw(st.integers(0, len(WORKBOOK_BYTES)))
         patch = draw(st.binary(min_size=1, max_size=16))
-        return WORKBOOK_BYTES[:position] + patch + WORKBOOK_BYTES[position + len(patch):]
+        return WORKBOOK_BYTES[:position] + patch + WORKBOOK_BYTES[position + len(patch) :]
     member = draw(st.sampled_from(MEMBERS))
     content = zipfile.ZipFile(io.BytesIO(WORKBOOK_BYTES)).read(member)
     position = draw(st.integers(0, len(content)))
-    insert = draw(st.one_of(st.binary(max_size=16), st.sampled_from(
-        [b"<", b">", b"&", b"<c r=\"ZZZ9999999\"><v>1e999</v></c>", b"t=\"n\"", b"<row r=\"1048576\"/>",
-         b"<v>nan</v>", b"t=\"d\"", b"\x00"])))
-    return _rezip(member, content[:position] + insert + content[position + draw(st.integers(0, 24)):])
+    insert = draw(
+        st.one_of(
+            st.binary(max_size=16),
+            st.sampled_from(
+                [
+                    b"<",
+                    b">",
+                    b"&",
+                    b'<c r="ZZZ9999999"><v>1e999</v></c>',
+                    b't="n"',
+                    b'<row r="1048576"/>',
+                    b"<v>nan</v>",
+                    b't="d"',
+                    b"\x00",
+                ]
+            ),
+        )
+    )
+    return _rezip(member, content[:position] + insert + content[position + draw(st.integers(0, 24)) :])
 
 
 @FAST
@@ -273,6 +365,8 @@ def test_every_corpus_input_has_an_expectation():
 # --- long runs and atheris ---------------------------------------------------------------------
 
 HAS_ATHERIS = importlib.util.find_spec("atheris") is not None
+
+
 def _csv_target(named: tuple[str, bytes]) -> None:
     with_file(*named)
 
@@ -290,8 +384,10 @@ def _mutation_target(mutation: tuple[str, bytes]) -> None:
 
 
 LONG_TARGETS = {
-    "csv": (st.sampled_from(CSV_FILES).flatmap(lambda name: csv_bytes(name).map(lambda data: (name, data))),
-            _csv_target),
+    "csv": (
+        st.sampled_from(CSV_FILES).flatmap(lambda name: csv_bytes(name).map(lambda data: (name, data))),
+        _csv_target,
+    ),
     "policy": (policy_bytes(), _policy_target),
     "workbook": (workbook_bytes(), _workbook_target),
     "mutation": (mutated_file(), _mutation_target),
@@ -309,9 +405,18 @@ def test_long_fuzz_run(target):
 
 def _atheris_run(runs: int) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(Path(__file__).resolve().parents[1] / "support" / "fuzz_atheris.py"),
-         f"-atheris_runs={runs}", "-max_len=2048", "-seed=1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "support" / "fuzz_atheris.py"),
+            f"-atheris_runs={runs}",
+            "-max_len=2048",
+            "-seed=1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 

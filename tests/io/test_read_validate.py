@@ -36,13 +36,31 @@ def test_valid_instance_reads(tiny):
 
 def test_all_problems_are_reported_at_once(tiny_copy):
     """Eight different mistakes in four files come back together, each located exactly."""
-    _edit(tiny_copy / "units.csv", "U02,social_rental", "U01,social_rental")            # duplicate id, row 3
-    _edit(tiny_copy / "units.csv", "U04,room,Woonopmaat,GM0453,WK045301", "U04,castle,Woonopmaat,GM0453,WK045301")
-    _edit(tiny_copy / "units.csv", "U06,social_rental,Woonopmaat,GM0453,WK045302", "U06,social_rental,Woonopmaat,GM0453,WK039202")
-    _edit(tiny_copy / "clients.csv", "C01,MO,GM0392,,intensive,1,,false,,,,,acute,2026-05-25", "C01,MO,GM0392,,intensive,1,,false,,,,,acute,25-05-2026")
+    _edit(tiny_copy / "units.csv", "U02,social_rental", "U01,social_rental")  # duplicate id, row 3
+    _edit(
+        tiny_copy / "units.csv",
+        "U04,room,Woonopmaat,GM0453,WK045301",
+        "U04,castle,Woonopmaat,GM0453,WK045301",
+    )
+    _edit(
+        tiny_copy / "units.csv",
+        "U06,social_rental,Woonopmaat,GM0453,WK045302",
+        "U06,social_rental,Woonopmaat,GM0453,WK039202",
+    )
+    _edit(
+        tiny_copy / "clients.csv",
+        "C01,MO,GM0392,,intensive,1,,false,,,,,acute,2026-05-25",
+        "C01,MO,GM0392,,intensive,1,,false,,,,,acute,25-05-2026",
+    )
     _edit(tiny_copy / "clients.csv", "C02,VO,GM0453,GM0392,ambulant", "C02,VO,GM0453,GM0392,very_high")
-    _edit(tiny_copy / "clients.csv", "C05,jeugd,GM0392,,light,1,500", "C05,jeugd,GM0392,,light,1,five hundred")
-    _edit(tiny_copy / "clients.csv", "C06,BW,GM0453,,intensive,1,,false,,,", "C06,BW,GM0453,,intensive,1,,false,,GM9999,")
+    _edit(
+        tiny_copy / "clients.csv", "C05,jeugd,GM0392,,light,1,500", "C05,jeugd,GM0392,,light,1,five hundred"
+    )
+    _edit(
+        tiny_copy / "clients.csv",
+        "C06,BW,GM0453,,intensive,1,,false,,,",
+        "C06,BW,GM0453,,intensive,1,,false,,GM9999,",
+    )
     _edit(tiny_copy / "neighbourhoods.csv", "WK045309,GM0453", "WK045309,GM0999")
     problems = _problems(tiny_copy)
     assert _find(problems, "units.csv", 3, "unit_id"), "duplicate id"
@@ -92,7 +110,11 @@ def test_cli_validate_exit_codes(tiny, tiny_copy):
     """Exit 0 for a valid instance, 2 with the located problems for an invalid one, no traceback."""
     runner = CliRunner()
     assert runner.invoke(main, ["validate", str(tiny)]).exit_code == 0
-    _edit(tiny_copy / "units.csv", "U03,cluster,Woonopmaat,GM0453,WK045301,IJM-CLUSTER-1", "U03,cluster,Woonopmaat,GM0453,WK045301,")
+    _edit(
+        tiny_copy / "units.csv",
+        "U03,cluster,Woonopmaat,GM0453,WK045301,IJM-CLUSTER-1",
+        "U03,cluster,Woonopmaat,GM0453,WK045301,",
+    )
     result = runner.invoke(main, ["validate", str(tiny_copy)])
     assert result.exit_code == 2
     assert "units.csv, row 4" in result.output and "site_id" in result.output

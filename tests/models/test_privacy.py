@@ -9,17 +9,46 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from matcher.io.atomic import RUNS, current_generation
 from matcher.cli.main import main
+from matcher.io.atomic import RUNS, current_generation
 from matcher.io.read import read_instance
 from models import InvalidInstance
 from models.privacy import BSN_REMOVED, looks_like_bsn, looks_like_name, passes_eleven_test, scrub
 
-PSEUDONYMS = ["C01", "C-FL-0001", "C-ZK-0103", "MO-2024-0173", "BW123", "VO_17", "X7K2P9", "client-0042",
-              "HLM/2025/17", "JAN-01", "BOS-0001", "C-QXWJKTRMABCD", "jz 2025 004", "A", "W12-3"]
-NAMES = ["Jan Jansen", "jansen", "J. Pietersma", "J.de Vries", "Pietersma, J.", "Fatima El Amrani",
-         "Mohammed", "Anna Smit", "Ilse Zwanenburg", "van Dijk", "de vries", "anna-12", "Kees",
-         "de Boer-Pietersma, A.", "Yilmaz"]
+PSEUDONYMS = [
+    "C01",
+    "C-FL-0001",
+    "C-ZK-0103",
+    "MO-2024-0173",
+    "BW123",
+    "VO_17",
+    "X7K2P9",
+    "client-0042",
+    "HLM/2025/17",
+    "JAN-01",
+    "BOS-0001",
+    "C-QXWJKTRMABCD",
+    "jz 2025 004",
+    "A",
+    "W12-3",
+]
+NAMES = [
+    "Jan Jansen",
+    "jansen",
+    "J. Pietersma",
+    "J.de Vries",
+    "Pietersma, J.",
+    "Fatima El Amrani",
+    "Mohammed",
+    "Anna Smit",
+    "Ilse Zwanenburg",
+    "van Dijk",
+    "de vries",
+    "anna-12",
+    "Kees",
+    "de Boer-Pietersma, A.",
+    "Yilmaz",
+]
 
 
 @pytest.mark.parametrize("identifier", PSEUDONYMS)
@@ -63,9 +92,14 @@ def test_reader_refuses_bsn_and_names_as_client_ids(tiny_copy):
     with pytest.raises(InvalidInstance) as invalid:
         read_instance(tiny_copy)
     messages = [str(problem) for problem in invalid.value.problems]
-    assert any(m.startswith("clients.csv, row 2, column client_id: this id looks like a citizen service number")
-               for m in messages)
-    assert "clients.csv, row 3, column client_id: looks like a person's name: use the scheme's pseudonym" in messages
+    assert any(
+        m.startswith("clients.csv, row 2, column client_id: this id looks like a citizen service number")
+        for m in messages
+    )
+    assert (
+        "clients.csv, row 3, column client_id: looks like a person's name: use the scheme's pseudonym"
+        in messages
+    )
 
 
 def test_no_problem_message_repeats_a_bsn(tiny_copy):
@@ -89,7 +123,9 @@ def test_cli_output_never_shows_a_bsn(tiny_copy):
 
 def test_scrub_keeps_numbers_that_are_not_bsn():
     """Only digit runs passing the 11-test are removed: counts and codes stay readable."""
-    assert scrub("row 123456782 and 123456789, GM0392, 2026") == f"row {BSN_REMOVED} and 123456789, GM0392, 2026"
+    assert (
+        scrub("row 123456782 and 123456789, GM0392, 2026") == f"row {BSN_REMOVED} and 123456789, GM0392, 2026"
+    )
 
 
 def test_outputs_are_readable_by_their_owner_only(tiny, tmp_path):

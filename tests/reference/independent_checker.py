@@ -26,10 +26,11 @@ from __future__ import annotations
 import copy
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -200,9 +201,7 @@ def _unique(rows: list[dict], key: str, name: str) -> dict[str, dict]:
     return index
 
 
-def _check_references(
-    municipalities: dict, neighbourhoods: dict, units: dict, clients: dict
-) -> None:
+def _check_references(municipalities: dict, neighbourhoods: dict, units: dict, clients: dict) -> None:
     """Refuse instances whose ids point nowhere (the spec's "must exist" columns)."""
     problems = []
     for n in neighbourhoods.values():
@@ -342,9 +341,7 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "preferred_municipalities": parse_list(r["preferred_municipalities"]),
                 "excluded_municipalities": parse_list(r["excluded_municipalities"]),
                 "excluded_neighbourhoods": parse_list(r["excluded_neighbourhoods"]),
-                "urgency": _choice(
-                    r["urgency"] or "normal", URGENCIES, f"client {r['client_id']} urgency"
-                ),
+                "urgency": _choice(r["urgency"] or "normal", URGENCIES, f"client {r['client_id']} urgency"),
                 "registered_on": parse_date(r["registered_on"]),
                 "ready_from": parse_date(r["ready_from"]),
             }
@@ -577,9 +574,7 @@ class Usage:
         if max_intake is not None and self.intake[municipality] + 1 > max_intake:
             return False
         slots = self.tables["support_capacity"].get(slot_key)
-        if slots is not None and self.slots[slot_key] + 1 > slots:
-            return False
-        return True
+        return slots is None or self.slots[slot_key] + 1 <= slots
 
     def add(self, client_id: str, unit_id: str, sign: int = 1) -> None:
         """Record the pair (``sign=-1`` removes it again)."""
@@ -620,20 +615,14 @@ def check_one_unit_per_client(tables: dict, pairs: list[tuple[str, str]]) -> lis
     """one_unit_per_client: a client appears in at most one pair."""
     counts = Counter(c for c, _ in pairs)
     return [
-        f"one_unit_per_client: client {c} appears in {n} pairs"
-        for c, n in sorted(counts.items())
-        if n > 1
+        f"one_unit_per_client: client {c} appears in {n} pairs" for c, n in sorted(counts.items()) if n > 1
     ]
 
 
 def check_one_client_per_unit(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
     """one_client_per_unit: a unit appears in at most one pair."""
     counts = Counter(u for _, u in pairs)
-    return [
-        f"one_client_per_unit: unit {u} appears in {n} pairs"
-        for u, n in sorted(counts.items())
-        if n > 1
-    ]
+    return [f"one_client_per_unit: unit {u} appears in {n} pairs" for u, n in sorted(counts.items()) if n > 1]
 
 
 def check_eligibility(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
@@ -680,16 +669,13 @@ def check_municipality_intake(tables: dict, pairs: list[tuple[str, str]]) -> lis
 def check_support_slots(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
     """support_slots: per support_capacity row, at most ``slots`` pairs of that intensity there."""
     counts = Counter(
-        (tables["units"][u]["municipality_id"], tables["clients"][c]["support_intensity"])
-        for c, u in pairs
+        (tables["units"][u]["municipality_id"], tables["clients"][c]["support_intensity"]) for c, u in pairs
     )
     messages = []
     for key, count in sorted(counts.items()):
         limit = tables["support_capacity"].get(key)
         if limit is not None and count > limit:
-            messages.append(
-                f"support_slots: {key[0]} gets {count} {key[1]} clients, slots {limit}"
-            )
+            messages.append(f"support_slots: {key[0]} gets {count} {key[1]} clients, slots {limit}")
     return messages
 
 
@@ -729,9 +715,9 @@ def priority_weight(tables: dict, client_id: str) -> int:
     priority = tables["policy"]["priority"]
     client = tables["clients"][client_id]
     weeks = min(int(priority["max_waiting_weeks"]), waiting_weeks(tables, client_id))
-    weight = _exact(priority["urgency_base"][client["urgency"]]) + _exact(
-        priority["per_week_waiting"]
-    ) * weeks
+    weight = (
+        _exact(priority["urgency_base"][client["urgency"]]) + _exact(priority["per_week_waiting"]) * weeks
+    )
     return _plain(weight)
 
 
@@ -787,9 +773,7 @@ def greedy_priority_allocation(instance: str | Path | dict) -> list[tuple[str, s
     allocation = []
     for client_id in order:
         candidates = [
-            u
-            for u in sorted(free)
-            if not eligible(tables, client_id, u) and usage.fits(client_id, u)
+            u for u in sorted(free) if not eligible(tables, client_id, u) and usage.fits(client_id, u)
         ]
         if not candidates:
             continue
@@ -819,9 +803,7 @@ def brute_force_optimum(
     """
     tables = _tables(instance)
     clients = sorted(tables["clients"])
-    options = {
-        c: [u for u in sorted(tables["units"]) if not eligible(tables, c, u)] for c in clients
-    }
+    options = {c: [u for u in sorted(tables["units"]) if not eligible(tables, c, u)] for c in clients}
     weight = {c: priority_weight(tables, c) for c in clients}
     score = {(c, u): preference_score(tables, c, u) for c in clients for u in options[c]}
 
@@ -980,8 +962,10 @@ def fair_share_deviation(instance: str | Path | dict, pairs: Iterable[tuple[str,
     placed: dict[str, int] = defaultdict(int)
     for _, u in pairs:
         placed[tables["units"][u]["municipality_id"]] += 1
-    return sum((abs(placed[m] - (population[m] / total if total else 0) * len(pairs)) for m in population),
-               Fraction(0))
+    return sum(
+        (abs(placed[m] - (population[m] / total if total else 0) * len(pairs)) for m in population),
+        Fraction(0),
+    )
 
 
 def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
@@ -999,9 +983,14 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
     n = len(pairs)
     w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
     p = np.array([float(preference_score(tables, c, u)) for c, u in pairs])
-    capped = [(nid, neighbourhood_cap(tables, nid)) for nid in tables["neighbourhoods"]
-              if neighbourhood_cap(tables, nid) > 0]
-    floor_u = float(max((tables["neighbourhoods"][nid]["recent_load"] / cap for nid, cap in capped), default=0))
+    capped = [
+        (nid, neighbourhood_cap(tables, nid))
+        for nid in tables["neighbourhoods"]
+        if neighbourhood_cap(tables, nid) > 0
+    ]
+    floor_u = float(
+        max((tables["neighbourhoods"][nid]["recent_load"] / cap for nid, cap in capped), default=0)
+    )
 
     # variables: pairs, U, then per municipality a deviation d_m
     municipalities = list(tables["municipalities"])
@@ -1010,9 +999,11 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
     def padded(rows: np.ndarray) -> np.ndarray:
         return np.hstack([rows, np.zeros((rows.shape[0], width - rows.shape[1]))])
 
-    keep = [LinearConstraint(padded(matrix), -np.inf, upper),
-            LinearConstraint(padded(w.reshape(1, -1)), float(best_w) - 1e-6, np.inf),
-            LinearConstraint(padded(p.reshape(1, -1)), float(best_p) - 1e-6, np.inf)]
+    keep = [
+        LinearConstraint(padded(matrix), -np.inf, upper),
+        LinearConstraint(padded(w.reshape(1, -1)), float(best_w) - 1e-6, np.inf),
+        LinearConstraint(padded(p.reshape(1, -1)), float(best_p) - 1e-6, np.inf),
+    ]
     spread = np.zeros((len(capped), width))
     spread_upper = np.zeros(len(capped))
     for i, (nid, cap) in enumerate(capped):
@@ -1022,12 +1013,19 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         spread[i, n] = -float(cap)
         spread_upper[i] = -float(tables["neighbourhoods"][nid]["recent_load"]) + 1e-9
     integrality = np.r_[np.ones(n), np.zeros(width - n)]
-    bounds = Bounds(np.r_[np.zeros(n), floor_u, np.zeros(len(municipalities))],
-                    np.r_[np.ones(n), np.inf, np.full(len(municipalities), np.inf)])
+    bounds = Bounds(
+        np.r_[np.zeros(n), floor_u, np.zeros(len(municipalities))],
+        np.r_[np.ones(n), np.inf, np.full(len(municipalities), np.inf)],
+    )
 
     def solve(cost: np.ndarray, constraints: list) -> list[tuple[str, str]]:
-        result = milp(c=cost, constraints=constraints, integrality=integrality, bounds=bounds,
-                      options={"mip_rel_gap": 0, "presolve": True})
+        result = milp(
+            c=cost,
+            constraints=constraints,
+            integrality=integrality,
+            bounds=bounds,
+            options={"mip_rel_gap": 0, "presolve": True},
+        )
         if result.status != 0 or result.x is None:
             raise RuntimeError(f"milp did not prove optimality: {result.message}")
         chosen = [pairs[j] for j in range(n) if round(result.x[j]) == 1]
@@ -1036,8 +1034,10 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
             raise RuntimeError(f"late-level milp lost an earlier level: {problems}")
         return chosen
 
-    chosen = solve(np.r_[np.zeros(n), 1.0, np.zeros(len(municipalities))],
-                   keep + ([LinearConstraint(spread, -np.inf, spread_upper)] if capped else []))
+    chosen = solve(
+        np.r_[np.zeros(n), 1.0, np.zeros(len(municipalities))],
+        keep + ([LinearConstraint(spread, -np.inf, spread_upper)] if capped else []),
+    )
     best_u = max_utilisation(tables, chosen)
     # d_m ≥ ±(placed_m − share_m · N) with N = Σ x
     population = np.array([float(tables["municipalities"][m]["population"] or 0) for m in municipalities])
@@ -1054,9 +1054,13 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         spread_at_best = spread.copy()
         spread_at_best[:, n] = 0
         caps = np.array([float(cap) for _, cap in capped])
-        utilisation_kept = [LinearConstraint(spread_at_best, -np.inf, spread_upper + caps * float(best_u) + 1e-9)]
-    chosen = solve(np.r_[np.zeros(n + 1), np.ones(len(municipalities))],
-                   keep + utilisation_kept + [LinearConstraint(deviation, -np.inf, np.zeros(2 * len(municipalities)))])
+        utilisation_kept = [
+            LinearConstraint(spread_at_best, -np.inf, spread_upper + caps * float(best_u) + 1e-9)
+        ]
+    chosen = solve(
+        np.r_[np.zeros(n + 1), np.ones(len(municipalities))],
+        keep + utilisation_kept + [LinearConstraint(deviation, -np.inf, np.zeros(2 * len(municipalities)))],
+    )
     if max_utilisation(tables, chosen) != best_u:
         raise RuntimeError("fair-share milp lost the spreading level")
     return best_u, float(fair_share_deviation(tables, chosen))
@@ -1065,8 +1069,5 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
 def reference_optimum(instance: str | Path | dict) -> tuple[int, int]:
     """Lexicographic optimum (W*, P*): brute force on tiny instances, two MIP solves otherwise."""
     tables = _tables(instance)
-    tiny = (
-        len(tables["clients"]) <= BRUTE_FORCE_MAX_CLIENTS
-        and len(tables["units"]) <= BRUTE_FORCE_MAX_UNITS
-    )
+    tiny = len(tables["clients"]) <= BRUTE_FORCE_MAX_CLIENTS and len(tables["units"]) <= BRUTE_FORCE_MAX_UNITS
     return brute_force_optimum(tables) if tiny else milp_optimum(tables)

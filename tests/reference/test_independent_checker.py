@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import independent_checker as checker  # noqa: E402
-from independent_checker import (  # noqa: E402
+import independent_checker as checker
+from independent_checker import (
     brute_force_optimum,
     eligible,
     greedy_priority_allocation,
@@ -26,7 +26,7 @@ from independent_checker import (  # noqa: E402
     reference_optimum,
     violations,
 )
-from strategies import instances, write_instance  # noqa: E402
+from strategies import instances, write_instance
 
 PROPERTY_SETTINGS = settings(
     max_examples=30,
@@ -159,7 +159,7 @@ def test_period_start_is_required(tmp_path):
         },
         tmp_path,
     )
-    with pytest.raises(ValueError, match="period.start"):
+    with pytest.raises(ValueError, match=r"period\.start"):
         load_tables(tmp_path)
 
 
@@ -169,9 +169,7 @@ def test_booleans_and_lists_are_parsed_leniently(tmp_path):
     units += [unit(f"U0{i}", accessible=text) for i, text in enumerate(["False", "NO", "0"], 4)]
     clients = [client("C001", preferred_municipalities=" GM0002 ; ;GM0003; ")]
     tables = build(tmp_path, units, clients)
-    assert [tables["units"][f"U0{i}"]["accessible"] for i in range(1, 7)] == [True] * 3 + [
-        False
-    ] * 3
+    assert [tables["units"][f"U0{i}"]["accessible"] for i in range(1, 7)] == [True] * 3 + [False] * 3
     assert tables["clients"]["C001"]["preferred_municipalities"] == ["GM0002", "GM0003"]
     with pytest.raises(ValueError):
         checker.parse_bool("maybe")
@@ -375,12 +373,8 @@ def test_neighbourhood_cap_weights_by_intensity(tmp_path):
     assert violations(tables, [("C001", "U01"), ("C002", "U02")]) == []
     assert violations(tables, [("C003", "U01")]) == []
     assert violations(tables, [("C004", "U03")]) == []
-    assert rule_names(violations(tables, [("C001", "U01"), ("C003", "U02")])) == {
-        "neighbourhood_cap"
-    }
-    assert rule_names(violations(tables, [("C003", "U01"), ("C004", "U03")])) == {
-        "neighbourhood_cap"
-    }
+    assert rule_names(violations(tables, [("C001", "U01"), ("C003", "U02")])) == {"neighbourhood_cap"}
+    assert rule_names(violations(tables, [("C003", "U01"), ("C004", "U03")])) == {"neighbourhood_cap"}
 
 
 def test_neighbourhood_cap_exempts_skaeve_huis(tmp_path):
@@ -407,9 +401,7 @@ def test_neighbourhood_cap_subtracts_recent_load(tmp_path):
     assert checker.neighbourhood_room(tables, "WK01") == Fraction(3, 2)
     assert checker.neighbourhood_room(tables, "WK02") == 0
     assert violations(tables, [("C001", "U01")]) == []
-    assert rule_names(violations(tables, [("C001", "U01"), ("C002", "U02")])) == {
-        "neighbourhood_cap"
-    }
+    assert rule_names(violations(tables, [("C001", "U01"), ("C002", "U02")])) == {"neighbourhood_cap"}
     assert rule_names(violations(tables, [("C003", "U01")])) == {"neighbourhood_cap"}
     assert rule_names(violations(tables, [("C001", "U03")])) == {"neighbourhood_cap"}
 
@@ -424,9 +416,7 @@ def test_neighbourhood_cap_follows_policy(tmp_path):
     assert checker.neighbourhood_cap(tables, "WK01") == 2  # floor(2.9985)
     assert violations(tables, [("C001", "U01")]) == []
     assert violations(tables, [("C002", "U01")]) == []
-    assert rule_names(violations(tables, [("C001", "U01"), ("C002", "U02")])) == {
-        "neighbourhood_cap"
-    }
+    assert rule_names(violations(tables, [("C001", "U01"), ("C002", "U02")])) == {"neighbourhood_cap"}
 
 
 def test_municipality_intake(tmp_path):

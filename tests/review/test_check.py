@@ -6,20 +6,21 @@ import json
 import shutil
 from pathlib import Path
 
+import independent_checker as checker
 import pytest
 from click.testing import CliRunner
 
-import independent_checker as checker
-from matcher.review.check import RULE_TEXT, ProposedRow, check_proposal, read_pairs, rule_violations
 from matcher.cli.main import main
 from matcher.io.read import read_instance
+from matcher.review.check import RULE_TEXT, ProposedRow, check_proposal, read_pairs, rule_violations
 from models import InvalidInstance
 
 TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny"
 
 
-def variant(tmp_path: Path, name: str, append: dict[str, list[str]] | None = None,
-            policy: str | None = None) -> Path:
+def variant(
+    tmp_path: Path, name: str, append: dict[str, list[str]] | None = None, policy: str | None = None
+) -> Path:
     """A copy of instances/tiny with rows appended to some files and, optionally, another policy."""
     folder = tmp_path / name
     shutil.copytree(TINY, folder)
@@ -36,10 +37,17 @@ def bad_instances(tmp_path_factory) -> dict[str, Path]:
     """Variants of tiny in which each rule can be broken by one or two pairs."""
     root = tmp_path_factory.mktemp("check")
     return {
-        "base": variant(root, "base",
-                        {"units.csv": ["U07,social_rental,Elan Wonen,GM0392,WK039202,,600,1,true,2026-12-10"],
-                         "declined.csv": ["C01,U02,client"]}),
-        "strict": variant(root, "strict", policy="period: {start: 2026-11-23, days: 7}\norigin_rule: strict\n"),
+        "base": variant(
+            root,
+            "base",
+            {
+                "units.csv": ["U07,social_rental,Elan Wonen,GM0392,WK039202,,600,1,true,2026-12-10"],
+                "declined.csv": ["C01,U02,client"],
+            },
+        ),
+        "strict": variant(
+            root, "strict", policy="period: {start: 2026-11-23, days: 7}\norigin_rule: strict\n"
+        ),
         "intake": variant(root, "intake", policy="period: {start: 2026-11-23}\n"),
         "slots": variant(root, "slots", {"support_capacity.csv": ["GM0392,intensive,0"]}),
     }
@@ -65,7 +73,9 @@ BAD = [
 
 def _write(tmp_path: Path, pairs: list[tuple[str, str]], name: str = "edited.csv") -> Path:
     path = tmp_path / name
-    path.write_text("client_id,unit_id,note\n" + "".join(f"{c},{u},hand edit\n" for c, u in pairs), encoding="utf-8")
+    path.write_text(
+        "client_id,unit_id,note\n" + "".join(f"{c},{u},hand edit\n" for c, u in pairs), encoding="utf-8"
+    )
     return path
 
 
@@ -94,7 +104,9 @@ def test_municipality_intake_is_flagged(tmp_path):
 def test_every_rule_has_a_bad_proposal():
     """The bad proposals above (plus the intake test) cover every rule check knows."""
     # open_neighbourhood needs a closed neighbourhood, which tiny has not: tests/test_rule_open_neighbourhood.py
-    assert {rule for rule, _, _ in BAD} | {"municipality_intake", "eligibility:open_neighbourhood"} == set(RULE_TEXT)
+    assert {rule for rule, _, _ in BAD} | {"municipality_intake", "eligibility:open_neighbourhood"} == set(
+        RULE_TEXT
+    )
 
 
 def test_violation_names_the_csv_rows(bad_instances, tmp_path):

@@ -7,15 +7,15 @@ import json
 import shutil
 from pathlib import Path
 
+import independent_checker as checker
 import pytest
 from click.testing import CliRunner
 
-import independent_checker as checker
 from matcher.cli.main import main
-from matcher.rules.eligibility import RULES
+from matcher.io.read import read_instance
 from matcher.proposal import solve as solve_instance
 from matcher.review.explain import explain_client, explain_unit, render_client, render_unit
-from matcher.io.read import read_instance
+from matcher.rules.eligibility import RULES
 from models import InvalidInstance
 
 TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny"
@@ -54,7 +54,9 @@ def test_rule_counts_match_the_engine(tiny_matches):
         result = explain_client(instance, tiny_matches, client.client_id, counterfactual=False)
         expected = proposal.pairs.excluded.loc[client.client_id]
         assert result["excluded_by_rule"] == {rule: int(expected[rule]) for rule in RULES if expected[rule]}
-        assert result["units_eligible"] == int((proposal.arrays.client_ids[proposal.pairs.client] == client.client_id).sum())
+        assert result["units_eligible"] == int(
+            (proposal.arrays.client_ids[proposal.pairs.client] == client.client_id).sum()
+        )
 
 
 def test_matched_client_gets_why_and_alternatives(tmp_path):
@@ -64,7 +66,11 @@ def test_matched_client_gets_why_and_alternatives(tmp_path):
         units.write("U07,social_rental,Woonopmaat,GM0453,WK045301,,500,1,false,2026-11-01\n")
     matches = solve(folder, tmp_path / "week")
     result = explain_client(read_instance(folder), matches, "C06")
-    assert result["matched"] and result["unit"]["unit_id"] == "U06" and result["unit"]["why"] == "municipality of origin"
+    assert (
+        result["matched"]
+        and result["unit"]["unit_id"] == "U06"
+        and result["unit"]["why"] == "municipality of origin"
+    )
     why = {alt["unit_id"]: (alt["status"], alt["why_not"]) for alt in result["alternatives"]}
     assert why["U03"][0] == "taken" and "C03" in why["U03"][1]
     assert why["U02"][0] == "taken" and "C01 (w 226, acute)" in why["U02"][1]
@@ -78,9 +84,18 @@ def test_capacity_counterfactual_is_confirmed_by_a_fresh_solve(tiny_matches, tmp
     result = explain_client(read_instance(TINY), tiny_matches, "C05")
     assert not result["matched"] and result["unmatched_reason"].startswith("capacity full")
     smallest = result["counterfactual"]["smallest"]
-    assert smallest["rule"] == "neighbourhood_cap" and "cap of WK045301" in smallest["change"] and "one higher" in smallest["change"]
+    assert (
+        smallest["rule"] == "neighbourhood_cap"
+        and "cap of WK045301" in smallest["change"]
+        and "one higher" in smallest["change"]
+    )
     folder = copy_tiny(tmp_path, "raised")
-    edit(folder, "neighbourhoods.csv", "WK045301,GM0453,Wijk 01 IJmuiden-Noord,4574,20,", "WK045301,GM0453,Wijk 01 IJmuiden-Noord,4574,20,23")
+    edit(
+        folder,
+        "neighbourhoods.csv",
+        "WK045301,GM0453,Wijk 01 IJmuiden-Noord,4574,20,",
+        "WK045301,GM0453,Wijk 01 IJmuiden-Noord,4574,20,23",
+    )
     matches = solve(folder, tmp_path / "out")
     assert ("C05", smallest["unit_id"]) in matches
     assert checker.violations(folder, matches) == []
@@ -110,7 +125,10 @@ def test_intake_counterfactual(tmp_path):
     assert len(left_out) == 1
     result = explain_client(read_instance(folder), matches, left_out[0])
     smallest = result["counterfactual"]["smallest"]
-    assert smallest["rule"] == "municipality_intake" and "intake of Velsen (GM0453) one higher (2 → 3)" == smallest["change"]
+    assert (
+        smallest["rule"] == "municipality_intake"
+        and smallest["change"] == "intake of Velsen (GM0453) one higher (2 → 3)"
+    )
     edit(folder, "municipalities.csv", "69241,2", "69241,3")
     after = solve(folder, tmp_path / "after")
     assert left_out[0] in dict(after) and checker.violations(folder, after) == []
@@ -150,7 +168,10 @@ def test_unit_view_for_the_landlord(tiny_matches):
     """--unit names who got the unit and why the other eligible clients did not, without health details."""
     held = explain_unit(read_instance(TINY), tiny_matches, "U03")
     assert held["client"]["client_id"] == "C03" and held["clients_eligible"] == 3
-    assert {c["client_id"]: c["status"] for c in held["other_candidates"]} == {"C01": "placed_elsewhere", "C06": "placed_elsewhere"}
+    assert {c["client_id"]: c["status"] for c in held["other_candidates"]} == {
+        "C01": "placed_elsewhere",
+        "C06": "placed_elsewhere",
+    }
     free = explain_unit(read_instance(TINY), tiny_matches, "U04")
     assert not free["matched"] and "cap of WK045301 full" in free["unmatched_reason"]
     for text in (render_unit(held), render_unit(free), json.dumps(held)):
@@ -167,8 +188,12 @@ def test_cli_text_json_and_errors(tmp_path):
     assert text.exit_code == 0 and "verified by re-solving" in text.output
     data = runner.invoke(main, ["explain", str(TINY), "--proposal", str(week), "--unit", "U01", "--json"])
     assert data.exit_code == 0 and json.loads(data.output)["client"]["client_id"] == "C02"
-    assert runner.invoke(main, ["explain", str(TINY), "--proposal", str(week), "--client", "C99"]).exit_code == 2
-    both = runner.invoke(main, ["explain", str(TINY), "--proposal", str(week), "--client", "C01", "--unit", "U01"])
+    assert (
+        runner.invoke(main, ["explain", str(TINY), "--proposal", str(week), "--client", "C99"]).exit_code == 2
+    )
+    both = runner.invoke(
+        main, ["explain", str(TINY), "--proposal", str(week), "--client", "C01", "--unit", "U01"]
+    )
     assert both.exit_code == 2 and "exactly one" in both.output
 
 

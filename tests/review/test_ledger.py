@@ -14,12 +14,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+import independent_checker as checker
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-import independent_checker as checker
 from matcher.cli.main import main
+from matcher.io.read import read_instance
 from matcher.review.history import weekly_history
 from matcher.review.ledger import (
     TABLES,
@@ -31,7 +32,6 @@ from matcher.review.ledger import (
     ledger_url,
     read_ledger,
 )
-from matcher.io.read import read_instance
 from matcher.review.workbook import FIRST_ROW, KEYS, REVIEW_SHEET
 from models import InvalidInstance
 
@@ -45,17 +45,34 @@ REASON = chr(ord("A") + KEYS.index("reason_code"))
 def dump(path: Path) -> dict[str, list[tuple]]:
     """Every row of every ledger table, read with plain sqlite3."""
     with sqlite3.connect(path) as connection:
-        return {table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in TABLES}
+        return {
+            table: sorted(connection.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+            for table in TABLES
+        }
 
 
-def decide(client: str, unit: str, decision: str, party: str = "client", reason: str | None = None,
-           week: date | None = WEEK) -> Decision:
-    return Decision(client, unit, party, decision, reason or ("other" if decision == "decline" else None),
-                    period_start=week)
+def decide(
+    client: str,
+    unit: str,
+    decision: str,
+    party: str = "client",
+    reason: str | None = None,
+    week: date | None = WEEK,
+) -> Decision:
+    return Decision(
+        client,
+        unit,
+        party,
+        decision,
+        reason or ("other" if decision == "decline" else None),
+        period_start=week,
+    )
 
 
 def record(ledger: Path, *decisions: Decision, correct: bool = False):
-    return import_batches(str(ledger), [Batch("record", "test", decisions=list(decisions))], correct=correct)[0]
+    return import_batches(str(ledger), [Batch("record", "test", decisions=list(decisions))], correct=correct)[
+        0
+    ]
 
 
 def test_plain_path_is_sqlite_in_wal_mode(tmp_path):
@@ -113,7 +130,10 @@ def test_correct_replaces_and_keeps_the_log(tmp_path):
     state = read_ledger(str(ledger))
     assert [row["decision"] for row in state.decisions] == ["decline"] and state.open_conflicts == 0
     log = dump(ledger)["decision_log"]
-    assert [(row[1], row[3], row[5]) for row in sorted(log)] == [("added", "accept", None), ("corrected", "decline", "accept")]
+    assert [(row[1], row[3], row[5]) for row in sorted(log)] == [
+        ("added", "accept", None),
+        ("corrected", "decline", "accept"),
+    ]
 
 
 def test_bad_batch_writes_nothing(tmp_path):
@@ -142,12 +162,20 @@ def test_reading_a_missing_ledger_is_invalid_input(tmp_path):
 def big_instance(folder: Path, clients: int = 30) -> Path:
     """One landlord, `clients` light clients and as many rooms in a roomy neighbourhood."""
     folder.mkdir(parents=True)
-    (folder / "municipalities.csv").write_text("municipality_id,name,region,population\nGM0392,Haarlem,ZK,167636\n")
-    (folder / "neighbourhoods.csv").write_text("neighbourhood_id,municipality_id,name,dwellings\nWK039202,GM0392,Kwartier,20000\n")
-    (folder / "units.csv").write_text("unit_id,type,landlord,municipality_id,neighbourhood_id,rent,available_from\n" + "".join(
-        f"R{k:03d},room,Elan Wonen,GM0392,WK039202,{400 + k},2026-11-01\n" for k in range(clients)))
-    (folder / "clients.csv").write_text("client_id,source,origin_municipality_id,support_intensity,registered_on\n" + "".join(
-        f"K{k:03d},MO,GM0392,light,2026-0{1 + k % 9}-0{1 + k % 9}\n" for k in range(clients)))
+    (folder / "municipalities.csv").write_text(
+        "municipality_id,name,region,population\nGM0392,Haarlem,ZK,167636\n"
+    )
+    (folder / "neighbourhoods.csv").write_text(
+        "neighbourhood_id,municipality_id,name,dwellings\nWK039202,GM0392,Kwartier,20000\n"
+    )
+    (folder / "units.csv").write_text(
+        "unit_id,type,landlord,municipality_id,neighbourhood_id,rent,available_from\n"
+        + "".join(f"R{k:03d},room,Elan Wonen,GM0392,WK039202,{400 + k},2026-11-01\n" for k in range(clients))
+    )
+    (folder / "clients.csv").write_text(
+        "client_id,source,origin_municipality_id,support_intensity,registered_on\n"
+        + "".join(f"K{k:03d},MO,GM0392,light,2026-0{1 + k % 9}-0{1 + k % 9}\n" for k in range(clients))
+    )
     (folder / "policy.yaml").write_text("period: {start: 2026-11-23}\n")
     return folder
 
@@ -176,8 +204,23 @@ def test_import_killed_midway_leaves_the_ledger_as_before(tmp_path):
     runner = CliRunner()
     ledger = tmp_path / "ledger.sqlite"
     assert runner.invoke(main, ["solve", str(instance), "--out", str(tmp_path / "week")]).exit_code == 0
-    assert runner.invoke(main, ["review", "export", str(instance), "--proposal", str(tmp_path / "week"),
-                                "--out", str(tmp_path / "books"), "--ledger", str(ledger)]).exit_code == 0
+    assert (
+        runner.invoke(
+            main,
+            [
+                "review",
+                "export",
+                str(instance),
+                "--proposal",
+                str(tmp_path / "week"),
+                "--out",
+                str(tmp_path / "books"),
+                "--ledger",
+                str(ledger),
+            ],
+        ).exit_code
+        == 0
+    )
     book_path = tmp_path / "books" / "elan-wonen.xlsx"
     book = load_workbook(book_path)
     sheet = book[REVIEW_SHEET]
@@ -192,8 +235,21 @@ def test_import_killed_midway_leaves_the_ledger_as_before(tmp_path):
     marker = tmp_path / "paused"
     driver = tmp_path / "driver.py"
     driver.write_text(KILL_DRIVER)
-    process = subprocess.Popen([sys.executable, str(driver), str(marker), "review", "import", str(book_path),
-                                "--ledger", str(ledger)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(driver),
+            str(marker),
+            "review",
+            "import",
+            str(book_path),
+            "--ledger",
+            str(ledger),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -223,14 +279,22 @@ def test_import_killed_midway_leaves_the_ledger_as_before(tmp_path):
 def test_accepted_match_is_fixed_and_counted(tmp_path):
     """A match accepted by both parties leaves the pool and uses load, intake and slots."""
     ledger = tmp_path / "ledger.sqlite"
-    record(ledger, decide("C03", "U03", "accept"), decide("C03", "U03", "accept", party="landlord"),
-           decide("C01", "U02", "accept"))  # only the client accepted: still open
+    record(
+        ledger,
+        decide("C03", "U03", "accept"),
+        decide("C03", "U03", "accept", party="landlord"),
+        decide("C01", "U02", "accept"),
+    )  # only the client accepted: still open
     instance, report = apply_ledger(read_instance(TINY), str(ledger))
-    assert "C03" not in {c.client_id for c in instance.clients} and "U03" not in {u.unit_id for u in instance.units}
+    assert "C03" not in {c.client_id for c in instance.clients} and "U03" not in {
+        u.unit_id for u in instance.units
+    }
     assert "C01" in {c.client_id for c in instance.clients}
     load = {n.neighbourhood_id: n.recent_load for n in instance.neighbourhoods}
     assert load["WK045301"] == 20 + 2  # protected support counts 2
-    assert {(s.municipality_id, s.support_intensity): s.slots for s in instance.support_capacity} == {("GM0453", "protected"): 0}
+    assert {(s.municipality_id, s.support_intensity): s.slots for s in instance.support_capacity} == {
+        ("GM0453", "protected"): 0
+    }
     assert report["accepted_fixed"] == [{"client_id": "C03", "unit_id": "U03", "period_start": "2026-11-23"}]
     assert report["slots_used"] == {"GM0453/protected": 1}
     json.dumps(report)
@@ -244,8 +308,13 @@ def test_earlier_week_counts_load_but_not_this_weeks_intake(tmp_path):
     (folder / "municipalities.csv").write_text(text)
     ledger = tmp_path / "ledger.sqlite"
     earlier = date(2026, 11, 16)
-    record(ledger, decide("C06", "U06", "accept", week=earlier), decide("C06", "U06", "accept", party="landlord", week=earlier),
-           decide("C03", "U03", "accept"), decide("C03", "U03", "accept", party="landlord"))
+    record(
+        ledger,
+        decide("C06", "U06", "accept", week=earlier),
+        decide("C06", "U06", "accept", party="landlord", week=earlier),
+        decide("C03", "U03", "accept"),
+        decide("C03", "U03", "accept", party="landlord"),
+    )
     instance, report = apply_ledger(read_instance(folder), str(ledger))
     assert report["load_added"] == {"WK045301": 2, "WK045302": 2}
     assert {m.municipality_id: m.max_intake for m in instance.municipalities}["GM0453"] == 1
@@ -260,12 +329,15 @@ def test_decisions_of_later_weeks_are_ignored(tmp_path):
     assert instance.declined == () and report["decisions_for_later_weeks_ignored"] == 1
 
 
-@pytest.mark.parametrize("reasons, lapsed", [
-    (["location", "no_response"], True),
-    (["location"], False),
-    (["location", "safety"], False),          # a justified decline is not a refusal
-    (["unsuitable", "circumstances_changed"], False),
-])
+@pytest.mark.parametrize(
+    "reasons, lapsed",
+    [
+        (["location", "no_response"], True),
+        (["location"], False),
+        (["location", "safety"], False),  # a justified decline is not a refusal
+        (["unsuitable", "circumstances_changed"], False),
+    ],
+)
 def test_refusal_rule_lapses_urgency(tmp_path, reasons, lapsed):
     """After max_refusals (2) refusals of suitable offers a client's urgency lapses to normal."""
     ledger = tmp_path / "ledger.sqlite"
@@ -282,12 +354,16 @@ def test_refusal_rule_follows_the_policy(tmp_path):
     """policy.refusals sets how many refusals and which urgency they lapse to."""
     folder = tmp_path / "policy"
     shutil.copytree(TINY, folder)
-    (folder / "policy.yaml").write_text("period: {start: 2026-11-23}\nrefusals: {max_refusals: 1, lapse_to: high}\n")
+    (folder / "policy.yaml").write_text(
+        "period: {start: 2026-11-23}\nrefusals: {max_refusals: 1, lapse_to: high}\n"
+    )
     ledger = tmp_path / "ledger.sqlite"
     record(ledger, decide("C01", "U01", "decline", reason="location"))
     instance, report = apply_ledger(read_instance(folder), str(ledger))
     assert {c.client_id: c.urgency for c in instance.clients}["C01"] == "high"
-    assert report["urgency_lapsed_detail"] == [{"client_id": "C01", "from": "acute", "to": "high", "refusals": 1}]
+    assert report["urgency_lapsed_detail"] == [
+        {"client_id": "C01", "from": "acute", "to": "high", "refusals": 1}
+    ]
 
 
 def test_solve_with_ledger_never_proposes_a_declined_pair(tmp_path):
@@ -310,8 +386,13 @@ def test_solve_with_ledger_counts_accepted_pairs_against_caps(tmp_path):
     folder = tmp_path / "cap"
     shutil.copytree(TINY, folder)
     # WK045302 (unit U06) may take load 2; two intensive clients want it
-    text = (folder / "neighbourhoods.csv").read_text().replace("WK045302,GM0453,Wijk 02 IJmuiden-Zuid,4186,0,",
-                                                               "WK045302,GM0453,Wijk 02 IJmuiden-Zuid,4186,0,2")
+    text = (
+        (folder / "neighbourhoods.csv")
+        .read_text()
+        .replace(
+            "WK045302,GM0453,Wijk 02 IJmuiden-Zuid,4186,0,", "WK045302,GM0453,Wijk 02 IJmuiden-Zuid,4186,0,2"
+        )
+    )
     (folder / "neighbourhoods.csv").write_text(text)
     with open(folder / "units.csv", "a") as units:
         units.write("U07,social_rental,Woonopmaat,GM0453,WK045302,,700,1,false,2026-11-01\n")
@@ -323,7 +404,9 @@ def test_solve_with_ledger_counts_accepted_pairs_against_caps(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     record(ledger, decide("C06", "U06", "accept"), decide("C06", "U06", "accept", party="landlord"))
     out = tmp_path / "week"
-    assert runner.invoke(main, ["solve", str(folder), "--ledger", str(ledger), "--out", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(main, ["solve", str(folder), "--ledger", str(ledger), "--out", str(out)]).exit_code == 0
+    )
     proposals = (out / "proposals.csv").read_text()
     assert "C06" not in proposals and "U06" not in proposals
     assert "WK045302" not in proposals, "the accepted intensive client used the whole cap"
@@ -339,12 +422,40 @@ def test_history_counts_each_week(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     week = tmp_path / "week"
     runner.invoke(main, ["solve", str(TINY), "--out", str(week)])
-    assert runner.invoke(main, ["review", "export", str(TINY), "--proposal", str(week), "--out",
-                                str(tmp_path / "books"), "--ledger", str(ledger)]).exit_code == 0
-    record(ledger, decide("C01", "U02", "accept"), decide("C01", "U02", "accept", party="landlord"),
-           decide("C02", "U01", "decline", reason="location"), decide("C03", "U03", "accept", party="landlord"),
-           decide("K09", "R01", "accept", week=date(2026, 11, 30)))
+    assert (
+        runner.invoke(
+            main,
+            [
+                "review",
+                "export",
+                str(TINY),
+                "--proposal",
+                str(week),
+                "--out",
+                str(tmp_path / "books"),
+                "--ledger",
+                str(ledger),
+            ],
+        ).exit_code
+        == 0
+    )
+    record(
+        ledger,
+        decide("C01", "U02", "accept"),
+        decide("C01", "U02", "accept", party="landlord"),
+        decide("C02", "U01", "decline", reason="location"),
+        decide("C03", "U03", "accept", party="landlord"),
+        decide("K09", "R01", "accept", week=date(2026, 11, 30)),
+    )
     frame = weekly_history(str(ledger))
-    assert frame.to_dict("records")[0] == {"week": "2026-11-23", "proposed": 5, "accepted": 2, "declined": 1,
-                                           "placed": 1, "open": 2, "waiting": 7, "refusals": 1}
+    assert frame.to_dict("records")[0] == {
+        "week": "2026-11-23",
+        "proposed": 5,
+        "accepted": 2,
+        "declined": 1,
+        "placed": 1,
+        "open": 2,
+        "waiting": 7,
+        "refusals": 1,
+    }
     assert frame["week"].tolist() == ["2026-11-23", "2026-11-30"]

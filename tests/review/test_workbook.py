@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 import matcher
 from matcher.cli.main import main
-from matcher.review.ledger import LANDLORD_REASONS
 from matcher.io.read import read_instance
+from matcher.review.ledger import LANDLORD_REASONS
 from matcher.review.workbook import (
     FIRST_ROW,
     HEADER_ROW,
@@ -68,7 +68,16 @@ def test_one_workbook_per_landlord(books):
 def test_no_health_or_safety_details_anywhere(books):
     """No cell in any sheet (hidden ones included) holds a client's source or exclusions."""
     instance = read_instance(TINY)
-    forbidden = {"BW", "MO", "VO", "jeugd", "source", "excluded_municipalities", "excluded_neighbourhoods", "urgency"}
+    forbidden = {
+        "BW",
+        "MO",
+        "VO",
+        "jeugd",
+        "source",
+        "excluded_municipalities",
+        "excluded_neighbourhoods",
+        "urgency",
+    }
     for path in books.values():
         book = load_workbook(path)
         for sheet in book.worksheets:
@@ -92,7 +101,10 @@ def test_drop_downs_protection_and_layout(books):
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     last = sheet.max_row
     assert lists[f"{COLUMN['decision']}{FIRST_ROW}:{COLUMN['decision']}{last}"] == '"accept,decline"'
-    assert lists[f"{COLUMN['reason_code']}{FIRST_ROW}:{COLUMN['reason_code']}{last}"] == '"' + ",".join(LANDLORD_REASONS) + '"'
+    assert (
+        lists[f"{COLUMN['reason_code']}{FIRST_ROW}:{COLUMN['reason_code']}{last}"]
+        == '"' + ",".join(LANDLORD_REASONS) + '"'
+    )
     assert sheet.protection.sheet
     assert sheet.freeze_panes == f"B{FIRST_ROW}"
     header = sheet[f"A{HEADER_ROW}"]
@@ -109,26 +121,40 @@ def test_drop_downs_protection_and_layout(books):
 def test_move_in_from_is_latest_of_unit_client_and_period():
     """Move in from = max(unit available_from, client ready_from, period start)."""
     instance = read_instance(TINY)
-    assert move_in_from(instance, "C06", "U06") == date(2026, 11, 29)   # unit later
-    assert move_in_from(instance, "C05", "U04") == date(2026, 11, 25)   # client later
-    assert move_in_from(instance, "C04", "U05") == date(2026, 11, 23)   # period start
+    assert move_in_from(instance, "C06", "U06") == date(2026, 11, 29)  # unit later
+    assert move_in_from(instance, "C05", "U04") == date(2026, 11, 25)  # client later
+    assert move_in_from(instance, "C04", "U05") == date(2026, 11, 23)  # period start
 
 
 def test_round_trip_reads_decisions(books):
     """Decisions typed into a workbook come back with week, proposal, row and reason."""
     path = books["woonopmaat"]
-    fill(path, {f"{COLUMN['decision']}{FIRST_ROW}": "accept",
-                f"{COLUMN['decision']}{FIRST_ROW + 1}": "decline",
-                f"{COLUMN['reason_code']}{FIRST_ROW + 1}": "support_not_arranged",
-                f"{COLUMN['note']}{FIRST_ROW + 1}": "provider starts in January"})
+    fill(
+        path,
+        {
+            f"{COLUMN['decision']}{FIRST_ROW}": "accept",
+            f"{COLUMN['decision']}{FIRST_ROW + 1}": "decline",
+            f"{COLUMN['reason_code']}{FIRST_ROW + 1}": "support_not_arranged",
+            f"{COLUMN['note']}{FIRST_ROW + 1}": "provider starts in January",
+        },
+    )
     batch, problems = read_workbook(path)
     assert problems == []
-    got = [(d.client_id, d.unit_id, d.party, d.decision, d.reason_code, d.source_row, d.period_start) for d in batch.decisions]
-    assert got == [("C03", "U03", "landlord", "accept", None, FIRST_ROW, date(2026, 11, 23)),
-                   ("C04", "U05", "landlord", "decline", "support_not_arranged", FIRST_ROW + 1, date(2026, 11, 23))]
+    got = [
+        (d.client_id, d.unit_id, d.party, d.decision, d.reason_code, d.source_row, d.period_start)
+        for d in batch.decisions
+    ]
+    assert got == [
+        ("C03", "U03", "landlord", "accept", None, FIRST_ROW, date(2026, 11, 23)),
+        ("C04", "U05", "landlord", "decline", "support_not_arranged", FIRST_ROW + 1, date(2026, 11, 23)),
+    ]
     assert batch.decisions[1].note == "provider starts in January"
     assert batch.proposals[0].period_start == date(2026, 11, 23)
-    assert {(p.client_id, p.unit_id) for p in batch.proposals[0].pairs} == {("C03", "U03"), ("C04", "U05"), ("C06", "U06")}
+    assert {(p.client_id, p.unit_id) for p in batch.proposals[0].pairs} == {
+        ("C03", "U03"),
+        ("C04", "U05"),
+        ("C06", "U06"),
+    }
 
 
 def test_decisions_in_any_case_and_blank_rows(books):
@@ -139,38 +165,52 @@ def test_decisions_in_any_case_and_blank_rows(books):
     assert problems == [] and [(d.client_id, d.decision) for d in batch.decisions] == [("C06", "accept")]
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("rent", 600, "Rent (EUR / month) changed from '800' to '600'"),
-    ("move_in_from", datetime(2026, 11, 24), "Move in from changed"),
-    ("household_size", 2, "Household size changed"),
-    ("support_intensity", "light", "Support intensity changed"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("rent", 600, "Rent (EUR / month) changed from '800' to '600'"),
+        ("move_in_from", datetime(2026, 11, 24), "Move in from changed"),
+        ("household_size", 2, "Household size changed"),
+        ("support_intensity", "light", "Support intensity changed"),
+    ],
+)
 def test_changed_locked_cell_is_rejected(books, key, value, message):
     """A changed locked cell is reported with the file, row and column."""
     path = books["woonopmaat"]
     fill(path, {f"{COLUMN[key]}{FIRST_ROW + 2}": value, f"{COLUMN['decision']}{FIRST_ROW + 2}": "accept"})
     _, problems = read_workbook(path)
-    assert [(p.file, p.row, p.column) for p in problems] == [(f"woonopmaat.xlsx [{REVIEW_SHEET}]", FIRST_ROW + 2, COLUMN[key])]
+    assert [(p.file, p.row, p.column) for p in problems] == [
+        (f"woonopmaat.xlsx [{REVIEW_SHEET}]", FIRST_ROW + 2, COLUMN[key])
+    ]
     assert message in problems[0].message
 
 
 def test_changed_client_or_added_row_is_rejected(books):
     """A row whose client was changed, or a row added below, is not in the proposal sent."""
     path = books["pre-wonen"]
-    fill(path, {f"{COLUMN['client_id']}{FIRST_ROW}": "C08",
-                f"A{FIRST_ROW + 1}": "C05", f"{COLUMN['unit_id']}{FIRST_ROW + 1}": "U01",
-                f"{COLUMN['decision']}{FIRST_ROW + 1}": "accept"})
+    fill(
+        path,
+        {
+            f"{COLUMN['client_id']}{FIRST_ROW}": "C08",
+            f"A{FIRST_ROW + 1}": "C05",
+            f"{COLUMN['unit_id']}{FIRST_ROW + 1}": "U01",
+            f"{COLUMN['decision']}{FIRST_ROW + 1}": "accept",
+        },
+    )
     _, problems = read_workbook(path)
     assert [(p.row, p.column) for p in problems] == [(FIRST_ROW, "A"), (FIRST_ROW + 1, "A")]
     assert all("was not in the proposal sent" in p.message for p in problems)
 
 
-@pytest.mark.parametrize("decision, reason, column, message", [
-    ("maybe", None, "decision", "is not a decision"),
-    ("decline", None, "reason_code", "a decline needs a reason code"),
-    ("decline", "too_noisy", "reason_code", "unknown reason code"),
-    (None, "other", "decision", "a reason code without a decision"),
-])
+@pytest.mark.parametrize(
+    "decision, reason, column, message",
+    [
+        ("maybe", None, "decision", "is not a decision"),
+        ("decline", None, "reason_code", "a decline needs a reason code"),
+        ("decline", "too_noisy", "reason_code", "unknown reason code"),
+        (None, "other", "decision", "a reason code without a decision"),
+    ],
+)
 def test_bad_decision_cells_are_rejected(books, decision, reason, column, message):
     """Values the drop-downs would not allow are reported on their own cell."""
     path = books["elan-wonen"]
@@ -222,7 +262,9 @@ def test_export_refuses_a_proposal_of_another_instance(proposal, tmp_path):
 
     shutil.copytree(TINY, folder)
     lines = (folder / "clients.csv").read_text().splitlines()
-    (folder / "clients.csv").write_text("\n".join(line for line in lines if not line.startswith("C01,")) + "\n")
+    (folder / "clients.csv").write_text(
+        "\n".join(line for line in lines if not line.startswith("C01,")) + "\n"
+    )
     with pytest.raises(InvalidInstance) as raised:
         proposal_record(read_instance(folder), read_proposal_folder(proposal), "other")
     assert [(p.file, p.column) for p in raised.value.problems] == [("proposals.csv", "client_id")]

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from independent_checker import eligible, reference_optimum, violations
 
-from matcher.review.check import check_proposal
-from matcher.rules.eligibility import RULE_BY_NAME
-from matcher.proposal import solve
-from matcher.review.explain import NEVER_RELAXED
 from matcher.io.read import read_instance
+from matcher.proposal import solve
+from matcher.review.check import check_proposal
+from matcher.review.explain import NEVER_RELAXED
+from matcher.rules.eligibility import RULE_BY_NAME
 
 
 def _tiny_closed(tiny: Path, tmp_path: Path, closed_until: str) -> Path:
@@ -63,7 +63,9 @@ def test_check_names_the_closed_neighbourhood(tiny, tmp_path):
 
     report = check_proposal(instance, read_pairs(proposal), optimum=False)
     messages = [v.message for v in report.violations]
-    assert any("Haarlemmerhoutkwartier (WK039202) takes no new placements until 2026-12-31" in m for m in messages)
+    assert any(
+        "Haarlemmerhoutkwartier (WK039202) takes no new placements until 2026-12-31" in m for m in messages
+    )
     assert "eligibility:open_neighbourhood" in report.rules_broken()
 
 

@@ -12,13 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from strategies import instances, write_instance
 from test_unit_classes import instances_with_copies
 
-from matcher.solver import column_generation as pricing
+from matcher.io.read import read_instance
 from matcher.rules.arrays import build_arrays
 from matcher.rules.eligibility import client_sets, eligible_pairs
+from matcher.solver import column_generation as pricing
+from matcher.solver.backend import Clock as _Clock
+from matcher.solver.backend import solve_model as _solve
 from matcher.solver.formulation import build_formulation, candidate_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units
-from matcher.io.read import read_instance
-from matcher.solver.backend import Clock as _Clock, solve_model as _solve
 from models import Neighbourhood
 
 
@@ -38,11 +39,19 @@ def activity(f, chosen) -> dict[str, np.ndarray]:
 def test_a_cap_over_a_class_of_units_still_binds():
     """Two alike units in a neighbourhood with room for one light client: as one class with room
     for two clients, the cap row must still be posted and stop the second."""
-    tight = Neighbourhood(neighbourhood_id="WK039201", municipality_id="GM0392", name="Oude Stad",
-                          dwellings=1000, cap=1)
-    inst = instance([client(client_id="C1"), client(client_id="C2")], [unit(unit_id="U1"), unit(unit_id="U2")],
-                    neighbourhoods=[tight, Neighbourhood(neighbourhood_id="WK040501", municipality_id="GM0405",
-                                                         name="Binnenstad", dwellings=1000)])
+    tight = Neighbourhood(
+        neighbourhood_id="WK039201", municipality_id="GM0392", name="Oude Stad", dwellings=1000, cap=1
+    )
+    inst = instance(
+        [client(client_id="C1"), client(client_id="C2")],
+        [unit(unit_id="U1"), unit(unit_id="U2")],
+        neighbourhoods=[
+            tight,
+            Neighbourhood(
+                neighbourhood_id="WK040501", municipality_id="GM0405", name="Binnenstad", dwellings=1000
+            ),
+        ],
+    )
     f = class_formulation(inst)
     assert f.n_pairs == 2  # two clients × one class
     rows = activity(f, [0, 1])
@@ -63,8 +72,10 @@ def test_a_class_takes_as_many_clients_as_it_has_units():
 
 
 def _full_lp(f, objective, extra_columns=None, extra_rows=()):
-    model = f.to_model(objective, True, integral=False, extra_columns=extra_columns, extra_rows=list(extra_rows))
-    status, solver = _solve(model, "glop", "", _Clock(None))
+    model = f.to_model(
+        objective, True, integral=False, extra_columns=extra_columns, extra_rows=list(extra_rows)
+    )
+    _status, solver = _solve(model, "glop", "", _Clock(None))
     return float(solver.objective_value)
 
 
@@ -90,8 +101,9 @@ def test_priced_lp_equals_the_full_lp_and_every_bound_holds(tables):
         bounds.append(bound)
         return False
 
-    priced = pricing.priced_lp(f, objective, [], np.array([0]), lambda model: _solve(model, "glop", "", _Clock(None)),
-                               proven=record)
+    priced = pricing.priced_lp(
+        f, objective, [], np.array([0]), lambda model: _solve(model, "glop", "", _Clock(None)), proven=record
+    )
     assert abs(priced.objective - optimum) < 1e-6
     assert all(bound >= optimum - 1e-6 for bound in bounds)
     assert abs(priced.bound - optimum) < 1e-6  # no pair left to enter: the bound is the LP optimum
@@ -114,13 +126,31 @@ def test_priced_lp_with_an_extra_column_and_fixed_pairs(tables):
     f.fixed_pairs = np.full(n, -1, dtype=np.int8)
     f.fixed_pairs[-1] = 0  # one pair may not be used
     load = np.where(f.candidates.load > 0, f.candidates.load, 1).astype(float)
-    rows = [Rows("spread", sparse.csr_matrix(np.r_[load, -1.0].reshape(1, -1)), np.array([-np.inf]), np.array([0.0])),
-            Rows("placed", sparse.csr_matrix(np.r_[np.ones(n), 0.0].reshape(1, -1)), np.array([1.0]), np.array([np.inf]))]
+    rows = [
+        Rows(
+            "spread",
+            sparse.csr_matrix(np.r_[load, -1.0].reshape(1, -1)),
+            np.array([-np.inf]),
+            np.array([0.0]),
+        ),
+        Rows(
+            "placed",
+            sparse.csr_matrix(np.r_[np.ones(n), 0.0].reshape(1, -1)),
+            np.array([1.0]),
+            np.array([np.inf]),
+        ),
+    ]
     objective = np.r_[np.zeros(n), -1.0]  # maximise −U
     columns = (np.array([0.0]), np.array([1e6]))
     optimum = _full_lp(f, objective, columns, rows)
-    priced = pricing.priced_lp(f, objective, rows, np.flatnonzero(f.fixed_pairs != 0)[:1],
-                               lambda model: _solve(model, "glop", "", _Clock(None)), extra_columns=columns)
+    priced = pricing.priced_lp(
+        f,
+        objective,
+        rows,
+        np.flatnonzero(f.fixed_pairs != 0)[:1],
+        lambda model: _solve(model, "glop", "", _Clock(None)),
+        extra_columns=columns,
+    )
     assert abs(priced.objective - optimum) < 1e-6
     assert priced.bound >= optimum - 1e-6
     assert priced.values[-1] == 0 and n - 1 not in priced.columns.tolist()
@@ -151,4 +181,6 @@ def test_a_round_cut_off_by_the_clock_leaves_the_last_solved_round(tables):
     assert priced.status == mb.SolveStatus.OPTIMAL and priced.rounds == 1
     assert priced.bound >= optimum - 1e-6
     x = priced.values
-    assert np.all((x >= -1e-9) & (x <= 1 + 1e-9)) and np.all(x[np.setdiff1d(np.arange(f.n_pairs), priced.columns)] == 0)
+    assert np.all((x >= -1e-9) & (x <= 1 + 1e-9)) and np.all(
+        x[np.setdiff1d(np.arange(f.n_pairs), priced.columns)] == 0
+    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from independent_checker import greedy_priority_allocation, objective, reference_optimum, violations
 from hypothesis import HealthCheck, given, settings
+from independent_checker import greedy_priority_allocation, objective, reference_optimum, violations
 from strategies import instances, write_instance
 
-from matcher.proposal import solve
 from matcher.io.read import read_instance
+from matcher.proposal import solve
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,7 +39,11 @@ def test_priority_never_below_the_priority_order_greedy(tables):
         assert proposal.greedy_priority == greedy_w
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(instances())
 def test_solving_independent_parts_one_by_one_is_still_exact(monkeypatch, tables):
     """With every independent part solved on its own, W and P still equal the reference and

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from matcher.io.read import read_instance
 from matcher.rules.arrays import build_arrays
 from matcher.rules.eligibility import client_sets, eligible_pairs
 from matcher.solver.size_guard import (
@@ -16,7 +17,6 @@ from matcher.solver.size_guard import (
     estimate_size,
     sample_positions,
 )
-from matcher.io.read import read_instance
 from models import InvalidInstance
 
 
@@ -68,7 +68,9 @@ def test_nothing_is_sampled_when_every_pair_fits(tiny, monkeypatch):
     """When clients × units is within the limit the check costs nothing."""
     import matcher.solver.size_guard
 
-    monkeypatch.setattr(matcher.solver.size_guard, "count_pairs", lambda *_: pytest.fail("sampled needlessly"))
+    monkeypatch.setattr(
+        matcher.solver.size_guard, "count_pairs", lambda *_: pytest.fail("sampled needlessly")
+    )
     check_limits(read_instance(tiny), max_pairs=DEFAULT_MAX_PAIRS)
 
 
@@ -92,12 +94,17 @@ def test_too_much_memory_is_refused(tiny):
 
 def test_a_national_instance_is_refused_quickly_and_cleanly(generated):
     """150,000 clients × 60,000 units (9·10⁹ possible pairs) is refused in seconds."""
-    clients = [generated.clients[k % len(generated.clients)].model_copy(update={"client_id": f"C-{k:06d}"})
-               for k in range(150_000)]
-    units = [generated.units[k % len(generated.units)].model_copy(update={"unit_id": f"U-{k:06d}"})
-             for k in range(60_000)]
-    national = generated.model_construct(**{**dict(generated), "clients": tuple(clients),
-                                            "units": tuple(units), "declined": ()})
+    clients = [
+        generated.clients[k % len(generated.clients)].model_copy(update={"client_id": f"C-{k:06d}"})
+        for k in range(150_000)
+    ]
+    units = [
+        generated.units[k % len(generated.units)].model_copy(update={"unit_id": f"U-{k:06d}"})
+        for k in range(60_000)
+    ]
+    national = generated.model_construct(
+        **{**dict(generated), "clients": tuple(clients), "units": tuple(units), "declined": ()}
+    )
     began = time.perf_counter()
     with pytest.raises(InstanceTooLarge) as refused:
         check_limits(national)

@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from builders import client, instance, unit
-from independent_checker import reference_optimum, violations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from independent_checker import reference_optimum, violations
 from strategies import instances, write_instance
 
+from matcher.io.read import read_instance
+from matcher.proposal import solve
 from matcher.rules.arrays import build_arrays
 from matcher.rules.eligibility import client_sets, eligible_pairs
-from matcher.proposal import solve
 from matcher.solver.formulation import candidate_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
-from matcher.io.read import read_instance
 
 
 def _classes(inst):
@@ -34,8 +34,12 @@ def _by_id(arrays, classes) -> dict[str, str]:
 def test_alike_units_share_a_class_and_any_difference_splits_it():
     inst = instance(
         clients=[client(client_id="C1"), client(client_id="C2", max_rent=650)],
-        units=[unit(unit_id="U1"), unit(unit_id="U2"), unit(unit_id="U3", rent=700),  # C2 cannot pay U3
-               unit(unit_id="U4", municipality_id="GM0405", neighbourhood_id="WK040501")],
+        units=[
+            unit(unit_id="U1"),
+            unit(unit_id="U2"),
+            unit(unit_id="U3", rent=700),  # C2 cannot pay U3
+            unit(unit_id="U4", municipality_id="GM0405", neighbourhood_id="WK040501"),
+        ],
     )
     arrays, _, classes = _classes(inst)
     by_id = _by_id(arrays, classes)
@@ -47,9 +51,11 @@ def test_alike_units_share_a_class_and_any_difference_splits_it():
 
 
 def test_a_declined_pair_puts_its_unit_in_a_class_of_its_own():
-    inst = instance(clients=[client(client_id="C1"), client(client_id="C2")],
-                    units=[unit(unit_id="U1"), unit(unit_id="U2"), unit(unit_id="U3")],
-                    declined=[{"client_id": "C1", "unit_id": "U2", "declined_by": "landlord"}])
+    inst = instance(
+        clients=[client(client_id="C1"), client(client_id="C2")],
+        units=[unit(unit_id="U1"), unit(unit_id="U2"), unit(unit_id="U3")],
+        declined=[{"client_id": "C1", "unit_id": "U2", "declined_by": "landlord"}],
+    )
     arrays, _, classes = _classes(inst)
     by_id = _by_id(arrays, classes)
     assert by_id["U1"] == by_id["U3"] == "U1"
@@ -57,8 +63,10 @@ def test_a_declined_pair_puts_its_unit_in_a_class_of_its_own():
 
 
 def test_class_allocation_becomes_distinct_units_and_a_kept_unit_is_a_class_of_its_own():
-    inst = instance(clients=[client(client_id=f"C{k}") for k in range(1, 4)],
-                    units=[unit(unit_id=f"U{k}") for k in range(1, 4)])
+    inst = instance(
+        clients=[client(client_id=f"C{k}") for k in range(1, 4)],
+        units=[unit(unit_id=f"U{k}") for k in range(1, 4)],
+    )
     arrays = build_arrays(inst)
     candidates = candidate_pairs(arrays, eligible_pairs(inst, arrays, client_sets(inst, arrays)))
     u3 = list(arrays.unit_ids).index("U3")
@@ -66,9 +74,14 @@ def test_class_allocation_becomes_distinct_units_and_a_kept_unit_is_a_class_of_i
     assert _by_id(arrays, classes) == {"U1": "U1", "U2": "U1", "U3": "U3"}
     per_class = class_pairs(candidates, classes)
     assert len(per_class) == 6  # three clients × two classes
-    take = np.array([k for k in range(len(per_class))
-                     if (arrays.client_ids[per_class.client[k]], arrays.unit_ids[per_class.unit[k]])
-                     in {("C1", "U1"), ("C2", "U3"), ("C3", "U1")}])
+    take = np.array(
+        [
+            k
+            for k in range(len(per_class))
+            if (arrays.client_ids[per_class.client[k]], arrays.unit_ids[per_class.unit[k]])
+            in {("C1", "U1"), ("C2", "U3"), ("C3", "U1")}
+        ]
+    )
     units = spread_over_units(take, per_class, candidates, classes)
     got = {arrays.client_ids[candidates.client[k]]: arrays.unit_ids[candidates.unit[k]] for k in units}
     assert got == {"C1": "U1", "C2": "U3", "C3": "U2"}
@@ -80,8 +93,10 @@ def test_a_unit_kept_twice_counts_once():
     """A hand-edited keep list may name one unit for two clients; only one can keep it, so
     continuity is 1 and the other alike unit still goes where it earns preference."""
     away = dict(origin_municipality_id="GM0405")
-    inst = instance(clients=[client(client_id="C1", **away), client(client_id="C2", **away), client(client_id="C3")],
-                    units=[unit(unit_id="U1"), unit(unit_id="U2")])
+    inst = instance(
+        clients=[client(client_id="C1", **away), client(client_id="C2", **away), client(client_id="C3")],
+        units=[unit(unit_id="U1"), unit(unit_id="U2")],
+    )
     proposal = solve(inst, keep=[("C1", "U1"), ("C2", "U1")])
     chosen = dict(proposal.pairs_chosen())
     assert proposal.solution.level("continuity").value == 1
@@ -91,8 +106,10 @@ def test_a_unit_kept_twice_counts_once():
 
 def test_kept_match_among_alike_units_is_proposed_again():
     """C1 keeps U2 although U1 is alike (and first in file order): U2 is its own class."""
-    inst = instance(clients=[client(client_id="C1"), client(client_id="C2")],
-                    units=[unit(unit_id="U1"), unit(unit_id="U2")])
+    inst = instance(
+        clients=[client(client_id="C1"), client(client_id="C2")],
+        units=[unit(unit_id="U1"), unit(unit_id="U2")],
+    )
     proposal = solve(inst, keep=[("C1", "U2")])
     assert set(proposal.pairs_chosen()) == {("C1", "U2"), ("C2", "U1")}
     continuity = proposal.solution.level("continuity")

@@ -28,11 +28,16 @@ def problems(data, file: str = "s.yaml") -> dict[str, str]:
 
 def base_instance() -> Instance:
     return Instance(
-        municipalities=(Municipality(municipality_id="GM01", name="Een", region="R", population=10, max_intake=3),
-                        Municipality(municipality_id="GM02", name="Twee", region="R", population=10)),
-        neighbourhoods=(Neighbourhood(neighbourhood_id="WK01", municipality_id="GM01", name="A", dwellings=1000, cap=4),
-                        Neighbourhood(neighbourhood_id="WK02", municipality_id="GM02", name="B", dwellings=1000)),
-        units=(), clients=(),
+        municipalities=(
+            Municipality(municipality_id="GM01", name="Een", region="R", population=10, max_intake=3),
+            Municipality(municipality_id="GM02", name="Twee", region="R", population=10),
+        ),
+        neighbourhoods=(
+            Neighbourhood(neighbourhood_id="WK01", municipality_id="GM01", name="A", dwellings=1000, cap=4),
+            Neighbourhood(neighbourhood_id="WK02", municipality_id="GM02", name="B", dwellings=1000),
+        ),
+        units=(),
+        clients=(),
         support_capacity=(SupportCapacity(municipality_id="GM01", support_intensity="intensive", slots=3),),
         policy=Policy(period={"start": date(2026, 11, 23)}),
     )
@@ -43,8 +48,13 @@ def test_committed_example_files_load():
     sweep = load_sweep(ROOT / "instances" / "scenarios" / "spreading-caps.yaml")
     assert sweep.base.region == "west-friesland" and sweep.horizon_weeks == 26
     assert sweep.allocation == ["optimiser", "greedy"]
-    assert [s.label for s in sweep.scenarios()] == ["cap/1000=2", "cap/1000=3", "cap/1000=5", "cap/1000=8",
-                                                    "cap/1000=12"]
+    assert [s.label for s in sweep.scenarios()] == [
+        "cap/1000=2",
+        "cap/1000=3",
+        "cap/1000=5",
+        "cap/1000=8",
+        "cap/1000=12",
+    ]
     assert load_sweep(ROOT / "instances" / "scenarios" / "tiny.yaml").horizon_weeks == 4
 
 
@@ -63,11 +73,16 @@ def test_unknown_key_is_named_with_its_path():
 
 def test_every_problem_reported_at_once():
     """Several problems come back together, each with its key."""
-    data = {**MINIMAL, "seeds": [1, 1], "declines": {"client": 1.5},
-            "grid": {"max_load_per_1000_dwellings": [3, -1], "origin_rule": ["sometimes"]}}
+    data = {
+        **MINIMAL,
+        "seeds": [1, 1],
+        "declines": {"client": 1.5},
+        "grid": {"max_load_per_1000_dwellings": [3, -1], "origin_rule": ["sometimes"]},
+    }
     found = problems(data)
-    assert {"seeds", "declines.client", "grid.max_load_per_1000_dwellings",
-            "grid.origin_rule[0]"} <= set(found)
+    assert {"seeds", "declines.client", "grid.max_load_per_1000_dwellings", "grid.origin_rule[0]"} <= set(
+        found
+    )
 
 
 def test_base_needs_exactly_one_source():
@@ -84,8 +99,11 @@ def test_unknown_region_is_refused():
 
 def test_generator_arrivals_need_a_region():
     """Arrivals from the generator cannot be drawn for an instance folder."""
-    data = {**MINIMAL, "base": {"instance": str(ROOT / "instances" / "tiny")},
-            "arrivals": {"clients_per_week": 1, "units_per_week": 1, "source": "generator"}}
+    data = {
+        **MINIMAL,
+        "base": {"instance": str(ROOT / "instances" / "tiny")},
+        "arrivals": {"clients_per_week": 1, "units_per_week": 1, "source": "generator"},
+    }
     assert any("resample" in message for message in problems(data).values())
 
 
@@ -113,8 +131,12 @@ def test_missing_file_is_reported(tmp_path):
 
 def test_grid_is_every_combination_in_file_order():
     """Two grid keys with 2 and 3 values give 6 scenarios, the last key varying fastest."""
-    sweep = parse_sweep({**MINIMAL, "grid": {"max_load_per_1000_dwellings": [3, 5],
-                                             "origin_rule": ["prefer", "region", "strict"]}})
+    sweep = parse_sweep(
+        {
+            **MINIMAL,
+            "grid": {"max_load_per_1000_dwellings": [3, 5], "origin_rule": ["prefer", "region", "strict"]},
+        }
+    )
     labels = [s.label for s in sweep.scenarios()]
     assert len(labels) == 6
     assert labels[:2] == ["cap/1000=3, origin=prefer", "cap/1000=3, origin=region"]
@@ -129,9 +151,18 @@ def test_no_grid_is_one_base_scenario():
 
 def test_policy_changes_are_applied():
     """Cap per 1,000, origin rule, urgency weights, waiting points and refusal rule reach the policy."""
-    sweep = parse_sweep({**MINIMAL, "grid": {
-        "max_load_per_1000_dwellings": [8], "origin_rule": ["strict"], "urgency_weights": [{"acute": 300}],
-        "per_week_waiting": [2], "refusals": [{"max_refusals": 3, "lapse_to": "high"}]}})
+    sweep = parse_sweep(
+        {
+            **MINIMAL,
+            "grid": {
+                "max_load_per_1000_dwellings": [8],
+                "origin_rule": ["strict"],
+                "urgency_weights": [{"acute": 300}],
+                "per_week_waiting": [2],
+                "refusals": [{"max_refusals": 3, "lapse_to": "high"}],
+            },
+        }
+    )
     policy = sweep.scenarios()[0].apply(base_instance()).policy
     assert policy.spreading.max_load_per_1000_dwellings == 8
     assert policy.origin_rule == "strict"
@@ -142,18 +173,33 @@ def test_policy_changes_are_applied():
 
 def test_intake_overrides():
     """Intake: base keeps, none drops, scale multiplies (rounded), a mapping sets named municipalities."""
-    sweep = parse_sweep({**MINIMAL, "grid": {"municipality_intake": ["base", "none", {"scale": 1.5},
-                                                                     {"GM02": 2}]}})
-    intakes = [tuple(m.max_intake for m in s.apply(base_instance()).municipalities) for s in sweep.scenarios()]
+    sweep = parse_sweep(
+        {**MINIMAL, "grid": {"municipality_intake": ["base", "none", {"scale": 1.5}, {"GM02": 2}]}}
+    )
+    intakes = [
+        tuple(m.max_intake for m in s.apply(base_instance()).municipalities) for s in sweep.scenarios()
+    ]
     assert intakes == [(3, None), (None, None), (5, None), (3, 2)]
 
 
 def test_slot_overrides():
     """Slots: none drops every row, scale multiplies, a mapping sets municipality/intensity rows."""
-    sweep = parse_sweep({**MINIMAL, "grid": {"support_slots": ["none", {"scale": 0.5},
-                                                               {"GM02": {"protected": 1}, "GM01": {"intensive": None}}]}})
-    rows = [[(r.municipality_id, r.support_intensity, r.slots) for r in s.apply(base_instance()).support_capacity]
-            for s in sweep.scenarios()]
+    sweep = parse_sweep(
+        {
+            **MINIMAL,
+            "grid": {
+                "support_slots": [
+                    "none",
+                    {"scale": 0.5},
+                    {"GM02": {"protected": 1}, "GM01": {"intensive": None}},
+                ]
+            },
+        }
+    )
+    rows = [
+        [(r.municipality_id, r.support_intensity, r.slots) for r in s.apply(base_instance()).support_capacity]
+        for s in sweep.scenarios()
+    ]
     assert rows == [[], [("GM01", "intensive", 2)], [("GM02", "protected", 1)]]
 
 

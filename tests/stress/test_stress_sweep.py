@@ -28,8 +28,9 @@ def cluster():
     """A local Dask cluster of two worker processes."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as local:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    ) as local:
         yield local
 
 
@@ -52,19 +53,45 @@ def test_kpi_table_is_tidy_and_complete(serial):
     assert not kpis.duplicated(["scenario", "allocation", "seed", "week", "kpi", "key"]).any()
     runs = kpis.groupby(["scenario", "allocation", "seed"])["week"].nunique()
     assert len(runs) == 2 * 2 * 2 and (runs == 4).all()
-    expected = {"placements", "wait_mean", "wait_p90", "origin_share", "util_max", "util_gini", "unmatched",
-                "intake", "refusals", "instroom", "doorstroom", "uitstroom", "queue_open"}
+    expected = {
+        "placements",
+        "wait_mean",
+        "wait_p90",
+        "origin_share",
+        "util_max",
+        "util_gini",
+        "unmatched",
+        "intake",
+        "refusals",
+        "instroom",
+        "doorstroom",
+        "uitstroom",
+        "queue_open",
+    }
     assert expected <= set(kpis["kpi"])
 
 
 def test_cli_writes_every_output(tmp_path):
     """`matcher stress --workers 0` writes the tables, the pictures, a self-contained report and sweep.json."""
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["stress", str(TINY), "--out", str(out), "--workers", "0", "--no-progress"])
+    result = CliRunner().invoke(
+        main, ["stress", str(TINY), "--out", str(out), "--workers", "0", "--no-progress"]
+    )
     assert result.exit_code == 0, result.output
-    for name in ("kpis.csv", "summary.csv", "placements.csv", "neighbourhoods.csv", "intake.csv",
-                 "scenarios.csv", "tradeoff.png", "waiting.png", "utilisation_map.png", "queue.png",
-                 "report.html", "sweep.json"):
+    for name in (
+        "kpis.csv",
+        "summary.csv",
+        "placements.csv",
+        "neighbourhoods.csv",
+        "intake.csv",
+        "scenarios.csv",
+        "tradeoff.png",
+        "waiting.png",
+        "utilisation_map.png",
+        "queue.png",
+        "report.html",
+        "sweep.json",
+    ):
         assert (out / name).is_file(), name
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 4
@@ -76,8 +103,11 @@ def test_cli_writes_every_output(tmp_path):
 def test_cli_bad_scenario_file_exits_2_without_traceback(tmp_path):
     """A bad scenario file exits with code 2 and names the file and the key, with no traceback."""
     file = tmp_path / "bad.yaml"
-    file.write_text("name: bad\nbase: {region: west-friesland, clients: 5, units: 1}\nhorizon_weeks: -3\n"
-                    "arrivals: {clients_per_week: 1, units_per_week: 1}\nseeds: [1]\n", encoding="utf-8")
+    file.write_text(
+        "name: bad\nbase: {region: west-friesland, clients: 5, units: 1}\nhorizon_weeks: -3\n"
+        "arrivals: {clients_per_week: 1, units_per_week: 1}\nseeds: [1]\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["stress", str(file), "--out", str(tmp_path / "o"), "--workers", "0"])
     assert result.exit_code == 2
     assert "horizon_weeks" in result.output and "bad.yaml" in result.output
@@ -94,29 +124,48 @@ def test_cli_missing_scenario_file_exits_2(tmp_path):
 
 def test_cli_workers_and_scheduler_are_exclusive(tmp_path):
     """--workers and --scheduler together are refused with exit code 2."""
-    result = CliRunner().invoke(main, ["stress", str(TINY), "--out", str(tmp_path / "o"), "--workers", "2",
-                                       "--scheduler", "tcp://127.0.0.1:1"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "stress",
+            str(TINY),
+            "--out",
+            str(tmp_path / "o"),
+            "--workers",
+            "2",
+            "--scheduler",
+            "tcp://127.0.0.1:1",
+        ],
+    )
     assert result.exit_code == 2
 
 
 def test_cli_runs_on_an_existing_scheduler(tmp_path, serial, cluster):
     """--scheduler runs the sweep on an existing Dask cluster with the serial numbers."""
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["stress", str(TINY), "--out", str(out), "--scheduler",
-                                       cluster.scheduler_address, "--no-progress"])
+    result = CliRunner().invoke(
+        main,
+        ["stress", str(TINY), "--out", str(out), "--scheduler", cluster.scheduler_address, "--no-progress"],
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out / "kpis.csv", keep_default_na=False, na_values=[""])
-    expected = pd.read_csv(__import__("io").StringIO(serial.kpis.to_csv(index=False, float_format="%.10g")),
-                           keep_default_na=False, na_values=[""])
+    expected = pd.read_csv(
+        __import__("io").StringIO(serial.kpis.to_csv(index=False, float_format="%.10g")),
+        keep_default_na=False,
+        na_values=[""],
+    )
     pd.testing.assert_frame_equal(written, expected)
 
 
 def test_folder_base_with_resampled_arrivals(tmp_path):
     """A sweep on an instance folder resamples arrivals from it and runs every grid value."""
     file = tmp_path / "folder.yaml"
-    file.write_text(f"name: folder\nbase: {{instance: {ROOT / 'instances' / 'tiny'}}}\nhorizon_weeks: 3\n"
-                    "arrivals: {clients_per_week: 1, units_per_week: 1}\nseeds: [1]\n"
-                    "grid: {origin_rule: [prefer, strict]}\n", encoding="utf-8")
+    file.write_text(
+        f"name: folder\nbase: {{instance: {ROOT / 'instances' / 'tiny'}}}\nhorizon_weeks: 3\n"
+        "arrivals: {clients_per_week: 1, units_per_week: 1}\nseeds: [1]\n"
+        "grid: {origin_rule: [prefer, strict]}\n",
+        encoding="utf-8",
+    )
     result = run_sweep(load_sweep(file), serial=True, progress=False)
     assert set(result.summary["label"]) == {"origin=prefer", "origin=strict"}
     tiny_clients = {"C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"}
