@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO ?= instances/zuid-kennemerland-week
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ demo: $(BIN)/.installed
 	$(BIN)/matcher solve $(DEMO) --out $(DEMO_OUT)
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check matcher models tests benchmarks
+	$(BIN)/ruff format --check matcher models tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed

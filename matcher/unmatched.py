@@ -53,7 +53,7 @@ def unmatched_reasons(
             continue
         taken = holder[units] >= 0
         takers = (holder[units[taken]], units[taken])
-        blocked = Counter()
+        blocked: Counter[str] = Counter()
         # units alike for the limits (same neighbourhood, exempt or not) are blocked alike
         free = units[~taken]
         kinds, first, counts = np.unique(unit_kind[free], return_index=True, return_counts=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -82,7 +82,7 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
 
 
 def cross_file_problems(
-    instance: Instance, rows: dict[str, Rows] | None = None, unparsed: dict[str, set[str]] | None = None
+    instance: Instance, rows: Mapping[str, Rows] | None = None, unparsed: dict[str, set[str]] | None = None
 ) -> list[Problem]:
     """Every reference between files that does not resolve, every duplicate id, every BSN and
     every client id that looks like a name.

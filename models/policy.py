@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from models.fields import FROZEN, INTENSITIES, URGENCIES, Day, UnitType
 
 
-def _default_compatibility() -> dict[str, tuple[str, ...]]:
+def _default_compatibility() -> dict[str, tuple[UnitType, ...]]:
     return {
         "light": ("social_rental", "room", "cluster"),
         "ambulant": ("social_rental", "room", "cluster"),

@@ -13,6 +13,7 @@ from matcher.cli.options import (
     json_option,
     ledger_option,
     load_instance,
+    proposal_option,
     solve_settings,
     time_limit_option,
 )
@@ -20,13 +21,7 @@ from matcher.cli.options import (
 
 @click.command()
 @instance_argument
-@click.option(
-    "--proposal",
-    "proposal_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="the folder written by `matcher solve`",
-)
+@proposal_option
 @click.option("--client", "client_id", default=None, help="explain this client's outcome")
 @click.option("--unit", "unit_id", default=None, help="explain this unit's outcome (landlord's view)")
 @ledger_option
@@ -66,7 +61,7 @@ def explain(
             if as_json
             else render_client(result)
         )
-    else:
+    elif unit_id is not None:  # always, given exactly one of the two
         result = explain_unit(loaded, matches, unit_id)
         click.echo(
             json.dumps(result, indent=2, ensure_ascii=False, default=str) if as_json else render_unit(result)

@@ -60,6 +60,13 @@ ledger_option = click.option(
     default=None,
     help="decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with",
 )
+proposal_option = click.option(
+    "--proposal",
+    "proposal_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="the folder written by `matcher solve`",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
 time_limit_option = click.option(
     "--time-limit",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from matcher.cli.options import InputError, instance_argument, reports_problems
+from matcher.cli.options import InputError, instance_argument, proposal_option, reports_problems
 
 EXIT_CONFLICT = 1
 
@@ -30,13 +30,7 @@ def review() -> None:
 
 @review.command("export")
 @instance_argument
-@click.option(
-    "--proposal",
-    "proposal_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="the folder written by `matcher solve`",
-)
+@proposal_option
 @click.option(
     "--out",
     required=True,
@@ -173,9 +167,9 @@ def record(
         decisions = _decisions_from_csv(file)
         batch = Batch("record", file.name, sha256_file(file), decisions=decisions)
     else:
-        given = (("--client", client_id), ("--unit", unit_id), ("--decision", decision))
-        missing = [name for name, value in given if not value]
-        if missing:
+        if not (client_id and unit_id and decision):
+            given = (("--client", client_id), ("--unit", unit_id), ("--decision", decision))
+            missing = [name for name, value in given if not value]
             raise InputError(f"missing {', '.join(missing)} (or give --file)")
         one = Decision(
             client_id=client_id.strip(),

@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -132,7 +133,7 @@ class RegionData:
     municipalities: pd.DataFrame  # indexed by gm_code, in code order
     neighbourhoods: pd.DataFrame  # indexed by wk_code, in code order
 
-    def population_weights(self, exclude: set[str] = frozenset()) -> pd.Series:
+    def population_weights(self, exclude: Collection[str] = frozenset()) -> pd.Series:
         weights = self.municipalities["population_2024"].astype(float)
         return weights[~weights.index.isin(list(exclude))]
 
@@ -510,7 +511,9 @@ def _clients(
     # A few MO clients who cannot live among neighbours are referred to the Skaeve Huse only.
     mo = clients.index[clients["source"] == "MO"]
     wanted = round(n_skaeve_units * _uniform(rng, SKAEVE_CLIENTS_PER_UNIT))
-    skaeve = rng.choice(mo, size=min(wanted, len(mo)), replace=False) if len(mo) else []
+    skaeve: np.ndarray | list[int] = (
+        rng.choice(mo, size=min(wanted, len(mo)), replace=False) if len(mo) else []
+    )
     clients.loc[skaeve, ["eligible_types", "support_intensity", "preferred_municipalities"]] = [
         "skaeve_huis",
         "intensive",
@@ -637,13 +640,10 @@ def generate_instance(
         skaeve = int((units["type"] == "skaeve_huis").sum())
         if region_clients:
             parts["clients"].append(_clients(data, rng, int(region_clients), skaeve, start, days))
-    tables: dict[str, pd.DataFrame | dict] = {
-        name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()
-    }
-    tables["support_capacity"] = _support_capacity(rng, tables["units"], tables["clients"])
-    tables["declined"] = _declined(rng, tables["units"], tables["clients"], policy["compatibility"])
-    tables["policy"] = policy
-    tables["meta"] = {
+    frames = {name: pd.concat(pieces, ignore_index=True) for name, pieces in parts.items()}
+    frames["support_capacity"] = _support_capacity(rng, frames["units"], frames["clients"])
+    frames["declined"] = _declined(rng, frames["units"], frames["clients"], policy["compatibility"])
+    meta = {
         "region": region,
         "clients": n_clients,
         "units": n_units,
@@ -660,10 +660,11 @@ def generate_instance(
         "declined": ["client_id", "unit_id"],
     }
     for name, keys in sort_keys.items():
-        frame = tables[name].sort_values(keys, kind="stable").reset_index(drop=True)
+        frame = frames[name].sort_values(keys, kind="stable").reset_index(drop=True)
         for column in INTEGER_COLUMNS.intersection(frame.columns):
             frame[column] = frame[column].astype("Int64")
-        tables[name] = frame
+        frames[name] = frame
+    tables: dict[str, pd.DataFrame | dict] = {**frames, "policy": policy, "meta": meta}
     return tables
 
 

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -43,6 +43,8 @@ from models import (
 )
 from models.instance import cross_file_problems
 from models.privacy import scrub
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -172,16 +174,24 @@ def _read(path: Path, problems: list[Problem]) -> Instance | None:
     policy = _parse_policy(policy_data, problems)
     unparsed = _unparsed_ids(raw_tables, parsed)
     instance = Instance.model_construct(
-        municipalities=tuple(parsed["municipalities"]),
-        neighbourhoods=tuple(parsed["neighbourhoods"]),
-        units=tuple(parsed["units"]),
-        clients=tuple(parsed["clients"]),
-        support_capacity=tuple(parsed["support_capacity"]),
-        declined=tuple(parsed["declined"]),
-        policy=policy,
+        municipalities=_typed_rows(Municipality, parsed["municipalities"]),
+        neighbourhoods=_typed_rows(Neighbourhood, parsed["neighbourhoods"]),
+        units=_typed_rows(Unit, parsed["units"]),
+        clients=_typed_rows(Client, parsed["clients"]),
+        support_capacity=_typed_rows(SupportCapacity, parsed["support_capacity"]),
+        declined=_typed_rows(DeclinedPair, parsed["declined"]),
+        # model_construct does not validate: without a valid policy (already a problem) the
+        # tables are still checked across files, which never reads the policy, and the
+        # instance is then dropped
+        policy=cast(Policy, policy),
     )
     problems += cross_file_problems(instance, rows, unparsed)
     return instance if policy is not None else None
+
+
+def _typed_rows(model: type[_M], parsed: list[BaseModel]) -> tuple[_M, ...]:
+    """One table's parsed rows, typed as the `model` that `_parse_table` validated each with."""
+    return cast(tuple[_M, ...], tuple(parsed))
 
 
 _ID_COLUMNS = {
@@ -392,7 +402,11 @@ _PolicyLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_PolicyLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+# types-PyYAML wants a constructor whose first parameter is a Loader; construct_yaml_str is
+# defined on SafeConstructor, which every SafeLoader is, so the call is right and the stub too strict
+_PolicyLoader.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
+)
 
 
 def load_policy_text(text: str) -> Any:
@@ -720,9 +734,9 @@ def _parse_table(
             model = spec.model.model_validate(record)
         except ValidationError as error:
             for detail in error.errors():
-                column = str(detail["loc"][0]) if detail["loc"] else None
-                if not any(p.column == column for p in cell_problems):
-                    problems.append(Problem(file=raw.file, row=number, column=column, message=_plain(detail)))
+                where = str(detail["loc"][0]) if detail["loc"] else None
+                if not any(p.column == where for p in cell_problems):
+                    problems.append(Problem(file=raw.file, row=number, column=where, message=_plain(detail)))
             continue
         if not cell_problems:
             models.append(model)

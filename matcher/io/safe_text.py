@@ -149,9 +149,14 @@ def csv_rows_text(
     safe = [
         [_safe_cell(value, position in number_columns) for position, value in enumerate(row)] for row in rows
     ]
-    quoting = csv.QUOTE_ALL if any(_has_carriage_return(row) for row in safe) else csv.QUOTE_MINIMAL
+    quote_all = any(_has_carriage_return(row) for row in safe)
     buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\n", quoting=quoting).writerows(safe)
+    csv.writer(
+        buffer,
+        delimiter=delimiter,
+        lineterminator="\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    ).writerows(safe)
     return buffer.getvalue()
 
 

@@ -85,7 +85,9 @@ def summary(
         "inputs": {file.name: sha256_file(file) for file in instance_files(instance_path)},
         "versions": {
             "matcher": matcher.__version__,
-            "ortools": ortools.__version__,
+            # ortools ships py.typed only in subpackages, so mypy sees `ortools` as a namespace
+            # package without its __init__.py, where __version__ is defined
+            "ortools": ortools.__version__,  # type: ignore[attr-defined]
             "python": platform.python_version(),
         },
         "seconds": {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -141,8 +142,8 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
     return rows
 
 
-def _rows_of(rows: list[ProposedRow], keep) -> tuple[int, ...]:
-    return tuple(sorted(r.row for r in rows if keep(r)))
+def _rows_of(rows: Iterable[ProposedRow]) -> tuple[int, ...]:
+    return tuple(sorted(r.row for r in rows))
 
 
 def _broken_eligibility(
@@ -185,7 +186,7 @@ def rule_violations(
                 Violation(
                     "one_unit_per_client",
                     f"client {client} appears in {count} pairs",
-                    _rows_of(rows, lambda r, client=client: r.client_id == client),
+                    _rows_of(r for r in rows if r.client_id == client),
                 )
             )
     for unit, count in sorted(Counter(r.unit_id for r in rows).items()):
@@ -194,7 +195,7 @@ def rule_violations(
                 Violation(
                     "one_client_per_unit",
                     f"unit {unit} appears in {count} pairs",
-                    _rows_of(rows, lambda r, unit=unit: r.unit_id == unit),
+                    _rows_of(r for r in rows if r.unit_id == unit),
                 )
             )
 
@@ -282,7 +283,7 @@ def render(report: CheckReport) -> str:
                 if violation.rule == rule:
                     lines.append(f"    - {violation}".replace(f"{rule}: ", "", 1))
     lines.append(f"Priority W {report.priority}, preference P {report.preference}.")
-    if report.optimum_priority is not None:
+    if report.optimum_priority is not None and report.optimum_preference is not None:  # set together
         proven = "proven optimum" if report.optimum_proven else "best found (not proven optimal)"
         w_loss = report.optimum_priority - report.priority
         p_loss = report.optimum_preference - report.preference

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.rules.arrays import Arrays
-from matcher.rules.capacity import LIMIT_BY_NAME, Remaining, full_limits
+from matcher.rules.capacity import LIMIT_BY_NAME, Limit, Remaining, full_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
 from matcher.solver.settings import SolveSettings
-from models import Instance, InvalidInstance, Problem
+from models import Instance, InvalidInstance, Problem, Unit
 from models.fields import INTENSITIES
 
 RULE_WORDS = {rule.name: rule.words for rule in RULE_BOOK}
@@ -171,7 +171,7 @@ def explain_client(
         "excluded_by_rule": {rule: int((~passes[rule]).sum()) for rule in RULES if (~passes[rule]).any()},
         "matched": client in ctx.placed,
     }
-    order = sorted(np.flatnonzero(eligible), key=lambda u: (-ctx.score(client, u)[0], a.unit_ids[u]))
+    order = sorted(np.flatnonzero(eligible), key=lambda u: (-ctx.score(client, int(u))[0], a.unit_ids[u]))
     if client in ctx.placed:
         unit = ctx.placed[client]
         score, label = ctx.score(client, unit)
@@ -286,7 +286,7 @@ class Change:
     apply: Callable[[Instance], Instance]
 
 
-def _edit(table: str, position: int, **update) -> Callable[[Instance], Instance]:
+def _edit(table: str, position: int, **update: object) -> Callable[[Instance], Instance]:
     """A change that sets fields of one row of one table (clients, units, …) of an instance."""
 
     def apply(instance: Instance) -> Instance:
@@ -302,11 +302,11 @@ def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
     units_behind: Counter = Counter()
     idents: dict[tuple[str, int], str] = {}
     for unit in order:
-        for limit in ctx.full_limits(client, int(unit)):
-            key = (limit["limit"], limit["key"])
-            needs[key] = max(needs.get(key, 0), limit["need"])
-            units_behind[key] += 1
-            idents[key] = limit["id"]
+        for full in ctx.full_limits(client, int(unit)):
+            limit_key = (full["limit"], full["key"])
+            needs[limit_key] = max(needs.get(limit_key, 0), full["need"])
+            units_behind[limit_key] += 1
+            idents[limit_key] = full["id"]
     changes = []
     for (name, key), need in needs.items():
         limit = LIMIT_BY_NAME[name]
@@ -317,12 +317,19 @@ def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
                 "capacity",
                 name,
                 message,
-                lambda instance, limit=limit, key=key, need=need: limit.relax(
-                    instance, ctx.arrays, key, need
-                )[1],
+                _relaxed(limit, ctx.arrays, key, need),
             )
         )
     return changes
+
+
+def _relaxed(limit: Limit, arrays: Arrays, key: int, need: int) -> Callable[[Instance], Instance]:
+    """A change that raises one limit (`key` of `limit`) by `need`."""
+
+    def apply(instance: Instance) -> Instance:
+        return limit.relax(instance, arrays, key, need)[1]
+
+    return apply
 
 
 def eligibility_changes(ctx: Context, client: int, passes: dict[str, np.ndarray]) -> list[Change]:
@@ -436,7 +443,7 @@ def supply_changes(ctx: Context, client: int, order: list) -> list[Change]:
     ranked = sorted(
         order, key=lambda u: (bool(ctx.full_limits(client, int(u))), -ctx.score(client, u)[0], a.unit_ids[u])
     )
-    changes = []
+    changes: list[Change] = []
     for unit in ranked[:2]:
         u = instance.units[int(unit)]
         new_id, number = f"{u.unit_id}-extra", 2
@@ -451,10 +458,19 @@ def supply_changes(ctx: Context, client: int, order: list) -> list[Change]:
                 "units",
                 f"one more unit like {u.unit_id} ({u.type} in {place}, {u.neighbourhood_id}, "
                 f"rent €{u.rent:g})",
-                lambda inst, extra=extra: inst.model_copy(update={"units": inst.units + (extra,)}),
+                _with_unit(extra),
             )
         )
     return changes
+
+
+def _with_unit(extra: Unit) -> Callable[[Instance], Instance]:
+    """A change that adds the unit `extra` to an instance."""
+
+    def apply(instance: Instance) -> Instance:
+        return instance.model_copy(update={"units": instance.units + (extra,)})
+
+    return apply
 
 
 def smallest_change(

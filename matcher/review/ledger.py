@@ -480,7 +480,7 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             result.unchanged = len(batch.decisions)
             return result
     now = _now()
-    import_id = connection.execute(
+    inserted = connection.execute(
         imports.insert().values(
             kind=batch.kind,
             source=batch.source,
@@ -491,7 +491,10 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             unchanged=0,
             conflicts=0,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    if inserted is None:  # None only when no row was inserted; a single-row insert always is
+        raise TypeError("the ledger recorded no import row")
+    import_id = inserted[0]
 
     for proposal in batch.proposals:
         result.proposals_added += _write_proposal(connection, proposal, import_id)
@@ -500,9 +503,10 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
     stored = 0  # conflicts new to the ledger
     for decision in batch.decisions:
         problems += decision_problems(decision, batch.source)
-        decision = _resolve_week(connection, decision, batch.source, problems)
-        if decision is None:
+        resolved = _resolve_week(connection, decision, batch.source, problems)
+        if resolved is None:
             continue
+        decision = resolved
         existing = (
             connection.execute(select(decisions).where(decisions.c.decision_key == decision.key))
             .mappings()
@@ -914,7 +918,7 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     updated = Instance(
         municipalities=tuple(
             m.model_copy(update={"max_intake": max(0, m.max_intake - intake_used[m.municipality_id])})
-            if intake_used[m.municipality_id]
+            if intake_used[m.municipality_id] and m.max_intake is not None  # counted only under a limit
             else m
             for m in instance.municipalities
         ),

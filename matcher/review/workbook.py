@@ -34,6 +34,7 @@ from matcher.io.atomic import write_bytes
 from matcher.io.files import sha256_bytes, sha256_file
 from matcher.io.safe_text import text_cells
 from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair
+from matcher.rules.capacity import load_of
 from models import Instance, InvalidInstance, Problem
 
 FORMAT = "matcher-review-workbook"
@@ -173,10 +174,7 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                 )
         if client_id in clients and unit_id in units:
             client, unit = clients[client_id], units[unit_id]
-            spreading = instance.policy.spreading
-            load = (
-                0 if unit.type in spreading.exempt_types else spreading.load_weight[client.support_intensity]
-            )
+            load = load_of(instance.policy, client.support_intensity, unit.type)
             pairs.append(
                 ProposedPair(
                     client_id,
@@ -554,38 +552,38 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
         }
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
-        key = (_text(values["client_id"]), _text(values["unit_id"]))
-        if key not in sent:
+        pair = (_text(values["client_id"]), _text(values["unit_id"]))
+        if pair not in sent:
             problems.append(
                 Problem(
                     file=file,
                     row=number,
                     column=_letter("client_id"),
-                    message=f"{key[0]} -> {key[1]} was not in the proposal sent: "
+                    message=f"{pair[0]} -> {pair[1]} was not in the proposal sent: "
                     "rows may not be added or their client or unit changed",
                 )
             )
             continue
-        if key in seen:
+        if pair in seen:
             problems.append(
                 Problem(
                     file=file,
                     row=number,
                     column=_letter("unit_id"),
-                    message=f"{key[0]} -> {key[1]} appears twice: keep one row",
+                    message=f"{pair[0]} -> {pair[1]} appears twice: keep one row",
                 )
             )
             continue
-        seen.add(key)
+        seen.add(pair)
         for column_key in LOCKED:
-            if not _same(values[column_key], sent[key][column_key]):
+            if not _same(values[column_key], sent[pair][column_key]):
                 problems.append(
                     Problem(
                         file=file,
                         row=number,
                         column=_letter(column_key),
                         message=f"{HEADERS[column_key]} changed from "
-                        f"{_text(sent[key][column_key])!r} to {_text(values[column_key])!r}: "
+                        f"{_text(sent[pair][column_key])!r} to {_text(values[column_key])!r}: "
                         "this column is locked, use the workbook as it was sent",
                     )
                 )
@@ -603,8 +601,8 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 )
             continue
         decision = Decision(
-            client_id=key[0],
-            unit_id=key[1],
+            client_id=pair[0],
+            unit_id=pair[1],
             party="landlord",
             decision=decision_text,
             reason_code=reason,
@@ -679,7 +677,7 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
         return header, {}, broken
     sent = {}
     for line in table:
-        row = dict(zip(META_COLUMNS, line))
+        row: dict[str, Any] = dict(zip(META_COLUMNS, line))
         row["household_size"] = int(row["household_size"])
         row["rent"] = float(row["rent"])
         row["move_in_from"] = date.fromisoformat(row["move_in_from"])

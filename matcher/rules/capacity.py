@@ -47,8 +47,9 @@ def pair_load(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndar
     ).astype(np.int64)
 
 
-def load_of(policy: Policy, support_intensity: str, unit_type: str) -> int:
-    """The same load for domain objects (the ledger, the workbooks, the stress simulation)."""
+def load_of(policy: Policy, support_intensity: str, unit_type: str | None) -> int:
+    """The same load for domain objects (the ledger, the workbooks, the stress simulation); a
+    unit type that is not known (None) is not exempt."""
     if unit_type in policy.spreading.exempt_types:
         return 0
     return int(policy.spreading.load_weight[support_intensity])

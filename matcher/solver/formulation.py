@@ -11,6 +11,7 @@ model_builder in one call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -77,7 +78,7 @@ class Formulation:
     def n_pairs(self) -> int:
         return len(self.candidates)
 
-    def stacked_matrix(self, extra_rows: list[Rows] = ()) -> sparse.csr_matrix:
+    def stacked_matrix(self, extra_rows: Sequence[Rows] = ()) -> sparse.csr_matrix:
         """All rule rows, then `extra_rows`, over the pair columns only."""
         blocks = [block.matrix[:, : self.n_pairs] for block in (*self.blocks, *extra_rows)]
         if not blocks:
@@ -90,7 +91,7 @@ class Formulation:
         maximize: bool,
         integral: bool,
         extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
-        extra_rows: list[Rows] = (),
+        extra_rows: Sequence[Rows] = (),
         columns: np.ndarray | None = None,
     ) -> mb.Model:
         """An OR-Tools model over the pair `columns` (all by default; binary when `integral`),
@@ -108,15 +109,19 @@ class Formulation:
         if self.fixed_pairs is not None:
             pair_lower[self.fixed_pairs[columns] == 1] = 1
             pair_upper[self.fixed_pairs[columns] == 0] = 0
-        lower = np.concatenate([pair_lower, extra_columns[0]]) if n_extra else pair_lower
-        upper = np.concatenate([pair_upper, extra_columns[1]]) if n_extra else pair_upper
+        lower, upper = pair_lower, pair_upper
+        if extra_columns is not None and n_extra:
+            lower = np.concatenate([pair_lower, extra_columns[0]])
+            upper = np.concatenate([pair_upper, extra_columns[1]])
         model = mb.Model()
+        # the ignores: OR-Tools' generated stub spells these `ndarray[float64[m, 1]]` (a dtype where
+        # numpy expects a shape), which no array matches; they are float64 vectors, as required
         model.helper.fill_model_from_sparse_data(
-            lower.astype(float),
-            upper.astype(float),
+            lower.astype(float),  # type: ignore[arg-type]
+            upper.astype(float),  # type: ignore[arg-type]
             np.asarray(objective, dtype=float)[selected],
-            np.concatenate(lowers).astype(float) if lowers else np.zeros(0),
-            np.concatenate(uppers).astype(float) if uppers else np.zeros(0),
+            np.concatenate(lowers).astype(float) if lowers else np.zeros(0),  # type: ignore[arg-type]
+            np.concatenate(uppers).astype(float) if uppers else np.zeros(0),  # type: ignore[arg-type]
             matrix.astype(float),
         )
         model.helper.set_maximize(maximize)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,9 @@ _LATE_LEVEL_NODES = 500
 _LATE_LEVEL_MIP_PAIRS = 25_000
 # independent parts (no shared row) are solved one by one once they hold this many pairs
 _PART_PAIRS = 20_000
+
+# an exact check that an allocation keeps a level solved before (see `Level.guard`)
+Guard = Callable[[np.ndarray], bool]
 
 
 @dataclass
@@ -88,6 +92,32 @@ def _radices(objectives: list[tuple[str, np.ndarray, int]]) -> list[int]:
     return multipliers[::-1]
 
 
+def _combined(multipliers: list[int], objectives: list[np.ndarray]) -> np.ndarray:
+    """Σ multiplier·objective in int64 (there is always a first objective, priority)."""
+    total = multipliers[0] * objectives[0].astype(np.int64)
+    for multiplier, coefficients in zip(multipliers[1:], objectives[1:]):
+        total = total + multiplier * coefficients.astype(np.int64)
+    return total
+
+
+def _sum_of(coefficients: np.ndarray) -> Callable[[np.ndarray], float]:
+    """A level's exact score: the sum of `coefficients` over the chosen positions."""
+
+    def score(chosen: np.ndarray) -> float:
+        return int(coefficients[chosen].sum())
+
+    return score
+
+
+def _sum_at_least(coefficients: np.ndarray, value: int) -> Guard:
+    """A guard: the sum of `coefficients` over the chosen positions stays at least `value`."""
+
+    def guard(chosen: np.ndarray) -> bool:
+        return int(coefficients[chosen].sum()) >= value
+
+    return guard
+
+
 def _upper_bound(f: Formulation, coefficients: np.ndarray) -> int:
     """Σ over clients of their best coefficient: no allocation scores more."""
     best = np.zeros(int(f.candidates.client.max(initial=-1)) + 1, dtype=np.int64)
@@ -102,7 +132,7 @@ def _lexicographic_levels(
     incumbent: np.ndarray,
     objectives: list[tuple[str, np.ndarray]],
     fixed: list[Rows],
-    guards: list,
+    guards: list[Guard],
 ) -> tuple[list[LevelResult], np.ndarray]:
     """Solve integer levels exactly, combined into one objective when precision allows.
 
@@ -114,14 +144,12 @@ def _lexicographic_levels(
     multipliers = _radices(bounded)
     if (bounded[0][2] + 1) * multipliers[0] < _COMBINED_LIMIT:
         began = time.perf_counter()
-        combined = sum(m * c.astype(np.int64) for m, (_, c, _) in zip(multipliers, bounded))
+        combined = _combined(multipliers, [coefficients for _, coefficients, _ in bounded])
         parts = f.components(_PART_PAIRS) if not fixed else []
         if len(parts) > 1:
             outcome = _optimise_by_part(f, parts, combined, incumbent, settings, clock)
         else:
-            level = Level(
-                combined, True, True, lambda chosen: int(combined[chosen].sum()), extra_rows=tuple(fixed)
-            )
+            level = Level(combined, True, True, _sum_of(combined), extra_rows=tuple(fixed))
             outcome = optimise(f, level, incumbent, settings, clock)
         seconds = time.perf_counter() - began
         known = math.isfinite(outcome.bound)
@@ -147,9 +175,7 @@ def _lexicographic_levels(
     results, chosen = [], incumbent
     for name, coefficients, upper in bounded:  # too large to combine: one level at a time
         began = time.perf_counter()
-        level = Level(
-            coefficients, True, True, lambda pick, c=coefficients: int(c[pick].sum()), extra_rows=tuple(fixed)
-        )
+        level = Level(coefficients, True, True, _sum_of(coefficients), extra_rows=tuple(fixed))
         outcome = optimise(f, level, chosen, settings, clock)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
@@ -165,7 +191,7 @@ def _lexicographic_levels(
             )
         )
         fixed.append(_at_least(coefficients, value))
-        guards.append(lambda pick, c=coefficients, v=value: int(c[pick].sum()) >= v)
+        guards.append(_sum_at_least(coefficients, value))
     return results, chosen
 
 
@@ -186,7 +212,7 @@ def _optimise_by_part(
     for part in parts:
         sub, rows = f.subset(part)
         local = combined[part]
-        level = Level(local, True, True, lambda pick, c=local: int(c[pick].sum()))
+        level = Level(local, True, True, _sum_of(local))
         outcome = optimise(sub, level, np.flatnonzero(in_incumbent[part]), settings, clock)
         chosen.append(part[outcome.chosen])
         bound += outcome.bound
@@ -195,12 +221,15 @@ def _optimise_by_part(
         faces.append((sub, rows, part, outcome))
     everything = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
     log.debug("solved %d independent parts (%s pairs)", len(parts), [len(p) for p in parts])
-    applied = all(outcome.face is not None for *_, outcome in faces)
+    with_face = [
+        (sub, rows, part, outcome.face) for sub, rows, part, outcome in faces if outcome.face is not None
+    ]
+    applied = len(with_face) == len(faces)
     if applied:
         fixed = np.full(f.n_pairs, -1, dtype=np.int8)
         tight = [np.zeros(len(block), dtype=bool) for block in f.blocks]
-        for sub, rows, part, outcome in faces:
-            part_fixed, part_tight = sub.face_marks(*outcome.face)
+        for sub, rows, part, face in with_face:
+            part_fixed, part_tight = sub.face_marks(*face)
             fixed[part] = part_fixed
             for mask, kept, marks in zip(tight, rows, part_tight):
                 mask[kept] |= marks
@@ -231,7 +260,7 @@ def _spreading_level(
     clock: Clock,
     incumbent: np.ndarray,
     fixed: list[Rows],
-    guards: list,
+    guards: list[Guard],
 ) -> tuple[LevelResult, np.ndarray]:
     """Minimise the highest neighbourhood utilisation, then fix every neighbourhood's load."""
     began = time.perf_counter()
@@ -301,7 +330,7 @@ def _fair_share_level(
     clock: Clock,
     incumbent: np.ndarray,
     fixed: list[Rows],
-    guards: list,
+    guards: list[Guard],
 ) -> tuple[LevelResult, np.ndarray]:
     """Minimise Σ_m |placed_m − share_m·N| with N the number placed (deviations as columns)."""
     began = time.perf_counter()
@@ -380,7 +409,7 @@ def solve_lexicographic(
         ]
         solution.chosen = np.zeros(0, dtype=np.int64)
         return solution
-    guards: list = []
+    guards: list[Guard] = []
     levels, chosen = _lexicographic_levels(f, settings, clock, start, objectives, fixed, guards)
     solution.levels.extend(levels)
     for name, solve_level in (("spreading", _spreading_level), ("fair_share", _fair_share_level)):

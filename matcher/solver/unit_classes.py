@@ -18,6 +18,7 @@ simply lands in a class of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,12 +40,12 @@ class UnitClasses:
         return int((self.capacity > 0).sum())
 
 
-def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: np.ndarray = ()) -> UnitClasses:
+def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: Iterable[int] = ()) -> UnitClasses:
     """Group units by everything the formulation can see of them; the lowest unit index of each
     group represents it. Exact: groups are formed by comparing the full client and preference
     lists, not a hash. Units in `alone` (those of kept matches, which the continuity level
     tells apart) each form a class of their own."""
-    alone = {int(unit) for unit in alone}
+    alone_units = {int(unit) for unit in alone}
     n_units = arrays.n_units
     representative = np.full(n_units, -1, dtype=np.int64)
     capacity = np.zeros(n_units, dtype=np.int64)
@@ -64,7 +65,7 @@ def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: np.ndar
             bool(arrays.unit_exempt[unit]),
             clients[start:stop].tobytes(),
             preferences[start:stop].tobytes(),
-            unit if unit in alone else -1,
+            unit if unit in alone_units else -1,
         )
         representative[unit] = first.setdefault(key, unit)
     present = representative >= 0

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from matcher.generate.instance import DEFAULT_WEEK
 from matcher.generate.regions import REGION_NAMES
@@ -32,7 +33,8 @@ from models import Instance, Municipality, Neighbourhood, Policy, SupportCapacit
 from models.fields import INTENSITIES, URGENCIES
 
 STRICT = ConfigDict(frozen=True, extra="forbid")
-ALLOCATIONS = ("optimiser", "greedy")
+Allocation = Literal["optimiser", "greedy"]
+ALLOCATIONS: tuple[Allocation, ...] = ("optimiser", "greedy")
 GRID_KEYS = (
     "max_load_per_1000_dwellings",
     "neighbourhood_caps",
@@ -283,7 +285,7 @@ class Sweep(BaseModel):
     )
     arrivals: Arrivals
     declines: Declines = Field(default_factory=Declines)
-    allocation: list[Literal["optimiser", "greedy"]] = Field(default_factory=lambda: list(ALLOCATIONS))
+    allocation: list[Allocation] = Field(default_factory=lambda: list(ALLOCATIONS))
     seeds: list[int] = Field(min_length=1)
     grid: Grid = Field(default_factory=Grid)
     source_file: Path | None = Field(default=None, exclude=True)
@@ -420,9 +422,11 @@ def apply_policy(policy: Policy, values: dict[str, Any]) -> Policy:
     return Policy.model_validate(data)
 
 
-def _scaled(value: float | int | None, scale: float, whole: bool) -> float | int | None:
+def _scaled(value: float | int | None, scale: float | None, whole: bool) -> float | int | None:
     if value is None:
         return None
+    if scale is None:  # not reached: Override.parse gives every `scale` override its factor
+        raise TypeError("a scale override without a factor")
     scaled = value * scale
     return math.floor(scaled + 0.5) if whole else round(scaled, 6)
 
@@ -501,7 +505,9 @@ def _support_slots(
         set(override.values) - {m.municipality_id for m in municipalities},
         [m.municipality_id for m in municipalities],
     )
-    rows = {(row.municipality_id, row.support_intensity): row.slots for row in capacity}
+    rows: dict[tuple[str, str], int | None] = {
+        (row.municipality_id, row.support_intensity): row.slots for row in capacity
+    }
     for municipality, per_intensity in override.values.items():
         for intensity, slots in per_intensity.items():
             rows[(municipality, intensity)] = _count(slots)
@@ -525,7 +531,7 @@ def _location(loc: tuple) -> str:
     return text
 
 
-def _message(detail: dict) -> str:
+def _message(detail: ErrorDetails) -> str:
     message = str(detail["msg"]).removeprefix("Value error, ")
     kind, context = detail["type"], detail.get("ctx") or {}
     if kind == "missing":
@@ -572,8 +578,7 @@ def parse_sweep(data: Any, file: str = "scenario file", source: Path | None = No
             # union/literal branches repeat the location; keep the first message per key
             key = _location(loc)
             problems.append((key, _message(detail)))
-        seen: set[tuple[str, str]] = set()
-        raise ScenarioError(file, [p for p in problems if not (p in seen or seen.add(p))]) from None
+        raise ScenarioError(file, list(dict.fromkeys(problems))) from None
     if sweep.base_path is not None and not sweep.base_path.is_dir():
         raise ScenarioError(file, [("base.instance", f"{sweep.base_path} is not an instance folder")])
     return sweep
