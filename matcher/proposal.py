@@ -113,15 +113,40 @@ def candidate_positions(arrays: Arrays, candidates: Candidates, matches: list[tu
     return np.array(sorted(index[m] for m in matches if m in index), dtype=np.int64)
 
 
+def in_id_order(instance: Instance) -> Instance:
+    """The same instance with the rows of every table in id order.
+
+    Every tie-break of the engine (equal scores, interchangeable units, the greedy's order)
+    follows the order of the arrays; solving the rows in id order makes the proposal the same
+    however a coordinator sorted the sheets (decision 30).
+    """
+    return instance.model_copy(
+        update={
+            "municipalities": tuple(sorted(instance.municipalities, key=lambda m: m.municipality_id)),
+            "neighbourhoods": tuple(sorted(instance.neighbourhoods, key=lambda n: n.neighbourhood_id)),
+            "units": tuple(sorted(instance.units, key=lambda u: u.unit_id)),
+            "clients": tuple(sorted(instance.clients, key=lambda c: c.client_id)),
+            "support_capacity": tuple(
+                sorted(instance.support_capacity, key=lambda s: (s.municipality_id, s.support_intensity))
+            ),
+            "declined": tuple(
+                sorted(instance.declined, key=lambda d: (d.client_id, d.unit_id, d.declined_by))
+            ),
+        }
+    )
+
+
 def solve(
     instance: Instance, settings: SolveSettings | None = None, keep: list[tuple[str, str]] | None = None
 ) -> Proposal:
     """Solve one instance under the region's policy and return the proposal.
 
-    `keep` names matches already communicated (client_id, unit_id); they stay unless moving
-    them raises W (see `solve_lexicographic`).
+    The rows are solved in id order (`in_id_order`), so the proposal does not depend on the order
+    of the input files. `keep` names matches already communicated (client_id, unit_id); they stay
+    unless moving them raises W (see `solve_lexicographic`).
     """
     settings = settings or SolveSettings()
+    instance = in_id_order(instance)
     check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
