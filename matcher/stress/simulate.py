@@ -99,7 +99,7 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
     if not instance.clients:
         return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
     if allocation == "optimiser":
-        from matcher.proposal import solve
+        from matcher import solve
 
         proposal = solve(instance, SolveSettings(seed=seed, workers=1))
         return proposal.pairs_chosen(), proposal.unmatched()
@@ -111,7 +111,9 @@ def allocate(instance: Instance, allocation: str, seed: int) -> tuple[list[tuple
 def greedy_proposal(instance: Instance) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """Today's practice: clients in order of w, then registration date, each take their best
     eligible unit that the caps, intake and slots still allow (`matcher.solver.greedy`)."""
-    rules = Eligibility(instance)
+    from matcher.proposal import in_id_order
+
+    rules = Eligibility(in_id_order(instance))  # ties in id order, as the optimiser's (decision 30)
     arrays, pairs = rules.arrays, rules.pairs
     candidates = candidate_pairs(arrays, pairs)
     chosen = greedy_allocation(arrays, candidates, priority_order(arrays))
