@@ -1,8 +1,8 @@
 """Today's practice: a priority-order greedy allocation.
 
 Clients in order of priority weight w (then registration date, then id) each take their best
-eligible unit (highest preference score p, then file order) that the caps, intake and slots still
-allow. Used as the baseline the optimiser must never fall below, and as the fallback proposal when
+eligible unit (highest preference score p, then the order of the arrays, which `solve` puts in id
+order: decision 30) that the caps, intake and slots still allow. Used as the baseline the optimiser must never fall below, and as the fallback proposal when
 a time limit stops the solver before it finds anything.
 """
 
@@ -24,7 +24,7 @@ def greedy_allocation(arrays: Arrays, candidates: Candidates, order: np.ndarray)
     """Positions (into candidates) chosen by the priority-order greedy."""
     remaining = Remaining.start(arrays)
     unit_taken = np.zeros(arrays.n_units, dtype=bool)
-    # each client's candidates, best first: highest preference, then file order of the unit
+    # each client's candidates, best first: highest preference, then the order of the units
     sort = np.lexsort((candidates.unit, -candidates.preference, candidates.client))
     client, unit = candidates.client[sort], candidates.unit[sort]
     limits = PairLimits.of(arrays, client, unit)

@@ -137,10 +137,11 @@ def test_takes_unit_with_highest_preference():
     assert matches(inst) == {("C1", "U2")}
 
 
-def test_equal_preference_takes_first_unit_in_file_order():
-    """Among units of equal preference, the client takes the first in file order."""
+def test_equal_preference_takes_first_unit_in_id_order():
+    """Among units of equal preference, the client takes the first in id order, however the file
+    is sorted (decision 30; before it was the first in file order)."""
     inst = instance([client("C1", origin="GM02")], [unit("U2"), unit("U1")])
-    assert matches(inst) == {("C1", "U2")}
+    assert matches(inst) == {("C1", "U1")}
 
 
 def test_never_takes_an_ineligible_unit():
