@@ -15,7 +15,7 @@ from matcher.solver.formulation import Candidates, build_formulation, candidate_
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.solver.levels import Solution, solve_lexicographic
 from matcher.solver.settings import SolveSettings
-from matcher.solver.size_guard import check_limits
+from matcher.solver.size_guard import check_limits, check_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
 from matcher.unmatched import unmatched_reasons
 from models import Instance
@@ -152,6 +152,7 @@ def solve(
     began = time.perf_counter()
     rules = Eligibility(instance)
     arrays, sets, pairs = rules.arrays, rules.sets, rules.pairs
+    check_pairs(instance, len(pairs), settings.max_pairs)  # the exact count, before the formulation
     seconds["eligibility"] = time.perf_counter() - began
 
     began = time.perf_counter()

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict
 
 FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -86,6 +86,12 @@ def _safe_items(items: tuple[str, ...]) -> tuple[str, ...]:
         _safe_text(item)
     return _unique(items)
 
+
+# Policy numbers: strict, so a policy value is the number written or refused, never converted:
+# no `true` as 1, no text `'010'` as 10, no 7.5 cut to 7 (a whole number also refuses 7.0).
+# Table cells arrive as text and keep the lax int and float, read by matcher.io.read.
+Whole = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]  # an int is a number too; a bool or text is not
 
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Day = Annotated[date, BeforeValidator(_to_date)]

@@ -12,7 +12,7 @@ from models.client import Client
 from models.fields import FROZEN, Id, Intensity
 from models.places import Municipality, Neighbourhood
 from models.policy import Policy
-from models.privacy import looks_like_bsn, looks_like_name
+from models.privacy import personal_data, refusal, shown
 from models.problems import InvalidInstance, Problem
 from models.unit import Unit
 
@@ -75,7 +75,7 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
     ids = list(ids)
     counts = Counter(ids)
     return [
-        Problem(file=file, row=row, column=column, message=f"duplicate id {value!r}: ids must be unique")
+        Problem(file=file, row=row, column=column, message=f"duplicate id {shown(value)}: ids must be unique")
         for value, row in zip(ids, rows)
         if counts[value] > 1
     ]
@@ -84,8 +84,9 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
 def cross_file_problems(
     instance: Instance, rows: Mapping[str, Rows] | None = None, unparsed: dict[str, set[str]] | None = None
 ) -> list[Problem]:
-    """Every reference between files that does not resolve, every duplicate id, every BSN and
-    every client id that looks like a name.
+    """Every reference between files that does not resolve, every duplicate id, and every client
+    id that looks like personal data (`models.privacy.personal_data`). Messages show an id that
+    looks like personal data masked (`models.privacy.shown`), never in full.
 
     `rows` maps a file name to the spreadsheet row of each entity, for messages; without it
     problems carry no row. `unparsed` maps a kind ("municipality", "neighbourhood", "unit",
@@ -127,7 +128,7 @@ def cross_file_problems(
             file=file,
             row=row,
             column=column,
-            message=f"unknown {kind} {value!r}: add it to {kind_file[kind]} or correct the id",
+            message=f"unknown {kind} {shown(value)}: add it to {kind_file[kind]} or correct the id",
         )
 
     kind_file = {
@@ -159,35 +160,17 @@ def cross_file_problems(
                     row=row,
                     column="neighbourhood_id",
                     message=(
-                        f"neighbourhood {u.neighbourhood_id!r} lies in "
-                        f"{neighbourhood_municipality[u.neighbourhood_id]!r}, not in "
-                        f"{u.municipality_id!r}: correct the municipality or the neighbourhood"
+                        f"neighbourhood {shown(u.neighbourhood_id)} lies in "
+                        f"{shown(neighbourhood_municipality[u.neighbourhood_id])}, not in "
+                        f"{shown(u.municipality_id)}: correct the municipality or the neighbourhood"
                     ),
                 )
             )
 
     for c, row in zip(instance.clients, c_rows):
-        if looks_like_bsn(c.client_id):
-            problems.append(
-                Problem(
-                    file="clients.csv",
-                    row=row,
-                    column="client_id",
-                    message=(
-                        "this id looks like a citizen service number (BSN): "
-                        "use the scheme's pseudonym instead, never a BSN"
-                    ),
-                )
-            )
-        elif looks_like_name(c.client_id):
-            problems.append(
-                Problem(
-                    file="clients.csv",
-                    row=row,
-                    column="client_id",
-                    message="looks like a person's name: use the scheme's pseudonym",
-                )
-            )
+        kind = personal_data(c.client_id)
+        if kind is not None:
+            problems.append(Problem(file="clients.csv", row=row, column="client_id", message=refusal(kind)))
         if c.origin_municipality_id not in municipalities:
             problems.append(
                 unknown(
@@ -223,7 +206,7 @@ def cross_file_problems(
                     file="support_capacity.csv",
                     row=row,
                     column="support_intensity",
-                    message=f"second row for {key[0]} / {key[1]}: keep one row per pair",
+                    message=f"second row for {shown(key[0])} / {key[1]}: keep one row per pair",
                 )
             )
         seen_capacity.add(key)

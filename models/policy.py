@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from models.fields import FROZEN, INTENSITIES, URGENCIES, Day, UnitType
+from models.fields import FROZEN, INTENSITIES, URGENCIES, Day, Number, UnitType, Whole
 
 
 def _default_compatibility() -> dict[str, tuple[UnitType, ...]]:
@@ -25,7 +25,7 @@ class Period(BaseModel):
     model_config = FROZEN
 
     start: Day
-    days: int = Field(default=7, ge=1, le=366)
+    days: Whole = Field(default=7, ge=1, le=366)
 
     @property
     def end(self) -> date:
@@ -38,8 +38,8 @@ class Spreading(BaseModel):
 
     model_config = FROZEN
 
-    max_load_per_1000_dwellings: float = Field(default=5, ge=0)
-    load_weight: dict[str, int] = Field(
+    max_load_per_1000_dwellings: Number = Field(default=5, ge=0)
+    load_weight: dict[str, Whole] = Field(
         default_factory=lambda: {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2}
     )
     exempt_types: tuple[UnitType, ...] = ("skaeve_huis",)
@@ -61,9 +61,9 @@ class Priority(BaseModel):
 
     model_config = FROZEN
 
-    urgency_base: dict[str, int] = Field(default_factory=lambda: {"normal": 100, "high": 150, "acute": 200})
-    per_week_waiting: int = Field(default=1, ge=0)
-    max_waiting_weeks: int = Field(default=52, ge=0)
+    urgency_base: dict[str, Whole] = Field(default_factory=lambda: {"normal": 100, "high": 150, "acute": 200})
+    per_week_waiting: Whole = Field(default=1, ge=0)
+    max_waiting_weeks: Whole = Field(default=52, ge=0)
 
     @field_validator("urgency_base")
     @classmethod
@@ -82,9 +82,9 @@ class Preference(BaseModel):
 
     model_config = FROZEN
 
-    origin: int = Field(default=30, ge=0)
-    preferred: tuple[int, ...] = Field(default=(20, 15, 10), min_length=1)
-    current: int = Field(default=10, ge=0)
+    origin: Whole = Field(default=30, ge=0)
+    preferred: tuple[Whole, ...] = Field(default=(20, 15, 10), min_length=1)
+    current: Whole = Field(default=10, ge=0)
 
     @field_validator("preferred")
     @classmethod
@@ -103,7 +103,7 @@ class Refusals(BaseModel):
 
     model_config = FROZEN
 
-    max_refusals: int = Field(default=2, ge=1)
+    max_refusals: Whole = Field(default=2, ge=1)
     lapse_to: Literal["normal", "high", "acute"] = "normal"
 
 

@@ -17,7 +17,7 @@ class Unit(BaseModel):
     landlord: Id
     municipality_id: Id
     neighbourhood_id: Id
-    site_id: str | None = None
+    site_id: Id | None = None  # an id like the others: no formula start, no control characters
     rent: float = Field(ge=0)
     max_household: int = Field(default=1, ge=1)
     accessible: Bool = False

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the independent checker (tests/reference/) and shared helpers (tests/support/), imported by name
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "reference"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "redteam"))
 
 TINY = ROOT / "instances" / "tiny"
 

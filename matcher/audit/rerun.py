@@ -14,19 +14,35 @@ ledger or kept a communicated proposal is repeated from what its folder keeps: t
 solved (`solved-instance/`, after the ledger) and the matches it kept (`kept.csv`), both under
 the summary's hashes. The ledger itself has moved on since, so its application is not repeated;
 the audit says so.
+
+summary.json records `summary_sha256`, the digest of its own reproducible content (every key but
+`seconds`; `summary_digest`). The audit recomputes it first: a mismatch means the summary was
+edited after the run (a seed, the workers, the policy or the input hashes changed by hand) and
+the proposal is reported as differing, before anything is re-run with the edited values. A
+summary that is not what `matcher solve` writes — a key of the wrong type, a hash that is not
+one, an output name outside the folder — is refused with the reason, never an internal error.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
-from matcher.io.files import sha256_file
+from matcher.io.files import sha256_bytes, sha256_file
 from matcher.io.read import instance_files, read_instance
 from matcher.io.write import KEPT, SOLVED_INSTANCE, write_proposal
 from matcher.solver.settings import SolveSettings
@@ -34,7 +50,9 @@ from matcher.week import Week, read_matches, solve_solved
 from models import Instance
 
 OUTPUTS = ("proposals.csv", "unmatched.csv")
-IGNORED = ("seconds",)  # timings differ on every run
+IGNORED = ("seconds", "summary_sha256")  # timings differ on every run; the digest is checked first
+DIGEST = "summary_sha256"
+MAX_SUMMARY_BYTES = 64 * 2**20  # a national week's summary is a few MB
 WARN_ONLY = ("versions", "instance")  # reported, not counted as a difference
 DECISIONS = ("ledger", "continuity")  # runs that read more than the instance
 
@@ -62,6 +80,75 @@ class AuditReport:
         return self.status == "confirmed"
 
 
+# --- what a summary.json written by `matcher solve` looks like ---------------------------------------
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _sha256(value: str) -> str:
+    if not _SHA256.fullmatch(value):
+        raise ValueError("is not a sha256 (64 hexadecimal digits)")
+    return value
+
+
+def _file_name(value: str) -> str:
+    if not value or value in (".", "..") or "/" in value or "\\" in value or "\x00" in value:
+        raise ValueError(f"{value!r} is not the name of a file")
+    return value
+
+
+def _output_name(value: str) -> str:
+    """A file of the run's set: a name, or one folder level (`solved-instance/clients.csv`)."""
+    parts = value.split("/")
+    try:
+        if len(parts) > 2:
+            raise ValueError
+        for part in parts:
+            _file_name(part)
+    except ValueError:
+        raise ValueError(f"{value!r} is not the name of a file of the run's folder") from None
+    return value
+
+
+Sha256 = Annotated[StrictStr, AfterValidator(_sha256)]
+InputName = Annotated[StrictStr, AfterValidator(_file_name)]
+OutputName = Annotated[StrictStr, AfterValidator(_output_name)]
+
+
+class RecordedSummary(BaseModel):
+    """The keys the audit relies on, with the types `matcher solve` writes; others pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+    settings: dict[str, Any]
+    policy: dict[str, Any]
+    inputs: dict[InputName, Sha256] = Field(min_length=1)
+    outputs: dict[OutputName, Sha256] = Field(min_length=1)
+    instance: StrictStr | None = None
+    versions: dict[str, StrictStr] | None = None
+    seconds: dict[str, Any] | None = None
+    ledger: dict[str, Any] | None = None
+    continuity: dict[str, Any] | None = None
+    summary_sha256: Sha256 | None = None
+
+    @field_validator(
+        "instance", "versions", "seconds", "ledger", "continuity", "summary_sha256", mode="before"
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("matcher solve never writes null here")
+        return value
+
+
+def summary_digest(summary: dict[str, Any]) -> str:
+    """The sha256 of a summary's reproducible content, as `write_proposal` records it: the JSON of
+    every key but `seconds` (and the digest itself), keys sorted, no spaces, UTF-8."""
+    content = {key: value for key, value in summary.items() if key not in ("seconds", DIGEST)}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256_bytes(canonical.encode("utf-8"))
+
+
 def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
     """Check and re-run the proposal in `out_dir` made from `instance_path`.
 
@@ -71,13 +158,26 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
     summary, refusal = _load_summary(out_dir)
     if refusal:
         return AuditReport("refused", reason=refusal)
+    edited = _edited(summary)
+    warnings = (
+        [
+            f"summary.json records no {DIGEST} (written by an older version): an edit to its settings "
+            "cannot be detected"
+        ]
+        if DIGEST not in summary
+        else []
+    )
     try:
         settings = SolveSettings.model_validate(summary["settings"])
     except ValidationError as error:
+        if edited:
+            return _edited_report(edited)
         return AuditReport(
             "refused", reason=f"the recorded settings are not readable here ({error.errors()[0]['msg']})"
         )
     if settings.time_limit is not None:
+        if edited:
+            return _edited_report(edited)
         return AuditReport(
             "refused",
             reason=(
@@ -88,6 +188,8 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
         )
     decisions = [key for key in DECISIONS if key in summary]
     if decisions and not (out_dir / SOLVED_INSTANCE).is_dir():
+        if edited:
+            return _edited_report(edited)
         return AuditReport(
             "refused",
             reason=(
@@ -97,11 +199,13 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
             ),
         )
 
-    report = AuditReport("confirmed")
+    report = AuditReport("confirmed", warnings=warnings, reason=edited)
     report.checks.append(_outputs_match(out_dir, summary))
     inputs = _inputs_match(instance_path, summary)
     report.checks.append(inputs)
     if not inputs.ok:
+        if edited:
+            report.checks.append(Check("summary.json", False, edited))
         report.status = "differs"
         return report
 
@@ -115,30 +219,74 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
         )
     )
     week = _week_to_repeat(instance, out_dir, summary, settings, report.warnings) if decisions else None
-    report.checks += _rerun(instance, instance_path, out_dir, summary, settings, report.warnings, week)
+    report.checks += _rerun(
+        instance, instance_path, out_dir, summary, settings, report.warnings, week, edited
+    )
     if not all(check.ok for check in report.checks):
         report.status = "differs"
     return report
 
 
+def _edited(summary: dict[str, Any]) -> str:
+    """Why summary.json is not as the run wrote it ("" when its digest matches, or it has none)."""
+    recorded = summary.get(DIGEST)
+    if recorded is None or summary_digest(summary) == recorded:
+        return ""
+    return (
+        "summary.json was edited after the run: its content no longer has the summary_sha256 the run "
+        "recorded, so its settings, policy, inputs or results are not the run's own (only the timings "
+        "under `seconds` may change). Audit the folder as the run wrote it, or solve again"
+    )
+
+
+def _edited_report(edited: str) -> AuditReport:
+    """An edited summary whose recorded values cannot even be re-run."""
+    return AuditReport("differs", checks=[Check("summary.json", False, edited)], reason=edited)
+
+
 def _load_summary(out_dir: Path) -> tuple[dict[str, Any], str]:
+    """summary.json as `matcher solve` writes it, or the reason it cannot be audited."""
     file = out_dir / "summary.json"
     if not file.is_file():
         return {}, f"no summary.json in {out_dir}: give a folder written by `matcher solve`"
+    if file.stat().st_size > MAX_SUMMARY_BYTES:
+        return (
+            {},
+            f"summary.json is larger than {MAX_SUMMARY_BYTES // 2**20} MiB: not one `matcher solve` wrote",
+        )
     try:
         summary = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return {}, f"summary.json is not valid JSON ({error}): it was damaged or edited"
+    except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5000-digit number, deep nesting
+        return {}, f"summary.json is not valid JSON ({str(error)[:200]}): it was damaged or edited"
     if not isinstance(summary, dict):
         return {}, "summary.json is not a JSON object: it was damaged or edited"
     missing = [key for key in ("settings", "inputs", "policy", "outputs") if key not in summary]
     if missing:
         return {}, f"summary.json lacks {', '.join(missing)}: written by an older version, or edited"
+    try:
+        RecordedSummary.model_validate(summary)
+    except ValidationError as error:
+        problems = "; ".join(_problem(detail) for detail in error.errors()[:5])
+        more = f" (and {error.error_count() - 5} more)" if error.error_count() > 5 else ""
+        return (
+            {},
+            f"summary.json is not what `matcher solve` writes: {problems}{more}; it was damaged or edited",
+        )
     return summary, ""
 
 
+def _problem(detail: Any) -> str:
+    """One validation problem of summary.json: where, what was found, what was expected."""
+    where = ".".join(str(part) for part in detail["loc"] if not str(part).startswith("function-"))
+    where = where.replace(".[key]", " (a name)")
+    found = detail.get("input")
+    shown = "null" if found is None else json.dumps(found, default=str)[:60]
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    return f"{where} is {shown}: {message}"
+
+
 def _outputs_match(out_dir: Path, summary: dict[str, Any]) -> Check:
-    recorded = summary["outputs"] if isinstance(summary["outputs"], dict) else {}
+    recorded = summary["outputs"]
     names = sorted(set(OUTPUTS) | set(recorded))
     changed = [
         name
@@ -187,6 +335,7 @@ def _rerun(
     settings: SolveSettings,
     warnings: list[str],
     week: Week | None = None,
+    edited: str = "",
 ) -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="matcher-audit-") as folder:
         again = Path(folder)
@@ -211,7 +360,11 @@ def _rerun(
         if not differing
         else "differs in " + "; ".join(_describe(key, summary.get(key), rerun.get(key)) for key in differing)
     )
-    checks.append(Check("summary.json", not differing, detail))
+    if edited:
+        detail = f"{edited}; {detail}"
+    elif DIGEST in summary:
+        detail += f"; its {DIGEST} matches (not edited since the run)"
+    checks.append(Check("summary.json", not differing and not edited, detail))
     return checks
 
 

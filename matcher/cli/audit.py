@@ -22,8 +22,9 @@ EXIT_CONFIRMED, EXIT_DIFFERS, EXIT_BAD_INPUT = 0, 1, 2
 def audit(ctx: click.Context, out_dir: Path, instance: Path) -> None:
     """Re-run the proposal in DIR from its summary.json and confirm it comes out the same.
 
-    Exit 0: confirmed. 1: it differs (or the inputs are not the ones recorded). 2: it cannot be
-    audited (no or damaged summary.json, a run with a time limit or a ledger, an invalid instance).
+    Exit 0: confirmed. 1: it differs (the inputs are not the ones recorded, or summary.json was
+    edited after the run). 2: it cannot be audited (no summary.json, or one that is damaged or not
+    what `matcher solve` writes; a run with a time limit; an invalid instance).
     """
     from matcher import audit_proposal as audit_run
 
@@ -39,7 +40,10 @@ def audit(ctx: click.Context, out_dir: Path, instance: Path) -> None:
     if report.confirmed:
         click.echo(f"confirmed: re-running {instance} reproduces the proposal in {out_dir}")
         ctx.exit(EXIT_CONFIRMED)
-    click.echo(f"DIFFERS: the proposal in {out_dir} is not what {instance} gives now")
+    if report.reason:  # summary.json itself was edited: nothing was re-run with its values
+        click.echo(f"DIFFERS: {report.reason}")
+    else:
+        click.echo(f"DIFFERS: the proposal in {out_dir} is not what {instance} gives now")
     ctx.exit(EXIT_DIFFERS)
 
 

@@ -37,47 +37,82 @@ def review() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="folder for the workbooks, one .xlsx per landlord",
 )
-@click.option("--ledger", default=None, help="also record the proposal in this ledger (for history)")
+@click.option(
+    "--ledger",
+    default=None,
+    help="the decisions ledger (SQLite file or SQLAlchemy URL; made if absent): its key signs the "
+    "workbooks and the proposal is recorded in it. Needed whenever there is a workbook to write",
+)
 @click.pass_context
 def review_export(
     ctx: click.Context, instance: Path, proposal_dir: Path, out: Path, ledger: str | None
 ) -> None:
-    """Write one review workbook per landlord for the proposal in --proposal."""
+    """Write one review workbook per landlord for the proposal in --proposal, signed by the ledger."""
     from matcher.io.read import read_instance
+    from matcher.review.ledger import Batch, describe, import_batches, workbook_key
     from matcher.review.workbook import export_workbooks, proposal_record, read_proposal_folder
+    from models import InvalidInstance
 
     ctx.meta["instance"] = str(instance)
     loaded = read_instance(instance)
     record = proposal_record(loaded, read_proposal_folder(proposal_dir), instance.name)
-    if ledger:
-        from matcher.review.ledger import Batch, import_batches
-
-        import_batches(ledger, [Batch("proposal", str(proposal_dir / "proposals.csv"), proposals=[record])])
-    written = export_workbooks(loaded, record, out)
-    if not written:
+    if not record.pairs:
         click.echo("The proposal has no matches: no workbooks written.")
         return
+    if not ledger:
+        raise InputError(
+            "cannot export: give --ledger LEDGER. A workbook is signed with the ledger's key, so that an "
+            "import can tell it from a forged one, and the proposal is recorded there; nothing was written"
+        )
+    try:
+        key = workbook_key(ledger, create=True)
+        written = export_workbooks(loaded, record, out, key)
+    except InvalidInstance as invalid:
+        raise _refused("cannot export", invalid, "nothing was written") from None
     for path in written:
         click.echo(f"written {path}")
+    try:  # recorded only once every workbook is in place
+        import_batches(ledger, [Batch("proposal", str(proposal_dir / "proposals.csv"), proposals=[record])])
+    except InvalidInstance as invalid:
+        raise _refused(
+            "the workbooks were written but the proposal was NOT recorded in the ledger",
+            invalid,
+            "run the same export again: it replaces workbooks nobody has filled in, and records the proposal",
+        ) from None
     click.echo(
-        f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}"
-        + (f"; proposal recorded in {ledger}" if ledger else "")
+        f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}, "
+        f"signed with the key of {describe(ledger)}; proposal recorded there"
     )
+
+
+def _refused(what: str, invalid, then: str) -> InputError:
+    """Exit 2 with every problem, one per line, as `reports_problems` does."""
+    lines = [f"{what}: {len(invalid.problems)} problem(s), {then}"]
+    lines += [f"  - {problem}" for problem in invalid.problems]
+    return InputError("\n".join(lines))
 
 
 @review.command("import")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
+@click.option(
+    "--ledger",
+    required=True,
+    help="the decisions ledger the workbooks were exported with (SQLite file or SQLAlchemy URL)",
+)
 @reports_problems("cannot import")
 def review_import(files: tuple[Path, ...], ledger: str) -> None:
-    """Read the decisions in returned workbooks into the ledger, all in one transaction."""
+    """Read the decisions in returned workbooks into the ledger, all in one transaction.
+
+    Each workbook must carry the signature of this ledger's key, and each decided match must be
+    one the ledger recorded as proposed to the workbook's landlord.
+    """
     from matcher.review.ledger import import_batches
     from matcher.review.workbook import read_workbooks
 
     batches = read_workbooks(list(files))
-    results = import_batches(ledger, batches)
+    results = import_batches(ledger, batches, create=False)
     _report_results(results)
 
 

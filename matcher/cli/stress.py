@@ -35,19 +35,39 @@ console = Console(highlight=False)
     metavar="ADDRESS",
     help="run on an existing Dask cluster, e.g. tcp://host:8786 (workers need matcher installed)",
 )
+@click.option(
+    "--max-scenario-weeks",
+    type=click.IntRange(min=1),
+    default=None,
+    help="budget of simulated weeks, scenarios × policies × seeds × horizon weeks "
+    "(default 200,000); raise it only for a cluster that can take it",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="show a progress bar")
-def stress(scenarios: Path, out: Path, workers: int | None, scheduler: str | None, progress: bool) -> None:
-    """Simulate every scenario × allocation policy × seed of SCENARIOS week by week."""
+def stress(
+    scenarios: Path,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    max_scenario_weeks: int | None,
+    progress: bool,
+) -> None:
+    """Simulate every scenario × allocation policy × seed of SCENARIOS week by week.
+
+    Every figure of the file has a budget, and the sweep's peak memory is checked against this
+    machine before anything starts (docs/stress-tests.md, Budgets): a file asking for more is
+    refused with exit code 2, saying which key, its value, the budget and what to do.
+    """
     from matcher.stress import ScenarioError, load_sweep, run_sweep, write_outputs
+    from matcher.stress.scenario import Budgets
 
     if workers is not None and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    budgets = Budgets(max_scenario_weeks=max_scenario_weeks) if max_scenario_weeks else Budgets()
     try:
-        sweep = load_sweep(scenarios)
-        runs = len(sweep.scenarios()) * len(sweep.allocation) * len(sweep.seeds)
+        sweep = load_sweep(scenarios, budgets)
         console.print(
-            f"[bold]{sweep.name}[/]: {len(sweep.scenarios())} scenarios × {len(sweep.allocation)} "
-            f"policies × {len(sweep.seeds)} seeds = {runs} runs of {sweep.horizon_weeks} weeks"
+            f"[bold]{sweep.name}[/]: {sweep.scenario_count} scenarios × {len(sweep.allocation)} "
+            f"policies × {len(sweep.seeds)} seeds = {sweep.runs} runs of {sweep.horizon_weeks} weeks"
         )
         result = run_sweep(
             sweep,

@@ -8,7 +8,13 @@ What coordinators really send is accepted: CSV saved by Dutch Excel (`;` separat
 comma, UTF-8 with or without BOM, Windows-1252, UTF-16 "Unicode text" with tabs), workbooks with
 blank rows or columns, trailing spaces, header names in any case, booleans in any case. Anything
 else ends in a precise problem, never in another exception: docs/reliability.md lists both, and
-tests/test_fuzz_readers.py holds the reader to it.
+tests/io/test_read_fuzz.py holds the reader to it.
+
+Nothing is read as something else: policy values are YAML 1.2-like (no base-60 `1:30`, octal
+`010` or `yes` as a number), duplicate keys are refused, and a CSV row that would shift or swallow
+cells (mixed separators, an unclosed quote) is refused naming its line. Sizes are budgeted before
+a row becomes an object (`matcher.solver.size_guard.InputLimits`): rows per file, bytes per file,
+and a workbook's unzipped size and compression ratio, read from its zip directory.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ import re
 import types
 import typing
 import warnings
+import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -29,6 +37,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from matcher.solver.size_guard import MAX_ZIP_PARTS, RATIO_FROM_BYTES, InputLimits
 from models import (
     Client,
     DeclinedPair,
@@ -83,13 +92,15 @@ TABLES = (
 NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap"}
 MONEY_COLUMNS = {"rent", "max_rent"}
 
-# Limits that keep every accepted number and file inside what the engine computes exactly
-# (int64 arrays, float64 objectives): far above anything real, far below any overflow.
+# Limits that keep every accepted number inside what the engine computes exactly (int64 arrays,
+# float64 objectives): far above anything real, far below any overflow. The budgets for file
+# sizes and row counts are `InputLimits` (matcher/solver/size_guard.py).
 MAX_CELL_NUMBER = 1_000_000_000
 MAX_POLICY_NUMBER = 1_000_000
-MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_POLICY_DIGITS = 100  # a longer policy number is refused before Python turns it into an int
 MAX_PROBLEMS_PER_FILE = 100
 MAX_POLICY_DEPTH = 20
+SEPARATORS = (",", ";", "\t")
 
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
 _DUTCH_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:\.\d{3})+,\d+$")
@@ -98,6 +109,8 @@ _DUTCH_DATE = re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$")
 _SLASH_DATE = re.compile(r"^\d{1,4}/\d{1,2}/\d{1,4}$")
 _EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 _DUTCH_BOOLEANS = {"waar": "true", "onwaar": "false", "ja": "yes", "nee": "no"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SEPARATOR_NAMES = {",": "commas (,)", ";": "semicolons (;)", "\t": "tabs"}
 
 
 def _kind(annotation: Any) -> str | None:
@@ -130,14 +143,44 @@ class RawTable:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     header_row: int = 1
+    # rows of a CSV file whose cells run over several lines of the file: row -> (first, last line)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+    broken: set[int] = field(default_factory=set)  # rows already refused as a whole: not parsed
+    complete: bool = True  # False when reading stopped early: ids in the lost rows are unknown
 
 
-def read_instance(path: str | Path) -> Instance:
-    """Read and check an instance; raise `InvalidInstance` listing every problem found."""
+@dataclass
+class PolicySource:
+    """The policy as read, where it came from, and the line (or sheet row) of every key."""
+
+    data: Any
+    where: str  # "policy.yaml" or "week.xlsx [policy]"
+    rows: dict[tuple[str | int, ...], int] = field(default_factory=dict)
+
+    @property
+    def in_sheet(self) -> bool:
+        return self.where != "policy.yaml"
+
+    def row(self, location: tuple[str | int, ...]) -> int | None:
+        """The line or row of the deepest key of `location` that was written down."""
+        for end in range(len(location), 0, -1):
+            if location[:end] in self.rows:
+                return self.rows[location[:end]]
+        return None
+
+
+def read_instance(path: str | Path, limits: InputLimits | None = None) -> Instance:
+    """Read and check an instance; raise `InvalidInstance` listing every problem found.
+
+    `limits` are the input budgets (rows, bytes, a workbook's unzipped size); by default
+    `InputLimits.from_environment()`, the documented defaults unless MATCHER_MAX_ROWS,
+    MATCHER_MAX_FILE_MB or MATCHER_MAX_UNZIPPED_MB raise them.
+    """
     path = Path(path)
+    limits = limits or InputLimits.from_environment()
     problems: list[Problem] = []
     try:
-        instance = _read(path, problems)
+        instance = _read(path, problems, limits)
     except RecursionError:  # a last guard: nesting deeper than any check foresaw
         problems.append(Problem(file=path.name, message="the input is nested too deeply to read"))
         instance = None
@@ -146,11 +189,16 @@ def read_instance(path: str | Path) -> Instance:
     return instance
 
 
-def _read(path: Path, problems: list[Problem]) -> Instance | None:
+def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance | None:
+    book: str | None = None
     if path.is_dir():
-        raw_tables, policy_data = _read_folder(path, problems)
+        raw_tables, policy_source = _read_folder(path, problems, limits)
     elif path.suffix.lower() == ".xlsx" and path.is_file():
-        raw_tables, policy_data = _read_workbook(path, problems)
+        book = path.name
+        tables = _read_workbook(path, problems, limits)
+        if tables is None:  # refused as a whole: the problem says why, a sheet-by-sheet list would not
+            return None
+        raw_tables, policy_source = tables
     else:
         problems.append(
             Problem(
@@ -165,13 +213,23 @@ def _read(path: Path, problems: list[Problem]) -> Instance | None:
     for spec in TABLES:
         raw = raw_tables.get(spec.name)
         if raw is None:
-            if spec.required and not any(p.file == spec.file for p in problems):
-                problems.append(Problem(file=spec.file, message=f"missing: the instance needs {spec.file}"))
+            where = spec.file if book is None else f"{book} [{spec.name}]"
+            if spec.required and not any(p.file == where for p in problems):
+                problems.append(
+                    Problem(
+                        file=where,
+                        message=(
+                            f"missing: the instance needs {spec.file}"
+                            if book is None
+                            else f"missing: the workbook needs a sheet named {spec.name}, its first row naming the columns"
+                        ),
+                    )
+                )
             parsed[spec.name], rows[spec.file] = [], []
             continue
         parsed[spec.name], rows[spec.file] = _parse_table(spec, raw, problems)
 
-    policy = _parse_policy(policy_data, problems)
+    policy = _parse_policy(policy_source, problems)
     unparsed = _unparsed_ids(raw_tables, parsed)
     instance = Instance.model_construct(
         municipalities=_typed_rows(Municipality, parsed["municipalities"]),
@@ -185,8 +243,42 @@ def _read(path: Path, problems: list[Problem]) -> Instance | None:
         # instance is then dropped
         policy=cast(Policy, policy),
     )
-    problems += cross_file_problems(instance, rows, unparsed)
+    across = _without_lost_references(cross_file_problems(instance, rows, unparsed), raw_tables)
+    problems += across if book is None else [_in_workbook(problem, book) for problem in across]
     return instance if policy is not None else None
+
+
+_KIND_TABLES = {
+    "municipality": "municipalities",
+    "neighbourhood": "neighbourhoods",
+    "unit": "units",
+    "client": "clients",
+}
+
+
+def _without_lost_references(problems: list[Problem], raw_tables: dict[str, RawTable]) -> list[Problem]:
+    """Drop "unknown client 'C9'" and the like when the clients file could not be read to its end
+    (or at all): that problem is already reported, and the id may well be in the rows lost."""
+    lost = {
+        kind
+        for kind, table in _KIND_TABLES.items()
+        if table not in raw_tables or not raw_tables[table].complete
+    }
+    return [
+        problem
+        for problem in problems
+        if not any(problem.message.startswith(f"unknown {kind} ") for kind in lost)
+    ]
+
+
+def _in_workbook(problem: Problem, book: str) -> Problem:
+    """A cross-file problem as the workbook shows it: sheet `clients`, not clients.csv."""
+    file, message = problem.file, problem.message
+    for spec in TABLES:
+        if file == spec.file:
+            file = f"{book} [{spec.name}]"
+        message = message.replace(spec.file, f"sheet {spec.name}")
+    return problem.model_copy(update={"file": file, "message": message})
 
 
 def _typed_rows(model: type[_M], parsed: list[BaseModel]) -> tuple[_M, ...]:
@@ -256,12 +348,14 @@ def instance_files(path: str | Path) -> list[Path]:
 # --- folders of CSV files ----------------------------------------------------------------------
 
 
-def _read_folder(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTable], Any]:
+def _read_folder(
+    folder: Path, problems: list[Problem], limits: InputLimits
+) -> tuple[dict[str, RawTable], PolicySource | None]:
     tables = {}
     for spec in TABLES:
         file = folder / spec.file
         if file.is_file():
-            table = _read_csv(file, spec.file, problems)
+            table = _read_csv(file, spec.file, problems, limits)
             if table is not None:
                 tables[spec.name] = table
     policy_file = folder / "policy.yaml"
@@ -273,19 +367,20 @@ def _read_folder(folder: Path, problems: list[Problem]) -> tuple[dict[str, RawTa
             )
         )
         return tables, None
-    return tables, _read_yaml(policy_file, problems)
+    return tables, _read_yaml(policy_file, problems, limits)
 
 
-def _read_bytes(file: Path, name: str, problems: list[Problem]) -> bytes | None:
+def _read_bytes(file: Path, name: str, problems: list[Problem], limits: InputLimits) -> bytes | None:
     try:
         size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > limits.max_file_bytes:
             problems.append(
                 Problem(
                     file=name,
                     message=(
-                        f"too large to read ({size / 2**20:.0f} MiB, at most {MAX_FILE_BYTES // 2**20} MiB): "
-                        "split the instance by region"
+                        f"too large to read ({size / 2**20:,.1f} MiB, at most {limits.max_file_bytes / 2**20:,.0f} MiB): "
+                        "split the instance by region (or, on a machine with the memory, raise the budget "
+                        "with the environment variable MATCHER_MAX_FILE_MB)"
                     ),
                 )
             )
@@ -329,52 +424,242 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _read_csv(file: Path, name: str, problems: list[Problem]) -> RawTable | None:
-    data = _read_bytes(file, name, problems)
+_SAVE_AS_CSV = "open the file in Excel and save it again as CSV (Excel quotes every cell that needs it)"
+
+
+class _CsvRecords:
+    """The records of a CSV text with the lines each spans; a broken record ends the reading with
+    a problem that names the line and what is wrong, instead of a shifted or swallowed row."""
+
+    def __init__(self, text: str, delimiter: str, name: str, problems: list[Problem]):
+        self.reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        self.name, self.problems = name, problems
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.complete = True
+
+    def __iter__(self) -> Iterator[list[str]]:
+        row = 0
+        while True:
+            first = self.reader.line_num + 1
+            row += 1
+            try:
+                cells = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self.complete = False
+                self.problems.append(
+                    Problem(file=self.name, row=row, message=_csv_error(str(error), first, row))
+                )
+                return
+            if self.reader.line_num > first:
+                self.spans[row] = (first, self.reader.line_num)
+            yield cells
+
+
+def _csv_error(error: str, line: int, row: int) -> str:
+    """What a csv.Error means for the person who saved the file, and what to do."""
+    where = "" if line == row else f" (line {line} of the file)"
+    if "unexpected end of data" in error:
+        return (
+            f'a quote (") opens a cell in this row{where} and is never closed, so the rest of the file would be '
+            f"read as one cell: remove the stray quote or close it, or {_SAVE_AS_CSV}"
+        )
+    if "expected after" in error:
+        return (
+            f'a quote (") closes a cell in the middle of its text in this row{where}, so the text after it would '
+            f'be lost: write a quote inside a cell as two quotes (""), or {_SAVE_AS_CSV}'
+        )
+    if "field larger than field limit" in error:
+        return (
+            f"a cell starting in this row{where} runs on for more than {csv.field_size_limit():,} characters: "
+            f'usually a quote (") that is never closed; remove it, or {_SAVE_AS_CSV}'
+        )
+    return f"not a readable CSV row{where} ({error}): {_SAVE_AS_CSV}"
+
+
+def _first_line(text: str) -> str:
+    """The first line holding more than separators and spaces, or ""; without copying the text."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        if text[start:end].strip(" \t,;\r\n"):
+            return text[start:end]
+        start = end
+    return ""
+
+
+def _read_csv(file: Path, name: str, problems: list[Problem], limits: InputLimits) -> RawTable | None:
+    data = _read_bytes(file, name, problems, limits)
     if data is None:
         return None
     text = _decode(data, name, problems)
     if text is None:
         return None
     text = text.removeprefix("\ufeff")
-    header_line = next((line for line in io.StringIO(text) if line.strip(" \t,;\r\n")), "")
+    header_line = _first_line(text)
     if not header_line:
         problems.append(
             Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
         )
         return None
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line)))
-    except csv.Error as error:
-        problems.append(
-            Problem(file=name, message=f"not a readable CSV file ({error}); save it again as CSV")
-        )
+    delimiter = _delimiter(header_line)
+    if text.count("\n") > limits.max_rows and _too_many_rows(
+        text, delimiter, name, problems, limits.max_rows
+    ):
         return None
-    return _raw_table(name, lines, problems)
+    records = _CsvRecords(text, delimiter, name, problems)
+    table = _raw_table(name, records, problems, limits.max_rows)
+    if table is None:
+        return None
+    table.spans, table.complete = records.spans, table.complete and records.complete
+    if _mixed_header(table, delimiter, problems):
+        return None
+    _mixed_rows(table, delimiter, problems)
+    return table
 
 
-def _raw_table(name: str, lines: typing.Iterable[list[str]], problems: list[Problem]) -> RawTable | None:
-    """Header (the first non-blank row) and the non-blank rows after it, with row numbers."""
+def _too_many_rows(text: str, delimiter: str, name: str, problems: list[Problem], max_rows: int) -> bool:
+    """Count the non-blank records, holding none, and refuse at the first beyond `max_rows` (plus
+    the header): an 800,000-row file is refused in about a second, before a row is kept."""
+    seen = 0
+    for number, cells in enumerate(_CsvRecords(text, delimiter, name, []), start=1):
+        if "".join(cells).strip():
+            seen += 1
+            if seen > max_rows + 1:
+                problems.append(_too_many(name, number, max_rows))
+                return True
+    return False  # within the budget, or broken: the full reading reports what is wrong
+
+
+def _too_many(name: str, row: int, max_rows: int) -> Problem:
+    return Problem(
+        file=name,
+        row=row,
+        message=(
+            f"more than {max_rows:,} rows: too large to read and solve safely; split the instance "
+            "by region (or, on a machine with the memory, raise the budget with the environment "
+            "variable MATCHER_MAX_ROWS)"
+        ),
+    )
+
+
+def _mixed_header(table: RawTable, delimiter: str, problems: list[Problem]) -> bool:
+    """A header row that uses two separators: no column could be trusted, so refuse the file."""
+    line = delimiter.join(table.header)
+    others = [sep for sep in SEPARATORS if sep != delimiter and sep in line]
+    if not others:
+        return False
+    counts = " and ".join(f"{line.count(sep)} {_SEPARATOR_NAMES[sep]}" for sep in (delimiter, *others))
+    problems.append(
+        Problem(
+            file=table.file,
+            row=table.header_row,
+            message=(
+                f"the header row mixes separators ({counts}), so the columns cannot be told apart: "
+                f"use one separator throughout, or {_SAVE_AS_CSV}"
+            ),
+        )
+    )
+    return True
+
+
+def _mixed_rows(table: RawTable, delimiter: str, problems: list[Problem]) -> None:
+    """Rows written with another separator than the header's (pasted from another file): read with
+    the header's separator they would be one or two cells and every other column empty."""
+    width = len(table.header)
+    if width < 4:
+        return
+    for number, cells in table.rows:
+        used = max((k + 1 for k, cell in enumerate(cells) if cell.strip()), default=0)
+        if used * 2 > width:
+            continue
+        line = delimiter.join(cells[:used])
+        for other in SEPARATORS:
+            if other != delimiter and line.count(other) + 1 >= max(3, 0.75 * width):
+                table.broken.add(number)
+                problems.append(
+                    Problem(
+                        file=table.file,
+                        row=number,
+                        message=(
+                            f"this row separates its cells with {_SEPARATOR_NAMES[other]} where the header row "
+                            f"uses {_SEPARATOR_NAMES[delimiter]}: the file mixes separators (rows pasted from "
+                            f"another file?); put the row's values in the right columns, or {_SAVE_AS_CSV}"
+                        ),
+                    )
+                )
+                break
+
+
+def _raw_table(
+    name: str, lines: Iterable[list[str]], problems: list[Problem], max_rows: int
+) -> RawTable | None:
+    """Header (the first non-blank row) and the non-blank rows after it, with row numbers.
+
+    Stops, with a problem, at the first row beyond `max_rows`: a file that large is refused
+    before its rows become objects."""
     header: list[str] | None = None
     header_row = 0
     rows: list[tuple[int, list[str]]] = []
+    reported = len(problems)  # a CSV record the reader could not read is reported while iterating
     for number, cells in enumerate(lines, start=1):
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if header is None:
             header, header_row = [cell.strip().lower() for cell in cells], number
+        elif len(rows) >= max_rows:
+            problems.append(_too_many(name, number, max_rows))
+            return None
         else:
             rows.append((number, cells))
     if header is None:
-        problems.append(
-            Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
-        )
+        if len(problems) == reported:
+            problems.append(
+                Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
+            )
         return None
     return RawTable(name, header, rows, header_row)
 
 
+# Plain scalars a policy reads as numbers: decimal digits, without YAML 1.1's base-60 (`1:30`),
+# octal (`010`), hexadecimal, binary or underscores, which would turn what was written into another
+# number. Those, and YAML 1.1's `yes`/`no`/`on`/`off`, stay text, which a number field refuses.
+_YAML_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_YAML_FLOAT = re.compile(
+    r"^[-+]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+|\.(?:inf|Inf|INF))$"
+    r"|^\.(?:nan|NaN|NAN)$"
+)
+_YAML11_ONLY = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:value",
+}
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+_YAML11_TRUE = {"yes", "true", "on", "y"}
+_YAML11_FALSE = {"no", "false", "off", "n"}
+
+
+class _TooLong(str):
+    """A policy number of more than MAX_POLICY_DIGITS digits, kept as text so its key can be named."""
+
+
+class DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping: YAML would silently keep the last."""
+
+    def __init__(self, path: tuple[str, ...], first: int, line: int, mark: Any):
+        self.path, self.first, self.line = path, first, line
+        super().__init__(None, None, f"{'.'.join(path)!r} appears twice (lines {first} and {line})", mark)
+
+
 class _PolicyLoader(yaml.SafeLoader):
-    """YAML for policy files: dates stay text (checked by the models), no aliases, bounded depth."""
+    """YAML for policy files: dates stay text (checked by the models), numbers only in decimal,
+    no YAML 1.1 booleans, no merge keys, no aliases, bounded depth."""
 
     depth = 0
 
@@ -397,34 +682,101 @@ class _PolicyLoader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
+    def construct_policy_int(self, node: Any) -> int | str:
+        """A decimal whole number (also for an explicit `!!int`); too many digits stay text."""
+        text = str(self.construct_scalar(node)).strip()
+        if not _YAML_INT.match(text):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{text!r} is not a plain whole number (digits only)", node.start_mark
+            )
+        if len(text.lstrip("+-")) > MAX_POLICY_DIGITS:
+            return _TooLong(text)
+        return int(text)
+
+    def construct_policy_float(self, node: Any) -> float:
+        """A decimal number with a point or exponent (also for an explicit `!!float`)."""
+        text = str(self.construct_scalar(node)).strip()
+        if not _YAML_FLOAT.match(text):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{text!r} is not a plain number (e.g. 2.5)", node.start_mark
+            )
+        return float(self.construct_yaml_float(node))
+
 
 _PolicyLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _YAML11_ONLY]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_PolicyLoader.add_implicit_resolver("tag:yaml.org,2002:int", _YAML_INT, list("-+0123456789"))
+_PolicyLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT, list("-+0123456789."))
 # types-PyYAML wants a constructor whose first parameter is a Loader; construct_yaml_str is
 # defined on SafeConstructor, which every SafeLoader is, so the call is right and the stub too strict
 _PolicyLoader.add_constructor(  # type: ignore[type-var]
     "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
 )
+_PolicyLoader.add_constructor("tag:yaml.org,2002:int", _PolicyLoader.construct_policy_int)
+_PolicyLoader.add_constructor("tag:yaml.org,2002:float", _PolicyLoader.construct_policy_float)
+
+KeyRows = dict[tuple[str | int, ...], int]
+
+
+def _key_rows(node: Any, path: tuple[str | int, ...], rows: KeyRows, twice: list[DuplicateKey]) -> None:
+    """The line of every key and list item under `node`, and every key given twice in a mapping."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping as key: the models refuse it by its location
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen:
+                twice.append(DuplicateKey((*map(str, path), key), seen[key], line, key_node.start_mark))
+                continue
+            seen[key] = line
+            rows[(*path, key)] = line
+            _key_rows(value_node, (*path, key), rows, twice)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            rows[(*path, index)] = item.start_mark.line + 1
+            _key_rows(item, (*path, index), rows, twice)
+
+
+def _policy_document(text: str) -> tuple[Any, KeyRows, list[DuplicateKey]]:
+    """The policy's data, the line of each key, and the keys given twice (then no data)."""
+    loader = _PolicyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        rows: KeyRows = {}
+        twice: list[DuplicateKey] = []
+        _key_rows(node, (), rows, twice)
+        if twice:
+            return None, rows, twice
+        return loader.construct_document(node), rows, []
+    finally:
+        loader.dispose()
 
 
 def load_policy_text(text: str) -> Any:
-    """Parse policy YAML; raise `yaml.YAMLError` or `ValueError` with what is wrong."""
+    """Parse policy YAML; raise `yaml.YAMLError` (a `DuplicateKey` for a key given twice) or
+    `ValueError` with what is wrong."""
     try:
-        return yaml.load(text, Loader=_PolicyLoader)
+        data, _, twice = _policy_document(text)
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
-        # constructors raise these for e.g. a 5000-digit number; report them as YAML problems
+        # constructors raise these for values Python cannot hold; report them as YAML problems
         raise ValueError(str(error).split(";")[0]) from None
+    if twice:
+        raise twice[0]
+    return data
 
 
-def _read_yaml(file: Path, problems: list[Problem]) -> Any:
-    data = _read_bytes(file, "policy.yaml", problems)
+def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> PolicySource | None:
+    data = _read_bytes(file, "policy.yaml", problems, limits)
     text = _decode(data, "policy.yaml", problems) if data is not None else None
     if text is None:
         return None
     try:
-        return load_policy_text(text)
+        document, rows, twice = _policy_document(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problems.append(
@@ -434,9 +786,25 @@ def _read_yaml(file: Path, problems: list[Problem]) -> Any:
                 message=f"not valid YAML ({getattr(error, 'problem', None) or error}); check indentation and colons",
             )
         )
-    except ValueError as error:
-        problems.append(Problem(file="policy.yaml", message=f"a value cannot be read ({error})"))
-    return None
+        return None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        problems.append(
+            Problem(file="policy.yaml", message=f"a value cannot be read ({str(error).split(';')[0]})")
+        )
+        return None
+    for duplicate in twice:
+        problems.append(
+            Problem(
+                file="policy.yaml",
+                row=duplicate.line,
+                column=".".join(duplicate.path),
+                message=(
+                    f"this key is given twice (lines {duplicate.first} and {duplicate.line}): keep one; "
+                    "YAML would silently use the last"
+                ),
+            )
+        )
+    return None if twice else PolicySource(document, "policy.yaml", rows)
 
 
 # --- .xlsx workbooks ---------------------------------------------------------------------------
@@ -456,26 +824,127 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_workbook(file: Path, problems: list[Problem]) -> tuple[dict[str, RawTable], Any]:
-    if _read_bytes(file, file.name, problems) is None:
-        return {}, None
+def _read_workbook(
+    file: Path, problems: list[Problem], limits: InputLimits
+) -> tuple[dict[str, RawTable], PolicySource | None] | None:
+    """The workbook's tables and policy, or None when the workbook is refused as a whole."""
+    if _read_bytes(file, file.name, problems, limits) is None:
+        return None
     try:
+        if not _zip_within_budget(file, problems, limits):
+            return None
         with warnings.catch_warnings():  # openpyxl warns about odd but harmless workbook parts
             warnings.simplefilter("ignore")
-            return _workbook_tables(file, problems)
+            return _workbook_tables(file, problems, limits)
     except Exception as error:
+        damaged = f": {error}" if isinstance(error, zipfile.BadZipFile) and str(error) else ""
         problems.append(
             Problem(
                 file=file.name,
                 message=(
-                    f"not a readable .xlsx workbook ({error.__class__.__name__}); save it again from Excel"
+                    f"not a readable .xlsx workbook ({error.__class__.__name__}{damaged}); save it again from Excel"
                 ),
             )
         )
-        return {}, None
+        return None
 
 
-def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, RawTable], Any]:
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTRIBUTE = re.compile(rb"""([\w:]+)\s*=\s*["']([^"']*)["']""")
+_SMALL_PART = 2**20  # workbook.xml and its relations are read to name sheets only below this size
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Zip part -> sheet title, read from xl/workbook.xml and its relations (small parts only)."""
+
+    def small(name: str) -> bytes:
+        info = archive.getinfo(name)
+        return archive.read(name) if info.file_size <= _SMALL_PART else b""
+
+    try:
+        relations = {
+            dict(_ATTRIBUTE.findall(tag)).get(b"Id", b""): dict(_ATTRIBUTE.findall(tag)).get(b"Target", b"")
+            for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", small("xl/_rels/workbook.xml.rels"))
+        }
+        parts = {}
+        for tag in _SHEET_TAG.findall(small("xl/workbook.xml")):
+            attributes = dict(_ATTRIBUTE.findall(tag))
+            target = next((relations.get(v, b"") for k, v in attributes.items() if k.endswith(b":id")), b"")
+            if target:
+                path = target.decode().lstrip("/")
+                parts[path if path.startswith("xl/") else f"xl/{path}"] = attributes.get(
+                    b"name", b""
+                ).decode()
+        return parts
+    except (KeyError, ValueError, zipfile.BadZipFile):
+        return {}
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB" if count >= 100_000 else f"{count / 1e3:,.1f} kB"
+
+
+def _zip_within_budget(file: Path, problems: list[Problem], limits: InputLimits) -> bool:
+    """Refuse a workbook whose parts, by the sizes in its zip directory, unzip beyond the budget
+    or at a compression ratio no spreadsheet reaches (a "zip bomb"), before anything is unzipped.
+
+    The directory's sizes are binding: Python's zipfile stops a part at its recorded size and
+    checks its CRC, so a part that claims less than it holds is refused as damaged."""
+    with zipfile.ZipFile(file) as archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_ZIP_PARTS:
+            problems.append(
+                Problem(
+                    file=file.name,
+                    message=(
+                        f"the workbook holds {len(parts):,} zipped parts (a spreadsheet has a few dozen, at most "
+                        f"{MAX_ZIP_PARTS:,} are read): save the data again from Excel in a new workbook"
+                    ),
+                )
+            )
+            return False
+        titles = _sheet_parts(archive)
+        ok = True
+
+        def where(part: str) -> str:
+            return f"{file.name} [{titles[part]}]" if part in titles else file.name
+
+        for part in parts:
+            ratio = part.file_size / max(1, part.compress_size)
+            if part.file_size > RATIO_FROM_BYTES and ratio > limits.max_compression_ratio:
+                ok = False
+                problems.append(
+                    Problem(
+                        file=where(part.filename),
+                        message=(
+                            f"part {part.filename} unzips to {_size(part.file_size)} from "
+                            f"{_size(part.compress_size)} ({ratio:,.0f} to 1; a workbook part is read up to "
+                            f"{limits.max_compression_ratio} to 1): spreadsheets do not compress like that, so it "
+                            "is not read; copy the data into a new workbook, or remove that sheet"
+                        ),
+                    )
+                )
+        total = sum(part.file_size for part in parts)
+        if total > limits.max_unzipped_bytes:
+            ok = False
+            largest = max(parts, key=lambda part: part.file_size)
+            problems.append(
+                Problem(
+                    file=where(largest.filename),
+                    message=(
+                        f"the workbook unzips to {_size(total)} (at most {_size(limits.max_unzipped_bytes)} are read), "
+                        f"the largest part {largest.filename} {_size(largest.file_size)}: split the "
+                        "instance by region, or remove sheets that are not part of the instance (or, on a machine "
+                        "with the memory, raise the budget with the environment variable MATCHER_MAX_UNZIPPED_MB)"
+                    ),
+                )
+            )
+        return ok
+
+
+def _workbook_tables(
+    file: Path, problems: list[Problem], limits: InputLimits
+) -> tuple[dict[str, RawTable], PolicySource | None]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(file, read_only=True, data_only=True)
@@ -490,20 +959,20 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
             sheet = workbook[sheets[spec.name]]
             sheet.reset_dimensions()  # a workbook's recorded size is often wrong: read what is there
             lines = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-            table = _raw_table(f"{file.name} [{spec.name}]", lines, problems)
+            table = _raw_table(f"{file.name} [{spec.name}]", lines, problems, limits.max_rows)
             if table is not None:
                 tables[spec.name] = table
-        policy: Any = None
+        policy: PolicySource | None = None
         if "policy" in sheets:
             sheet = workbook[sheets["policy"]]
             sheet.reset_dimensions()
             policy = _policy_from_sheet(sheet, file.name, problems)
         elif (file.parent / "policy.yaml").is_file():
-            policy = _read_yaml(file.parent / "policy.yaml", problems)
+            policy = _read_yaml(file.parent / "policy.yaml", problems, limits)
         else:
             problems.append(
                 Problem(
-                    file=file.name,
+                    file=f"{file.name} [policy]",
                     message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook",
                 )
             )
@@ -513,6 +982,13 @@ def _workbook_tables(file: Path, problems: list[Problem]) -> tuple[dict[str, Raw
 
 
 _WANTED = {spec.name for spec in TABLES} | {"policy"}
+_UNHIDE = {
+    "hidden": ("hidden", "unhide it (right-click a sheet tab > Unhide)"),
+    "veryHidden": (
+        "hidden (very hidden: the Unhide menu does not show it)",
+        "make it visible in Excel's VBA editor (Alt+F11, the sheet's Visible property)",
+    ),
+}
 
 
 def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> dict[str, str]:
@@ -527,18 +1003,26 @@ def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> 
             found.setdefault(key, []).append(sheet)
     sheets = {}
     for key, group in found.items():
+        visible = [sheet for sheet in group if sheet.sheet_state == "visible"]
         for sheet in group:
             if sheet.sheet_state != "visible":
+                state, unhide = _UNHIDE.get(sheet.sheet_state, _UNHIDE["hidden"])
+                others = [repr(other.title) for other in group if other is not sheet]
+                if others:
+                    beside = f" beside sheet{'s' * (len(others) > 1)} {', '.join(others)}"
+                    fix = (
+                        f"; both count as sheet {key}: {unhide} and delete or rename one of them, so that "
+                        f"one visible sheet {key} remains"
+                    )
+                else:
+                    beside, fix = "", f": {unhide}, so that the data read is the data shown"
                 problems.append(
                     Problem(
                         file=f"{file_name} [{sheet.title}]",
-                        message=(
-                            f"sheet {sheet.title!r} is hidden: unhide it and delete it or rename it, "
-                            f"so that only one sheet {key} remains"
-                        ),
+                        message=f"sheet {sheet.title!r} is {state}{beside}{fix}",
                     )
                 )
-        if len(group) > 1 and all(sheet.sheet_state == "visible" for sheet in group):
+        if len(visible) > 1 and len(visible) == len(group):
             titles = ", ".join(repr(sheet.title) for sheet in group)
             problems.append(
                 Problem(
@@ -546,7 +1030,6 @@ def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> 
                     message=(f"sheets {titles} both count as sheet {key}: delete or rename all but one"),
                 )
             )
-        visible = [sheet for sheet in group if sheet.sheet_state == "visible"]
         if visible:
             sheets[key] = visible[0].title
     return sheets
@@ -618,34 +1101,105 @@ def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problem
     return ok
 
 
-def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> dict:
-    """A `policy` sheet holds rows `key, value`; keys are dotted paths, values YAML."""
+def _leaf_paths(value: Any) -> Iterator[tuple[str, ...]]:
+    """The key paths a value sets: a mapping sets each of its keys, anything else itself."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            for path in _leaf_paths(item):
+                yield (str(key), *path)
+    else:
+        yield ()
+
+
+def _merge(target: dict, path: tuple[str, ...], value: Any) -> None:
+    """Set `value` at `path`, merging mappings (the paths set never overlap: clashes are refused)."""
+    for part in path[:-1]:
+        target = target.setdefault(part, {})
+    if isinstance(value, dict) and isinstance(target.get(path[-1]), dict):
+        for key, item in value.items():
+            _merge(target[path[-1]], (key,), item)
+    else:
+        target[path[-1]] = value
+
+
+def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> PolicySource:
+    """A `policy` sheet holds rows `key, value`; keys are dotted paths, values YAML.
+
+    A setting given twice (the same key, or `period` beside `period.days`) is refused naming both
+    rows: a workbook must not depend on which row happens to come last."""
     policy: dict = {}
     where = f"{file_name} [policy]"
+    rows: KeyRows = {}
+    set_by: dict[tuple[str, ...], tuple[int, str]] = {}  # every key path set: (row, key as written)
+    beneath: dict[tuple[str, ...], tuple[int, str]] = {}  # every proper prefix of one
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells = [_cell_text(v).strip() for v in row[:2]] + ["", ""]
         key, value = cells[0], cells[1]
         if (number == 1 and key.lower() == "key") or not key:
             continue
+        parts = tuple(key.split("."))
         try:
-            parsed = load_policy_text(value) if value else None
-        except (yaml.YAMLError, ValueError):
-            problems.append(Problem(file=where, row=number, column="value", message="not a valid value"))
+            parsed, inner, twice = _policy_document(value) if value else (None, {}, [])
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
+            reason = getattr(error, "problem", None) or str(error).split(";")[0]
+            problems.append(
+                Problem(
+                    file=where,
+                    row=number,
+                    column=key,
+                    message=(
+                        f"not a valid value ({reason}): write a number, a date YYYY-MM-DD, a word, "
+                        "or a list like [20, 15, 10]"
+                    ),
+                )
+            )
             continue
-        target = policy
-        parts = key.split(".")
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
+        if twice:
+            for duplicate in twice:
                 problems.append(
                     Problem(
-                        file=where, row=number, column="key", message=f"key {key!r} clashes with another row"
+                        file=where,
+                        row=number,
+                        column=".".join((*parts, *duplicate.path)),
+                        message="this key is given twice in the cell's value: keep one",
                     )
                 )
-                break
-        else:
-            target[parts[-1]] = parsed
-    return policy
+            continue
+        leaves = [(*parts, *path) for path in _leaf_paths(parsed)]
+        clash = next(
+            (
+                earlier
+                for leaf in leaves
+                for earlier in (
+                    beneath.get(leaf),  # `period` after `period.days`
+                    *(set_by.get(leaf[:end]) for end in range(1, len(leaf) + 1)),  # the same, or below
+                )
+                if earlier is not None
+            ),
+            None,
+        )
+        if clash is not None:
+            first_row, first_key = clash
+            problems.append(
+                Problem(
+                    file=where,
+                    row=number,
+                    column=key,
+                    message=(
+                        f"this setting is given twice: row {first_row} ({first_key}) sets it too; keep one "
+                        "row per setting (otherwise the last row would silently win)"
+                    ),
+                )
+            )
+            continue
+        _merge(policy, parts, parsed)
+        for leaf in leaves:
+            set_by[leaf] = (number, key)
+            for end in range(1, len(leaf)):
+                beneath.setdefault(leaf[:end], (number, key))
+        rows[parts] = number
+        rows.update({(*parts, *path): number for path in inner})
+    return PolicySource(policy, where, rows)
 
 
 # --- rows into domain models -------------------------------------------------------------------
@@ -717,6 +1271,8 @@ def _parse_table(
     models: list[BaseModel] = []
     rows: list[int | None] = []
     for number, cells in raw.rows:
+        if number in raw.broken:
+            continue  # refused as a whole row: its cells would only repeat the problem
         record = {}
         cell_problems = []
         for position in keep:
@@ -724,7 +1280,9 @@ def _parse_table(
             if value == "":
                 continue
             column = raw.header[position]
-            value, message = _normalise(column, kinds[position], value)
+            message = _control_message(value, raw.spans.get(number))
+            if message is None:
+                value, message = _normalise(column, kinds[position], value)
             if message:
                 cell_problems.append(Problem(file=raw.file, row=number, column=column, message=message))
             else:
@@ -742,6 +1300,36 @@ def _parse_table(
             models.append(model)
             rows.append(number)
     return models, rows
+
+
+def _control_message(value: str, span: tuple[int, int] | None) -> str | None:
+    """What is wrong with a cell holding a line break, tab or other control character, if it does.
+
+    Spreadsheets hide these characters, so an id holding one would look like another id; in a
+    CSV file a line break inside a cell is mostly a quote left open that swallowed lines."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    char, at = found.group(), f"(character {found.start() + 1})"
+    if char in "\r\n":
+        if span is None:
+            return f"holds a line break {at} (Alt+Enter in Excel): remove it so the value is on one line"
+        if any(separator in value for separator in SEPARATORS):
+            return (
+                f'a quote (") left open on line {span[0]} runs this cell on to line {span[1]}, swallowing '
+                "what look like further rows: remove the stray quote (or close it where the cell should "
+                f"end), or {_SAVE_AS_CSV}"
+            )
+        return (
+            f"holds a line break {at}, a quoted cell running over lines {span[0]} to {span[1]} of the file: "
+            "remove the line break so the value is on one line"
+        )
+    if char == "\t":
+        return f"holds a tab {at}: remove it so the value is plain text"
+    return (
+        f"holds the control character U+{ord(char):04X} {at}, which spreadsheets do not show: "
+        "remove it so the value is plain text"
+    )
 
 
 def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | None]:
@@ -793,57 +1381,180 @@ def _plain(detail: Any) -> str:
     return message
 
 
-def _parse_policy(data: Any, problems: list[Problem]) -> Policy | None:
-    if data is None and any(p.file.endswith("policy.yaml") or "policy" in p.file for p in problems):
+def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Policy | None:
+    """The policy, or None with every problem found (a missing or unreadable one is already one)."""
+    if source is None:
         return None
+    where, data = source.where, source.data
     if not isinstance(data, dict):
         problems.append(
             Problem(
-                file="policy.yaml",
+                file=where,
                 message="must be a YAML mapping with at least `period: {start: YYYY-MM-DD}`",
             )
         )
         return None
+    found = [
+        Problem(
+            file=where,
+            row=source.row(location),
+            column=_dotted(location),
+            message=(
+                f"a value cannot be read: a number of {len(text.lstrip('+-')):,} digits is implausibly "
+                f"large (at most {MAX_POLICY_NUMBER:,})"
+            ),
+        )
+        for location, text in _too_long(data, ())
+    ]
+    unreadable = [location for location, _ in _too_long(data, ())]
     try:
         policy = Policy.model_validate(_stringify_dates(data))
     except ValidationError as error:
         for detail in error.errors():
-            location = ".".join(str(part) for part in detail["loc"]) or None
-            problems.append(Problem(file="policy.yaml", column=location, message=_plain(detail)))
+            location = tuple(detail["loc"])
+            if any(location[: len(long)] == long for long in unreadable):
+                continue
+            found.append(
+                Problem(
+                    file=where,
+                    row=source.row(location),
+                    column=_dotted(location),
+                    message=_policy_message(detail, source),
+                )
+            )
+        problems += found
         return None
-    found = _policy_number_problems(policy.model_dump(mode="python"), "")
+    found += _policy_number_problems(policy.model_dump(mode="python"), (), source)
     try:
         policy.period.end  # noqa: B018 - the engine needs the period's last day to exist
     except OverflowError:
         found.append(
             Problem(
-                file="policy.yaml", column="period.start", message="the period must end before the year 10000"
+                file=where,
+                row=source.row(("period", "start")),
+                column="period.start",
+                message="the period must end before the year 10000",
             )
         )
     problems += found
     return None if found else policy
 
 
-def _policy_number_problems(data: Any, location: str) -> list[Problem]:
+def _dotted(location: tuple[Any, ...]) -> str | None:
+    return ".".join(str(part) for part in location) or None
+
+
+def _too_long(data: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every number too long to read, with its location."""
+    if isinstance(data, _TooLong):
+        yield location, str(data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _too_long(value, (*location, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _too_long(value, (*location, index))
+
+
+def _keys_at(location: tuple[Any, ...]) -> list[str] | None:
+    """The keys the policy has where `location` points (None below a mapping of free keys)."""
+    model: type[BaseModel] = Policy
+    for part in location[:-1]:
+        info = model.model_fields.get(str(part))
+        annotation = info.annotation if info else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return list(model.model_fields)
+
+
+def _yaml11_reading(text: str, want: str) -> str | None:
+    """Why `text` is refused where a number is wanted, when YAML 1.1 (the YAML many tools and
+    older versions of this reader speak) would have read it as a number: say what it would be."""
+    text = text.strip()
+    bare = text.replace("_", "")
+    sign = -1 if bare.startswith("-") else 1
+    digits = bare.lstrip("+-")
+    if _SEXAGESIMAL.match(text):
+        value = 0.0
+        for part in digits.split(":"):
+            value = value * 60 + float(part)
+        return (
+            f"{text!r} is not {want}: YAML 1.1 reads it as the base-60 number {sign * value:g}, "
+            "so it is refused; write the number itself"
+        )
+    if _LEADING_ZERO.match(text):
+        octal = (
+            f" (YAML 1.1 reads it as the octal number {sign * int(digits, 8)})"
+            if set(digits) <= set("01234567")
+            else ""
+        )
+        return f"{text!r} has a leading zero{octal}: write {sign * int(digits)} without it"
+    word = text.lower()
+    if word in _YAML11_TRUE or word in _YAML11_FALSE:
+        return (
+            f"{text!r} is a yes/no word, not {want} (YAML 1.1 reads it as {int(word in _YAML11_TRUE)}): "
+            "write the number itself"
+        )
+    return None
+
+
+def _policy_message(detail: Any, source: PolicySource) -> str:
+    """A policy problem in words: what was written, how it could be misread, what to write."""
+    kind, value, location = detail["type"], detail.get("input"), tuple(detail["loc"])
+    if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
+        want = "a whole number (e.g. 7)" if kind.startswith("int") else "a number (e.g. 5 or 2.5)"
+        if isinstance(value, bool):
+            return f"must be {want}, not yes/no"
+        if isinstance(value, float):
+            return f"must be {want}, not {value!r}: write it without a decimal point"
+        if value is None:
+            return f"must be {want}: the value is empty"
+        if isinstance(value, str):
+            text = value.strip()
+            misread = _yaml11_reading(text, want.split(" (")[0])
+            if misread:
+                return misread
+            if "_" in text and text.replace("_", "").lstrip("+-").isdigit():
+                return f"{text!r}: write the number with digits only, without underscores"
+            return f"must be {want}, not {text!r}"
+        return f"must be {want}"
+    if kind == "extra_forbidden":
+        keys = _keys_at(location)
+        listed = f": the keys here are {', '.join(keys)}" if keys else ""
+        return f"unknown key: check its spelling{listed}"
+    if kind == "value_error" and not location and source.in_sheet:
+        return "the policy needs its period: add a row period.start with the first day (YYYY-MM-DD)"
+    if kind == "missing":
+        return "required: add this key"
+    return _plain(detail)
+
+
+def _policy_number_problems(
+    data: Any, location: tuple[str | int, ...], source: PolicySource
+) -> list[Problem]:
     """Every policy number that is not finite or exceeds MAX_POLICY_NUMBER."""
     if isinstance(data, dict):
         return [
-            p
-            for key, value in data.items()
-            for p in _policy_number_problems(value, f"{location}.{key}".strip("."))
+            p for key, value in data.items() for p in _policy_number_problems(value, (*location, key), source)
         ]
     if isinstance(data, (list, tuple)):
-        return [p for value in data for p in _policy_number_problems(value, location)]
+        return [
+            p
+            for index, value in enumerate(data)
+            for p in _policy_number_problems(value, (*location, index), source)
+        ]
     if isinstance(data, (int, float)) and not isinstance(data, bool):
+        message = None
         if not math.isfinite(data):
-            return [Problem(file="policy.yaml", column=location, message="must be a finite number")]
-        if abs(data) > MAX_POLICY_NUMBER:
+            message = "must be a finite number"
+        elif abs(data) > MAX_POLICY_NUMBER:
+            message = f"implausibly large (more than {MAX_POLICY_NUMBER:,})"
+        if message:
+            # a list's items share their list's name, as before: preference.preferred
+            named = tuple(part for part in location if not isinstance(part, int))
             return [
-                Problem(
-                    file="policy.yaml",
-                    column=location,
-                    message=f"implausibly large (more than {MAX_POLICY_NUMBER:,})",
-                )
+                Problem(file=source.where, row=source.row(location), column=_dotted(named), message=message)
             ]
     return []
 

@@ -127,6 +127,12 @@ def write_proposal(
     summary_.update(week.report)
     summary_.update(extra or {})
     summary_["outputs"] = {name: sha256_bytes(data) for name, data in files.items()}
+    # the digest of the summary's own reproducible content (all but the timings), so an edit to
+    # the recorded settings, policy or inputs shows: the sha256 of the JSON of every other key,
+    # keys sorted, no spaces, UTF-8 (docs/reliability.md, section 8; checked by matcher audit)
+    reproducible = {key: value for key, value in summary_.items() if key != "seconds"}
+    canonical = json.dumps(reproducible, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    summary_["summary_sha256"] = sha256_bytes(canonical.encode("utf-8"))
     files["summary.json"] = (json.dumps(summary_, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_set(out, files)
     return summary_

@@ -533,16 +533,31 @@ def smallest_change(
     return report
 
 
-# --- one unit ----------------------------------------------------------------------------------
+# --- one unit: the landlord's view -----------------------------------------------------------------
+
+# A landlord sees what the landlord workbook shows (matcher/review/workbook.py COLUMNS): the
+# proposed client's pseudonym, household size, support intensity, whether a support provider is
+# needed and the moving date — never urgency, priority weight, waiting time, source, preferences,
+# origin, exclusions, accessibility needs or earlier declines. Counts per rule are shown only for
+# the rules decided by the unit's own facts; the others are one count of "own circumstances".
+UNIT_RULES = ("type", "size", "rent", "timing", "open_neighbourhood")
+CIRCUMSTANCE_RULES = tuple(rule for rule in RULES if rule not in UNIT_RULES)  # coordinator only
+CIRCUMSTANCES = "their own circumstances, which only the coordinator can discuss"
 
 
 def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: str) -> dict:
-    """A landlord's view of one unit: who may have it, who got it and why (no health details)."""
+    """A landlord's view of one unit: how many clients may have it, who it is proposed for (with
+    what the landlord workbook shows of them) and, in general terms, why not the others."""
+    from matcher.review.workbook import PROVIDER_NOT_NEEDED, move_in_from
+
     ctx = Context.of(instance, matches)
     a = ctx.arrays
     unit = _index(a.unit_ids, unit_id, "unit")
     passes = ctx.unit_passes(unit)
     eligible = np.logical_and.reduce([passes[rule] for rule in RULES]) if a.n_clients else np.zeros(0, bool)
+    unit_ok = (
+        np.logical_and.reduce([passes[rule] for rule in UNIT_RULES]) if a.n_clients else np.zeros(0, bool)
+    )
     result: dict = {
         "unit": _unit_facts(ctx, unit)
         | {
@@ -552,53 +567,61 @@ def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: st
         },
         "clients_total": a.n_clients,
         "clients_eligible": int(eligible.sum()),
-        "excluded_by_rule": {rule: int((~passes[rule]).sum()) for rule in RULES if (~passes[rule]).any()},
+        "excluded_by_rule": {
+            rule: int((~passes[rule]).sum()) for rule in UNIT_RULES if (~passes[rule]).any()
+        },
+        "excluded_by_circumstances": int((unit_ok & ~eligible).sum()),
         "matched": unit in ctx.holder,
     }
-    candidates = sorted(np.flatnonzero(eligible), key=lambda c: (-a.client_weight[c], a.client_ids[c]))
+    candidates = sorted(np.flatnonzero(eligible), key=lambda c: a.client_ids[c])
     holder = ctx.holder.get(unit)
     if holder is not None:
-        score, label = ctx.score(holder, unit)
+        client = instance.clients[holder]
         result["client"] = {
-            "client_id": str(a.client_ids[holder]),
-            "priority_weight": int(a.client_weight[holder]),
-            "urgency": URGENCY_WORD[a.client_urgency[holder]],
-            "support_intensity": INTENSITIES[a.client_intensity[holder]],
-            "household_size": int(a.client_household[holder]),
-            "preference_score": score,
-            "why": label,
+            "client_id": client.client_id,
+            "household_size": client.household_size,
+            "support_intensity": client.support_intensity,
+            "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
+            "move_in_from": move_in_from(instance, client.client_id, unit_id).isoformat(),
         }
     result["other_candidates"] = [_candidate(ctx, int(c), unit, holder) for c in candidates if c != holder][
         :6
     ]
     if holder is None:
-        result["unmatched_reason"] = _unit_unmatched_reason(ctx, unit, passes, eligible, candidates)
+        result["unmatched_reason"] = _unit_unmatched_reason(ctx, unit, passes, unit_ok, eligible, candidates)
     return result
 
 
+def _landlord_limits(ctx: Context, client: int, unit: int, freed: tuple[int, int] | None = None) -> list[str]:
+    """The full limits in a landlord's words: the unit's neighbourhood cap and municipality intake
+    as they are; a support-slot limit without the client's support intensity."""
+    return [
+        limit["text"]
+        if limit["limit"] != "support_slots"
+        else "a support-slot limit of the municipality is full"
+        for limit in ctx.full_limits(client, unit, freed)
+    ]
+
+
 def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict:
+    """Why another eligible client does not have the unit, in the landlord's terms."""
     a = ctx.arrays
-    entry = {"client_id": str(a.client_ids[client]), "priority_weight": int(a.client_weight[client])}
+    entry = {"client_id": str(a.client_ids[client])}
     if client in ctx.placed:
-        other = ctx.placed[client]
-        here, there = ctx.score(client, unit)[0], ctx.score(client, other)[0]
         entry["status"] = "placed_elsewhere"
-        entry["why_not"] = f"placed in {a.unit_ids[other]} (p {there} there, {here} here)"
+        entry["why_not"] = "proposed for another unit"
         return entry
     freed = (holder, unit) if holder is not None else None
-    full = ctx.full_limits(client, unit, freed)
-    if holder is not None and a.client_weight[client] < a.client_weight[holder]:
-        entry["status"] = "lower_priority"
-        entry["why_not"] = (
-            f"lower priority than {a.client_ids[holder]} "
-            f"(w {a.client_weight[client]} < {a.client_weight[holder]})"
-        )
-    elif full:
+    full = _landlord_limits(ctx, client, unit, freed)
+    if full:
         entry["status"] = "limit_full"
-        entry["why_not"] = "; ".join(limit["text"] for limit in full)
+        entry["why_not"] = "; ".join(dict.fromkeys(full))
     elif holder is not None:
         entry["status"] = "not_chosen"
-        entry["why_not"] = "giving them this unit instead would lower the total priority W or preference P"
+        entry["why_not"] = (
+            f"the proposal gives this unit to {a.client_ids[holder]} under the scheme's rules; "
+            "the coordinator can explain the choice"
+        )
     else:
         entry["status"] = "not_chosen"
         entry["why_not"] = (
@@ -608,22 +631,25 @@ def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict
 
 
 def _unit_unmatched_reason(
-    ctx: Context, unit: int, passes: dict, eligible: np.ndarray, candidates: list
+    ctx: Context, unit: int, passes: dict, unit_ok: np.ndarray, eligible: np.ndarray, candidates: list
 ) -> str:
     a = ctx.arrays
     if not eligible.any():
-        top, count = _most_excluding(passes)
-        return (
-            f"no client passes every rule for this unit; most excluded by {top} "
-            f"({count} of {a.n_clients} clients: {RULE_WORDS[top]})"
-        )
+        counts = {rule: int((~passes[rule]).sum()) for rule in UNIT_RULES}
+        top = max(UNIT_RULES, key=lambda rule: counts[rule])
+        if counts[top]:
+            rest = int(unit_ok.sum())
+            return (
+                f"no client passes every rule for this unit; most excluded by {top} "
+                f"({counts[top]} of {a.n_clients} clients: {RULE_WORDS[top]})"
+                + (f"; {rest} more by {CIRCUMSTANCES}" if rest else "")
+            )
+        return f"no client passes every rule for this unit: all {a.n_clients} are excluded by {CIRCUMSTANCES}"
     elsewhere = [c for c in candidates if c in ctx.placed]
     if len(elsewhere) == len(candidates):
-        return (
-            f"all {len(candidates)} eligible client(s) were placed in units that suit them at least as well"
-        )
+        return f"all {len(candidates)} eligible client(s) were proposed for other units"
     blocked = Counter(
-        limit["text"] for c in candidates if c not in ctx.placed for limit in ctx.full_limits(int(c), unit)
+        text for c in candidates if c not in ctx.placed for text in _landlord_limits(ctx, int(c), unit)
     )
     if blocked:
         return "eligible clients are waiting, but a limit is full: " + "; ".join(blocked)
@@ -695,7 +721,7 @@ def render_client(result: dict) -> str:
 
 
 def render_unit(result: dict) -> str:
-    """The unit explanation (landlord's view) as plain text."""
+    """The unit explanation (landlord's view) as plain text: what the landlord workbook shows."""
     unit = result["unit"]
     lines = [
         f"Unit {unit['unit_id']} ({unit['type']}, {unit['landlord']}, {unit['municipality']}, "
@@ -705,17 +731,19 @@ def render_unit(result: dict) -> str:
     lines.append(f"Eligible clients: {result['clients_eligible']} of {result['clients_total']}.")
     for rule, count in result["excluded_by_rule"].items():
         lines.append(f"  - {rule}: excludes {count} client{'s' * (count != 1)} ({RULE_WORDS[rule]})")
+    if result["excluded_by_circumstances"]:
+        count = result["excluded_by_circumstances"]
+        lines.append(f"  - {count} more client{'s' * (count != 1)} excluded by {CIRCUMSTANCES}")
     if result["matched"]:
         c = result["client"]
         lines.append(
-            f"PROPOSED for {c['client_id']}: {c['urgency']} urgency, priority w {c['priority_weight']}, "
-            f"household of {c['household_size']}, {c['support_intensity']} support; "
-            f"{c['why']} (p {c['preference_score']})."
+            f"PROPOSED for {c['client_id']}: household of {c['household_size']}, {c['support_intensity']} "
+            f"support, support provider needed: {c['provider_needed']}, moving in from {c['move_in_from']}."
         )
     else:
         lines.append(f"NOT PROPOSED — {result['unmatched_reason']}.")
     if result["other_candidates"]:
         lines.append("Other eligible clients:")
         for other in result["other_candidates"]:
-            lines.append(f"  - {other['client_id']} (w {other['priority_weight']}): {other['why_not']}")
+            lines.append(f"  - {other['client_id']}: {other['why_not']}")
     return "\n".join(lines)

@@ -1,18 +1,30 @@
 """The decisions ledger: proposals sent out, and every accept or decline that came back.
 
-One SQLite file by default (WAL journal), or any SQLAlchemy URL (e.g. a PostgreSQL server).
-Each import is one transaction: it lands completely or not at all. A decision is identified by
-its key `client_id|unit_id|party`; importing the same decision again changes nothing, and a
-different decision for a key already decided is stored as a *conflict* for the coordinator,
-never silently overwritten (`record --correct` replaces one on purpose).
+One SQLite file by default (WAL journal, owner-only), or a PostgreSQL database by URL
+(`postgresql+psycopg://...`); tests run against both. Each import is one transaction: it lands
+completely or not at all, and writers take turns (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a
+transaction-scoped advisory lock), so two first imports into a ledger that does not exist yet
+make its tables once. A decision is identified by its key `client_id|unit_id|party`; importing
+the same decision again changes nothing, and a different decision for a key already decided is
+stored as a *conflict* for the coordinator, never silently overwritten (`record --correct`
+replaces one on purpose).
 
 `apply_ledger` turns the ledger into next week's instance: accepted matches are fixed, declined
 pairs are never proposed again and the refusal rule lapses the urgency of clients who refused
 suitable offers too often. The schema is documented in docs/review-loop.md.
+
+Every ledger has a secret that signs the landlords' review workbooks (HMAC-SHA256; see
+`workbook_key`): an SQLite ledger keeps it in the file `<ledger>.key` beside it (0600), a
+PostgreSQL ledger in `ledger_meta`. It never goes into a workbook.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import secrets
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,13 +43,17 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     event,
+    func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
@@ -82,6 +98,8 @@ def counts_as_refusal(reason_code: str | None) -> bool:
 
 # --- schema ------------------------------------------------------------------------------------
 
+# Ids, names and free text are unbounded (TEXT): PostgreSQL enforces a VARCHAR's length where
+# SQLite does not, and a 300-character landlord or a long note is valid input.
 metadata = MetaData()
 
 ledger_meta = Table(
@@ -96,7 +114,7 @@ imports = Table(
     metadata,
     Column("import_id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),  # workbook | record | proposal
-    Column("source", String(1024), nullable=False),  # file name, or "command line"
+    Column("source", Text, nullable=False),  # file name, or "command line"
     Column("sha256", String(64), unique=True),  # of the file; null for command lines
     Column("imported_at", DateTime, nullable=False),
     Column("rows_read", Integer, nullable=False),
@@ -111,7 +129,7 @@ proposals = Table(
     Column("proposal_id", String(64), primary_key=True),  # sha256 prefix of proposals.csv
     Column("period_start", Date, nullable=False),
     Column("period_end", Date, nullable=False),
-    Column("instance", String(255), nullable=False),
+    Column("instance", Text, nullable=False),
     Column("pool_clients", Integer),  # clients in the week's pool
     Column("pool_units", Integer),
     Column("priority_w", Integer),
@@ -123,26 +141,26 @@ proposed = Table(
     "proposed",
     metadata,
     Column("proposal_id", String(64), ForeignKey("proposals.proposal_id"), primary_key=True),
-    Column("client_id", String(128), primary_key=True),
-    Column("unit_id", String(128), primary_key=True),
-    Column("landlord", String(255), nullable=False),
-    Column("municipality_id", String(64), nullable=False),
-    Column("neighbourhood_id", String(64), nullable=False),
-    Column("unit_type", String(32), nullable=False),
-    Column("support_intensity", String(32), nullable=False),
+    Column("client_id", Text, primary_key=True),
+    Column("unit_id", Text, primary_key=True),
+    Column("landlord", Text, nullable=False),
+    Column("municipality_id", Text, nullable=False),
+    Column("neighbourhood_id", Text, nullable=False),
+    Column("unit_type", Text, nullable=False),
+    Column("support_intensity", Text, nullable=False),
     Column("load", Integer, nullable=False),
 )
 
 decisions = Table(
     "decisions",
     metadata,
-    Column("decision_key", String(300), primary_key=True),  # client_id|unit_id|party
-    Column("client_id", String(128), nullable=False, index=True),
-    Column("unit_id", String(128), nullable=False, index=True),
+    Column("decision_key", Text, primary_key=True),  # client_id|unit_id|party
+    Column("client_id", Text, nullable=False, index=True),
+    Column("unit_id", Text, nullable=False, index=True),
     Column("party", String(16), nullable=False),  # client | landlord
     Column("decision", String(16), nullable=False),  # accept | decline
     Column("reason_code", String(64)),
-    Column("note", String(1000)),
+    Column("note", Text),
     Column("period_start", Date, nullable=False, index=True),
     Column("proposal_id", String(64)),
     Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
@@ -155,7 +173,7 @@ decision_log = Table(
     metadata,
     Column("log_id", Integer, primary_key=True, autoincrement=True),
     Column("action", String(16), nullable=False),  # added | corrected
-    Column("decision_key", String(300), nullable=False, index=True),
+    Column("decision_key", Text, nullable=False, index=True),
     Column("decision", String(16), nullable=False),
     Column("reason_code", String(64)),
     Column("previous_decision", String(16)),
@@ -168,9 +186,9 @@ conflicts = Table(
     "conflicts",
     metadata,
     Column("conflict_id", Integer, primary_key=True, autoincrement=True),
-    Column("decision_key", String(300), nullable=False, index=True),
-    Column("client_id", String(128), nullable=False),
-    Column("unit_id", String(128), nullable=False),
+    Column("decision_key", Text, nullable=False, index=True),
+    Column("client_id", Text, nullable=False),
+    Column("unit_id", Text, nullable=False),
     Column("party", String(16), nullable=False),
     Column("existing_decision", String(16), nullable=False),
     Column("existing_reason_code", String(64)),
@@ -178,7 +196,7 @@ conflicts = Table(
     Column("new_reason_code", String(64)),
     Column("period_start", Date, nullable=False),
     Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
-    Column("source", String(1024), nullable=False),
+    Column("source", Text, nullable=False),
     Column("source_row", Integer),
     Column("resolved", Boolean, nullable=False, default=False),
     Column("recorded_at", DateTime, nullable=False),
@@ -189,13 +207,21 @@ TABLES = ("ledger_meta", "imports", "proposals", "proposed", "decisions", "decis
 
 # --- opening a ledger --------------------------------------------------------------------------
 
+BUSY_SECONDS = 15  # how long a writer waits for another before the ledger counts as busy
+WRITER_LOCK = zlib.crc32(b"matcher decisions ledger")  # PostgreSQL advisory lock: one writer at a time
+KEY_META = "workbook_key"  # the ledger_meta row of a database server's workbook signing secret
+NO_LEDGER = (
+    "no ledger here: `matcher review export --ledger` or `matcher record` makes one "
+    "(`matcher review import` needs the ledger the workbooks were exported with)"
+)
+
 
 def ledger_url(ledger: str | Path) -> str:
     """A SQLAlchemy URL: a plain path means an SQLite file."""
-    text = str(ledger)
-    if "://" in text:
-        return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    given = str(ledger)
+    if "://" in given:
+        return given
+    return f"sqlite:///{Path(given).expanduser().resolve()}"
 
 
 def describe(ledger: str | Path) -> str:
@@ -204,6 +230,21 @@ def describe(ledger: str | Path) -> str:
         return make_url(ledger_url(ledger)).render_as_string(hide_password=True)
     except ArgumentError:
         return str(ledger)
+
+
+def sqlite_path(ledger: str | Path) -> Path | None:
+    """The file of an SQLite ledger; None for a database server (or an unreadable URL)."""
+    try:
+        parsed = make_url(ledger_url(ledger))
+    except ArgumentError:
+        return None
+    return Path(parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
+
+
+def key_file(ledger: str | Path) -> Path | None:
+    """Where an SQLite ledger keeps its workbook signing secret: `<ledger>.key`, beside it."""
+    path = sqlite_path(ledger)
+    return None if path is None else path.with_name(path.name + ".key")
 
 
 def _problem(ledger: str | Path, message: str) -> InvalidInstance:
@@ -215,7 +256,7 @@ def _sqlite_events(engine: Engine) -> None:
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 15000")
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -228,9 +269,22 @@ def _sqlite_events(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _private_file(path: Path) -> None:
+    """Make an empty file that only its owner may read and write, unless the file exists.
+
+    SQLite gives the -wal and -shm files it makes later the mode of the database file, so a new
+    ledger and its journal are owner-only (0600), whatever the umask.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
+
+
 @contextmanager
 def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
-    """An engine on the ledger, with its tables checked (and made, when `create`)."""
+    """An engine on the ledger, with its tables checked (and made, with its key, when `create`)."""
     url = ledger_url(ledger)
     try:
         parsed = make_url(url)
@@ -243,44 +297,54 @@ def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
     if is_sqlite:
         path = Path(parsed.database or "")
         if not create and not path.is_file():
-            raise _problem(
-                ledger, "no ledger here: import decisions first (`matcher review import` or `matcher record`)"
-            )
+            raise _problem(ledger, NO_LEDGER)
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _private_file(path)
+            except OSError as error:
+                raise _problem(ledger, f"cannot make the ledger file ({error.strerror or error})") from None
     try:
-        engine = create_engine(url) if is_sqlite else create_engine(url, isolation_level="SERIALIZABLE")
+        # PostgreSQL: READ COMMITTED, so a writer that waited for the lock sees what the one
+        # before it committed; writers take turns on the advisory lock (`_writer`)
+        engine = create_engine(url) if is_sqlite else create_engine(url, isolation_level="READ COMMITTED")
     except (ArgumentError, ImportError) as error:
         raise _problem(ledger, f"cannot open this database ({error})") from None
     if is_sqlite:
         _sqlite_events(engine)
     try:
         _check_schema(engine, ledger, create)
+        if create:
+            _make_key(engine, ledger)
         yield engine
     except OperationalError as error:
-        raise _problem(ledger, f"the database cannot be used ({error.orig})") from None
+        raise _problem(ledger, _unusable(error)) from None
     finally:
         engine.dispose()
 
 
-def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
-    from sqlalchemy import inspect
+def _unusable(error: OperationalError) -> str:
+    """What to tell a coordinator whose ledger could not be used."""
+    if "database is locked" in str(error.orig) or getattr(error.orig, "sqlstate", None) == "55P03":
+        return (
+            f"the ledger is busy: another import or record held it for more than {BUSY_SECONDS} s; "
+            "nothing was changed, try again"
+        )
+    return f"the database cannot be used ({error.orig})"
 
+
+def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
     try:
         present = set(inspect(engine).get_table_names())
+    except OperationalError:
+        raise  # cannot connect, or busy: reported by open_ledger
     except SQLAlchemyError as error:
         raise _problem(ledger, f"not a ledger database ({error.__class__.__name__})") from None
     if not present and create:
-        with _writer(engine) as connection:
-            metadata.create_all(connection)
-            connection.execute(
-                ledger_meta.insert(),
-                [
-                    {"key": "schema_version", "value": SCHEMA_VERSION},
-                    {"key": "created_by", "value": "matcher"},
-                ],
-            )
-        return
+        _create_schema(engine)
+        present = set(inspect(engine).get_table_names())
+    if not present:
+        raise _problem(ledger, NO_LEDGER)
     missing = [name for name in TABLES if name not in present]
     if missing:
         raise _problem(ledger, f"not a matcher ledger: tables {', '.join(missing)} are missing")
@@ -292,13 +356,188 @@ def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
         raise _problem(ledger, f"ledger schema version {version}, this matcher reads {SCHEMA_VERSION}")
 
 
+def _create_schema(engine: Engine) -> None:
+    """Make the tables and `ledger_meta` once, however many processes try at the same moment.
+
+    Writers take turns (`_writer`) and the tables are looked for again once it is this one's
+    turn, so a process that waited finds them made and adds nothing. The ledger_meta rows go in
+    only where absent; a unique-key clash that slips past both (a database without the writer
+    lock) is retried once, in a fresh transaction, where it finds the rows there.
+    """
+    for attempt in (1, 2):
+        try:
+            with _writer(engine) as connection:
+                if inspect(connection).get_table_names():
+                    return  # made by another process while this one waited for its turn
+                metadata.create_all(connection)
+                rows = [
+                    {"key": "schema_version", "value": SCHEMA_VERSION},
+                    {"key": "created_by", "value": "matcher"},
+                ]
+                if connection.dialect.name != "sqlite":
+                    rows.append({"key": KEY_META, "value": secrets.token_hex(32)})
+                _insert_absent(connection, ledger_meta, rows)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _insert_absent(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows whose primary key is not there yet (INSERT ... ON CONFLICT DO NOTHING)."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        connection.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        connection.execute(postgresql_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        keys = [column.name for column in table.primary_key.columns]
+        for row in rows:
+            found = connection.execute(
+                select(*[table.c[key] for key in keys]).where(*[table.c[key] == row[key] for key in keys])
+            ).first()
+            if found is None:
+                connection.execute(table.insert().values(**row))
+
+
 @contextmanager
 def _writer(engine: Engine) -> Iterator[Connection]:
-    """One write transaction: committed on success, rolled back on any error."""
+    """One write transaction: committed on success, rolled back on any error.
+
+    Writers take turns: SQLite's `BEGIN IMMEDIATE` (`_sqlite_events`), PostgreSQL's
+    transaction-scoped advisory lock, both waiting at most BUSY_SECONDS for the one before.
+    """
     with engine.connect() as connection:
         connection.execution_options(ledger_write=True)
         with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SET LOCAL lock_timeout = '{BUSY_SECONDS}s'"))
+                connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
             yield connection
+
+
+@contextmanager
+def _reader(engine: Engine) -> Iterator[Connection]:
+    """One read transaction on a consistent snapshot (PostgreSQL: REPEATABLE READ)."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+# --- the workbook signing key ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A ledger's secret for signing review workbooks (HMAC-SHA256), and where it is kept."""
+
+    secret: bytes = field(repr=False)
+    kept_in: str
+
+    @property
+    def key_id(self) -> str:
+        """A short public name of the key, written into workbooks to tell ledgers apart."""
+        return hashlib.sha256(b"matcher workbook key id\0" + self.secret).hexdigest()[:12]
+
+    def sign(self, content: bytes) -> str:
+        return hmac.new(self.secret, content, hashlib.sha256).hexdigest()
+
+    def signed(self, content: bytes, signature: str) -> bool:
+        return hmac.compare_digest(self.sign(content), signature)
+
+
+def workbook_key(ledger: str | Path, create: bool = False) -> SigningKey:
+    """The ledger's workbook signing key; with `create`, the ledger and key are made if absent.
+
+    An SQLite ledger keeps it in `<ledger>.key` beside the database file (0600); a database
+    server keeps it in `ledger_meta` (row `workbook_key`), readable by whoever may read the
+    ledger. Never in a workbook.
+    """
+    with open_ledger(ledger, create=create) as engine:
+        return _read_key(engine, ledger)
+
+
+def _make_key(engine: Engine, ledger: str | Path) -> None:
+    """Give the ledger its signing key, once, whoever else tries at the same moment."""
+    file = key_file(ledger)
+    if file is not None:
+        if not file.exists():
+            _write_key_file(file)
+        return
+    with engine.connect() as connection:
+        present = connection.execute(
+            select(ledger_meta.c.value).where(ledger_meta.c.key == KEY_META)
+        ).scalar()
+    if present is None:  # a ledger made before workbooks were signed
+        with _writer(engine) as connection:
+            _insert_absent(connection, ledger_meta, [{"key": KEY_META, "value": secrets.token_hex(32)}])
+
+
+def _write_key_file(file: Path) -> None:
+    """Write a new secret to `file` (0600) unless another process got there first.
+
+    The secret is written and flushed to a private temporary file that is then linked to its
+    name, so nobody ever reads half a key and two processes never make two keys.
+    """
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, file)
+        except FileExistsError:
+            return  # another process made the key first: that one is the ledger's key
+        except OSError:  # a file system without hard links: a rename, checked first
+            if not file.exists():
+                os.replace(temporary, file)
+    finally:
+        temporary.unlink(missing_ok=True)
+    if hasattr(os, "O_DIRECTORY"):
+        folder = os.open(file.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _read_key(engine: Engine, ledger: str | Path) -> SigningKey:
+    file = key_file(ledger)
+    if file is not None:
+        kept_in = str(file)
+        try:
+            value: str | None = file.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            value = None
+        except (OSError, UnicodeDecodeError) as error:
+            raise _problem(ledger, f"cannot read the workbook signing key {file} ({error})") from None
+    else:
+        kept_in = "ledger_meta"
+        with engine.connect() as connection:
+            value = connection.execute(
+                select(ledger_meta.c.value).where(ledger_meta.c.key == KEY_META)
+            ).scalar()
+    if value is None:
+        raise _problem(
+            ledger,
+            f"this ledger has no workbook signing key ({kept_in}): it signed no workbook. "
+            "Export the workbooks with `matcher review export --ledger` and import them into the same ledger",
+        )
+    try:
+        secret = bytes.fromhex(value)
+    except ValueError:
+        secret = b""
+    if len(secret) != 32:
+        raise _problem(ledger, f"the workbook signing key in {kept_in} is damaged: it is not 64 hex digits")
+    return SigningKey(secret, kept_in)
 
 
 # --- what goes in ------------------------------------------------------------------------------
@@ -400,6 +639,16 @@ def decision_problems(decision: Decision, file: str, columns: dict[str, str] | N
                 message="a decline needs a reason code",
             )
         )
+    for name in ("client_id", "unit_id", "note"):
+        if "\x00" in (getattr(decision, name) or ""):  # PostgreSQL keeps no NUL character in text
+            problems.append(
+                Problem(
+                    file=file,
+                    row=row,
+                    column=columns.get(name, name),
+                    message="holds a NUL character (\\x00): remove it",
+                )
+            )
     return problems
 
 
@@ -427,6 +676,20 @@ class Conflict:
         )
 
 
+@dataclass(frozen=True)
+class Signed:
+    """What a review workbook's hidden record says was sent, and the keyed signature over it."""
+
+    landlord: str
+    proposal_id: str
+    content: bytes  # the text the signature covers: the record's header and every row sent
+    signature: str  # hex HMAC-SHA256 with the ledger's key; "" when the workbook is not signed
+    key_id: str  # the SigningKey.key_id it was signed with
+    sheet: str  # where a refused row is named: "file.xlsx [Review]"
+    record_sheet: str  # where the signature is: "file.xlsx [_matcher]"
+    client_column: str  # the column letter of the client in the Review sheet
+
+
 @dataclass
 class Batch:
     """What one source (a workbook, a decisions file or a command line) brings in."""
@@ -436,6 +699,7 @@ class Batch:
     sha256: str | None = None
     proposals: list[ProposalRecord] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    signed: Signed | None = None  # a workbook's record of what was sent, checked on import
 
 
 @dataclass
@@ -457,15 +721,89 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def import_batches(ledger: str | Path, batches: list[Batch], correct: bool = False) -> list[ImportResult]:
+def import_batches(
+    ledger: str | Path, batches: list[Batch], correct: bool = False, create: bool = True
+) -> list[ImportResult]:
     """Write every batch in ONE transaction; raise InvalidInstance (nothing written) on bad input.
 
     A batch whose file (sha256) was imported before is skipped. Decisions already in the ledger
     are unchanged; a different decision for the same key is a conflict unless `correct`.
+    A workbook batch must be signed with this ledger's key, and every match decided in it must
+    be one the ledger recorded as proposed to the workbook's landlord. With `create`, a ledger
+    that does not exist yet is made (with its signing key).
     """
-    with open_ledger(ledger, create=True) as engine, _writer(engine) as connection:
-        results = [_import_batch(connection, batch, correct) for batch in batches]
+    with open_ledger(ledger, create=create) as engine:
+        key = _read_key(engine, ledger) if any(batch.kind == "workbook" for batch in batches) else None
+        with _writer(engine) as connection:
+            problems = [
+                problem
+                for batch in batches
+                if batch.kind == "workbook"
+                for problem in _workbook_problems(connection, batch, key)
+            ]
+            if problems:
+                raise InvalidInstance(problems)
+            results = [_import_batch(connection, batch, correct) for batch in batches]
     return results
+
+
+def _workbook_problems(connection: Connection, batch: Batch, key: SigningKey | None) -> list[Problem]:
+    """Why a returned workbook cannot be trusted: its signature, or a match not proposed to its landlord."""
+    signed = batch.signed
+    if signed is None or not signed.signature or key is None:
+        return [
+            Problem(
+                file=batch.source,
+                message="this workbook is not signed (exported by an older matcher): "
+                "ask the coordinator for a fresh export (`matcher review export --ledger`)",
+            )
+        ]
+    if signed.key_id != key.key_id:
+        return [
+            Problem(
+                file=signed.record_sheet,
+                message=f"signed with another ledger's key ({signed.key_id}; this ledger's is "
+                f"{key.key_id}): import it into the ledger it was exported with",
+            )
+        ]
+    if not key.signed(signed.content, signed.signature):
+        return [
+            Problem(
+                file=signed.record_sheet,
+                message="the record of what was sent does not match its signature: it was changed "
+                "after export. Nothing in it can be trusted; ask the coordinator for a fresh export",
+            )
+        ]
+    known = connection.execute(
+        select(proposals.c.proposal_id).where(proposals.c.proposal_id == signed.proposal_id)
+    ).first()
+    if known is None:
+        return [
+            Problem(
+                file=signed.record_sheet,
+                message=f"its proposal {signed.proposal_id} is not recorded in this ledger: run "
+                "`matcher review export ... --ledger` for that proposal again (it records it), then import",
+            )
+        ]
+    landlord_of = {
+        (row.client_id, row.unit_id): row.landlord
+        for row in connection.execute(
+            select(proposed.c.client_id, proposed.c.unit_id, proposed.c.landlord).where(
+                proposed.c.proposal_id == signed.proposal_id
+            )
+        )
+    }
+    return [
+        Problem(
+            file=signed.sheet,
+            row=decision.source_row,
+            column=signed.client_column,
+            message=f"{decision.client_id} -> {decision.unit_id} was not proposed to {signed.landlord} "
+            f"in proposal {signed.proposal_id}: a landlord decides only on its own matches",
+        )
+        for decision in batch.decisions
+        if landlord_of.get((decision.client_id, decision.unit_id)) != signed.landlord
+    ]
 
 
 def _import_batch(connection: Connection, batch: Batch, correct: bool) -> ImportResult:
@@ -502,7 +840,10 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
     problems: list[Problem] = []
     stored = 0  # conflicts new to the ledger
     for decision in batch.decisions:
-        problems += decision_problems(decision, batch.source)
+        found = decision_problems(decision, batch.source)
+        if found:  # never written, not even for a moment: a value may not fit its column
+            problems += found
+            continue
         resolved = _resolve_week(connection, decision, batch.source, problems)
         if resolved is None:
             continue
@@ -732,7 +1073,7 @@ class LedgerState:
 
 def read_ledger(ledger: str | Path) -> LedgerState:
     """Read the whole ledger (one consistent snapshot)."""
-    with open_ledger(ledger) as engine, engine.connect() as connection, connection.begin():
+    with open_ledger(ledger) as engine, _reader(engine) as connection:
         rows = [
             dict(r)
             for r in connection.execute(

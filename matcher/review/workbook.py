@@ -6,16 +6,24 @@ date. Never the source (BW/MO/VO is health and safety information) and never exc
 
 The sheet is protected: only the Decision, Reason code and Note cells can be edited, each with
 a drop-down where one applies. A very hidden sheet `_matcher` keeps what was sent (the week, the
-proposal id and every row), so an import can tell a decision from a tampered row.
+landlord, the proposal id and every row), so an import can tell a decision from a tampered row.
+That record is signed with the ledger's secret key (HMAC-SHA256, `matcher.review.ledger.SigningKey`):
+anyone can recompute a plain checksum, nobody without the key can sign another landlord's matches.
+The import checks the signature and every decided match against the ledger
+(`matcher.review.ledger.import_batches`).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import shutil
+import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -33,12 +41,22 @@ import matcher
 from matcher.io.atomic import write_bytes
 from matcher.io.files import sha256_bytes, sha256_file
 from matcher.io.safe_text import text_cells
-from matcher.review.ledger import LANDLORD_REASONS, Batch, Decision, ProposalRecord, ProposedPair
+from matcher.review.ledger import (
+    LANDLORD_REASONS,
+    Batch,
+    Decision,
+    ProposalRecord,
+    ProposedPair,
+    Signed,
+    SigningKey,
+)
 from matcher.rules.capacity import load_of
 from models import Instance, InvalidInstance, Problem
 
 FORMAT = "matcher-review-workbook"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: the record of what was sent is signed with the ledger's key
+READ_VERSIONS = ("1", "2")  # a version 1 workbook is read, and refused on import as unsigned
+UNSIGNED_FIELDS = ("digest", "key_id", "signature")  # the record's fields outside the signed text
 REVIEW_SHEET = "Review"
 CODES_SHEET = "Reason codes"
 META_SHEET = "_matcher"
@@ -206,15 +224,35 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
 # --- export ------------------------------------------------------------------------------------
 
 
+# Names Windows keeps for devices, with or without an extension (`con.xlsx` cannot be made there)
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{k}" for k in range(1, 10)] + [f"lpt{k}" for k in range(1, 10)]
+)
+MAX_FILE_NAME = 100  # characters, ".xlsx" and any "-2" included: short enough for any folder and mail
+
+
 def landlord_file_name(landlord: str, taken: set[str]) -> str:
-    """A safe, unique file name for a landlord: 'Pré Wonen' -> 'pre-wonen.xlsx'."""
+    """A safe, unique file name for a landlord: 'Pré Wonen' -> 'pre-wonen.xlsx'.
+
+    Safe on Windows, macOS and Linux alike: ASCII letters, digits and hyphens only (so none of
+    `<>:"/\\|?*`, no control character, no trailing dot or space), never a reserved device name
+    (`con`, `prn`, `aux`, `nul`, `com1`-`com9`, `lpt1`-`lpt9` get a `landlord-` prefix), at most
+    MAX_FILE_NAME characters, and unique in `taken` ignoring case (Windows and macOS folders do).
+    """
     ascii_name = unicodedata.normalize("NFKD", landlord).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower() or "landlord"
-    name, number = f"{slug}.xlsx", 2
-    while name in taken:
-        name, number = f"{slug}-{number}.xlsx", number + 1
-    taken.add(name)
-    return name
+    if slug in WINDOWS_RESERVED:
+        slug = f"landlord-{slug}"
+    lowered = {name.lower() for name in taken}
+    number = 1
+    while True:
+        suffix = f"-{number}" if number > 1 else ""
+        stem = slug[: MAX_FILE_NAME - len(".xlsx") - len(suffix)].rstrip("-") + suffix
+        name = f"{stem}.xlsx"
+        if name.lower() not in lowered:
+            taken.add(name)
+            return name
+        number += 1
 
 
 def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> list[dict[str, Any]]:
@@ -245,17 +283,153 @@ def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> 
     return rows
 
 
-def export_workbooks(instance: Instance, record: ProposalRecord, out: str | Path) -> list[Path]:
-    """Write one review workbook per landlord with matches into `out`; return their paths."""
+def export_workbooks(
+    instance: Instance, record: ProposalRecord, out: str | Path, key: SigningKey | None = None
+) -> list[Path]:
+    """Write one review workbook per landlord with matches into `out`, all or none; their paths.
+
+    `key` signs each workbook's record of what was sent (`matcher review export` always gives
+    the ledger's key; an unsigned workbook is refused on import). Nothing is written when a
+    file of the same name in `out` holds a landlord's decisions or is not a review workbook as
+    exported: each is named, with what to do. The workbooks are made in a staging folder beside
+    `out` and moved in only when every one of them was written.
+    """
     out = Path(out)
     taken: set[str] = set()
-    written = []
-    for landlord in sorted({pair.landlord for pair in record.pairs}):
-        rows = landlord_rows(instance, record, landlord)
-        path = out / landlord_file_name(landlord, taken)
-        write_bytes(path, workbook_bytes(record, landlord, rows))
-        written.append(path)
-    return written
+    plan = [
+        (landlord, landlord_file_name(landlord, taken))
+        for landlord in sorted({p.landlord for p in record.pairs})
+    ]
+    if not plan:
+        return []
+    if out.exists() and not out.is_dir():
+        raise InvalidInstance(
+            [Problem(file=str(out), message="not a folder: give a folder for the workbooks")]
+        )
+    problems = [problem for _, name in plan for problem in replace_problems(out / name)]
+    if problems:
+        raise InvalidInstance(problems)
+
+    def make(landlord: str) -> Callable[[], bytes]:
+        return lambda: workbook_bytes(record, landlord, landlord_rows(instance, record, landlord), key)
+
+    _write_all_or_none(out, [(name, make(landlord)) for landlord, name in plan])
+    return [out / name for _, name in plan]
+
+
+def replace_problems(path: Path) -> list[Problem]:
+    """Why a file may not be replaced by a fresh workbook: it holds decisions, or is not as exported.
+
+    A review workbook as it was exported, with nothing filled in, may be replaced: nothing is
+    lost. Anything else is refused.
+    """
+    if not os.path.lexists(path):
+        return []
+    todo = (
+        "it would be overwritten. Move it out of the folder (import it first if it holds a landlord's "
+        "decisions: `matcher review import`), or export into another folder"
+    )
+    filled = _filled_rows(path) if path.is_file() else None
+    if filled is None:
+        return [Problem(file=str(path), message=f"is not a review workbook as exported; {todo}")]
+    if filled:
+        rows = ", ".join(str(row) for row in filled[:5]) + (", …" if len(filled) > 5 else "")
+        return [
+            Problem(
+                file=str(path),
+                message=f"holds a landlord's decisions or notes (sheet {REVIEW_SHEET}, row(s) {rows}); {todo}",
+            )
+        ]
+    _, problems = read_workbook(path)
+    if problems:
+        return [
+            Problem(
+                file=str(path), message=f"differs from the workbook that was exported ({problems[0]}); {todo}"
+            )
+        ]
+    return []
+
+
+def _filled_rows(path: Path) -> list[int] | None:
+    """The rows of a review workbook with a Decision, Reason code or Note; None: not a review workbook."""
+    try:
+        book = load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None
+    if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
+        return None
+    sheet = book[REVIEW_SHEET]
+    columns = [KEYS.index(key) + 1 for key in EDITABLE]
+    return [
+        number
+        for number in range(FIRST_ROW, sheet.max_row + 1)
+        if any(_text(sheet.cell(row=number, column=column).value) for column in columns)
+    ]
+
+
+STAGING = ".{name}.export-{pid}-"  # the staging folder beside the workbook folder
+
+
+def _staging_prefix(out: Path, pid: int | str) -> str:
+    return STAGING.format(name=out.name[:80], pid=pid)  # short enough for any file system
+
+
+def _write_all_or_none(out: Path, files: list[tuple[str, Callable[[], bytes]]]) -> None:
+    """Make every file in a staging folder beside `out`, then move them in.
+
+    A new (or empty) `out` appears with every workbook in one rename; into a folder holding
+    other files they are moved one by one, each atomically, only after all were written. A
+    failure (or a kill) while they are made leaves `out` as it was; a staging folder left by a
+    killed export is removed by the next one.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(out)
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out, os.getpid()), dir=out.parent))
+    try:
+        for name, make in files:
+            write_bytes(staging / name, make())
+        try:
+            os.rename(staging, out)  # `out` absent, or (POSIX) an empty folder: one step
+            _fsync_folder(out.parent)
+            return
+        except OSError:
+            pass  # `out` holds other files: move the workbooks in one by one
+        for name, _ in files:
+            os.replace(staging / name, out / name)
+        _fsync_folder(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned_staging(out: Path) -> None:
+    """Remove staging folders of exports to `out` whose process no longer runs (POSIX only)."""
+    if os.name != "posix":
+        return
+    prefix = _staging_prefix(out, "").removesuffix("-")
+    for folder in out.parent.iterdir():
+        pid = folder.name[len(prefix) :].split("-")[0] if folder.name.startswith(prefix) else ""
+        if pid.isdigit() and folder.is_dir() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _text_only(book: Any) -> None:
@@ -268,15 +442,17 @@ def _text_only(book: Any) -> None:
     text_cells(book)
 
 
-def workbook_bytes(record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> bytes:
-    """The landlord's workbook as .xlsx bytes."""
+def workbook_bytes(
+    record: ProposalRecord, landlord: str, rows: list[dict[str, Any]], key: SigningKey | None = None
+) -> bytes:
+    """The landlord's workbook as .xlsx bytes; signed with `key` (unsigned without one)."""
     book = Workbook()
     sheet = book.active
     sheet.title = REVIEW_SHEET
     _title_block(sheet, record, landlord, len(rows))
     _table(sheet, rows)
     _codes_sheet(book.create_sheet(CODES_SHEET))
-    _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows)
+    _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows, key)
     book.properties.creator = f"matcher {matcher.__version__}"
     book.properties.title = f"Matches for {landlord}, week of {record.period_start}"
     book.active = 0
@@ -432,7 +608,9 @@ def _codes_sheet(sheet: Any) -> None:
     sheet.protection.sheet = True
 
 
-def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> None:
+def _meta_sheet(
+    sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]], key: SigningKey | None
+) -> None:
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -451,9 +629,12 @@ def _meta_sheet(sheet: Any, record: ProposalRecord, landlord: str, rows: list[di
     }
     header = {key: "" if value is None else _meta_text(value) for key, value in header.items()}
     table = [[_meta_text(row[key]) for key in META_COLUMNS] for row in rows]
-    header["digest"] = _digest(header, table)
-    for key, value in header.items():
-        sheet.append([key, value])
+    content = _signed_content(header, table)
+    header["digest"] = sha256_bytes(content)  # tells a damaged record; anyone can recompute it
+    header["key_id"] = key.key_id if key else ""
+    header["signature"] = key.sign(content) if key else ""  # only the ledger's key can make it
+    for name, value in header.items():
+        sheet.append([name, value])
     sheet.append([TABLE_MARK])
     sheet.append(list(META_COLUMNS))
     for line in table:
@@ -479,9 +660,10 @@ def _meta_text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _digest(header: dict, table: list[list[str]]) -> str:
-    content = json.dumps([{k: v for k, v in header.items() if k != "digest"}, table], sort_keys=True)
-    return sha256_bytes(content.encode())
+def _signed_content(header: dict, table: list[list[str]]) -> bytes:
+    """The text that the digest and the signature cover: the record's header and every row sent."""
+    fields = {key: value for key, value in header.items() if key not in UNSIGNED_FIELDS}
+    return json.dumps([fields, table], sort_keys=True).encode()
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -501,35 +683,22 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
         return Batch("workbook", name), [
             Problem(file=name, message="not a review workbook written by `matcher review export`")
         ]
-    header, sent, problems = _read_meta(book[META_SHEET], name)
+    header, sent, content, problems = _read_meta(book[META_SHEET], name)
     if problems:
         return Batch("workbook", name), problems
     period_start = date.fromisoformat(header["period_start"])
-    record = ProposalRecord(
-        proposal_id=header["proposal_id"],
-        period_start=period_start,
-        period_end=date.fromisoformat(header["period_end"]),
-        instance=header["instance"],
-        pool_clients=_int(header.get("pool_clients")),
-        pool_units=_int(header.get("pool_units")),
-        priority_w=_int(header.get("priority_w")),
-        preference_p=_int(header.get("preference_p")),
-        pairs=tuple(
-            ProposedPair(
-                r["client_id"],
-                r["unit_id"],
-                r["landlord"],
-                r["municipality_id"],
-                r["neighbourhood_id"],
-                r["unit_type"],
-                r["support_intensity"],
-                int(r["load"]),
-            )
-            for r in sent.values()
-        ),
-    )
     sheet = book[REVIEW_SHEET]
     file = f"{name} [{REVIEW_SHEET}]"
+    signed = Signed(
+        landlord=header.get("landlord", ""),
+        proposal_id=header["proposal_id"],
+        content=content,
+        signature=header.get("signature", ""),
+        key_id=header.get("key_id", ""),
+        sheet=file,
+        record_sheet=f"{name} [{META_SHEET}]",
+        client_column=_letter("client_id"),
+    )
     for column, key in enumerate(KEYS, start=1):
         value = sheet.cell(row=HEADER_ROW, column=column).value
         if (value or "") != HEADERS[key]:
@@ -642,7 +811,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
             )
             continue
         decisions.append(decision)
-    batch = Batch("workbook", name, sha256_file(path), [record], decisions)
+    batch = Batch("workbook", name, sha256_file(path), decisions=decisions, signed=signed)
     return batch, problems
 
 
@@ -658,7 +827,12 @@ def read_workbooks(paths: list[Path]) -> list[Batch]:
     return batches
 
 
-def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
+def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]:
+    """The hidden record: its header, the rows sent by (client, unit), the signed text, problems.
+
+    The digest tells a damaged record here; whether it may be trusted (its signature with the
+    ledger's key) is checked on import, where the key is.
+    """
     lines = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     firsts = [line[0] if line else "" for line in lines]
     position = firsts.index(TABLE_MARK) if TABLE_MARK in firsts else len(lines)
@@ -670,11 +844,12 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
             "ask the coordinator for a fresh export",
         )
     ]
-    if header.get("format") != FORMAT or header.get("format_version") != FORMAT_VERSION:
-        return header, {}, broken
+    if header.get("format") != FORMAT or header.get("format_version") not in READ_VERSIONS:
+        return header, {}, b"", broken
     table = [line[: len(META_COLUMNS)] for line in lines[position + 2 :] if any(line)]
-    if _digest(header, table) != header.get("digest"):
-        return header, {}, broken
+    content = _signed_content(header, table)
+    if sha256_bytes(content) != header.get("digest"):
+        return header, {}, b"", broken
     sent = {}
     for line in table:
         row: dict[str, Any] = dict(zip(META_COLUMNS, line))
@@ -682,7 +857,7 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, list[Problem]]:
         row["rent"] = float(row["rent"])
         row["move_in_from"] = date.fromisoformat(row["move_in_from"])
         sent[(row["client_id"], row["unit_id"])] = row
-    return header, sent, []
+    return header, sent, content, []
 
 
 def _letter(key: str) -> str:
@@ -699,11 +874,6 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def _int(value: Any) -> int | None:
-    text = _text(value)
-    return int(text) if text and text.lstrip("-").isdigit() else None
 
 
 def _same(cell: Any, sent: Any) -> bool:

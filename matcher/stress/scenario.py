@@ -4,6 +4,14 @@ The file is YAML (see docs/stress-tests.md). Loading checks everything at once a
 `ScenarioError` naming the file and the key of each problem, so a planner fixes the file in one
 pass. Every combination of the grid's values is one *scenario*; each scenario runs under each
 allocation policy for each seed.
+
+Every resource a file can ask for has a budget (docs/stress-tests.md, *Budgets*): the file's own
+size, arrivals and the week-1 queue and vacancies, weeks, seeds, grid values and scenarios, and the
+simulated weeks of the whole sweep (scenarios × policies × seeds × weeks, the one budget a planner
+may raise, with `Budgets`). `estimate_memory` turns the same figures into the peak memory of a
+worker and of the process collecting the tables, and `check_memory` compares it with the machine
+before anything starts: a file asking for too much is refused in milliseconds, naming the key, the
+value, the budget and what to do, instead of growing until the kernel kills it.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -45,6 +54,39 @@ GRID_KEYS = (
     "per_week_waiting",
     "refusals",
 )
+
+# --- budgets: the most a scenario file may ask for (docs/stress-tests.md, "Budgets") -----------------
+MAX_FILE_BYTES = 1 * 2**20  # a scenario file is a page of YAML; read whole only below this
+MAX_YAML_DEPTH = 20  # nesting of the YAML; no anchors or aliases at all
+MAX_ARRIVALS_PER_WEEK = 2_000  # Poisson mean of new clients, and of new vacancies, a week
+MAX_BASE_CLIENTS = 20_000  # the generated queue of week 1
+MAX_BASE_UNITS = 20_000  # the generated vacancies of week 1
+MAX_WEEKS = 520  # horizon, window and vacancy weeks: ten years
+MAX_SEEDS = 1_000
+MAX_GRID_VALUES = 100  # values of one grid key
+MAX_SCENARIOS = 10_000  # combinations of the grid
+MAX_SCENARIO_WEEKS = 200_000  # scenarios × policies × seeds × horizon weeks; raise with Budgets
+LAST_DAY = date(9999, 12, 31)  # dates of the simulation stay before the year 10000
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The budgets a planner may raise explicitly (`matcher stress --max-scenario-weeks`)."""
+
+    max_scenario_weeks: int = MAX_SCENARIO_WEEKS
+
+
+def _amount(value: float) -> str:
+    """1e9 as 1,000,000,000; 2.5 as 2.5."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
+
+
+def _within(value: float, budget: int, what: str, advice: str) -> None:
+    """Raise the budget message when `value` is above `budget`."""
+    if not value <= budget:  # also catches NaN
+        raise ValueError(f"{_amount(value)} {what} is above the budget of {budget:,}: {advice}")
 
 
 class ScenarioError(Exception):
@@ -95,6 +137,31 @@ class Base(BaseModel):
             raise ValueError("`clients`, `units` and `seed` belong to a generated base, not to `instance`")
         return self
 
+    @field_validator("clients")
+    @classmethod
+    def _clients_budget(cls, value: int | None) -> int | None:
+        if value is not None:
+            _within(
+                value,
+                MAX_BASE_CLIENTS,
+                "clients waiting in week 1",
+                "a regional queue is hundreds to a few thousand; lower base.clients, or run one "
+                "sweep per region",
+            )
+        return value
+
+    @field_validator("units")
+    @classmethod
+    def _units_budget(cls, value: int | None) -> int | None:
+        if value is not None:
+            _within(
+                value,
+                MAX_BASE_UNITS,
+                "vacancies open in week 1",
+                "a region offers tens of vacancies a week; lower base.units, or run one sweep per region",
+            )
+        return value
+
 
 class Arrivals(BaseModel):
     """New clients and vacancies per week: Poisson counts, drawn from the generator or resampled."""
@@ -106,6 +173,19 @@ class Arrivals(BaseModel):
     source: Literal["generator", "resample"] | None = Field(
         default=None, description="generator (default for a region base) or resample (for a folder)"
     )
+
+    @field_validator("clients_per_week", "units_per_week")
+    @classmethod
+    def _per_week_budget(cls, value: float, info: ValidationInfo) -> float:
+        what = "new clients a week" if info.field_name == "clients_per_week" else "new vacancies a week"
+        _within(
+            value,
+            MAX_ARRIVALS_PER_WEEK,
+            what,
+            f"a region sees tens a week, the whole country a few hundred; lower arrivals.{info.field_name} "
+            "(it is the Poisson mean per week, not a total), or run one sweep per region",
+        )
+        return value
 
 
 class Declines(BaseModel):
@@ -215,7 +295,33 @@ class Grid(BaseModel):
     def _non_empty(cls, values: list | None) -> list | None:
         if values is not None and not values:
             raise ValueError("list at least one value, or leave the key out")
+        if values is not None:
+            _within(
+                len(values),
+                MAX_GRID_VALUES,
+                "values",
+                "a grid key compares a handful of settings; list fewer, or split the sweep into files",
+            )
         return values
+
+    @model_validator(mode="after")
+    def _scenarios_budget(self) -> Grid:
+        count = self.scenario_count
+        if count > MAX_SCENARIOS:
+            sizes = " × ".join(f"{len(getattr(self, key))} {key}" for key in GRID_KEYS if getattr(self, key))
+            _within(
+                count,
+                MAX_SCENARIOS,
+                f"scenarios ({sizes})",
+                "every combination of the grid's values is one scenario; list fewer values, "
+                "or split the grid over several files",
+            )
+        return self
+
+    @property
+    def scenario_count(self) -> int:
+        """How many scenarios the grid makes, without making them."""
+        return math.prod(len(getattr(self, key)) for key in GRID_KEYS if getattr(self, key) is not None)
 
     @field_validator("max_load_per_1000_dwellings")
     @classmethod
@@ -276,10 +382,8 @@ class Sweep(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     base: Base
-    horizon_weeks: int = Field(ge=1, le=520)
-    window_weeks: int = Field(
-        default=26, ge=1, le=520, description="rolling window of a neighbourhood's recent load"
-    )
+    horizon_weeks: int = Field(ge=1)
+    window_weeks: int = Field(default=26, ge=1, description="rolling window of a neighbourhood's recent load")
     vacancy_weeks: int = Field(
         default=4, ge=1, description="weeks a vacancy stays in the scheme before it returns to the landlord"
     )
@@ -304,7 +408,25 @@ class Sweep(BaseModel):
     def _seeds(cls, values: list[int]) -> list[int]:
         if any(seed < 0 for seed in values):
             raise ValueError("seeds must be whole numbers ≥ 0")
+        _within(
+            len(values),
+            MAX_SEEDS,
+            "seeds",
+            "the spread over seeds narrows only with their square root: 20 to 50 seeds are plenty",
+        )
         return values
+
+    @field_validator("horizon_weeks", "window_weeks", "vacancy_weeks")
+    @classmethod
+    def _weeks_budget(cls, value: int, info: ValidationInfo) -> int:
+        _within(
+            value,
+            MAX_WEEKS,
+            "weeks",
+            f"ten years is the longest {info.field_name} a weekly simulation can say anything about; "
+            "shorten it",
+        )
+        return value
 
     @model_validator(mode="after")
     def _arrival_source(self) -> Sweep:
@@ -314,6 +436,21 @@ class Sweep(BaseModel):
                 "use `resample` with an instance folder"
             )
         return self
+
+    @property
+    def scenario_count(self) -> int:
+        """How many scenarios the grid makes (`scenarios()` makes them)."""
+        return self.grid.scenario_count
+
+    @property
+    def runs(self) -> int:
+        """Scenarios × allocation policies × seeds."""
+        return self.scenario_count * len(self.allocation) * len(self.seeds)
+
+    @property
+    def scenario_weeks(self) -> int:
+        """The weeks the whole sweep simulates: runs × horizon weeks."""
+        return self.runs * self.horizon_weeks
 
     @property
     def arrival_source(self) -> str:
@@ -563,8 +700,39 @@ def _message(detail: ErrorDetails) -> str:
     return message
 
 
-def parse_sweep(data: Any, file: str = "scenario file", source: Path | None = None) -> Sweep:
-    """Check a parsed scenario mapping; raise ScenarioError with every problem."""
+def budget_problems(sweep: Sweep, budgets: Budgets | None = None) -> list[tuple[str, str]]:
+    """What the whole file asks for, beyond the budget of each key: the simulated weeks of the
+    sweep and the calendar its dates run over."""
+    budgets = budgets or Budgets()
+    problems = []
+    if sweep.scenario_weeks > budgets.max_scenario_weeks:
+        problems.append(
+            (
+                "horizon_weeks",
+                f"{sweep.scenario_count:,} scenarios × {len(sweep.allocation)} policies × "
+                f"{len(sweep.seeds)} seeds × {sweep.horizon_weeks} weeks = {sweep.scenario_weeks:,} "
+                f"simulated weeks is above the budget of {budgets.max_scenario_weeks:,}: list fewer grid "
+                "values, seeds or weeks, or, on a cluster that can take it, raise the budget with "
+                "--max-scenario-weeks",
+            )
+        )
+    latest = LAST_DAY - timedelta(weeks=sweep.horizon_weeks + 8)
+    if not date(1900, 1, 1) <= sweep.base.week <= latest:
+        problems.append(
+            (
+                "base.week",
+                f"{sweep.base.week} with {sweep.horizon_weeks} weeks runs outside the calendar a "
+                f"simulation can use: give a Monday between 1900-01-01 and {latest}",
+            )
+        )
+    return problems
+
+
+def parse_sweep(
+    data: Any, file: str = "scenario file", source: Path | None = None, budgets: Budgets | None = None
+) -> Sweep:
+    """Check a parsed scenario mapping against the model and the budgets; raise ScenarioError
+    with every problem."""
     if not isinstance(data, dict):
         raise ScenarioError(
             file, [("", "must be a YAML mapping with name, base, horizon_weeks, arrivals and seeds")]
@@ -579,35 +747,72 @@ def parse_sweep(data: Any, file: str = "scenario file", source: Path | None = No
             key = _location(loc)
             problems.append((key, _message(detail)))
         raise ScenarioError(file, list(dict.fromkeys(problems))) from None
+    problems = budget_problems(sweep, budgets)
     if sweep.base_path is not None and not sweep.base_path.is_dir():
-        raise ScenarioError(file, [("base.instance", f"{sweep.base_path} is not an instance folder")])
+        problems.append(("base.instance", f"{sweep.base_path} is not an instance folder"))
+    if problems:
+        raise ScenarioError(file, problems)
     return sweep
 
 
-def load_sweep(path: str | Path) -> Sweep:
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML for scenario files: no anchors or aliases (an alias "bomb" expands a small file into
+    billions of values), bounded depth."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "anchors and aliases (*name) are not supported in a scenario file: write the values out",
+                self.peek_event().start_mark,
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_sweep(path: str | Path, budgets: Budgets | None = None) -> Sweep:
     """Read and check a scenario file; raise ScenarioError naming file and key of every problem."""
     path = Path(path)
     file = str(path)
     if not path.is_file():
         raise ScenarioError(file, [("", "file not found: give the path of a scenario .yaml file")])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError(file, [("", "not a UTF-8 text file: save it as YAML (UTF-8)")]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
         raise ScenarioError(
             file,
             [
                 (
-                    where,
-                    f"not valid YAML ({getattr(error, 'problem', None) or error}); "
-                    "check indentation and colons",
+                    "",
+                    f"{size:,} bytes is above the budget of {MAX_FILE_BYTES:,} for a scenario file: "
+                    "a sweep is a page of YAML; give the grid's values, not data",
                 )
             ],
-        ) from None
-    return parse_sweep(data, file, path)
+        )
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ScenarioLoader)
+    except UnicodeDecodeError:
+        raise ScenarioError(file, [("", "not a UTF-8 text file: save it as YAML (UTF-8)")]) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        # constructors raise these for e.g. a 5000-digit number
+        raise ScenarioError(file, [("", f"a value cannot be read ({str(error).split(';')[0]})")]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        problem = str(getattr(error, "problem", None) or error)
+        ours = problem.startswith("anchors and aliases") or problem.startswith("nested more than")
+        advice = "" if ours else "; check indentation and colons"
+        raise ScenarioError(file, [(where, f"not valid YAML ({problem}){advice}")]) from None
+    return parse_sweep(data, file, path, budgets)
 
 
 def check_against(sweep: Sweep, instance: Instance) -> None:
@@ -621,3 +826,202 @@ def check_against(sweep: Sweep, instance: Instance) -> None:
                 problems.append((f"grid.{key}[{position}]", str(error)))
     if problems:
         raise ScenarioError(str(sweep.source_file or "scenario file"), problems)
+
+
+# --- memory: the file's figures as peak memory, checked before anything starts ---------------------
+
+STREAM_BYTES_PER_ITEM = 3_000  # a client or vacancy drawn for a seed, held all sweep (measured 1.4-2.8 KB)
+KPI_ROW_BYTES = 400  # one kpis.csv row in the collecting process, while the tables are built
+PLACEMENT_BYTES = 1_500  # one placements.csv row, likewise
+PAIR_DENSITY_GENERATED = 0.5  # eligible share of client × unit pairs in generated weeks (measured 0.42-0.46)
+LEAD_WEEKS = 4  # a generated vacancy opens at most 28 days after the week it is drawn for
+KPI_ROWS_PER_WEEK = 24  # per run and week, plus two per municipality (intake and its share gap)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Peak memory of a sweep from its figures: per worker process and for the collecting one."""
+
+    queue: int  # most clients in one week's instance: the week-1 queue plus every arrival
+    vacancies: int  # most vacancies in one week's instance
+    pairs: int  # eligible pairs of that instance: the size of the weekly solve
+    items_per_seed: int  # clients and vacancies a seed's stream holds
+    seeds: int  # streams a worker may hold: every seed (runs of any seed can land on any worker)
+    solve_bytes: int  # one weekly solve (the size guard's model, process included)
+    streams_bytes: int  # the streams held
+    tables_bytes: int  # every run's KPI rows, placements and utilisation, in the collecting process
+    queue_key: str  # the key that makes the queue long
+
+    @property
+    def worker_bytes(self) -> int:
+        return self.solve_bytes + self.streams_bytes
+
+    @property
+    def collector_bytes(self) -> int:
+        from matcher.solver.size_guard import BASE_BYTES
+
+        return BASE_BYTES + self.tables_bytes
+
+    def need(self, workers: int) -> int:
+        """Memory on this machine with `workers` local worker processes (0: serially, in this one)."""
+        if workers == 0:
+            return self.worker_bytes + self.tables_bytes
+        return workers * self.worker_bytes + self.collector_bytes
+
+    def parts(self) -> str:
+        return (
+            f"a weekly queue of up to {self.queue:,} clients × {self.vacancies:,} vacancies ≈ "
+            f"{self.pairs:,} eligible pairs to solve ({_gib(self.solve_bytes)}), {self.seeds:,} seed"
+            f"{'s' * (self.seeds != 1)}' arrivals held ({_gib(self.streams_bytes)}), and the tables "
+            f"of every simulated week ({_gib(self.tables_bytes)})"
+        )
+
+    def largest_key(self) -> str:
+        """The key of the scenario file behind the largest part."""
+        largest = max(self.solve_bytes, self.streams_bytes, self.tables_bytes)
+        if largest == self.solve_bytes:
+            return self.queue_key
+        return "seeds" if largest == self.streams_bytes else "horizon_weeks"
+
+
+def _gib(count: float) -> str:
+    return f"{count / 2**30:.1f} GiB"
+
+
+def _at_most(mean: float) -> int:
+    """A Poisson count with this mean stays below this (six standard deviations)."""
+    return math.ceil(mean + 6 * math.sqrt(mean) + 5) if mean > 0 else 0
+
+
+def _places(sweep: Sweep, base: Instance | None) -> tuple[int, int]:
+    """Municipalities and neighbourhoods of the base: counted, or from the region's CBS tables."""
+    if base is not None:
+        return len(base.municipalities), len(base.neighbourhoods)
+    from matcher.generate.instance import load_cbs
+    from matcher.generate.regions import regions_for
+
+    codes = {code for region in regions_for(sweep.base.region or "") for code in region.landlords}
+    neighbourhoods = load_cbs()[1]
+    return len(codes), int(neighbourhoods["gm_code"].isin(codes).sum())
+
+
+def estimate_memory(sweep: Sweep, base: Instance | None = None) -> MemoryEstimate:
+    """Peak memory of the sweep, from its figures (and, for an instance folder, the base read).
+
+    The week's instance can hold the whole week-1 queue plus every arrival (a grid value that
+    places nobody, e.g. a cap of 0, lets the queue grow by every arrival), and every vacancy that
+    opened within `vacancy_weeks` plus the weeks before it opens. Its eligible pairs are that
+    product times the share eligible: measured on generated instances, or counted on the folder.
+    The model of a solve is the size guard's (matcher/solver/size_guard.py).
+    """
+    from matcher.solver.size_guard import estimate_size, memory_bytes
+
+    weeks = max(0, sweep.horizon_weeks - 1)  # week 1 is the base
+    arrivals_c = _at_most(sweep.arrivals.clients_per_week * weeks)
+    arrivals_u = _at_most(sweep.arrivals.units_per_week * weeks)
+    open_weeks = min(weeks, sweep.vacancy_weeks + LEAD_WEEKS)
+    if base is not None:
+        base_clients, base_units = len(base.clients), len(base.units)
+        size = estimate_size(base) if base_clients and base_units else None
+        density = size.pairs / size.upper_bound if size and size.upper_bound else 1.0
+        queue_key = "base.instance"
+    else:
+        base_clients, base_units = sweep.base.clients or 0, sweep.base.units or 0
+        density = PAIR_DENSITY_GENERATED
+        queue_key = "base.clients"
+    if arrivals_c > base_clients:
+        queue_key = "arrivals.clients_per_week"
+    queue = base_clients + arrivals_c
+    vacancies = base_units + _at_most(sweep.arrivals.units_per_week * open_weeks)
+    pairs = math.ceil(density * queue * vacancies)
+    municipalities, neighbourhoods = _places(sweep, base)
+    items = base_clients + base_units + arrivals_c + arrivals_u
+    placements = min(queue, base_units + arrivals_u)
+    week_rows = KPI_ROWS_PER_WEEK + 2 * municipalities
+    tables = sweep.runs * (
+        sweep.horizon_weeks * (week_rows * KPI_ROW_BYTES + neighbourhoods * 16) + placements * PLACEMENT_BYTES
+    )
+    return MemoryEstimate(
+        queue=queue,
+        vacancies=vacancies,
+        pairs=pairs,
+        items_per_seed=items,
+        seeds=len(sweep.seeds),
+        solve_bytes=memory_bytes(pairs, queue, municipalities),
+        streams_bytes=len(sweep.seeds) * items * STREAM_BYTES_PER_ITEM,
+        tables_bytes=tables,
+        queue_key=queue_key,
+    )
+
+
+def check_memory(
+    sweep: Sweep,
+    estimate: MemoryEstimate,
+    workers: int | None,
+    available: int | None = None,
+    worker_memory: int | None = None,
+) -> None:
+    """Refuse a sweep that does not fit: `workers` local worker processes (0: serially in this
+    process; None: on workers elsewhere, each with `worker_memory` bytes when known), and this
+    machine's `available` bytes (default four fifths of its memory). Raises ScenarioError."""
+    from matcher.solver.size_guard import DEFAULT_MAX_PAIRS, default_max_bytes
+
+    file = str(sweep.source_file or "scenario file")
+    available = available if available is not None else default_max_bytes()
+    key = estimate.largest_key()
+    shorter = (
+        f"lower {estimate.queue_key}, or shorten horizon_weeks"
+        if key == estimate.queue_key
+        else "list fewer seeds"
+        if key == "seeds"
+        else "list fewer grid values, seeds or weeks"
+    )
+    problems = []
+    if estimate.pairs > DEFAULT_MAX_PAIRS:
+        problems.append(
+            (
+                estimate.queue_key,
+                f"a week's instance could reach about {estimate.pairs:,} eligible pairs "
+                f"({estimate.queue:,} clients waiting × {estimate.vacancies:,} vacancies), above the "
+                f"budget of {DEFAULT_MAX_PAIRS:,} pairs of one weekly solve: {shorter} (the queue can "
+                "grow by every arrival when few are placed)",
+            )
+        )
+    elif workers is None:
+        if estimate.collector_bytes > available:
+            problems.append(
+                (
+                    "horizon_weeks",
+                    f"collecting the tables needs about {_gib(estimate.collector_bytes)}, above the "
+                    f"budget of {_gib(available)} of this machine (four fifths of its memory): "
+                    "list fewer grid values, seeds or weeks",
+                )
+            )
+        if worker_memory and estimate.worker_bytes > worker_memory:
+            problems.append(
+                (
+                    key,
+                    f"about {_gib(estimate.worker_bytes)} per worker ({estimate.parts()}) is above the "
+                    f"{_gib(worker_memory)} the cluster's workers may use: {shorter}, or start workers "
+                    "with more memory (dask worker --memory-limit)",
+                )
+            )
+    elif estimate.need(workers) > available:
+        fit = (available - estimate.collector_bytes) // max(1, estimate.worker_bytes)
+        how = (
+            f"{workers} worker processes × {_gib(estimate.worker_bytes)} + {_gib(estimate.collector_bytes)} "
+            "for the tables"
+            if workers
+            else "one process"
+        )
+        fewer = f"run with --workers {fit}, or " if 1 <= fit < workers else ""
+        problems.append(
+            (
+                key,
+                f"about {_gib(estimate.need(workers))} of memory ({how}; {estimate.parts()}) is above "
+                f"the budget of {_gib(available)} of this machine (four fifths of its memory): "
+                f"{fewer}{shorter}, or run on a cluster with more memory (--scheduler)",
+            )
+        )
+    if problems:
+        raise ScenarioError(file, problems)

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +36,7 @@ from matcher.stress.kpis import (
     scenario_table,
     summary_table,
 )
-from matcher.stress.scenario import Scenario, Sweep, check_against
+from matcher.stress.scenario import Scenario, Sweep, check_against, check_memory, estimate_memory
 from matcher.stress.simulate import RunResult, simulate
 from models import Instance
 
@@ -59,7 +59,7 @@ class SweepResult:
 
     @property
     def runs(self) -> int:
-        return len(self.sweep.scenarios()) * len(self.sweep.allocation) * len(self.sweep.seeds)
+        return self.sweep.runs
 
     @property
     def scenario_weeks(self) -> int:
@@ -166,6 +166,16 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         yield client, f"local Dask cluster, {workers} worker process{'es' * (workers > 1)}"
 
 
+def worker_memory(client) -> int | None:
+    """The least memory a worker of this Dask client may use, when the scheduler says."""
+    try:
+        workers = client.scheduler_info().get("workers", {}).values()
+    except Exception:  # an old or unusual scheduler: nothing to check against
+        return None
+    limits = [int(worker.get("memory_limit") or 0) for worker in workers]
+    return min((limit for limit in limits if limit > 0), default=None)
+
+
 def run_sweep(
     sweep: Sweep,
     workers: int | None = None,
@@ -174,29 +184,45 @@ def run_sweep(
     client=None,
     progress: bool = True,
     console: Console | None = None,
+    available: int | None = None,
 ) -> SweepResult:
     """Run every scenario × allocation policy × seed and build the tables.
 
     `serial` runs in this process without Dask; `client` uses a Dask client you already hold;
     otherwise `scheduler` (e.g. tcp://host:8786) or a local cluster of `workers` processes.
+    Before anything runs, the sweep's peak memory is estimated from its figures and checked
+    against this machine (`available` bytes, default four fifths of its memory) and the
+    cluster's workers: a sweep that does not fit raises ScenarioError saying what to change.
     """
     began = time.perf_counter()
-    base = base_instance(sweep, sweep.seeds[0])
+    folder = base_instance(sweep, sweep.seeds[0]) if sweep.base.region is None else None
+    estimate = estimate_memory(sweep, folder)
+    if serial:
+        check_memory(sweep, estimate, 0, available)
+    elif client is None and scheduler is None:
+        workers = workers or default_workers()
+        check_memory(sweep, estimate, workers, available)
+    elif client is not None:
+        check_memory(sweep, estimate, None, available, worker_memory(client))
+    base = folder if folder is not None else base_instance(sweep, sweep.seeds[0])
     check_against(sweep, base)
-    with _progress(progress, console) as bar:
-        task = bar.add_task(f"{sweep.name}: runs", total=len(runs_of(sweep)))
+    shared = shared_base(sweep, base)
+    with ExitStack() as stack:
+        where = "serial (one process)" if serial else "Dask client"
+        if not serial and client is None:
+            client, where = stack.enter_context(dask_client(workers, scheduler))
+            if scheduler:
+                check_memory(sweep, estimate, None, available, worker_memory(client))
+        bar = stack.enter_context(_progress(progress, console))
+        task = bar.add_task(f"{sweep.name}: runs", total=sweep.runs)
 
         def advance() -> None:
             bar.advance(task)
 
-        shared = shared_base(sweep, base)
         if serial:
-            results, where = _serial(sweep, shared, advance), "serial (one process)"
-        elif client is not None:
-            results, where = _on_dask(sweep, shared, client, advance), "Dask client"
+            results = _serial(sweep, shared, advance)
         else:
-            with dask_client(workers, scheduler) as (dask, where):
-                results = _on_dask(sweep, shared, dask, advance)
+            results = _on_dask(sweep, shared, client, advance)
     return tables(sweep, base, results, time.perf_counter() - began, where)
 
 

@@ -25,8 +25,8 @@ def problems(**parts) -> list[str]:
 def test_an_id_that_is_a_bsn_is_refused():
     """123456782 passes the 11-test (9·1 + 8·2 + … + 2·8 = 156, 156 − 2 = 154 = 14·11): refused."""
     assert problems(clients=[client(client_id="123456782")]) == [
-        "clients.csv, column client_id: this id looks like a citizen service number (BSN): "
-        "use the scheme's pseudonym instead, never a BSN"
+        "clients.csv, column client_id: looks like a citizen service number (BSN), personal data that "
+        "would be copied to every output: use a pseudonymous id such as C-0042"
     ]
 
 
@@ -40,7 +40,8 @@ def test_an_id_that_looks_like_a_name_is_refused():
     """'Jan Jansen' and 'de Vries' look like names; 'C-ZK-0103' is a pseudonym."""
     for name in ("Jan Jansen", "de Vries"):
         assert problems(clients=[client(client_id=name)]) == [
-            "clients.csv, column client_id: looks like a person's name: use the scheme's pseudonym"
+            "clients.csv, column client_id: looks like a person's name, personal data that would be "
+            "copied to every output: use a pseudonymous id such as C-0042"
         ]
     assert instance([client(client_id="C-ZK-0103")]).clients[0].client_id == "C-ZK-0103"
 

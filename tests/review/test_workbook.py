@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 import matcher
 from matcher.cli.main import main
 from matcher.io.read import read_instance
-from matcher.review.ledger import LANDLORD_REASONS
+from matcher.review.ledger import LANDLORD_REASONS, workbook_key
 from matcher.review.workbook import (
     FIRST_ROW,
     HEADER_ROW,
@@ -43,10 +43,11 @@ def proposal(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def books(proposal, tmp_path) -> dict[str, Path]:
-    """Fresh workbooks for every landlord in the tiny proposal, by landlord file stem."""
+    """Fresh workbooks for every landlord in the tiny proposal, signed by a new ledger's key."""
     instance = read_instance(TINY)
     record = proposal_record(instance, read_proposal_folder(proposal), "tiny")
-    return {path.stem: path for path in export_workbooks(instance, record, tmp_path / "books")}
+    key = workbook_key(str(tmp_path / "ledger.sqlite"), create=True)
+    return {path.stem: path for path in export_workbooks(instance, record, tmp_path / "books", key)}
 
 
 def fill(path: Path, cells: dict[str, object]) -> None:
@@ -149,12 +150,13 @@ def test_round_trip_reads_decisions(books):
         ("C04", "U05", "landlord", "decline", "support_not_arranged", FIRST_ROW + 1, date(2026, 11, 23)),
     ]
     assert batch.decisions[1].note == "provider starts in January"
-    assert batch.proposals[0].period_start == date(2026, 11, 23)
-    assert {(p.client_id, p.unit_id) for p in batch.proposals[0].pairs} == {
-        ("C03", "U03"),
-        ("C04", "U05"),
-        ("C06", "U06"),
-    }
+    assert batch.signed is not None
+    assert (batch.signed.landlord, batch.signed.sheet, batch.signed.client_column) == (
+        "Woonopmaat",
+        f"woonopmaat.xlsx [{REVIEW_SHEET}]",
+        "A",
+    )
+    assert len(batch.signed.signature) == 64 and batch.proposals == []
 
 
 def test_decisions_in_any_case_and_blank_rows(books):

@@ -14,8 +14,12 @@ from matcher.solver.size_guard import (
     DEFAULT_MAX_PAIRS,
     InstanceTooLarge,
     check_limits,
+    check_pairs,
+    count_pairs,
     estimate_size,
+    memory_bytes,
     sample_positions,
+    stratified_positions,
 )
 from models import InvalidInstance
 
@@ -126,3 +130,112 @@ def test_a_time_limit_yields_the_best_proposal_found_in_time(generated):
     priority = limited.solution.level("priority")
     assert priority.status != "optimal" or limited.priority == best.priority
     assert priority.bound >= best.priority
+
+
+# --- issue 12, finding 10: an estimate that cannot be fooled, a memory model that counts clients ---
+
+
+@pytest.fixture(scope="module")
+def sampled_ineligible(generated):
+    """6,000 clients (the generated 900 repeated) where exactly the 400 clients the old evenly
+    spaced sample looked at can take no unit (a household of 9), and every other can."""
+    hidden = set(sample_positions(6_000, 400).tolist())
+    clients = tuple(
+        generated.clients[k % len(generated.clients)].model_copy(
+            update={"client_id": f"C-{k:05d}", **({"household_size": 9} if k in hidden else {})}
+        )
+        for k in range(6_000)
+    )
+    return generated.model_construct(**{**dict(generated), "clients": clients, "declined": ()})
+
+
+def test_clients_the_old_sample_saw_cannot_hide_the_pairs(sampled_ineligible):
+    """The finding: the 400 sampled clients were ineligible, the estimate 0, and 1.6 M pairs were
+    solved under --max-pairs 500000. Now the pairs are counted exactly and the run refused."""
+    assert count_pairs(sampled_ineligible, sample_positions(6_000, 400)) == 0  # what the old guard saw
+    exact = exact_pairs(sampled_ineligible)
+    assert exact > 500_000
+    with pytest.raises(InstanceTooLarge) as refused:
+        check_limits(sampled_ineligible, max_pairs=500_000)
+    assert refused.value.estimate.pairs == exact and refused.value.estimate.exact
+    assert f"too large to solve in one run: {exact:,} eligible pairs" in refused.value.message
+
+
+def test_solve_refuses_it_before_building_the_formulation(sampled_ineligible, monkeypatch):
+    """Through `solve` with --max-pairs 500000, as the finding ran it: refused, no formulation built."""
+    from matcher import proposal
+    from matcher.solver.settings import SolveSettings
+
+    monkeypatch.setattr(proposal, "build_formulation", lambda *_: pytest.fail("formulation built"))
+    with pytest.raises(InstanceTooLarge, match="limit 500,000 pairs"):
+        proposal.solve(sampled_ineligible, SolveSettings(max_pairs=500_000))
+
+
+def test_a_stratified_random_sample_sees_what_even_spacing_missed(sampled_ineligible, monkeypatch):
+    """Above EXACT_COUNT_CELLS the sample decides whether to refuse at once: one random client per
+    stretch of the file finds the eligible clients the evenly spaced ones missed."""
+    import matcher.solver.size_guard as guard
+
+    monkeypatch.setattr(guard, "EXACT_COUNT_CELLS", 0)
+    monkeypatch.setattr(guard, "count_all_pairs", lambda *_: pytest.fail("counted although surely too large"))
+    estimate = estimate_size(sampled_ineligible)
+    exact = exact_pairs(sampled_ineligible)
+    assert abs(estimate.pairs - exact) <= 4 * estimate.standard_error, (estimate, exact)
+    with pytest.raises(InstanceTooLarge, match="about"):
+        check_limits(sampled_ineligible, max_pairs=500_000)
+
+
+def test_an_instance_is_never_let_through_on_an_estimate(sampled_ineligible, monkeypatch):
+    """Even a sample that finds no pair at all only means "count them": the exact count refuses."""
+    import numpy as np
+
+    import matcher.solver.size_guard as guard
+
+    monkeypatch.setattr(guard, "EXACT_COUNT_CELLS", 0)
+    monkeypatch.setattr(
+        guard, "pairs_per_client", lambda _, positions: np.zeros(len(positions), dtype=np.int64)
+    )
+    with pytest.raises(InstanceTooLarge) as refused:
+        check_limits(sampled_ineligible, max_pairs=500_000)
+    assert refused.value.estimate.exact and refused.value.estimate.pairs == exact_pairs(sampled_ineligible)
+
+
+def test_check_pairs_enforces_the_limit_on_the_pairs_eligibility_produced(generated):
+    """The same refusal on the exact pairs after eligibility, before the formulation is built."""
+    check_pairs(generated, 400_000, max_pairs=500_000)
+    with pytest.raises(InstanceTooLarge) as refused:
+        check_pairs(generated, 1_600_000, max_pairs=500_000)
+    assert "too large to solve in one run: 1,600,000 eligible pairs (900 clients × 360 units" in str(
+        refused.value
+    )
+    assert "Split the instance by region" in str(refused.value)
+
+
+def test_stratified_positions_draw_one_client_from_each_stretch():
+    positions = stratified_positions(10_000, 100)
+    assert len(positions) == 100 and list(positions) == sorted(positions)
+    assert all(100 * k <= p < 100 * (k + 1) for k, p in enumerate(positions))
+    assert list(positions) == list(stratified_positions(10_000, 100))  # the same verdict every run
+    assert list(positions) != list(sample_positions(10_000, 100))
+    assert list(stratified_positions(5, 100)) == [0, 1, 2, 3, 4]
+
+
+# Peak RSS of `matcher solve` measured with /usr/bin/time -v on generated four-region instances
+# (28 municipalities): pairs, clients, units, peak kB. docs/reliability.md, section 5.
+MEASURED = [
+    (2_930_311, 4_000, 1_600, 1_588_172),
+    (2_930_311, 4_000, 48_000, 1_658_448),
+    (6_754_696, 6_000, 2_400, 3_071_064),
+    (8_935_690, 12_000, 1_600, 4_464_092),
+    (2_269_352, 100_000, 40, 1_970_948),
+    (1_057_153, 200_000, 10, 1_715_220),
+    (1_044_861, 400_000, 5, 2_684_124),
+    (2_089_977, 800_000, 5, 5_235_792),
+]
+
+
+@pytest.mark.parametrize(("pairs", "clients", "units", "peak_kib"), MEASURED)
+def test_the_memory_model_is_above_every_measured_peak_and_not_far_above(pairs, clients, units, peak_kib):
+    """The old model (no term per client) predicted 1.7 GiB where 800,000 clients took 5.0 GiB."""
+    model = memory_bytes(pairs, clients, 28, units)
+    assert peak_kib * 1024 <= model <= 1.5 * peak_kib * 1024
