@@ -102,9 +102,24 @@ def write_set(folder: Path, files: dict[str, bytes]) -> None:
         _fsync_folder(folder)
         _link(runs / CURRENT, generation.name)  # the one step that switches the whole set
         _fsync_folder(runs)
+        _remove_dangling_links(folder, generation, top)
         _remove_stale(runs)
         for name in top:
             _remove_leftover_links(folder, f".{name}.link-")
+
+
+def _remove_dangling_links(folder: Path, generation: Path, top: list[str]) -> None:
+    """Links of an earlier set to a name this set does not hold (say kept.csv after a run without
+    kept matches) would point at nothing: remove them. Only our own links, `NAME ->
+    .matcher-runs/current/NAME`, and only when the new generation has no NAME."""
+    for entry in os.scandir(folder):
+        if entry.name in top or not entry.is_symlink():
+            continue
+        if (
+            os.readlink(entry.path) == f"{RUNS}/{CURRENT}/{entry.name}"
+            and not (generation / entry.name).exists()
+        ):
+            os.unlink(entry.path)
 
 
 def current_generation(folder: Path) -> Path | None:
