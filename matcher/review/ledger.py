@@ -207,7 +207,7 @@ TABLES = ("ledger_meta", "imports", "proposals", "proposed", "decisions", "decis
 
 # --- opening a ledger --------------------------------------------------------------------------
 
-BUSY_SECONDS = 15  # how long a writer waits for another before the ledger counts as busy
+BUSY_SECONDS = 60  # how long a writer waits for another before the ledger counts as busy
 WRITER_LOCK = zlib.crc32(b"matcher decisions ledger")  # PostgreSQL advisory lock: one writer at a time
 KEY_META = "workbook_key"  # the ledger_meta row of a database server's workbook signing secret
 NO_LEDGER = (
