@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -27,14 +28,27 @@ class SupportCapacity(BaseModel):
     slots: int = Field(ge=0)
 
 
+DeclineScope = Literal["unit", "site", "neighbourhood", "landlord", "municipality"]
+DECLINE_SCOPES: tuple[str, ...] = ("unit", "site", "neighbourhood", "landlord", "municipality")
+
+
 class DeclinedPair(BaseModel):
-    """A match that was declined before and is never proposed again."""
+    """A match that was declined before: by its `scope`, it rules out the declined unit only
+    (`unit`), or every unit of its site, neighbourhood, landlord or municipality (`scope_id`, or
+    the declined unit's own when empty), for this client, while `period.start ≤ until`."""
 
     model_config = FROZEN
 
     client_id: Id
     unit_id: Id
     declined_by: Literal["client", "landlord"]
+    scope: DeclineScope = "unit"
+    scope_id: Id | None = None
+    until: date | None = None
+
+    def holds(self, period_start: date) -> bool:
+        """The decline still applies in a period starting on `period_start` (history rule)."""
+        return self.until is None or period_start <= self.until
 
 
 Rows = Sequence[int | None]
@@ -211,9 +225,37 @@ def cross_file_problems(
             )
         seen_capacity.add(key)
 
+    neighbourhoods = set(neighbourhood_municipality) | unparsed.get("neighbourhood", set())
     for d, row in zip(instance.declined, d_rows):
         if d.client_id not in clients:
             problems.append(unknown("declined.csv", row, "client_id", d.client_id, "client"))
-        if d.unit_id not in units:
-            problems.append(unknown("declined.csv", row, "unit_id", d.unit_id, "unit"))
+        # a unit that left the pool may be named when the scope names what it rules out
+        if d.unit_id not in units and (d.scope == "unit" or d.scope_id is None):
+            problem = unknown("declined.csv", row, "unit_id", d.unit_id, "unit")
+            if d.scope != "unit":
+                problem = problem.model_copy(
+                    update={"message": problem.message + f", or give the {d.scope} it rules out in scope_id"}
+                )
+            problems.append(problem)
+        problems += _scope_problems(d, row, municipalities, neighbourhoods)
     return problems
+
+
+def _scope_problems(
+    d: DeclinedPair, row: int | None, municipalities: set[str], neighbourhoods: set[str]
+) -> list[Problem]:
+    """A scope_id must fit its scope: none for `unit`, a known neighbourhood or municipality."""
+    if d.scope_id is None:
+        return []
+    if d.scope == "unit":
+        message = (
+            f"scope_id {shown(d.scope_id)} with scope unit: a unit decline rules out the unit only; "
+            "leave scope_id empty, or give the scope it names (site, neighbourhood, landlord, municipality)"
+        )
+    elif d.scope == "neighbourhood" and d.scope_id not in neighbourhoods:
+        message = f"unknown neighbourhood {shown(d.scope_id)}: add it to neighbourhoods.csv or correct the id"
+    elif d.scope == "municipality" and d.scope_id not in municipalities:
+        message = f"unknown municipality {shown(d.scope_id)}: add it to municipalities.csv or correct the id"
+    else:
+        return []
+    return [Problem(file="declined.csv", row=row, column="scope_id", message=message)]

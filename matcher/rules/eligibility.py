@@ -19,7 +19,7 @@ import pandas as pd
 
 from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import preference_scores
-from models import Instance
+from models import DeclinedPair, Instance, Unit
 
 _BLOCK_CELLS = 4_000_000
 
@@ -70,7 +70,7 @@ def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
             preferred[row, m_index[municipality]] = True
     score, label = preference_scores(instance.clients, instance.policy, m_index)
 
-    declined = [(c_index[d.client_id], u_index[d.unit_id]) for d in instance.declined]
+    declined = declined_pairs(instance, c_index, u_index)
     return ClientSets(
         excluded_municipality=excluded_m,
         excluded_neighbourhood=(np.array(ex_c, dtype=np.int64), np.array(ex_n, dtype=np.int64)),
@@ -82,6 +82,86 @@ def client_sets(instance: Instance, arrays: Arrays) -> ClientSets:
             np.array([u for _, u in declined], dtype=np.int64),
         ),
     )
+
+
+def decline_covers(instance: Instance, decline: DeclinedPair) -> np.ndarray:
+    """The unit indices a decline that still holds rules out for its client (history rule).
+
+    `unit`: the declined unit. Otherwise every unit whose site, neighbourhood, landlord or
+    municipality equals `scope_id`, or, when that is empty, the declined unit's own value (a
+    unit's empty site_id matches nothing, as the allocation rules say).
+    """
+    units = instance.units
+    if decline.scope == "unit" or decline.scope_id is None:
+        own = next((k for k, u in enumerate(units) if u.unit_id == decline.unit_id), None)
+        if own is None:
+            return np.zeros(0, dtype=np.int64)  # the model refuses this; an empty cover is safe
+        if decline.scope == "unit":
+            return np.array([own], dtype=np.int64)
+        value = _scope_value(units[own], decline.scope)
+    else:
+        value = decline.scope_id
+    if not value:
+        return np.zeros(0, dtype=np.int64)
+    return np.array(
+        [k for k, u in enumerate(units) if _scope_value(u, decline.scope) == value], dtype=np.int64
+    )
+
+
+def _scope_value(unit: Unit, scope: str) -> str | None:
+    return {
+        "site": unit.site_id,
+        "neighbourhood": unit.neighbourhood_id,
+        "landlord": unit.landlord,
+        "municipality": unit.municipality_id,
+    }[scope]
+
+
+def declined_pairs(
+    instance: Instance, c_index: dict[str, int], u_index: dict[str, int]
+) -> list[tuple[int, int]]:
+    """Every (client, unit) index pair a decline that still holds rules out, once."""
+    start = instance.policy.period.start
+    pairs: set[tuple[int, int]] = set()
+    by_value: dict[tuple[str, str, str], np.ndarray] = {}
+    for decline in instance.declined:
+        client = c_index.get(decline.client_id)
+        if client is None or not decline.holds(start):
+            continue
+        if decline.scope == "unit":
+            if decline.unit_id in u_index:
+                pairs.add((client, u_index[decline.unit_id]))
+            continue
+        key = (decline.scope, decline.scope_id or "", "" if decline.scope_id else decline.unit_id)
+        if key not in by_value:
+            by_value[key] = decline_covers(instance, decline)
+        pairs.update((client, int(unit)) for unit in by_value[key])
+    return sorted(pairs)
+
+
+def covering_decline(instance: Instance, client: int, unit: int) -> DeclinedPair | None:
+    """The first decline that still holds and rules `unit` out for `client` (for messages)."""
+    client_id = instance.clients[client].client_id
+    start = instance.policy.period.start
+    for decline in instance.declined:
+        if (
+            decline.client_id == client_id
+            and decline.holds(start)
+            and unit in decline_covers(instance, decline)
+        ):
+            return decline
+    return None
+
+
+def _history_violation(instance: Instance, client: int, unit: int) -> str:
+    decline = covering_decline(instance, client, unit)
+    if decline is None or decline.scope == "unit":
+        return "this pair was declined before"
+    what = decline.scope_id or _scope_value(
+        next(u for u in instance.units if u.unit_id == decline.unit_id), decline.scope
+    )
+    until = f" until {decline.until}" if decline.until else ""
+    return f"{decline.client_id} declined {decline.unit_id}, which rules out every unit of {decline.scope} {what}{until}"
 
 
 # --- the rules: each returns allowed[block_clients, units] --------------------------------------
@@ -137,7 +217,8 @@ def rule_origin(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.
 
 
 def rule_history(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
-    """A pair declined before (by client or landlord) is never proposed again."""
+    """A pair declined before (by client or landlord) is not proposed while the decline holds,
+    nor any unit its scope (site, neighbourhood, landlord, municipality) covers."""
     n_block = block.stop - block.start
     allowed = np.ones((n_block, a.n_units), dtype=bool)
     clients, units = s.declined
@@ -251,9 +332,10 @@ RULE_BOOK: tuple[Rule, ...] = (
     Rule(
         "history",
         rule_history,
-        "the pair was declined before and is never proposed again",
+        "no decline that still holds covers the pair (the unit, or its site, neighbourhood, landlord "
+        "or municipality by the decline's scope)",
         "declined before",
-        lambda i, c, u: "this pair was declined before",
+        _history_violation,
         relaxable=False,
     ),
     Rule(

@@ -32,7 +32,7 @@ from matcher.rules.objectives import (
     population_shares,
 )
 from matcher.solver.backend import Clock
-from matcher.solver.formulation import Formulation, Rows
+from matcher.solver.formulation import Candidates, Formulation, Rows
 from matcher.solver.level_steps import Level, Outcome, optimise
 from matcher.solver.settings import SolveSettings
 
@@ -253,6 +253,23 @@ def _at_least(coefficients: np.ndarray, value: float) -> Rows:
 # --- level 3: spreading ----------------------------------------------------------------------
 
 
+def _fix_spreading(
+    c: Candidates,
+    caps: np.ndarray,
+    recent: np.ndarray,
+    neighbourhoods: np.ndarray,
+    loads_matrix: sparse.csr_matrix,
+    value: float,
+    chosen: np.ndarray,
+    fixed: list[Rows],
+) -> None:
+    """Fix the level exactly: no neighbourhood's load may exceed what utilisation `value` allows."""
+    allowed = np.floor(value * caps[neighbourhoods] - recent[neighbourhoods] + 1e-9)
+    loads = np.bincount(c.neighbourhood[chosen], weights=c.load[chosen], minlength=len(caps))
+    allowed = np.maximum(allowed, loads[neighbourhoods])
+    fixed.append(Rows("fixed_spreading", loads_matrix, np.full(len(neighbourhoods), -np.inf), allowed))
+
+
 def _spreading_level(
     f: Formulation,
     arrays: Arrays,
@@ -274,7 +291,7 @@ def _spreading_level(
     floor_value = float((recent[with_cap] / caps[with_cap]).max()) if with_cap.any() else 0.0
     current = utilisation(incumbent)
     counted = np.flatnonzero((c.load > 0) & with_cap[c.neighbourhood])
-    if current <= floor_value + 1e-12 or len(counted) == 0:
+    if len(counted) == 0:  # no pair adds load where a cap counts: every allocation is alike here
         result = LevelResult(
             "spreading", "optimal", current, current, time.perf_counter() - began, "incumbent"
         )
@@ -289,6 +306,15 @@ def _spreading_level(
         ),
         shape=(len(neighbourhoods), n + 1),
     )
+    if current <= floor_value + 1e-12:
+        # the incumbent is already at the lowest value any allocation can have; the later
+        # levels must still keep it there (fair shares may not move load into a full wijk)
+        _fix_spreading(c, caps, recent, neighbourhoods, matrix[:, :n].tocsr(), current, incumbent, fixed)
+        guards.append(lambda chosen: utilisation(chosen) <= current + 1e-12)
+        result = LevelResult(
+            "spreading", "optimal", current, current, time.perf_counter() - began, "incumbent"
+        )
+        return result, incumbent
     rows = [Rows("utilisation", matrix, np.full(len(neighbourhoods), -np.inf), -recent[neighbourhoods])]
     objective = np.r_[np.zeros(n), 1.0]
     level = Level(
@@ -307,13 +333,7 @@ def _spreading_level(
     value = utilisation(outcome.chosen)
     bound = next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
     status = "optimal" if outcome.proven or value <= bound + 1e-12 else "feasible"
-    # fix the level exactly: no neighbourhood's load may exceed what utilisation `value` allows
-    allowed = np.floor(value * caps[neighbourhoods] - recent[neighbourhoods] + 1e-9)
-    loads = np.bincount(c.neighbourhood[outcome.chosen], weights=c.load[outcome.chosen], minlength=len(caps))
-    allowed = np.maximum(allowed, loads[neighbourhoods])
-    fixed.append(
-        Rows("fixed_spreading", matrix[:, :n].tocsr(), np.full(len(neighbourhoods), -np.inf), allowed)
-    )
+    _fix_spreading(c, caps, recent, neighbourhoods, matrix[:, :n].tocsr(), value, outcome.chosen, fixed)
     guards.append(lambda chosen: utilisation(chosen) <= value + 1e-12)
     return LevelResult(
         "spreading", status, value, min(bound, value), time.perf_counter() - began, outcome.method

@@ -46,6 +46,7 @@ INTENSITIES = ("light", "ambulant", "intensive", "protected")
 URGENCIES = ("normal", "high", "acute")
 ORIGIN_RULES = ("prefer", "region", "strict")
 DECLINED_BY = ("client", "landlord")
+DECLINE_SCOPES = ("unit", "site", "neighbourhood", "landlord", "municipality")
 
 DEFAULT_POLICY: dict[str, Any] = {
     "period": {"start": None, "days": 7},
@@ -373,12 +374,16 @@ def load_tables(instance_dir: str | Path) -> dict:
             # Several rows for the same key are each a constraint: the smallest one binds.
             support_capacity[key] = min(slots, support_capacity.get(key, slots))
 
-    declined: set[tuple[str, str]] = set()
+    # history rule: (client_id, unit_id, scope, scope_id or None, until or None) per row
+    declined: set[tuple[str, str, str, str | None, date | None]] = set()
     if "declined" in raw:
         for r in _rows(raw["declined"], ["client_id", "unit_id"], "declined"):
             if r["declined_by"]:
                 _choice(r["declined_by"], DECLINED_BY, "declined_by")
-            declined.add((r["client_id"], r["unit_id"]))
+            scope = _choice(r.get("scope") or "unit", DECLINE_SCOPES, "declined scope")
+            declined.add(
+                (r["client_id"], r["unit_id"], scope, r.get("scope_id") or None, parse_date(r.get("until")))
+            )
 
     _check_references(municipalities, neighbourhoods, units, clients)
     return {
@@ -466,8 +471,32 @@ def rule_origin_rule(tables: dict, client: dict, unit: dict) -> bool:
 
 
 def rule_history(tables: dict, client: dict, unit: dict) -> bool:
-    """history: the pair was never declined (by client or landlord)."""
-    return (client["client_id"], unit["unit_id"]) not in tables["declined"]
+    """history: no declined row that still holds (no until, or period start <= until) has this
+    client and, by its scope, covers the unit: `unit` the declined unit itself; otherwise the
+    unit's site (only when non-empty), neighbourhood, landlord or municipality equals scope_id,
+    or, when that is empty, the declined unit's own value."""
+    field = {
+        "site": "site_id",
+        "neighbourhood": "neighbourhood_id",
+        "landlord": "landlord",
+        "municipality": "municipality_id",
+    }
+    for client_id, unit_id, scope, scope_id, until in tables["declined"]:
+        if client_id != client["client_id"]:
+            continue
+        if until is not None and tables["period_start"] > until:
+            continue  # no longer holds
+        if scope == "unit":
+            if unit_id == unit["unit_id"]:
+                return False
+            continue
+        value = unit[field[scope]]
+        if scope_id is None:
+            declined_unit = tables["units"].get(unit_id)
+            scope_id = declined_unit[field[scope]] if declined_unit else None
+        if value and scope_id and value == scope_id:
+            return False
+    return True
 
 
 def rule_open_neighbourhood(tables: dict, client: dict, unit: dict) -> bool:

@@ -71,7 +71,7 @@ COLUMNS = {
         "ready_from",
     ],
     "support_capacity": ["municipality_id", "support_intensity", "slots"],
-    "declined": ["client_id", "unit_id", "declined_by"],
+    "declined": ["client_id", "unit_id", "declined_by", "scope", "scope_id", "until"],
 }
 
 
@@ -236,6 +236,17 @@ def instances(draw, max_clients: int = 12, max_units: int = 10) -> dict:
                     "client_id": c,
                     "unit_id": u,
                     "declined_by": draw(st.sampled_from(["client", "landlord"])),
+                    # mostly the declined unit only; the wider scopes with the unit's own value
+                    "scope": draw(
+                        st.sampled_from(["", "unit", "site", "neighbourhood", "landlord", "municipality"])
+                    ),
+                    "scope_id": "",
+                    # for good, still holding this period, or lapsed the day before it starts
+                    "until": draw(
+                        st.sampled_from(
+                            ["", "", PERIOD_START.isoformat(), (PERIOD_START - timedelta(days=1)).isoformat()]
+                        )
+                    ),
                 }
                 for c, u in pairs
             ],
