@@ -15,6 +15,14 @@ Nothing is read as something else: policy values are YAML 1.2-like (no base-60 `
 cells (mixed separators, an unclosed quote) is refused naming its line. Sizes are budgeted before
 a row becomes an object (`matcher.solver.size_guard.InputLimits`): rows per file, bytes per file,
 and a workbook's unzipped size and compression ratio, read from its zip directory.
+
+Nothing is skipped silently either (issue 13, item 7): a file in the folder, or a sheet in the
+workbook, whose name is close to one the engine reads but not it (`declined (1).csv`,
+`support-capacity.csv`, `Clients.CSV`, a sheet `Declined pairs`) is refused naming it and the name
+it should have, and so is a second version of a file beside it; `_near_name` says what is close.
+
+No message repeats a value that looks like personal data (`models.privacy.personal_data`): it names
+the row and column and the kind of data the value looks like instead (`_echo`).
 """
 
 from __future__ import annotations
@@ -22,9 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 import types
 import typing
+import unicodedata
 import warnings
 import zipfile
 from collections import Counter
@@ -50,8 +60,9 @@ from models import (
     SupportCapacity,
     Unit,
 )
+from models.fields import INTENSITIES, URGENCIES
 from models.instance import cross_file_problems
-from models.privacy import scrub
+from models.privacy import KINDS, NAME_PREDICATES, is_bare_word, personal_data, scrub
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -191,11 +202,14 @@ def read_instance(path: str | Path, limits: InputLimits | None = None) -> Instan
 
 def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance | None:
     book: str | None = None
+    # tables (and `policy`) for which a file or sheet of a near name was refused: that problem
+    # says what to rename, so "missing" is not said as well
+    explained: set[str] = set()
     if path.is_dir():
-        raw_tables, policy_source = _read_folder(path, problems, limits)
+        raw_tables, policy_source = _read_folder(path, problems, limits, explained)
     elif path.suffix.lower() == ".xlsx" and path.is_file():
         book = path.name
-        tables = _read_workbook(path, problems, limits)
+        tables = _read_workbook(path, problems, limits, explained)
         if tables is None:  # refused as a whole: the problem says why, a sheet-by-sheet list would not
             return None
         raw_tables, policy_source = tables
@@ -214,7 +228,7 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
         raw = raw_tables.get(spec.name)
         if raw is None:
             where = spec.file if book is None else f"{book} [{spec.name}]"
-            if spec.required and not any(p.file == where for p in problems):
+            if spec.required and spec.name not in explained and not any(p.file == where for p in problems):
                 problems.append(
                     Problem(
                         file=where,
@@ -318,7 +332,8 @@ def _reportable(problems: list[Problem]) -> list[Problem]:
     for problem in problems:
         per_file[problem.file] += 1
         if per_file[problem.file] <= MAX_PROBLEMS_PER_FILE:
-            shown.append(problem.model_copy(update={"message": scrub(problem.message)}))
+            column = scrub(problem.column) if problem.column else problem.column
+            shown.append(problem.model_copy(update={"message": scrub(problem.message), "column": column}))
     for file, count in per_file.items():
         if count > MAX_PROBLEMS_PER_FILE:
             shown.append(
@@ -345,29 +360,187 @@ def instance_files(path: str | Path) -> list[Path]:
     return files
 
 
+# --- names of files and sheets -----------------------------------------------------------------
+
+# A file or sheet the engine does not read is skipped, unless its name is close to one it reads:
+# then it is refused, naming it and the name it should have, since skipping `declined (1).csv`
+# would bring its declined pairs back (issue 13, item 7). Close means the same name once case,
+# spaces, hyphens and underscores, a copy or version mark (` (1)`, ` - kopie`, `Copy of `, `_old`,
+# ` 2026-05-25`), a plural `s` and the extension are set aside. docs/decisions.md lists the choices.
+POLICY_FILE = "policy.yaml"
+_TABLE_EXTENSIONS = frozenset({"csv", "txt", "tsv"})  # text a table is saved as ("Unicode text": .txt)
+_POLICY_EXTENSIONS = frozenset({"yaml", "yml", "txt"})
+_WORKBOOK_EXTENSIONS = frozenset({"xlsx", "xlsm", "xls", "ods"})
+_EXTENSIONS = _TABLE_EXTENSIONS | _POLICY_EXTENSIONS | _WORKBOOK_EXTENSIONS
+_OTHER_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")  # notes.docx, declined.csv.bak
+# what Windows, Excel, OneDrive and people add to a copy or another version of a file
+_COPY_WORDS = frozenset({"copy", "kopie", "kopia"})
+_OF_WORDS = frozenset({"of", "van"})
+_VERSION_WORDS = _COPY_WORDS | frozenset(
+    """
+    old oud oude new nieuw nieuwe backup bak final definitief def versie version v week wk
+    concept draft update updated bijgewerkt export latest laatste test temp tmp
+    jan januari january feb februari february mrt maart mar march apr april mei may jun juni june
+    jul juli july aug augustus august sep sept september okt oktober oct october nov november
+    dec december
+    """.split()  # noqa: SIM905 - a list of words reads best as words
+)
+# a name, as words without case, separators and plural `s`, joined -> the table (or `policy`)
+_NAME_KEYS = {
+    "municipality": "municipalities",
+    "neighbourhood": "neighbourhoods",
+    "neighborhood": "neighbourhoods",
+    "unit": "units",
+    "client": "clients",
+    "supportcapacity": "support_capacity",
+    "declined": "declined",
+    "decline": "declined",
+    "declinedpair": "declined",
+    "policy": "policy",
+}
+_NAME_WORD = re.compile(r"[^\W\d_]+|\d+")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _name_words(text: str) -> list[str]:
+    """`Copy of Declined-Pairs (2)` -> copy, of, declined, pairs, 2: words and numbers, lower case."""
+    text = _CAMEL_BOUNDARY.sub(" ", unicodedata.normalize("NFKC", text))
+    return [word.casefold() for word in _NAME_WORD.findall(text)]
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"  # municipalities, capacities, policies
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _without_marks(words: list[str]) -> list[str]:
+    """The words without copy and version marks before and after: `kopie van declined 2` -> declined."""
+    start, end, copied = 0, len(words), False
+    while start < end:
+        word = words[start]
+        if word.isdigit() or word in _VERSION_WORDS:
+            copied = copied or word in _COPY_WORDS
+        elif not (copied and word in _OF_WORDS):
+            break
+        start += 1
+    while end > start and (words[end - 1].isdigit() or words[end - 1] in _VERSION_WORDS):
+        end -= 1
+    return words[start:end]
+
+
+def _near_name(name: str) -> tuple[str, str] | None:
+    """The table (or `policy`) a file or sheet name is close to, and whether the file is "text"
+    (a table's CSV or the policy) or a "workbook"; None when the name is unrelated."""
+    stem, extensions = name, list[str]()
+    while True:
+        base, dot, extension = stem.rpartition(".")
+        if not (dot and base.strip() and extension.lower() in _EXTENSIONS):
+            break
+        extensions.insert(0, extension.lower())
+        stem = base
+    if not extensions and _OTHER_EXTENSION.search(stem):
+        return None  # a file of another kind: notes.docx, declined.csv.bak
+    words = [_singular(word) for word in _without_marks(_name_words(stem))]
+    target = _NAME_KEYS.get("".join(words))
+    if target is None:
+        return None
+    last = extensions[-1] if extensions else None
+    if target == "policy":
+        return (target, "text") if last is None or last in _POLICY_EXTENSIONS else None
+    if last is None or last in _TABLE_EXTENSIONS:
+        return target, "text"
+    if last in _WORKBOOK_EXTENSIONS:
+        return target, "workbook"
+    return None
+
+
+def _expected_file(target: str) -> str:
+    return POLICY_FILE if target == "policy" else f"{target}.csv"
+
+
+def _file_names(folder: Path) -> set[str] | None:
+    """The names of the files in the folder as spelled on disk, or None if it cannot be listed.
+
+    Hidden files and the lock files of Office (`~$clients.csv`, while Excel has it open) and
+    LibreOffice (`.~lock.clients.csv#`) are left out: they are not the coordinator's files."""
+    try:
+        with os.scandir(folder) as entries:
+            return {
+                entry.name for entry in entries if not entry.name.startswith((".", "~")) and entry.is_file()
+            }
+    except OSError:
+        return None
+
+
+def _stray_files(names: set[str], explained: set[str], only: str | None = None) -> list[Problem]:
+    """A problem for each file whose name is close to a file the engine reads but is not it.
+
+    A workbook named like a table (`declined.xlsx`) beside that table's CSV is its source and is
+    skipped; without the CSV it is refused, as its rows would be lost. `explained` gets the
+    tables (or `policy`) that a problem was added for; `only` limits the check to one of them."""
+    exact = {spec.file for spec in TABLES} | {POLICY_FILE}
+    found = []
+    for name in sorted(names - exact):
+        near = _near_name(name)
+        if near is None or (only is not None and near[0] != only):
+            continue
+        target, kind = near
+        expected = _expected_file(target)
+        if kind == "workbook":
+            if expected in names:
+                continue
+            message = (
+                f"not a file the engine reads, and there is no `{expected}`: the engine reads the CSV file "
+                f"`{expected}`, not a workbook; in Excel save this data as CSV UTF-8 named `{expected}` "
+                "(File > Save As), or remove the workbook, and run again"
+            )
+        elif expected in names:
+            message = (
+                f"not a file the engine reads, and `{expected}` is here too: two versions of {expected}? "
+                f"Keep the one to use, named `{expected}`, move the other out of the instance folder, and "
+                "run again"
+            )
+        else:
+            message = f"not a file the engine reads; did you mean `{expected}`? Rename it (or remove it) and run again"
+        found.append(Problem(file=name, message=message))
+        explained.add(target)
+    return found
+
+
 # --- folders of CSV files ----------------------------------------------------------------------
 
 
 def _read_folder(
-    folder: Path, problems: list[Problem], limits: InputLimits
+    folder: Path, problems: list[Problem], limits: InputLimits, explained: set[str]
 ) -> tuple[dict[str, RawTable], PolicySource | None]:
+    listed = _file_names(folder)
+    if listed is not None:
+        problems += _stray_files(listed, explained)
+
+    def present(name: str) -> bool:
+        # by the listing, so `Declined.csv` is not read as declined.csv where the file system
+        # ignores case (Windows) and skipped where it does not: refused everywhere instead
+        return (folder / name).is_file() if listed is None else name in listed
+
     tables = {}
     for spec in TABLES:
-        file = folder / spec.file
-        if file.is_file():
-            table = _read_csv(file, spec.file, problems, limits)
+        if present(spec.file):
+            table = _read_csv(folder / spec.file, spec.file, problems, limits)
             if table is not None:
                 tables[spec.name] = table
-    policy_file = folder / "policy.yaml"
-    if not policy_file.is_file():
-        problems.append(
-            Problem(
-                file="policy.yaml",
-                message="missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`",
+    if not present(POLICY_FILE):
+        if "policy" not in explained:
+            problems.append(
+                Problem(
+                    file=POLICY_FILE,
+                    message="missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`",
+                )
             )
-        )
         return tables, None
-    return tables, _read_yaml(policy_file, problems, limits)
+    return tables, _read_yaml(folder / POLICY_FILE, problems, limits)
 
 
 def _read_bytes(file: Path, name: str, problems: list[Problem], limits: InputLimits) -> bytes | None:
@@ -654,7 +827,8 @@ class DuplicateKey(yaml.constructor.ConstructorError):
 
     def __init__(self, path: tuple[str, ...], first: int, line: int, mark: Any):
         self.path, self.first, self.line = path, first, line
-        super().__init__(None, None, f"{'.'.join(path)!r} appears twice (lines {first} and {line})", mark)
+        key = ".".join(_safe_key(part) for part in path)
+        super().__init__(None, None, f"{key!r} appears twice (lines {first} and {line})", mark)
 
 
 class _PolicyLoader(yaml.SafeLoader):
@@ -687,7 +861,7 @@ class _PolicyLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node)).strip()
         if not _YAML_INT.match(text):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{text!r} is not a plain whole number (digits only)", node.start_mark
+                None, None, f"{_echo(text)} is not a plain whole number (digits only)", node.start_mark
             )
         if len(text.lstrip("+-")) > MAX_POLICY_DIGITS:
             return _TooLong(text)
@@ -698,7 +872,7 @@ class _PolicyLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node)).strip()
         if not _YAML_FLOAT.match(text):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{text!r} is not a plain number (e.g. 2.5)", node.start_mark
+                None, None, f"{_echo(text)} is not a plain number (e.g. 2.5)", node.start_mark
             )
         return float(self.construct_yaml_float(node))
 
@@ -783,13 +957,19 @@ def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> Poli
             Problem(
                 file="policy.yaml",
                 row=mark.line + 1 if mark else None,
-                message=f"not valid YAML ({getattr(error, 'problem', None) or error}); check indentation and colons",
+                message=(
+                    f"not valid YAML ({_quoted_hidden(str(getattr(error, 'problem', None) or error))}); "
+                    "check indentation and colons"
+                ),
             )
         )
         return None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
         problems.append(
-            Problem(file="policy.yaml", message=f"a value cannot be read ({str(error).split(';')[0]})")
+            Problem(
+                file="policy.yaml",
+                message=f"a value cannot be read ({_quoted_hidden(str(error).split(';')[0])})",
+            )
         )
         return None
     for duplicate in twice:
@@ -797,7 +977,7 @@ def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> Poli
             Problem(
                 file="policy.yaml",
                 row=duplicate.line,
-                column=".".join(duplicate.path),
+                column=_dotted(duplicate.path),
                 message=(
                     f"this key is given twice (lines {duplicate.first} and {duplicate.line}): keep one; "
                     "YAML would silently use the last"
@@ -825,7 +1005,7 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_workbook(
-    file: Path, problems: list[Problem], limits: InputLimits
+    file: Path, problems: list[Problem], limits: InputLimits, explained: set[str]
 ) -> tuple[dict[str, RawTable], PolicySource | None] | None:
     """The workbook's tables and policy, or None when the workbook is refused as a whole."""
     if _read_bytes(file, file.name, problems, limits) is None:
@@ -835,7 +1015,7 @@ def _read_workbook(
             return None
         with warnings.catch_warnings():  # openpyxl warns about odd but harmless workbook parts
             warnings.simplefilter("ignore")
-            return _workbook_tables(file, problems, limits)
+            return _workbook_tables(file, problems, limits, explained)
     except Exception as error:
         damaged = f": {error}" if isinstance(error, zipfile.BadZipFile) and str(error) else ""
         problems.append(
@@ -943,14 +1123,14 @@ def _zip_within_budget(file: Path, problems: list[Problem], limits: InputLimits)
 
 
 def _workbook_tables(
-    file: Path, problems: list[Problem], limits: InputLimits
+    file: Path, problems: list[Problem], limits: InputLimits, explained: set[str]
 ) -> tuple[dict[str, RawTable], PolicySource | None]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(file, read_only=True, data_only=True)
     try:
         # refusals below are added to the problems; reading goes on so every problem is listed
-        sheets = _instance_sheets(workbook, file.name, problems)
+        sheets = _instance_sheets(workbook, file.name, problems, explained)
         _sheets_are_plain(file, workbook, sheets, problems)
         tables = {}
         for spec in TABLES:
@@ -967,18 +1147,41 @@ def _workbook_tables(
             sheet = workbook[sheets["policy"]]
             sheet.reset_dimensions()
             policy = _policy_from_sheet(sheet, file.name, problems)
-        elif (file.parent / "policy.yaml").is_file():
-            policy = _read_yaml(file.parent / "policy.yaml", problems, limits)
-        else:
-            problems.append(
-                Problem(
-                    file=f"{file.name} [policy]",
-                    message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook",
-                )
-            )
+        elif "policy" not in explained:  # else a sheet of a near name was refused, saying what to rename
+            policy = _policy_beside(file, problems, limits, explained)
     finally:
         workbook.close()
     return tables, policy
+
+
+def _policy_beside(
+    file: Path, problems: list[Problem], limits: InputLimits, explained: set[str]
+) -> PolicySource | None:
+    """The policy.yaml beside a workbook without a policy sheet; a file of a near name beside it
+    (`policy (1).yaml`, `policy.yml`) is refused, as in a folder."""
+    beside = _file_names(file.parent)
+    strays = _stray_files(beside or set(), explained, only="policy")
+    if (file.parent / POLICY_FILE).is_file() if beside is None else POLICY_FILE in beside:
+        problems += strays
+        return _read_yaml(file.parent / POLICY_FILE, problems, limits)
+    if strays:
+        problems += [
+            problem.model_copy(
+                update={
+                    "message": "beside a workbook without a sheet `policy` the engine reads `policy.yaml`: "
+                    + problem.message
+                }
+            )
+            for problem in strays
+        ]
+    else:
+        problems.append(
+            Problem(
+                file=f"{file.name} [policy]",
+                message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook",
+            )
+        )
+    return None
 
 
 _WANTED = {spec.name for spec in TABLES} | {"policy"}
@@ -991,16 +1194,28 @@ _UNHIDE = {
 }
 
 
-def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> dict[str, str]:
-    """Map table names to sheet titles; refuse hidden or doubled sheets rather than pick one.
+def _instance_sheets(
+    workbook: Any, file_name: str, problems: list[Problem], explained: set[str]
+) -> dict[str, str]:
+    """Map table names to sheet titles; refuse hidden or doubled sheets rather than pick one, and
+    sheets whose name is close to a table's but not it (`Declined pairs`, `clients (2)`).
 
+    A sheet's name counts in any case and without surrounding spaces (`Clients `, as before).
     A refused name still maps to its first visible sheet (if any), only so the other problems
     can be listed too: with a problem added the instance is never used."""
     found: dict[str, list[Any]] = {}
+    near: list[tuple[Any, str]] = []
     for sheet in workbook.worksheets:
         key = sheet.title.strip().casefold()
         if key in _WANTED:
             found.setdefault(key, []).append(sheet)
+        elif (close := _near_name(sheet.title)) is not None:
+            near.append((sheet, close[0]))
+    for sheet, target in near:
+        problems.append(
+            Problem(file=f"{file_name} [{sheet.title}]", message=_near_sheet(sheet, target, found))
+        )
+        explained.add(target)
     sheets = {}
     for key, group in found.items():
         visible = [sheet for sheet in group if sheet.sheet_state == "visible"]
@@ -1033,6 +1248,25 @@ def _instance_sheets(workbook: Any, file_name: str, problems: list[Problem]) -> 
         if visible:
             sheets[key] = visible[0].title
     return sheets
+
+
+def _near_sheet(sheet: Any, target: str, found: dict[str, list[Any]]) -> str:
+    """Why a sheet named close to `target` is refused, and what to do."""
+    hidden = ""
+    if sheet.sheet_state != "visible":
+        state, unhide = _UNHIDE.get(sheet.sheet_state, _UNHIDE["hidden"])
+        hidden = f" It is {state}: {unhide} first."
+    if target in found:
+        others = ", ".join(repr(other.title) for other in found[target])
+        return (
+            f"sheet {sheet.title!r} is not a sheet the engine reads, and sheet {others} is there too: two "
+            f"versions of {target}?{hidden} Keep the one to use, named `{target}`, delete the other (or move it "
+            "to another workbook), and run again"
+        )
+    return (
+        f"sheet {sheet.title!r} is not a sheet the engine reads; did you mean `{target}`?{hidden} Rename the "
+        "sheet (right-click its tab > Rename) or delete it, and run again"
+    )
 
 
 def _cell_name(row: int, column: int) -> str:
@@ -1141,12 +1375,12 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
         try:
             parsed, inner, twice = _policy_document(value) if value else (None, {}, [])
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
-            reason = getattr(error, "problem", None) or str(error).split(";")[0]
+            reason = _quoted_hidden(str(getattr(error, "problem", None) or str(error).split(";")[0]))
             problems.append(
                 Problem(
                     file=where,
                     row=number,
-                    column=key,
+                    column=_dotted(parts),
                     message=(
                         f"not a valid value ({reason}): write a number, a date YYYY-MM-DD, a word, "
                         "or a list like [20, 15, 10]"
@@ -1160,7 +1394,7 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
                     Problem(
                         file=where,
                         row=number,
-                        column=".".join((*parts, *duplicate.path)),
+                        column=_dotted((*parts, *duplicate.path)),
                         message="this key is given twice in the cell's value: keep one",
                     )
                 )
@@ -1184,7 +1418,7 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
                 Problem(
                     file=where,
                     row=number,
-                    column=key,
+                    column=_dotted(parts),
                     message=(
                         f"this setting is given twice: row {first_row} ({first_key}) sets it too; keep one "
                         "row per setting (otherwise the last row would silently win)"
@@ -1210,6 +1444,20 @@ def _parse_table(
 ) -> tuple[list[BaseModel], list[int | None]]:
     keep: list[int] = []
     used = {position for _, cells in raw.rows for position, cell in enumerate(cells) if cell.strip()}
+    if any(raw.header) and not any(column in spec.columns for column in raw.header):
+        # no column named: most likely the header row is missing and the first row holds a
+        # client's data, which is not repeated cell by cell as unknown column names
+        problems.append(
+            Problem(
+                file=raw.file,
+                row=raw.header_row,
+                message=(
+                    "this row names none of the columns (is the header row missing?): make the first row "
+                    f"name the columns, {', '.join(spec.columns)}; its cells are not repeated here"
+                ),
+            )
+        )
+        return [], []
     for position, column in enumerate(raw.header):
         if not column:
             if position in used:
@@ -1223,12 +1471,18 @@ def _parse_table(
                 )
             continue
         if column not in spec.columns:
+            kind = _personal(column)
             problems.append(
                 Problem(
                     file=raw.file,
                     row=raw.header_row,
-                    column=column,
-                    message=f"unknown column; {spec.file} has columns {', '.join(spec.columns)}",
+                    column=column if kind not in _OUT_OF_PLACE else f"#{position + 1}",
+                    message=(
+                        f"unknown column; {spec.file} has columns {', '.join(spec.columns)}"
+                        if kind not in _OUT_OF_PLACE
+                        else f"this header cell looks like {KINDS[kind]} (not repeated here), not the name of "
+                        f"a column: name the column ({', '.join(spec.columns)}) or remove it"
+                    ),
                 )
             )
             continue
@@ -1274,12 +1528,14 @@ def _parse_table(
         if number in raw.broken:
             continue  # refused as a whole row: its cells would only repeat the problem
         record = {}
+        typed: dict[str, str] = {}  # each cell as typed, to keep personal data out of the messages
         cell_problems = []
         for position in keep:
             value = cells[position].strip() if position < len(cells) else ""
             if value == "":
                 continue
             column = raw.header[position]
+            typed[column] = value
             message = _control_message(value, raw.spans.get(number))
             if message is None:
                 value, message = _normalise(column, kinds[position], value)
@@ -1287,14 +1543,15 @@ def _parse_table(
                 cell_problems.append(Problem(file=raw.file, row=number, column=column, message=message))
             else:
                 record[column] = value
-        problems += cell_problems
+        problems += [_private(problem, typed, spec) for problem in cell_problems]
         try:
             model = spec.model.model_validate(record)
         except ValidationError as error:
             for detail in error.errors():
                 where = str(detail["loc"][0]) if detail["loc"] else None
                 if not any(p.column == where for p in cell_problems):
-                    problems.append(Problem(file=raw.file, row=number, column=where, message=_plain(detail)))
+                    problem = Problem(file=raw.file, row=number, column=where, message=_plain(detail))
+                    problems.append(_private(problem, typed, spec))
             continue
         if not cell_problems:
             models.append(model)
@@ -1339,6 +1596,13 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
     if kind in ("int", "number"):
         # whole numbers and euros never have three decimals: 1.250 is Dutch for 1250
         if (kind == "int" or column in MONEY_COLUMNS) and _AMBIGUOUS_THOUSANDS.match(value):
+            personal = _personal(value)
+            if personal is not None:  # `111.222.333`: a citizen service number as BSNs are written
+                want = "a whole number" if kind == "int" else "an amount"
+                return value, (
+                    f"looks like {KINDS[personal]}, not {want}: personal data does not belong in this "
+                    f"column (the value is not repeated here); type {want}"
+                )
             return value, (
                 f"{value!r} is ambiguous: a thousands separator or a decimal point? "
                 "Write whole numbers without separators and decimals with a comma or point"
@@ -1359,13 +1623,76 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
     elif kind == "date":
         if _DUTCH_DATE.match(value):
             day, month, year = value.split("-")
+            # the date in ISO form, unless it could be a date of birth: clients are adults or
+            # nearly, so a date more than ECHO_DATE_YEARS from today is not repeated
+            iso = (
+                f"{year}-{int(month):02d}-{int(day):02d}"
+                if abs(int(year) - date.today().year) <= ECHO_DATE_YEARS
+                else "YYYY-MM-DD, year first"
+            )
             return value, (
-                f"looks like a Dutch date: write it as {year}-{int(month):02d}-{int(day):02d} "
+                f"looks like a Dutch date: write it as {iso} "
                 "(ISO YYYY-MM-DD; in Excel format the column as jjjj-mm-dd before saving)"
             )
         if _SLASH_DATE.match(value):
             return value, "ambiguous date with slashes: write it as ISO YYYY-MM-DD, e.g. 2026-11-23"
     return value, None
+
+
+# The kinds of personal data (`models.privacy.KINDS`) a cell is called out for when it is refused
+# anyway. Not "name": to the detector any word is a name, and an enum typo is not one.
+_OUT_OF_PLACE = frozenset({"email", "phone", "date", "address", "bsn"})
+ECHO_DATE_YEARS = 10
+
+
+def _personal(value: str) -> str | None:
+    """The kind of personal data a typed value looks like (a key of `models.privacy.KINDS`), or
+    None. The detector takes any word of three letters or more for a name, as an id should never
+    be one; in a cell or a policy value a single word is mostly a word (`week`, `light`), so only
+    what reads as a name otherwise counts: two words, initials, a particle, a birth year, or a
+    common Dutch first name or surname (`Jansen`). The reader's own vocabulary (Dutch booleans,
+    Excel errors, YAML 1.1 yes/no words) is never personal data."""
+    text = value.strip()
+    word = text.lower()
+    if word in _DUTCH_BOOLEANS or text in _EXCEL_ERRORS or word in _YAML11_TRUE or word in _YAML11_FALSE:
+        return None
+    kind = personal_data(text)
+    if kind == "name" and not any(looks(text) for looks in NAME_PREDICATES if looks is not is_bare_word):
+        return None  # one word (`week`, `light`) is a word; a common first name or surname is a name
+    return kind
+
+
+def _echo(value: str) -> str:
+    """A typed value as a message may repeat it: quoted, or, when it looks like personal data,
+    only the kind of data it looks like."""
+    kind = _personal(value)
+    return repr(value) if kind is None else f"the value (it looks like {KINDS[kind]}; not repeated here)"
+
+
+def _private(problem: Problem, typed: dict[str, str], spec: TableSpec) -> Problem:
+    """The problem of a cell, its value kept out of the message if it looks like personal data,
+    and, when the value looks like a BSN, an e-mail address, a phone number, an address or a date
+    (where no date belongs), that said, without the value: a column shifted, or pasted data."""
+    value = typed.get(problem.column or "")
+    kind = _personal(value) if value else None
+    if value is None or kind is None:
+        return problem
+    message = problem.message
+    if value in message:
+        message = message.replace(repr(value), value).replace(
+            value, f"the value (it looks like {KINDS[kind]})"
+        )
+    column_kind = spec.kind(problem.column) if problem.column in spec.columns else None
+    if (
+        kind in _OUT_OF_PLACE
+        and not (kind == "date" and column_kind == "date")
+        and "looks like" not in message
+    ):
+        message += (
+            f"; the value looks like {KINDS[kind]} (not repeated here): personal data does not belong "
+            "in this column"
+        )
+    return problem.model_copy(update={"message": message})
 
 
 def _plain(detail: Any) -> str:
@@ -1394,6 +1721,7 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
             )
         )
         return None
+    hidden = _personal_strings(data)
     found = [
         Problem(
             file=where,
@@ -1422,7 +1750,7 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
                     message=_policy_message(detail, source),
                 )
             )
-        problems += found
+        problems += [_without_strings(problem, hidden) for problem in found]
         return None
     found += _policy_number_problems(policy.model_dump(mode="python"), (), source)
     try:
@@ -1436,12 +1764,83 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
                 message="the period must end before the year 10000",
             )
         )
-    problems += found
+    problems += [_without_strings(problem, hidden) for problem in found]
     return None if found else policy
 
 
 def _dotted(location: tuple[Any, ...]) -> str | None:
-    return ".".join(str(part) for part in location) or None
+    return ".".join(_safe_key(str(part)) for part in location) or None
+
+
+def _safe_key(key: str) -> str:
+    """A key or column name as typed, for a problem to name it, unless it looks like a BSN, an
+    e-mail address, a phone number, an address or a date, which no key is (a value typed where a
+    key belongs): then only the kind of data."""
+    kind = _personal(key)
+    return key if kind not in _OUT_OF_PLACE else f"<{KINDS[kind]}, not shown>"
+
+
+def _policy_vocabulary() -> frozenset[str]:
+    """Every key and word a policy may hold (`origin_rule`, `social_rental`, `light`): words the
+    name detector would take for names, which messages name freely."""
+    words: set[str] = set()
+
+    def walk(annotation: Any) -> None:
+        if isinstance(annotation, str):
+            words.add(annotation)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, info in annotation.model_fields.items():
+                words.add(name)
+                walk(info.annotation)
+        else:
+            for argument in typing.get_args(annotation):
+                walk(argument)
+
+    walk(Policy)
+    return frozenset(words | set(INTENSITIES) | set(URGENCIES))
+
+
+POLICY_VOCABULARY = _policy_vocabulary()
+
+
+def _personal_strings(data: Any) -> set[str]:
+    """Every key and text in the policy that looks like personal data (a BSN, an e-mail address,
+    a phone number, an address, a name, a date other than an ISO date within ECHO_DATE_YEARS of
+    today, such as period.start), so no message repeats it."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found |= _personal_strings(key) | _personal_strings(value)
+    elif isinstance(data, list):
+        for value in data:
+            found |= _personal_strings(value)
+    elif isinstance(data, (str, int, float)) and not isinstance(data, bool):
+        text = str(data)
+        recent = _POLICY_DATE.match(text) and abs(int(text[:4]) - date.today().year) <= ECHO_DATE_YEARS
+        if _personal(text) is not None and text not in POLICY_VOCABULARY and not recent:
+            found.add(text)
+    return found
+
+
+_POLICY_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # period.start; a recent one is no date of birth
+_QUOTED = re.compile(r"'([^'\n]*)'")
+
+
+def _quoted_hidden(text: str) -> str:
+    """An error text from a library, each quoted part that looks like personal data hidden."""
+
+    def hide(match: re.Match[str]) -> str:
+        kind = _personal(match.group(1))
+        return match.group(0) if kind not in _OUT_OF_PLACE else f"<{KINDS[kind]}, not shown>"
+
+    return _QUOTED.sub(hide, text)
+
+
+def _without_strings(problem: Problem, hidden: set[str]) -> Problem:
+    message = problem.message
+    for text in sorted(hidden, key=len, reverse=True):
+        message = message.replace(text, f"<{KINDS[_personal(text) or 'bsn']}, not shown>")
+    return problem if message == problem.message else problem.model_copy(update={"message": message})
 
 
 def _too_long(data: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -1475,6 +1874,12 @@ def _yaml11_reading(text: str, want: str) -> str | None:
     bare = text.replace("_", "")
     sign = -1 if bare.startswith("-") else 1
     digits = bare.lstrip("+-")
+    if _personal(text) is not None:  # `0612345678`: say what is wrong without repeating it
+        if _SEXAGESIMAL.match(text) or _LEADING_ZERO.match(text):
+            return (
+                f"{_echo(text)} is not {want}: write the number itself, digits only, without a leading zero"
+            )
+        return None
     if _SEXAGESIMAL.match(text):
         value = 0.0
         for part in digits.split(":"):
@@ -1507,7 +1912,8 @@ def _policy_message(detail: Any, source: PolicySource) -> str:
         if isinstance(value, bool):
             return f"must be {want}, not yes/no"
         if isinstance(value, float):
-            return f"must be {want}, not {value!r}: write it without a decimal point"
+            written = repr(value) if _personal(repr(value)) is None else _echo(repr(value))
+            return f"must be {want}, not {written}: write it without a decimal point"
         if value is None:
             return f"must be {want}: the value is empty"
         if isinstance(value, str):
@@ -1516,8 +1922,8 @@ def _policy_message(detail: Any, source: PolicySource) -> str:
             if misread:
                 return misread
             if "_" in text and text.replace("_", "").lstrip("+-").isdigit():
-                return f"{text!r}: write the number with digits only, without underscores"
-            return f"must be {want}, not {text!r}"
+                return f"{_echo(text)}: write the number with digits only, without underscores"
+            return f"must be {want}, not {_echo(text)}"
         return f"must be {want}"
     if kind == "extra_forbidden":
         keys = _keys_at(location)
