@@ -173,7 +173,25 @@ def _report_results(results) -> None:
     "file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="a CSV of decisions: client_id, unit_id, decision, reason_code[, decided_by, period_start, note]",
+    help="a CSV of decisions: client_id, unit_id, decision, reason_code"
+    "[, decided_by, period_start, note, scope, scope_id, until]",
+)
+@click.option(
+    "--scope",
+    type=click.Choice(["unit", "site", "neighbourhood", "landlord", "municipality"]),
+    default=None,
+    help="what a decline rules out for this client; default: the reason code's (docs/review-loop.md)",
+)
+@click.option(
+    "--scope-id",
+    default=None,
+    help="the site, neighbourhood, landlord or municipality ruled out; default: the declined unit's own",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="the decline holds for periods starting on or before this date; default: the reason code's",
 )
 @click.option(
     "--correct", is_flag=True, help="replace a decision already in the ledger (a deliberate correction)"
@@ -189,6 +207,9 @@ def record(
     week,
     note: str | None,
     file: Path | None,
+    scope: str | None,
+    scope_id: str | None,
+    until,
     correct: bool,
 ) -> None:
     """Record client (or landlord) decisions: one on the command line, or a CSV file of them."""
@@ -197,7 +218,7 @@ def record(
     from models import InvalidInstance
 
     if file is not None:
-        if any(v is not None for v in (client_id, unit_id, decision)):
+        if any(v is not None for v in (client_id, unit_id, decision, scope, scope_id, until)):
             raise InputError("give either --file or --client/--unit/--decision, not both")
         decisions = _decisions_from_csv(file)
         batch = Batch("record", file.name, sha256_file(file), decisions=decisions)
@@ -214,8 +235,18 @@ def record(
             reason_code=reason_code or None,
             note=note,
             period_start=week.date() if week else None,
+            scope=scope,
+            scope_id=scope_id.strip() if scope_id else None,
+            until=until.date() if until else None,
         )
-        options = {"reason_code": "--reason", "party": "--by", "decision": "--decision"}
+        options = {
+            "reason_code": "--reason",
+            "party": "--by",
+            "decision": "--decision",
+            "scope": "--scope",
+            "scope_id": "--scope-id",
+            "until": "--until",
+        }
         problems = decision_problems(one, "command line", options)
         if problems:
             raise InvalidInstance(problems)
@@ -246,20 +277,17 @@ def _decisions_from_csv(file: Path):
         row = {k: str(v).strip() for k, v in row.items()}
         if not any(row.values()):
             continue
-        week = None
-        if row.get("period_start"):
+        dates: dict[str, date | None] = {}
+        for column in ("period_start", "until"):
             try:
-                week = date.fromisoformat(row["period_start"])
+                dates[column] = date.fromisoformat(row[column]) if row.get(column) else None
             except ValueError:
                 problems.append(
-                    Problem(
-                        file=file.name,
-                        row=number,
-                        column="period_start",
-                        message="use an ISO date YYYY-MM-DD",
-                    )
+                    Problem(file=file.name, row=number, column=column, message="use an ISO date YYYY-MM-DD")
                 )
-                continue
+        if len(problems) and problems[-1].row == number:
+            continue
+        week = dates["period_start"]
         one = Decision(
             client_id=row["client_id"],
             unit_id=row["unit_id"],
@@ -269,6 +297,9 @@ def _decisions_from_csv(file: Path):
             note=row.get("note") or None,
             period_start=week,
             source_row=number,
+            scope=row.get("scope") or None,
+            scope_id=row.get("scope_id") or None,
+            until=dates["until"],
         )
         for column in ("client_id", "unit_id"):
             if not row[column]:

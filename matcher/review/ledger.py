@@ -55,34 +55,22 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
+from matcher.review.reasons import BOOK, SCOPES, default_until, reason
 from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: decline scope, scope_id, until and reason text; return-by dates; sites
 PARTIES = ("client", "landlord")
 DECISIONS = ("accept", "decline")
 
-# Reason codes for a decline. For clients, `counts` says whether the decline is a refusal of a
-# suitable offer (counted by the refusal rule); a coordinator records a decline for a reason the
-# client cannot be blamed for with a code that does not count.
-LANDLORD_REASONS: dict[str, str] = {
-    "unit_not_available": "the unit is no longer available (repairs, other tenant, sale)",
-    "household_does_not_fit": "the household does not fit the unit",
-    "support_not_arranged": "support by a provider is needed but not (yet) arranged",
-    "neighbourhood_situation": "the situation in the street or complex cannot take this placement now",
-    "rent_not_affordable": "rent too high for the household's income (passend toewijzen)",
-    "previous_tenancy": "earlier tenancy problems (arrears, nuisance) not yet resolved",
-    "other": "another reason: explain it in the note column",
-}
+# Reason codes for a decline (matcher/review/reasons.py is their one home). For clients, `counts`
+# says whether the decline is a refusal of a suitable offer (counted by the refusal rule); a
+# coordinator records a decline for a reason the client cannot be blamed for with a code that
+# does not count.
+LANDLORD_REASONS: dict[str, str] = {code: r.words for code, r in BOOK["landlord"].items()}
 CLIENT_REASONS: dict[str, tuple[str, bool]] = {
-    "location": ("does not want to live in this place", True),
-    "unit_not_wanted": ("does not want this unit (type, size, condition)", True),
-    "no_response": ("did not respond or did not attend the viewing", True),
-    "other": ("another reason: explain it in the note", True),
-    "unsuitable": ("the unit does not suit the client's needs (the coordinator agrees)", False),
-    "safety": ("the location is unsafe for the client (the coordinator verified)", False),
-    "circumstances_changed": ("the client's situation changed; not a refusal", False),
+    code: (r.words, r.refusal) for code, r in BOOK["client"].items()
 }
 
 
@@ -135,6 +123,7 @@ proposals = Table(
     Column("priority_w", Integer),
     Column("preference_p", Integer),
     Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
+    Column("return_by", Date),  # the landlords' workbooks are due back by this date (schema 2)
 )
 
 proposed = Table(
@@ -149,6 +138,7 @@ proposed = Table(
     Column("unit_type", Text, nullable=False),
     Column("support_intensity", Text, nullable=False),
     Column("load", Integer, nullable=False),
+    Column("site_id", Text),  # the unit's cluster or Skaeve Huse site (schema 2)
 )
 
 decisions = Table(
@@ -166,6 +156,11 @@ decisions = Table(
     Column("import_id", Integer, ForeignKey("imports.import_id"), nullable=False),
     Column("source_row", Integer),
     Column("recorded_at", DateTime, nullable=False),
+    # schema 2: what a decline rules out (history rule) and the reason's words at decision time
+    Column("scope", String(16)),
+    Column("scope_id", Text),
+    Column("until", Date),
+    Column("reason_text", Text),
 )
 
 decision_log = Table(
@@ -282,6 +277,55 @@ def _private_file(path: Path) -> None:
     os.close(descriptor)
 
 
+def _make_sqlite_ledger(path: Path) -> None:
+    """Make a new SQLite ledger whole under a private temporary name, then link it to `path`.
+
+    Nobody ever opens a half-made ledger: its tables, its `ledger_meta` rows and its WAL journal
+    mode are in place before it has its name. Two processes making it at once each build their
+    own; the first link wins and the other's copy is dropped. (Converting a fresh file to WAL
+    while another process wrote to it could stall both until the busy timeout: issue 12,
+    finding 6.)
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    _private_file(temporary)
+    try:
+        engine = create_engine(ledger_url(temporary))
+        _sqlite_events(engine)
+        try:
+            with _writer(engine) as connection:
+                metadata.create_all(connection)
+                _insert_absent(
+                    connection,
+                    ledger_meta,
+                    [
+                        {"key": "schema_version", "value": SCHEMA_VERSION},
+                        {"key": "created_by", "value": "matcher"},
+                    ],
+                )
+            with engine.connect() as connection:  # leave no -wal file beside the copy
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return  # another process made the ledger first: that one is the ledger
+        except OSError:  # a file system without hard links: a rename, checked first
+            if not path.exists():
+                os.replace(temporary, path)
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
+    if hasattr(os, "O_DIRECTORY"):
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
 @contextmanager
 def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
     """An engine on the ledger, with its tables checked (and made, with its key, when `create`)."""
@@ -298,10 +342,10 @@ def open_ledger(ledger: str | Path, create: bool = False) -> Iterator[Engine]:
         path = Path(parsed.database or "")
         if not create and not path.is_file():
             raise _problem(ledger, NO_LEDGER)
-        if create:
+        if create and not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                _private_file(path)
+                _make_sqlite_ledger(path)
             except OSError as error:
                 raise _problem(ledger, f"cannot make the ledger file ({error.strerror or error})") from None
     try:
@@ -352,8 +396,44 @@ def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
         version = connection.execute(
             select(ledger_meta.c.value).where(ledger_meta.c.key == "schema_version")
         ).scalar()
-    if version != SCHEMA_VERSION:
+    if version in MIGRATIONS:
+        _migrate(engine)
+    elif version != SCHEMA_VERSION:
         raise _problem(ledger, f"ledger schema version {version}, this matcher reads {SCHEMA_VERSION}")
+
+
+# Columns added since a schema version: a ledger of that version gets them on first use, in one
+# write transaction (every row keeps its values; the new columns start empty).
+MIGRATIONS: dict[str, list[tuple[str, str, str]]] = {
+    "1": [
+        ("decisions", "scope", "VARCHAR(16)"),
+        ("decisions", "scope_id", "TEXT"),
+        ("decisions", "until", "DATE"),
+        ("decisions", "reason_text", "TEXT"),
+        ("proposals", "return_by", "DATE"),
+        ("proposed", "site_id", "TEXT"),
+    ]
+}
+
+
+def _migrate(engine: Engine) -> None:
+    """Bring a ledger of an older schema version to this one (once, whoever tries at once)."""
+    with _writer(engine) as connection:
+        version = connection.execute(
+            select(ledger_meta.c.value).where(ledger_meta.c.key == "schema_version")
+        ).scalar()
+        if version == SCHEMA_VERSION:
+            return  # another process migrated it while this one waited for its turn
+        for table, column, kind in MIGRATIONS[str(version)]:
+            present = {c["name"] for c in inspect(connection).get_columns(table)}
+            if column not in present:
+                connection.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN "{column}" {kind}')
+        connection.execute(
+            update(ledger_meta).where(ledger_meta.c.key == "schema_version").values(value=SCHEMA_VERSION)
+        )
+        _insert_absent(
+            connection, ledger_meta, [{"key": f"migrated_from_{version}", "value": _now().isoformat()}]
+        )
 
 
 def _create_schema(engine: Engine) -> None:
@@ -555,6 +635,7 @@ class ProposedPair:
     unit_type: str
     support_intensity: str
     load: int
+    site_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -570,6 +651,7 @@ class ProposalRecord:
     priority_w: int | None
     preference_p: int | None
     pairs: tuple[ProposedPair, ...]
+    return_by: date | None = None  # the landlords' workbooks are due back by this date
 
 
 @dataclass(frozen=True)
@@ -585,6 +667,11 @@ class Decision:
     period_start: date | None = None  # None: the week of the latest proposal with this pair
     proposal_id: str | None = None
     source_row: int | None = None
+    # a decline's scope and end (history rule); None: the reason code's default, filled in on import
+    scope: str | None = None
+    scope_id: str | None = None
+    until: date | None = None
+    reason_text: str | None = None  # the reason code's words at decision time, filled in on import
 
     @property
     def key(self) -> str:
@@ -639,7 +726,8 @@ def decision_problems(decision: Decision, file: str, columns: dict[str, str] | N
                 message="a decline needs a reason code",
             )
         )
-    for name in ("client_id", "unit_id", "note"):
+    problems += _scope_problems(decision, file, row, columns)
+    for name in ("client_id", "unit_id", "note", "scope_id"):
         if "\x00" in (getattr(decision, name) or ""):  # PostgreSQL keeps no NUL character in text
             problems.append(
                 Problem(
@@ -650,6 +738,95 @@ def decision_problems(decision: Decision, file: str, columns: dict[str, str] | N
                 )
             )
     return problems
+
+
+def _scope_problems(decision: Decision, file: str, row: int | None, columns: dict[str, str]) -> list[Problem]:
+    """A scope, scope_id or until given by the coordinator must fit a decline."""
+    given = [name for name in ("scope", "scope_id", "until") if getattr(decision, name) is not None]
+    if not given:
+        return []
+    if decision.decision != "decline":
+        return [
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get(given[0], given[0]),
+                message="a scope or end date belongs to a decline only: leave it empty for an accept",
+            )
+        ]
+    if decision.scope is not None and decision.scope not in SCOPES:
+        return [
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("scope", "scope"),
+                message=f"must be one of: {', '.join(SCOPES)}",
+            )
+        ]
+    if decision.scope_id is not None and (decision.scope or "unit") == "unit":
+        return [
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("scope_id", "scope_id"),
+                message="a scope_id names the site, neighbourhood, landlord or municipality ruled out: "
+                "give --scope too, or leave it empty",
+            )
+        ]
+    if (
+        decision.until is not None
+        and decision.period_start is not None
+        and decision.until < decision.period_start
+    ):
+        return [
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("until", "until"),
+                message=f"{decision.until} is before the decision's week ({decision.period_start}): "
+                "the decline would never apply; give a later date or leave it empty (for good)",
+            )
+        ]
+    return []
+
+
+def _applied(connection: Connection, decision: Decision) -> Decision:
+    """The decision as the ledger stores it: a decline gets its reason code's default scope and
+    end where the coordinator gave none, the scope's id from the proposed unit, and the code's
+    words as they are now. A site scope for a unit without a site falls back to the unit."""
+    code = reason(decision.party, decision.reason_code)
+    if decision.decision != "decline":
+        return Decision(**{**decision.__dict__, "reason_text": None})
+    scope = decision.scope or code.scope
+    scope_id = decision.scope_id
+    if scope != "unit" and scope_id is None:
+        record = (
+            connection.execute(
+                select(proposed)
+                .where(proposed.c.client_id == decision.client_id, proposed.c.unit_id == decision.unit_id)
+                .order_by(proposed.c.proposal_id)
+            )
+            .mappings()
+            .first()
+        )
+        column = {"site": "site_id", "neighbourhood": "neighbourhood_id", "landlord": "landlord"}.get(
+            scope, "municipality_id"
+        )
+        scope_id = record[column] if record is not None else None
+        if not scope_id:
+            scope, scope_id = "unit", None  # nothing known to widen the decline to
+    until = decision.until
+    if until is None and decision.scope is None and decision.period_start is not None:
+        until = default_until(code, decision.period_start)
+    return Decision(
+        **{
+            **decision.__dict__,
+            "scope": scope,
+            "scope_id": scope_id,
+            "until": until,
+            "reason_text": code.words,
+        }
+    )
 
 
 @dataclass
@@ -847,7 +1024,7 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
         resolved = _resolve_week(connection, decision, batch.source, problems)
         if resolved is None:
             continue
-        decision = resolved
+        decision = _applied(connection, resolved)
         existing = (
             connection.execute(select(decisions).where(decisions.c.decision_key == decision.key))
             .mappings()
@@ -856,10 +1033,7 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
         if existing is None:
             _write_decision(connection, decision, import_id, now)
             result.added += 1
-        elif (existing["decision"], existing["reason_code"] or None) == (
-            decision.decision,
-            decision.reason_code or None,
-        ):
+        elif _stored(existing) == _stored(decision.__dict__):
             result.unchanged += 1
         elif correct:
             _correct_decision(connection, decision, existing, import_id, now)
@@ -896,6 +1070,11 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             )
         )
     return result
+
+
+def _stored(row: Any) -> tuple:
+    """What makes two decisions on one key the same: the decision, its reason and its scope."""
+    return tuple(row[name] or None for name in ("decision", "reason_code", "scope", "scope_id", "until"))
 
 
 def _resolve_week(
@@ -949,6 +1128,7 @@ def _write_proposal(connection: Connection, proposal: ProposalRecord, import_id:
             priority_w=proposal.priority_w,
             preference_p=proposal.preference_p,
             import_id=import_id,
+            return_by=proposal.return_by,
         )
     )
     if proposal.pairs:
@@ -975,6 +1155,7 @@ def _write_decision(connection: Connection, decision: Decision, import_id: int, 
             import_id=import_id,
             source_row=decision.source_row,
             recorded_at=now,
+            **_scope_values(decision),
         )
     )
     connection.execute(
@@ -987,6 +1168,15 @@ def _write_decision(connection: Connection, decision: Decision, import_id: int, 
             recorded_at=now,
         )
     )
+
+
+def _scope_values(decision: Decision) -> dict[str, Any]:
+    return {
+        "scope": decision.scope,
+        "scope_id": decision.scope_id,
+        "until": decision.until,
+        "reason_text": decision.reason_text,
+    }
 
 
 def _correct_decision(
@@ -1002,6 +1192,7 @@ def _correct_decision(
             import_id=import_id,
             source_row=decision.source_row,
             recorded_at=now,
+            **_scope_values(decision),
         )
     )
     connection.execute(
@@ -1139,6 +1330,49 @@ def refusal_counts(rows: Iterable[dict]) -> Counter:
     return Counter(client for client, _ in refused)
 
 
+def _without_unit(decline: DeclinedPair, units: dict) -> DeclinedPair | None:
+    """A decline whose unit leaves the pool: a scoped one named by its scope's id, so it still
+    holds; None when it rules out nothing else (unit scope, or a site scope of a unit without one)."""
+    if decline.scope == "unit":
+        return None
+    if decline.scope_id is not None:
+        return decline
+    unit = units.get(decline.unit_id)
+    if unit is None:
+        return None
+    value = {"site": unit.site_id, "neighbourhood": unit.neighbourhood_id, "landlord": unit.landlord}.get(
+        decline.scope, unit.municipality_id
+    )
+    return decline.model_copy(update={"scope_id": value}) if value else None
+
+
+def _declined_pair(
+    row: dict, start: date, units: dict, taken_units: set[str], neighbourhoods: dict, municipalities: dict
+) -> DeclinedPair | None:
+    """The history-rule row of a stored decline this week, or None when it rules out nothing now:
+    its end passed, its unit left the pool (unit scope), or its neighbourhood or municipality is
+    not in this week's instance (no unit there to rule out)."""
+    scope, scope_id, until = row.get("scope") or "unit", row.get("scope_id"), row.get("until")
+    if until is not None and until < start:
+        return None
+    if scope == "unit" or scope_id is None:
+        if row["unit_id"] not in units or row["unit_id"] in taken_units:
+            return None
+        scope_id = None
+    if (scope == "neighbourhood" and scope_id not in neighbourhoods) or (
+        scope == "municipality" and scope_id not in municipalities
+    ):
+        return None
+    return DeclinedPair(
+        client_id=row["client_id"],
+        unit_id=row["unit_id"],
+        declined_by=row["party"],
+        scope=scope,
+        scope_id=scope_id,
+        until=until,
+    )
+
+
 def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     """This week's instance after every decision up to and including this period, and a report.
 
@@ -1209,20 +1443,20 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             if (municipality, intensity) in slots:
                 slots_used[(municipality, intensity)] += 1
 
-    # declined pairs still in play
-    known_declined = {(d.client_id, d.unit_id) for d in instance.declined}
+    # declines still in play, each with the scope and end the ledger applied
+    known_declined = set(instance.declined)
     new_declined = []
-    for (client_id, unit_id), parties in sorted(status.items()):
-        if not is_declined(parties) or (client_id, unit_id) in known_declined:
+    for (client_id, _unit_id), parties in sorted(status.items()):
+        if client_id not in clients or client_id in taken_clients:
             continue
-        if (
-            client_id in clients
-            and unit_id in units
-            and client_id not in taken_clients
-            and unit_id not in taken_units
-        ):
-            by = "landlord" if parties.get("landlord", {}).get("decision") == "decline" else "client"
-            new_declined.append(DeclinedPair(client_id=client_id, unit_id=unit_id, declined_by=by))
+        for party in PARTIES:
+            row = parties.get(party)
+            if row is None or row["decision"] != "decline":
+                continue
+            decline = _declined_pair(row, start, units, taken_units, neighbourhoods, municipalities)
+            if decline is not None and decline not in known_declined:
+                known_declined.add(decline)
+                new_declined.append(decline)
 
     # the refusal rule
     rule = policy.refusals
@@ -1280,7 +1514,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             for s in instance.support_capacity
         ),
         declined=tuple(
-            d for d in instance.declined if d.client_id not in taken_clients and d.unit_id not in taken_units
+            kept
+            for d in instance.declined
+            if d.client_id not in taken_clients
+            and (kept := (_without_unit(d, units) if d.unit_id in taken_units else d)) is not None
         )
         + tuple(new_declined),
         policy=policy,
@@ -1297,6 +1534,17 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "intake_used": dict(sorted(intake_used.items())),
         "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
         "declined_pairs_added": len(new_declined),
+        "declines_added": [
+            {
+                "client_id": d.client_id,
+                "unit_id": d.unit_id,
+                "declined_by": d.declined_by,
+                "scope": d.scope,
+                "scope_id": d.scope_id,
+                "until": d.until.isoformat() if d.until else None,
+            }
+            for d in new_declined
+        ],
         "refusals": dict(sorted(refusals.items())),
         "refusal_limit_reached": at_limit,
         "urgency_lapsed": [entry["client_id"] for entry in lapsed],

@@ -203,6 +203,7 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                     unit.type,
                     client.support_intensity,
                     load,
+                    unit.site_id,
                 )
             )
     if problems:
