@@ -18,6 +18,7 @@ from matcher.solver.settings import SolveSettings
 from matcher.solver.size_guard import check_limits, check_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
 from matcher.unmatched import unmatched_reasons
+from matcher.unused import unused_units
 from models import Instance
 
 
@@ -97,6 +98,10 @@ class Proposal:
         frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
         return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
 
+    def unused(self) -> pd.DataFrame:
+        """One row per unit given to no one, in unit id order, with an actionable reason."""
+        return unused_units(self.instance, self.arrays, self.sets, self.pairs, self.candidates, self.chosen)
+
 
 def _match_reason(label: str) -> str:
     if label == "elsewhere":
@@ -137,13 +142,17 @@ def in_id_order(instance: Instance) -> Instance:
 
 
 def solve(
-    instance: Instance, settings: SolveSettings | None = None, keep: list[tuple[str, str]] | None = None
+    instance: Instance,
+    settings: SolveSettings | None = None,
+    keep: list[tuple[str, str]] | None = None,
+    hold: list[tuple[str, str]] | None = None,
 ) -> Proposal:
     """Solve one instance under the region's policy and return the proposal.
 
     The rows are solved in id order (`in_id_order`), so the proposal does not depend on the order
-    of the input files. `keep` names matches already communicated (client_id, unit_id); they stay
-    unless moving them raises W (see `solve_lexicographic`).
+    of the input files. `hold` names matches one side already accepted, `keep` matches already
+    communicated (client_id, unit_id): they stay as the `held` and `continuity` levels before W
+    say (see `solve_lexicographic`).
     """
     settings = settings or SolveSettings()
     instance = in_id_order(instance)
@@ -158,7 +167,11 @@ def solve(
     began = time.perf_counter()
     candidates = candidate_pairs(arrays, pairs)
     kept = candidate_positions(arrays, candidates, keep) if keep else None
-    classes = interchangeable_units(arrays, candidates, alone=() if kept is None else candidates.unit[kept])
+    held = candidate_positions(arrays, candidates, hold) if hold else None
+    alone = np.concatenate(
+        [candidates.unit[k] for k in (kept, held) if k is not None] or [np.zeros(0, dtype=np.int64)]
+    )
+    classes = interchangeable_units(arrays, candidates, alone=alone)
     per_class = class_pairs(candidates, classes)
     formulation = build_formulation(arrays, per_class, classes.capacity)
     seconds["formulation"] = time.perf_counter() - began
@@ -172,6 +185,7 @@ def solve(
         settings,
         start=to_classes(greedy, candidates, per_class, classes),
         keep=None if kept is None else to_classes(kept, candidates, per_class, classes),
+        hold=None if held is None else to_classes(held, candidates, per_class, classes),
     )
     solution.chosen = spread_over_units(solution.chosen, per_class, candidates, classes)
     seconds["solve"] = time.perf_counter() - began

@@ -1,134 +1,260 @@
 """Why each unmatched client is unmatched, in words a coordinator can act on.
 
-Three reasons, as the allocation rules define them:
+Each eligible unit of an unmatched client is one of three things (decided in docs/decisions.md,
+"Honest unmatched reasons"):
+
+- *outranked there*: it went to a client whose priority weight is at least the client's own;
+- *blocked*: it is free, or it went to a lower-priority client, and a neighbourhood cap,
+  municipal intake or support slots limit has no room for this client there (for a unit held
+  by a lower-priority client: not even after freeing that client's match — that limit is the
+  rule that made the lower-priority client get it);
+- *open*: free, or held by a lower-priority client, and no limit stops this client. A run with
+  W proven optimal has none: placing the client there would raise W.
+
+The reason follows from them, the most actionable first:
+
 - `no_eligible_unit`: no unit passes the eligibility rules; the detail names the rule that
   excluded the most units;
-- `capacity_full`: eligible units exist, but every one lies where a neighbourhood cap,
-  municipal intake or support slots are full;
-- `outranked`: at least one eligible unit went to another client; the detail names who (with
-  their priority weight) and, where a lower-priority client got it, the rule that made that so.
+- `not_chosen`: an open unit exists, so the solve stopped (a time limit) before W was proven
+  optimal; solving again without a time limit is what helps;
+- `outranked`: at least one eligible unit went to a client of equal or higher priority. The
+  detail names only such clients (never a lower-priority one), and adds the limits behind the
+  client's other eligible units and the rule that gave a unit to a lower-priority client;
+- `capacity_full`: every eligible unit is blocked; nobody of equal or higher priority stands in
+  the way, so a limit with room would house this client. The detail names the limits.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from matcher.rules.arrays import Arrays
-from matcher.rules.capacity import Remaining, full_limits
+from matcher.rules.capacity import Full, Remaining, full_limits
 from matcher.rules.eligibility import Pairs
 from matcher.solver.formulation import Candidates
+from models.fields import INTENSITIES
+
+REASONS: tuple[str, ...] = ("no_eligible_unit", "capacity_full", "outranked", "not_chosen")
+_SHOWN_LIMITS = 4  # limits listed in one detail before "and N more"
+_SHOWN_CLIENTS = 3  # clients named in one detail before "and N more"
 
 
-def _blockers(
-    arrays: Arrays, remaining: Remaining, unit: int, client: int, freed: tuple[int, int] | None = None
-) -> list[str]:
-    """Which limits stop `client` from taking `unit`, in the words of unmatched.csv."""
-    return [full.words(arrays) for full in full_limits(arrays, remaining, client, unit, freed)]
+def plural(count: int, word: str) -> str:
+    """`1 unit`, `2 units`."""
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One limit that stops a pair, with its words for unmatched.csv and unused_units.csv."""
+
+    full: Full
+    words: str
+
+
+@dataclass
+class Allocation:
+    """An allocation seen from both sides, with the limits that stop one more pair (memoised:
+    they depend only on the unit's neighbourhood and exemption, the client's intensity and, when
+    a match is freed first, that client's intensity)."""
+
+    arrays: Arrays
+    placed_unit: np.ndarray  # per client: its unit, or -1
+    holder: np.ndarray  # per unit: its client, or -1
+    remaining: Remaining
+    kind: np.ndarray  # per unit: units of one kind are alike for every limit
+    _blocks: dict[tuple[int, int, int], tuple[Block, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, arrays: Arrays, candidates: Candidates, chosen: np.ndarray) -> Allocation:
+        clients, units = candidates.client[chosen], candidates.unit[chosen]
+        placed_unit = np.full(arrays.n_clients, -1, dtype=np.int64)
+        placed_unit[clients] = units
+        holder = np.full(arrays.n_units, -1, dtype=np.int64)
+        holder[units] = clients
+        kind = arrays.unit_neighbourhood.astype(np.int64) * 2 + arrays.unit_exempt.astype(np.int64)
+        return cls(arrays, placed_unit, holder, Remaining.after(arrays, clients, units), kind)
+
+    def blocks(self, unit: int, client: int, freed: int = -1) -> tuple[Block, ...]:
+        """The limits that stop `client` from taking `unit`, after freeing the match of client
+        `freed` (which holds `unit`) when given; () when none does."""
+        intensity = self.arrays.client_intensity
+        key = (int(self.kind[unit]), int(intensity[client]), int(intensity[freed]) if freed >= 0 else -1)
+        if key not in self._blocks:
+            given_back = (freed, unit) if freed >= 0 else None
+            self._blocks[key] = tuple(
+                Block(full, full.words(self.arrays))
+                for full in full_limits(self.arrays, self.remaining, client, unit, given_back)
+            )
+        return self._blocks[key]
+
+
+def groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions grouped by key: (the first position of each group, each position's group, the
+    size of each group)."""
+    _, first, group, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
+    return first, group.reshape(-1), counts
+
+
+def shortfall(block: Block) -> str:
+    """A full limit and how much it lacks: `cap of WK039201 full (2 of 2 load added this
+    period), 1 short`."""
+    return f"{block.words}, {block.full.need} short"
+
+
+def listed(counts: Counter[str], word: str, shown: int = _SHOWN_LIMITS) -> str:
+    """`limit (3 units); limit (1 unit); and 2 more limits`, most frequent first."""
+    top = counts.most_common(shown)
+    text = "; ".join(f"{name} ({plural(count, word)})" for name, count in top)
+    rest = len(counts) - len(top)
+    return text + (f"; and {plural(rest, 'more limit')}" if rest else "")
+
+
+def by_client(pairs: Pairs, n_clients: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs grouped by client: (order, starts); client c's pairs are
+    order[starts[c]:starts[c + 1]]."""
+    order = np.argsort(pairs.client, kind="stable")
+    return order, np.searchsorted(pairs.client[order], np.arange(n_clients + 1))
 
 
 def unmatched_reasons(
     arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
 ) -> pd.DataFrame:
     """One row per unmatched client: client_id, reason, detail."""
-    placed_unit = np.full(arrays.n_clients, -1, dtype=np.int64)
-    placed_unit[candidates.client[chosen]] = candidates.unit[chosen]
-    holder = np.full(arrays.n_units, -1, dtype=np.int64)
-    holder[candidates.unit[chosen]] = candidates.client[chosen]
-    remaining = Remaining.after(arrays, candidates.client[chosen], candidates.unit[chosen])
-
-    order = np.argsort(pairs.client, kind="stable")
-    starts = np.searchsorted(pairs.client[order], np.arange(arrays.n_clients + 1))
-    unit_kind = arrays.unit_neighbourhood * 2 + arrays.unit_exempt.astype(np.int64)
-    blockers: dict[tuple[int, int], list[str]] = {}
+    allocation = Allocation.of(arrays, candidates, chosen)
+    order, starts = by_client(pairs, arrays.n_clients)
     id_rank = np.argsort(np.argsort(arrays.client_ids.astype(str), kind="stable"), kind="stable")
+    excluded, rules = pairs.excluded.to_numpy(), [str(rule) for rule in pairs.excluded.columns]
     rows = []
-    for client in np.flatnonzero(placed_unit < 0):
+    for client in np.flatnonzero(allocation.placed_unit < 0):
         units = pairs.unit[order[starts[client] : starts[client + 1]]]
         client_id = arrays.client_ids[client]
         if len(units) == 0:
-            rows.append((client_id, "no_eligible_unit", _no_unit_detail(pairs, client_id, arrays.n_units)))
+            detail = _no_unit_detail(excluded, rules, int(client), arrays.n_units)
+            rows.append((client_id, "no_eligible_unit", detail))
             continue
-        taken = holder[units] >= 0
-        takers = (holder[units[taken]], units[taken])
-        blocked: Counter[str] = Counter()
-        # units alike for the limits (same neighbourhood, exempt or not) are blocked alike
-        free = units[~taken]
-        kinds, first, counts = np.unique(unit_kind[free], return_index=True, return_counts=True)
-        for kind, position, count in zip(kinds, first, counts):
-            key = (int(kind), int(arrays.client_intensity[client]))
-            if key not in blockers:
-                blockers[key] = _blockers(arrays, remaining, int(free[position]), int(client)) or [
-                    "not chosen"
-                ]
-            for block in blockers[key]:
-                blocked[block] += int(count)
-        if not taken.any():
-            listed = "; ".join(
-                f"{block} ({count} unit{'s' * (count > 1)})" for block, count in blocked.most_common(4)
-            )
-            rows.append(
-                (
-                    client_id,
-                    "capacity_full",
-                    f"{len(units)} eligible unit{'s' * (len(units) > 1)}, all where limits are full: {listed}",
-                )
-            )
-            continue
-        rows.append(
-            (
-                client_id,
-                "outranked",
-                _outranked_detail(arrays, remaining, int(client), *takers, blocked, id_rank),
-            )
-        )
+        rows.append((client_id, *_ClientUnits(allocation, int(client), units, id_rank).reason()))
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
-def _no_unit_detail(pairs: Pairs, client_id: str, n_units: int) -> str:
-    counts = pairs.excluded.loc[client_id]
-    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+class _ClientUnits:
+    """One unmatched client's eligible units, sorted into outranked there, blocked and open."""
+
+    def __init__(self, allocation: Allocation, client: int, units: np.ndarray, id_rank: np.ndarray):
+        arrays = allocation.arrays
+        self.arrays, self.client, self.units, self.id_rank = arrays, client, units, id_rank
+        self.weight = int(arrays.client_weight[client])
+        holders = allocation.holder[units]
+        taken = holders >= 0
+        higher = taken & (arrays.client_weight[np.maximum(holders, 0)] >= self.weight)
+        self.higher_holders = holders[higher]
+        self.limits: Counter[str] = Counter()  # limit words -> blocked units (free or held lower)
+        self.free_limits: Counter[str] = Counter()  # the same for free units only
+        self.blocked_free = 0
+        self.open = 0  # units no limit stops this client from (none in a run with W proven optimal)
+        self.open_examples: list[int] = []
+        # free units, in groups alike for the limits
+        free = units[~taken]
+        first, group, counts = groups(allocation.kind[free])
+        for position, count in zip(first.tolist(), counts.tolist()):
+            blocks = allocation.blocks(int(free[position]), client)
+            if not blocks:
+                self.open += count
+                self.open_examples.append(int(free[position]))
+                continue
+            self.blocked_free += count
+            for block in blocks:
+                self.limits[block.words] += count
+                self.free_limits[block.words] += count
+        # units held by lower-priority clients: blocked only if a limit stops the swap even after
+        # freeing that client's match; alike in groups by kind and the holder's intensity
+        lower = units[taken & ~higher]
+        lower_holders = allocation.holder[lower]
+        keys = allocation.kind[lower] * len(INTENSITIES) + arrays.client_intensity[lower_holders]
+        first, group, counts = groups(keys)
+        blocked = np.zeros(len(lower), dtype=bool)
+        self.lower_blocks: dict[int, tuple[Block, ...]] = {}  # per group
+        for g, (position, count) in enumerate(zip(first.tolist(), counts.tolist())):
+            blocks = allocation.blocks(int(lower[position]), client, freed=int(lower_holders[position]))
+            if not blocks:
+                self.open += count
+                self.open_examples.append(int(lower[position]))
+                continue
+            blocked[group == g] = True
+            self.lower_blocks[g] = blocks
+            for block in blocks:
+                self.limits[block.words] += count
+        self.lower_blocked = int(blocked.sum())
+        if self.lower_blocked:
+            # the closest call: the blocked unit whose lower-priority holder has the highest w
+            weights = np.where(blocked, arrays.client_weight[lower_holders], -1)
+            closest = int(np.flatnonzero(weights == weights.max()).min())
+            self.lower_example = (int(lower[closest]), self.lower_blocks[int(group[closest])])
+
+    def reason(self) -> tuple[str, str]:
+        if self.open:
+            return "not_chosen", self._not_chosen()
+        if len(self.higher_holders):
+            return "outranked", self._outranked()
+        return "capacity_full", self._capacity_full()
+
+    def _not_chosen(self) -> str:
+        example = self.arrays.unit_ids[min(self.open_examples)]
+        return (
+            f"{plural(self.open, 'eligible unit')} (e.g. {example}) free or held by a "
+            "lower-priority client, and no cap, intake or slot limit stops this client there: the "
+            "solve stopped before W was proven optimal; solve again without --time-limit"
+        )
+
+    def _capacity_full(self) -> str:
+        n = len(self.units)
+        detail = f"{plural(n, 'eligible unit')}, all where limits are full: {listed(self.limits, 'unit')}"
+        if self.lower_blocked:
+            detail += (
+                f"; {self.lower_blocked} of them went to lower-priority clients whose match fits "
+                f"where this client's does not ({self._lower_example()})"
+            )
+        return detail
+
+    def _outranked(self) -> str:
+        arrays, takers = self.arrays, self.higher_holders
+        order = np.lexsort((self.id_rank[takers], -arrays.client_weight[takers]))
+        named = ", ".join(
+            f"{arrays.client_ids[t]} (w {arrays.client_weight[t]})" for t in takers[order][:_SHOWN_CLIENTS]
+        )
+        more = f" and {len(takers) - _SHOWN_CLIENTS} more" if len(takers) > _SHOWN_CLIENTS else ""
+        strictly = bool((arrays.client_weight[takers] > self.weight).all())
+        detail = (
+            f"{plural(len(takers), 'eligible unit')} went to "
+            f"{'higher-priority' if strictly else 'equal- or higher-priority'} clients {named}{more}"
+        )
+        if self.lower_blocked:
+            detail += (
+                f"; {self.lower_blocked} went to lower-priority clients because a limit has no "
+                f"room for this client there ({self._lower_example()})"
+            )
+        if self.blocked_free:
+            detail += (
+                f"; {plural(self.blocked_free, 'other eligible unit')} where limits are full: "
+                f"{listed(self.free_limits, 'unit', 3)}"
+            )
+        return detail
+
+    def _lower_example(self) -> str:
+        unit, blocks = self.lower_example
+        limits = " and ".join(shortfall(block) for block in blocks)
+        return f"e.g. {self.arrays.unit_ids[unit]}: {limits} for this client even after freeing that match"
+
+
+def _no_unit_detail(excluded: np.ndarray, rules: list[str], client: int, n_units: int) -> str:
+    """`excluded`: per client and rule, how many units the rule excludes (Pairs.excluded)."""
     if n_units == 0:
         return "there are no units this period"
-    top = ", ".join(f"{rule} excludes {count}" for rule, count in counts.head(3).items())
-    return f"none of the {n_units} units is eligible; most excluded by {counts.index[0]} ({top})"
-
-
-def _outranked_detail(
-    arrays: Arrays,
-    remaining: Remaining,
-    client: int,
-    taker_clients: np.ndarray,
-    taker_units: np.ndarray,
-    blocked: Counter,
-    id_rank: np.ndarray,
-) -> str:
-    weight = int(arrays.client_weight[client])
-    order = np.lexsort((id_rank[taker_clients], -arrays.client_weight[taker_clients]))
-    takers = list(zip(taker_clients[order][:3].tolist(), taker_units[order][:3].tolist()))
-    named = ", ".join(f"{arrays.client_ids[t]} (w {arrays.client_weight[t]})" for t, _ in takers)
-    count = len(order)
-    more = f" and {count - 3} more" if count > 3 else ""
-    below = arrays.client_weight[taker_clients[order]] < weight
-    higher = not below.any()
-    detail = f"{count} eligible unit{'s' * (count > 1)} went to {'higher-priority ' if higher else ''}clients {named}{more}"
-    if not higher:
-        first = order[np.flatnonzero(below)[0]]
-        taker, unit = int(taker_clients[first]), int(taker_units[first])
-        swap = _blockers(arrays, remaining, unit, client, freed=(taker, unit))
-        because = (
-            "; ".join(swap)
-            if swap
-            else "placing this client instead would lower the total priority W elsewhere"
-        )
-        detail += (
-            f"; {arrays.client_ids[taker]} (w {arrays.client_weight[taker]}) holds "
-            f"{arrays.unit_ids[unit]} because {because}"
-        )
-    if blocked:
-        detail += "; other eligible units blocked: " + "; ".join(
-            f"{block} ({count})" for block, count in blocked.most_common(3)
-        )
-    return detail
+    row = excluded[client]
+    ranked = sorted((k for k in range(len(rules)) if row[k] > 0), key=lambda k: -row[k])
+    top = ", ".join(f"{rules[k]} excludes {row[k]}" for k in ranked[:3])
+    return f"none of the {n_units} units is eligible; most excluded by {rules[ranked[0]]} ({top})"

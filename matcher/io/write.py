@@ -1,8 +1,9 @@
-"""Write a proposal: proposals.csv, unmatched.csv, the instance it solved, and summary.json,
-together atomically.
+"""Write a proposal: proposals.csv, unmatched.csv, unused_units.csv, the instance it solved, and
+summary.json, together atomically.
 
 The files are replaced as one set (`matcher.io.atomic.write_set`): killed at any moment, the
-folder holds the previous proposal or the new one, never a mix. Beside the two tables the set
+folder holds the previous proposal or the new one, never a mix. Beside the three tables (the
+matches, the clients left unmatched and the units left unused, each with its reason) the set
 holds `solved-instance/` (the instance after the decisions ledger, as CSV files and policy.yaml)
 and, when matches already communicated were kept, `kept.csv`: with them any week can be
 explained, checked and audited later without the ledger as it was then. summary.json records the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from matcher.io.safe_text import csv_text
 from matcher.io.write_instance import instance_files_bytes
 from matcher.proposal import Proposal
 from matcher.solver.settings import SolveSettings
+from matcher.unmatched import REASONS
+from matcher.unused import UNUSED_REASONS
 from matcher.week import Week
 
 
@@ -40,10 +44,16 @@ def _number(value: float) -> float | int | None:
 
 
 def summary(
-    proposal: Proposal, unmatched: pd.DataFrame, instance_path: Path, settings: SolveSettings
+    proposal: Proposal,
+    unmatched: pd.DataFrame,
+    instance_path: Path,
+    settings: SolveSettings,
+    unused: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Everything needed to judge and reproduce the run (`unmatched`: the proposal's unmatched
-    table, worked out once by the caller); timings only under `seconds`."""
+    """Everything needed to judge and reproduce the run (`unmatched`, `unused`: the proposal's
+    tables of unmatched clients and unused units, worked out once by the caller); timings only
+    under `seconds`."""
+    unused = proposal.unused() if unused is None else unused
     levels = {level.name: level for level in proposal.solution.levels}
     priority, preference = levels["priority"], levels["preference"]
 
@@ -57,9 +67,10 @@ def summary(
             "candidate_pairs": len(proposal.candidates),
             "placed": len(proposal.chosen),
             "unmatched": len(unmatched),
-            "unmatched_by_reason": {
-                reason: int((unmatched["reason"] == reason).sum())
-                for reason in ("no_eligible_unit", "capacity_full", "outranked")
+            "unmatched_by_reason": {reason: int((unmatched["reason"] == reason).sum()) for reason in REASONS},
+            "unused": len(unused),
+            "unused_by_reason": {
+                reason: int((unused["reason"] == reason).sum()) for reason in UNUSED_REASONS
             },
         },
         "objective": {
@@ -99,6 +110,7 @@ def summary(
 
 SOLVED_INSTANCE = "solved-instance"
 KEPT = "kept.csv"
+UNUSED = "unused_units.csv"
 
 
 def write_proposal(
@@ -114,16 +126,23 @@ def write_proposal(
     proposal, settings = week.proposal, settings or SolveSettings()
     instance_path, out = Path(instance_path), Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
     unmatched = proposal.unmatched()
+    seconds = {"unmatched_reasons": time.perf_counter() - began}
+    began = time.perf_counter()
+    unused = proposal.unused()
+    seconds["unused_units"] = time.perf_counter() - began
     files = {
         "proposals.csv": csv_text(proposal.matches()).encode("utf-8"),
         "unmatched.csv": csv_text(unmatched).encode("utf-8"),
+        UNUSED: csv_text(unused).encode("utf-8"),
     }
     files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(week.solved).items()}
     if week.keep is not None:
         kept = pd.DataFrame(week.keep, columns=["client_id", "unit_id"])
         files[KEPT] = csv_text(kept).encode("utf-8")
-    summary_ = summary(proposal, unmatched, instance_path, settings)
+    summary_ = summary(proposal, unmatched, instance_path, settings, unused)
+    summary_["seconds"].update({phase: round(value, 4) for phase, value in seconds.items()})
     summary_.update(week.report)
     summary_.update(extra or {})
     summary_["outputs"] = {name: sha256_bytes(data) for name, data in files.items()}

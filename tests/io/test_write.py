@@ -1,5 +1,6 @@
 """write_proposal (matcher.io.write) on the tiny instance: the files of the set, the hashes in
-summary.json, the solved instance it keeps, replacing a set, and kept.csv only with `keep`."""
+summary.json, the solved instance it keeps, replacing a set, kept.csv only with `keep`, and
+unused_units.csv with its counts (spreadsheet-safe like every CSV)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from matcher.io.read import read_instance
-from matcher.io.write import KEPT, SOLVED_INSTANCE, write_proposal
+from matcher.io.write import KEPT, SOLVED_INSTANCE, UNUSED, write_proposal
+from matcher.proposal import Proposal
 from matcher.week import solve_week
 
 TABLES = [
@@ -44,12 +46,14 @@ def written(tiny, tmp_path):
 
 
 def test_the_files_of_the_set_exist(written):
-    """proposals.csv, unmatched.csv, summary.json and the six files of the solved tiny instance
-    (tiny's declined.csv has no rows, so none is written); no kept.csv without `keep`."""
+    """proposals.csv, unmatched.csv, unused_units.csv, summary.json and the six files of the solved
+    tiny instance (tiny's declined.csv has no rows, so none is written); no kept.csv without
+    `keep`."""
     _, _, out = written
     assert files_of_set(out) == {
         "proposals.csv",
         "unmatched.csv",
+        UNUSED,
         "summary.json",
         *(f"{SOLVED_INSTANCE}/{name}" for name in TABLES),
     }
@@ -72,7 +76,51 @@ def test_proposals_and_unmatched_are_the_readme_answer(written):
         "no_eligible_unit": 1,
         "capacity_full": 1,
         "outranked": 1,
+        "not_chosen": 0,
     }
+
+
+def test_unused_units_is_the_one_unit_behind_the_full_cap(written):
+    """Six units, five proposed: U04 (a room of Woonopmaat in IJmuiden-Noord) is left. C03
+    (protected, load 2) used the wijk's room 2 (cap ⌊4574 × 5 / 1000⌋ = 22, recent load 20), and
+    C05 (light, w 104), the one client eligible for it, is 1 short. summary.json counts it."""
+    _, summary, out = written
+    assert rows(out / UNUSED) == [
+        {
+            "unit_id": "U04",
+            "landlord": "Woonopmaat",
+            "municipality_id": "GM0453",
+            "neighbourhood_id": "WK045301",
+            "unit_type": "room",
+            "reason": "capacity_full",
+            "detail": "cap of WK045301 full (2 of 2 load added this period), 1 short for C05 (w 104), "
+            "the highest-priority eligible client left unmatched; 1 eligible client left unmatched, "
+            "0 placed elsewhere",
+        }
+    ]
+    assert summary["counts"]["unused"] == 1
+    assert summary["counts"]["unused_by_reason"] == {
+        "capacity_full": 1,
+        "eligible_clients_placed": 0,
+        "no_eligible_client": 0,
+        "not_chosen": 0,
+    }
+    assert {"unmatched_reasons", "unused_units"} <= set(summary["seconds"])
+
+
+def test_unused_units_csv_holds_no_formula(tiny, tmp_path, monkeypatch):
+    """A formula-like landlord or detail reaching unused_units.csv is written inert (a leading ')."""
+    unused = Proposal.unused
+
+    def poisoned(self):
+        frame = unused(self)
+        frame.loc[0, "landlord"], frame.loc[0, "detail"] = '=HYPERLINK("http://x")', "@SUM(1)"
+        return frame
+
+    monkeypatch.setattr(Proposal, "unused", poisoned)
+    write_proposal(solve_week(read_instance(tiny)), tiny, tmp_path / "run")
+    row = rows(tmp_path / "run" / UNUSED)[0]
+    assert (row["landlord"], row["detail"]) == ('\'=HYPERLINK("http://x")', "'@SUM(1)")
 
 
 def test_summary_holds_the_sha256_of_every_other_file(written):
