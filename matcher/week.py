@@ -53,16 +53,33 @@ def solve_solved(
     ledger_report: dict[str, Any] | None = None,
 ) -> Week:
     """Solve an instance the decisions were already applied to (`ledger_report` says how): what
-    `solve_week` does after the ledger, and what `audit` repeats from a run folder."""
+    `solve_week` does after the ledger, and what `audit` repeats from a run folder.
+
+    The ledger's open matches stay stable: those one side accepted are `held`, those sent out
+    and undecided are kept with the ones given in `keep` (`--keep-proposal`) as communicated
+    (see `solve_lexicographic`); `report["continuity"]` says which stayed, which moved and why.
+    """
+    ledger = ledger_report or {}
     report: dict[str, Any] = {} if ledger_report is None else {"ledger": ledger_report}
-    proposal = solve(solved, settings, keep=keep)
-    if keep is not None:
-        placed = {
-            (row["client_id"], row["unit_id"]) for row in (ledger_report or {}).get("accepted_fixed", [])
-        }
+    held = [(row["client_id"], row["unit_id"]) for row in ledger.get("held", [])]
+    held_clients, held_units = {c for c, _ in held}, {u for _, u in held}
+    sent = [(row["client_id"], row["unit_id"]) for row in ledger.get("communicated", [])]
+    communicated = sorted(
+        {(c, u) for c, u in [*(keep or []), *sent] if c not in held_clients and u not in held_units}
+    )
+    proposal = solve(solved, settings, keep=communicated or None, hold=held or None)
+    if keep is not None or communicated or held:
+        placed = {(row["client_id"], row["unit_id"]) for row in ledger.get("accepted_fixed", [])}
         declined = {(d.client_id, d.unit_id) for d in solved.declined}
-        report["continuity"] = continuity_report(keep, proposal.pairs_chosen(), placed, declined)
-    return Week(proposal, solved, keep, report)
+        report["continuity"] = continuity_report(
+            communicated + [m for m in keep or [] if m not in communicated],
+            proposal.pairs_chosen(),
+            placed,
+            declined,
+            held=held if ledger_report is not None else None,
+            proposal=proposal,
+        )
+    return Week(proposal, solved, communicated if (keep is not None or communicated) else None, report)
 
 
 def continuity_report(
@@ -70,19 +87,57 @@ def continuity_report(
     proposed: list[Match],
     placed: set[Match] | frozenset = frozenset(),
     declined: set[Match] | frozenset = frozenset(),
+    held: list[Match] | None = None,
+    proposal: Proposal | None = None,
 ) -> dict[str, Any]:
     """Which communicated matches stay, which were accepted (and so left the pool), which were
-    declined, which the engine withdrew, and which matches are new."""
+    declined, which the engine withdrew (with why, when the proposal is given), and which
+    matches are new; and which matches one side accepted were held or released."""
     before, after = set(communicated), set(proposed)
     open_before = before - placed - declined
-    return {
+    withdrawn = sorted(open_before - after)
+    report: dict[str, Any] = {
         "communicated": len(before),
         "accepted": sorted(f"{client}->{unit}" for client, unit in before & placed),
         "declined": sorted(f"{client}->{unit}" for client, unit in before & declined),
         "kept": len(open_before & after),
-        "withdrawn": sorted(f"{client}->{unit}" for client, unit in open_before - after),
-        "new": sorted(f"{client}->{unit}" for client, unit in after - before),
+        "withdrawn": [f"{client}->{unit}" for client, unit in withdrawn],
+        "new": sorted(f"{client}->{unit}" for client, unit in after - before - set(held or [])),
     }
+    if held is not None:
+        report["held"] = sorted(f"{c}->{u}" for c, u in set(held) & after)
+        report["released"] = sorted(f"{c}->{u}" for c, u in set(held) - after)
+    if proposal is not None:
+        report["why_moved"] = {
+            f"{c}->{u}": why_moved(proposal, c, u)
+            for c, u in sorted(set(withdrawn) | (set(held or []) - after))
+        }
+    return report
+
+
+def why_moved(proposal: Proposal, client_id: str, unit_id: str) -> str:
+    """Why a match that was kept stable last time is not in this proposal, in a coordinator's words."""
+    arrays = proposal.arrays
+    client_of = {u: c for c, u in proposal.pairs_chosen()}
+    unit_of = dict(proposal.pairs_chosen())
+    clients = {cid: k for k, cid in enumerate(arrays.client_ids)}
+    units = {uid: k for k, uid in enumerate(arrays.unit_ids)}
+    if client_id not in clients or unit_id not in units:
+        return "the client or the unit is no longer in this week's pool"
+    eligible = {
+        (arrays.client_ids[a], arrays.unit_ids[b]) for a, b in zip(proposal.pairs.client, proposal.pairs.unit)
+    }
+    if (client_id, unit_id) not in eligible:
+        return "the rules no longer allow this match (see `matcher explain`)"
+    weight = int(arrays.client_weight[clients[client_id]])
+    taker = client_of.get(unit_id)
+    where = f"; {client_id} is now proposed {unit_of[client_id]}" if client_id in unit_of else ""
+    if taker is not None:
+        taker_weight = int(arrays.client_weight[clients[taker]])
+        return (
+            f"{unit_id} went to {taker}, priority {taker_weight} (higher than {client_id}'s {weight}){where}"
+        )
+    return f"{unit_id} stays empty: a cap, intake or support-slot limit is full with the other held matches{where}"
 
 
 def read_matches(file: Path, purpose: str) -> list[Match]:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from matcher.cli.main import console
 from matcher.cli.options import instance_argument
+from matcher.cli.week_report import week_effects
 
 
 @click.command()
@@ -34,7 +35,7 @@ def validate(ctx: click.Context, instance: Path) -> None:
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="folder for proposals.csv, unmatched.csv and summary.json",
+    help="folder for proposals.csv, unmatched.csv, unused_units.csv and summary.json",
 )
 @click.option(
     "--time-limit",
@@ -61,7 +62,8 @@ def validate(ctx: click.Context, instance: Path) -> None:
     "--keep-proposal",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="a proposal already communicated: keep its open matches unless moving one raises W",
+    help="a proposal already communicated: each open match stays unless its unit can house a client "
+    "of higher priority (with --ledger, the latest proposal sent out is kept without this option)",
 )
 @click.pass_context
 def solve(
@@ -106,7 +108,19 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
     table.add_row("eligible pairs", str(counts["eligible_pairs"]))
     table.add_row("placed", str(counts["placed"]))
     for reason, count in counts["unmatched_by_reason"].items():
-        table.add_row(f"unmatched: {reason.replace('_', ' ')}", str(count))
+        if count or reason != "not_chosen":  # not_chosen only after a time limit
+            table.add_row(f"unmatched: {reason.replace('_', ' ')}", str(count))
+    if "unused_by_reason" in counts:
+        unused = counts["unused_by_reason"]
+        table.add_row("units left unused", str(counts["unused"]))
+        shown = [
+            ("capacity full", unused["capacity_full"]),
+            ("eligible placed", unused["eligible_clients_placed"]),
+            ("none eligible", unused["no_eligible_client"]),
+        ] + ([("not chosen", unused["not_chosen"])] if unused["not_chosen"] else [])
+        table.add_row(
+            "unused: " + " / ".join(name for name, _ in shown), " / ".join(str(count) for _, count in shown)
+        )
     table.add_row("priority W (bound)", f"{objective['W']} ({objective['W_bound']})")
     table.add_row("preference P (bound)", f"{objective['P']} ({objective['P_bound']})")
     table.add_row("greedy priority-order W", str(objective["greedy_W"]))
@@ -114,16 +128,23 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
     table.add_row("engine seconds", f"{result['seconds']['total']:.2f}")
     console.print(table)
     if result["proven_optimal"]:
-        console.print("[green]W and P are proven optimal.[/]")
+        stable = [level["name"] for level in result["levels"] if level["name"] in ("held", "continuity")]
+        given = " given the matches held and kept before W (see below)" if stable else ""
+        console.print(f"[green]W and P are proven optimal{given}.[/]")
     else:
         for level in result["levels"]:
-            if level["name"] in ("priority", "continuity", "preference") and level["status"] != "optimal":
+            if (
+                level["name"] in ("held", "continuity", "priority", "preference")
+                and level["status"] != "optimal"
+            ):
                 short = (level["bound"] - level["value"]) if level["bound"] is not None else None
                 console.print(
                     f"[yellow]{level['name']} is NOT proven optimal[/] ({level['status']}): "
                     f"{level['value']} found, at most {short} below the best possible."
                 )
+    for line in week_effects(result):
+        console.print(line, highlight=False, markup=False)
     console.print(
-        f"Written to {out}/ (proposals.csv, unmatched.csv, summary.json, the solved instance "
-        "in solved-instance/)"
+        f"Written to {out}/ (proposals.csv, unmatched.csv, unused_units.csv, summary.json, the solved "
+        "instance in solved-instance/)"
     )

@@ -1330,6 +1330,57 @@ def refusal_counts(rows: Iterable[dict]) -> Counter:
     return Counter(client for client, _ in refused)
 
 
+def _open_matches(
+    state: LedgerState,
+    status: dict[tuple[str, str], dict[str, dict]],
+    start: date,
+    clients: dict,
+    units: dict,
+    taken_clients: set[str],
+    taken_units: set[str],
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """The matches this week's solve keeps stable (decisions 52 and 53):
+
+    - held: one side accepted, the other has not decided, nobody declined (latest week first;
+      one per client and per unit), as (client, unit, who accepted);
+    - communicated: the matches of the latest proposal sent out up to this week that nobody has
+      decided yet; an earlier proposal's match that the latest one dropped was withdrawn then.
+    Only matches whose client and unit are still in the pool.
+    """
+
+    def free(client: str, unit: str) -> bool:
+        return client in clients and unit in units and client not in taken_clients and unit not in taken_units
+
+    held: list[tuple[str, str, str]] = []
+    seen_clients: set[str] = set()
+    seen_units: set[str] = set()
+    half = [
+        (max(r["period_start"] for r in parties.values()), pair, parties)
+        for pair, parties in status.items()
+        if len(parties) == 1 and not is_declined(parties)
+    ]
+    for _, (client, unit), parties in sorted(half, key=lambda item: (-item[0].toordinal(), item[1])):
+        if free(client, unit) and client not in seen_clients and unit not in seen_units:
+            held.append((client, unit, next(iter(parties))))
+            seen_clients.add(client)
+            seen_units.add(unit)
+    sent = [p for p in state.proposals if p["period_start"] <= start]
+    communicated: list[tuple[str, str]] = []
+    if sent:
+        latest = max(sent, key=lambda p: (p["period_start"], p["import_id"]))["proposal_id"]
+        for pair in state.proposed:
+            client, unit = pair["client_id"], pair["unit_id"]
+            if (
+                pair["proposal_id"] == latest
+                and (client, unit) not in status
+                and free(client, unit)
+                and client not in seen_clients
+                and unit not in seen_units
+            ):
+                communicated.append((client, unit))
+    return sorted(held), sorted(communicated)
+
+
 def _without_unit(decline: DeclinedPair, units: dict) -> DeclinedPair | None:
     """A decline whose unit leaves the pool: a scoped one named by its scope's id, so it still
     holds; None when it rules out nothing else (unit scope, or a site scope of a unit without one)."""
@@ -1458,6 +1509,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
                 known_declined.add(decline)
                 new_declined.append(decline)
 
+    held, communicated = _open_matches(state, status, start, clients, units, taken_clients, taken_units)
+
     # the refusal rule
     rule = policy.refusals
     refusals = refusal_counts(rows)
@@ -1550,6 +1603,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "urgency_lapsed": [entry["client_id"] for entry in lapsed],
         "urgency_lapsed_detail": lapsed,
         "accepted_ignored": ignored,
+        "held": [{"client_id": c, "unit_id": u, "accepted_by": by} for c, u, by in held],
+        "communicated": [{"client_id": c, "unit_id": u} for c, u in communicated],
         "open_conflicts": state.open_conflicts,
         "flagged_for_coordinator": flagged
         + (

@@ -395,22 +395,46 @@ def _fair_share_level(
     ), outcome.chosen
 
 
+def continuity_coefficients(c: Candidates, keep: np.ndarray) -> np.ndarray:
+    """1 for a pair that keeps a communicated match's unit with its client or gives it to a
+    client of higher priority; 0 otherwise. A unit holds at most one client, so the sum over an
+    allocation counts the communicated matches it honours."""
+    coefficients = np.zeros(len(c), dtype=np.int64)
+    kept_client = {int(c.unit[k]): (int(c.client[k]), int(c.weight[k])) for k in keep}
+    for j in np.flatnonzero(np.isin(c.unit, np.fromiter(kept_client, dtype=np.int64))):
+        client, weight = kept_client[int(c.unit[j])]
+        coefficients[j] = int(c.client[j] == client or c.weight[j] > weight)
+    return coefficients
+
+
 def solve_lexicographic(
-    f: Formulation, arrays: Arrays, settings: SolveSettings, start: np.ndarray, keep: np.ndarray | None = None
+    f: Formulation,
+    arrays: Arrays,
+    settings: SolveSettings,
+    start: np.ndarray,
+    keep: np.ndarray | None = None,
+    hold: np.ndarray | None = None,
 ) -> Solution:
     """Run every level in order, starting from a feasible allocation `start` (e.g. the greedy).
 
-    `keep` lists candidate positions of matches already communicated: right after W, a
-    `continuity` level keeps as many of them as possible, so one only moves when moving it
-    raises W.
+    Before W, two levels keep the weekly loop stable (docs/decisions.md):
+    - `held` (`hold`: candidate positions of matches one side already accepted): as many held
+      as the rules allow, weighted by their clients' priority, so one is released only when the
+      rules no longer allow it together with the others;
+    - `continuity` (`keep`: positions of matches already communicated): a communicated unit
+      stays with its client, or goes to a client of higher priority; so a match moves only to
+      place someone who comes first, never to add a client of lower priority.
     """
     clock = Clock(settings.time_limit)
     c = f.candidates
-    objectives = [("priority", c.weight)]
+    objectives: list[tuple[str, np.ndarray]] = []
+    if hold is not None and len(hold):
+        held = np.zeros(len(c), dtype=np.int64)
+        held[hold] = c.weight[hold]
+        objectives.append(("held", held))
     if keep is not None and len(keep):
-        kept = np.zeros(len(c), dtype=np.int64)
-        kept[keep] = 1
-        objectives.append(("continuity", kept))
+        objectives.append(("continuity", continuity_coefficients(c, keep)))
+    objectives.append(("priority", c.weight))
     objectives.append(("preference", c.preference))
     fixed: list[Rows] = []
     solution = Solution(chosen=start)

@@ -178,7 +178,9 @@ def test_conflicting_decision_exits_1_and_keeps_the_first(week1):
 
 
 def test_keep_proposal_after_a_late_decline(week1):
-    """After a late decline, --keep-proposal keeps every open match except those whose move raises W."""
+    """After a late decline, every open communicated match stays: a match moves only to place a
+    client of higher priority (decision 53). Moving C01 (acute) from U02 to U06 would let C06
+    (normal) take U02 and raise W by 112, but C06 does not come before C01, so C01 keeps U02."""
     ledger = week1["ledger"]
     invoke(
         "record",
@@ -199,13 +201,12 @@ def test_keep_proposal_after_a_late_decline(week1):
     invoke("solve", TINY, "--ledger", ledger, "--keep-proposal", week1["proposal"], "--out", out)
     summary = json.loads((out / "summary.json").read_text())
     continuity = summary["continuity"]
-    # C01 moves to U06 so that C06 can take U02: placing C06 too raises W; the rest stays
-    assert continuity["declined"] == ["C06->U06"] and continuity["withdrawn"] == ["C01->U02"]
-    assert continuity["new"] == ["C01->U06", "C06->U02"]
-    assert continuity["kept"] == 3
-    assert {("C02", "U01"), ("C03", "U03"), ("C04", "U05")} <= set(pairs_of(out))
+    assert continuity["declined"] == ["C06->U06"] and continuity["withdrawn"] == []
+    assert continuity["new"] == [] and continuity["kept"] == 4
+    assert {("C01", "U02"), ("C02", "U01"), ("C03", "U03"), ("C04", "U05")} == set(pairs_of(out))
     before = json.loads((week1["proposal"] / "summary.json").read_text())["objective"]["W"]
-    assert summary["objective"]["W"] == before, "keeping C01 on U02 would leave C06 out: W 751 - 112"
+    assert summary["objective"]["W"] == before - 112, "C06 (normal, 112) waits rather than move C01"
+    assert [level["name"] for level in summary["levels"]][:2] == ["continuity", "priority"]
     assert checker.violations(TINY, pairs_of(out)) == []
 
 

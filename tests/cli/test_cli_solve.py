@@ -90,4 +90,5 @@ def test_keep_proposal_reports_continuity(tiny, tmp_path):
         "kept": 5,
         "withdrawn": [],
         "new": [],
+        "why_moved": {},
     }
