@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -41,16 +42,44 @@ def review() -> None:
     "--ledger",
     default=None,
     help="the decisions ledger (SQLite file or SQLAlchemy URL; made if absent): its key signs the "
-    "workbooks and the proposal is recorded in it. Needed whenever there is a workbook to write",
+    "workbooks, the decisions already in it are shown (locked), and the proposal is recorded in it. "
+    "Needed whenever there is a workbook to write",
+)
+@click.option(
+    "--return-by",
+    "return_by",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="YYYY-MM-DD: the date the landlords return their workbooks to the coordinator, shown in each "
+    "workbook and kept in the ledger. Default: the period start + 4 days (the Friday of a week starting "
+    "on Monday), or the period's last day if sooner; a proposal exported before keeps its date",
 )
 @click.pass_context
 def review_export(
-    ctx: click.Context, instance: Path, proposal_dir: Path, out: Path, ledger: str | None
+    ctx: click.Context,
+    instance: Path,
+    proposal_dir: Path,
+    out: Path,
+    ledger: str | None,
+    return_by: datetime | None,
 ) -> None:
-    """Write one review workbook per landlord for the proposal in --proposal, signed by the ledger."""
+    """Write one review workbook per landlord for the proposal in --proposal, signed by the ledger.
+
+    Each row says whether it is new to the landlord, was sent before, or was decided (then the
+    decision is filled in and locked).
+    """
     from matcher.io.read import read_instance
     from matcher.review.ledger import Batch, describe, import_batches, workbook_key
-    from matcher.review.workbook import export_workbooks, proposal_record, read_proposal_folder
+    from matcher.review.workbook import (
+        earlier_from_ledger,
+        export_workbooks,
+        landlords_of,
+        proposal_record,
+        read_proposal_folder,
+        resolve_return_by,
+        return_by_problems,
+        status_counts,
+    )
     from models import InvalidInstance
 
     ctx.meta["instance"] = str(instance)
@@ -64,25 +93,46 @@ def review_export(
             "cannot export: give --ledger LEDGER. A workbook is signed with the ledger's key, so that an "
             "import can tell it from a forged one, and the proposal is recorded there; nothing was written"
         )
+    given = return_by.date() if return_by else None
     try:
+        if given is not None and (problems := return_by_problems(record, given)):
+            raise InvalidInstance(problems)  # before a ledger is made
         key = workbook_key(ledger, create=True)
-        written = export_workbooks(loaded, record, out, key)
+        earlier = earlier_from_ledger(ledger)
+        due, problems = resolve_return_by(record, given, earlier)
+        if problems:
+            raise InvalidInstance(problems)
+        record = replace(record, return_by=due)
+        written = export_workbooks(loaded, record, out, key, earlier)
     except InvalidInstance as invalid:
         raise _refused("cannot export", invalid, "nothing was written") from None
-    for path in written:
-        click.echo(f"written {path}")
+    counts = status_counts(record, earlier)
+    for landlord, path in zip(landlords_of(record), written, strict=True):
+        count = counts[landlord]
+        click.echo(
+            f"written {path}: {sum(count.values())} match(es), {count['new']} new, "
+            f"{count['sent before']} sent before, {count['decided']} decided earlier (locked)"
+        )
     try:  # recorded only once every workbook is in place
-        import_batches(ledger, [Batch("proposal", str(proposal_dir / "proposals.csv"), proposals=[record])])
+        results = import_batches(
+            ledger, [Batch("proposal", str(proposal_dir / "proposals.csv"), proposals=[record])]
+        )
     except InvalidInstance as invalid:
         raise _refused(
             "the workbooks were written but the proposal was NOT recorded in the ledger",
             invalid,
             "run the same export again: it replaces workbooks nobody has filled in, and records the proposal",
         ) from None
+    recorded = "proposal recorded there" if results[0].proposals_added else "proposal already recorded there"
     click.echo(
         f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}, "
-        f"signed with the key of {describe(ledger)}; proposal recorded there"
+        f"to be returned by {due}, signed with the key of {describe(ledger)}; {recorded}"
     )
+    if not results[0].proposals_added and earlier.return_by.get(record.proposal_id, due) is None:
+        click.echo(
+            f"note: the ledger recorded proposal {record.proposal_id} before it kept return-by dates; "
+            f"it keeps none for it (the workbooks say {due})"
+        )
 
 
 def _refused(what: str, invalid, then: str) -> InputError:
@@ -106,13 +156,20 @@ def review_import(files: tuple[Path, ...], ledger: str) -> None:
     """Read the decisions in returned workbooks into the ledger, all in one transaction.
 
     Each workbook must carry the signature of this ledger's key, and each decided match must be
-    one the ledger recorded as proposed to the workbook's landlord.
+    one the ledger recorded as proposed to the workbook's landlord. Rows the workbook showed as
+    decided earlier (locked) must come back unchanged; they are not read again.
     """
     from matcher.review.ledger import import_batches
-    from matcher.review.workbook import read_workbooks
+    from matcher.review.workbook import read_returned
 
-    batches = read_workbooks(list(files))
-    results = import_batches(ledger, batches, create=False)
+    returned = read_returned(list(files))
+    results = import_batches(ledger, [one.batch for one in returned], create=False)
+    for one in returned:
+        if one.decided_earlier:
+            click.echo(
+                f"{one.batch.source}: {one.decided_earlier} row(s) decided earlier came back unchanged "
+                "(locked); not read again"
+            )
     _report_results(results)
 
 

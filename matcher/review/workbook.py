@@ -6,11 +6,18 @@ date. Never the source (BW/MO/VO is health and safety information) and never exc
 
 The sheet is protected: only the Decision, Reason code and Note cells can be edited, each with
 a drop-down where one applies. A very hidden sheet `_matcher` keeps what was sent (the week, the
-landlord, the proposal id and every row), so an import can tell a decision from a tampered row.
-That record is signed with the ledger's secret key (HMAC-SHA256, `matcher.review.ledger.SigningKey`):
-anyone can recompute a plain checksum, nobody without the key can sign another landlord's matches.
-The import checks the signature and every decided match against the ledger
-(`matcher.review.ledger.import_batches`).
+landlord, the proposal id, the return-by date and every row), so an import can tell a decision
+from a tampered row. That record is signed with the ledger's secret key (HMAC-SHA256,
+`matcher.review.ledger.SigningKey`): anyone can recompute a plain checksum, nobody without the key
+can sign another landlord's matches. The import checks the signature and every decided match
+against the ledger (`matcher.review.ledger.import_batches`).
+
+Every row has a Status (format version 3): `new` (in no earlier export to this landlord),
+`sent before` (exported to this landlord before, still undecided) or `decided on YYYY-MM-DD` (the
+ledger holds this landlord's decision: it is filled in and its cells are locked too). A decided
+row that comes back as it was sent is not read again (the ledger already has it, and a correction
+made since by the coordinator is not undone); one whose Decision, Reason code or Note was changed
+is refused like any other changed locked cell.
 """
 
 from __future__ import annotations
@@ -23,14 +30,16 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -49,13 +58,17 @@ from matcher.review.ledger import (
     ProposedPair,
     Signed,
     SigningKey,
+    read_ledger,
 )
+from matcher.review.reasons import BOOK
 from matcher.rules.capacity import load_of
 from models import Instance, InvalidInstance, Problem
 
 FORMAT = "matcher-review-workbook"
-FORMAT_VERSION = "2"  # 2: the record of what was sent is signed with the ledger's key
-READ_VERSIONS = ("1", "2")  # a version 1 workbook is read, and refused on import as unsigned
+# 2: the record of what was sent is signed with the ledger's key
+# 3: a Status column; earlier decisions shown filled in and locked; a return-by date
+FORMAT_VERSION = "3"
+READ_VERSIONS = ("1", "2", "3")  # a version 1 workbook is read, and refused on import as unsigned
 UNSIGNED_FIELDS = ("digest", "key_id", "signature")  # the record's fields outside the signed text
 REVIEW_SHEET = "Review"
 CODES_SHEET = "Reason codes"
@@ -73,15 +86,17 @@ COLUMNS = (
     ("unit_id", "Unit", 16),
     ("rent", "Rent (EUR / month)", 13),
     ("move_in_from", "Move in from", 13),
+    ("status", "Status", 22),
     ("decision", "Decision", 12),
     ("reason_code", "Reason code (if declined)", 26),
     ("note", "Note", 40),
 )
 KEYS = [key for key, _, _ in COLUMNS]
+KEYS_V2 = [key for key in KEYS if key != "status"]  # the columns of format versions 1 and 2
 HEADERS = {key: header for key, header, _ in COLUMNS}
 EDITABLE = ("decision", "reason_code", "note")
 LOCKED = tuple(key for key in KEYS if key not in EDITABLE)
-META_COLUMNS = (
+META_COLUMNS_V2 = (
     "client_id",
     "unit_id",
     "household_size",
@@ -95,7 +110,16 @@ META_COLUMNS = (
     "unit_type",
     "load",
 )
+# version 3 also records each row's Status and what a decided row showed (locked)
+META_COLUMNS = (*META_COLUMNS_V2, "status", "decided_on", "decision", "reason_code", "note")
 PROVIDER_NOT_NEEDED = ("light",)  # light support: no provider in the home (informal or wijkteam)
+
+NEW = "new"  # Status: in no earlier export to this landlord
+SENT_BEFORE = "sent before"  # Status: exported to this landlord before, still undecided
+DECIDED = "decided on {day}"  # Status: the ledger holds this landlord's decision (locked)
+RETURN_DAYS = 4  # default return-by: the period start + 4 days (the Friday of a Monday week)
+RETURN_MAX_WEEKS = 8  # a --return-by later than this after the period start is taken for a typo
+MAX_CELL = 32_767  # characters Excel keeps in one cell
 
 NAVY = "1F3864"
 THIN = Side(style="thin", color="BFBFBF")
@@ -256,8 +280,149 @@ def landlord_file_name(landlord: str, taken: set[str]) -> str:
         number += 1
 
 
-def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> list[dict[str, Any]]:
-    """The rows a landlord sees (plus the hidden ledger details), ordered by unit."""
+@dataclass(frozen=True)
+class Earlier:
+    """What the ledger held before this export: what each row's Status says, what a decided row shows.
+
+    `decisions`: the landlord's decision per (client, unit), as the ledger rows (`read_ledger`);
+    `sent`: every (landlord, client, unit) of a proposal recorded in the ledger, i.e. exported
+    before (the ledger records a proposal only once its workbooks were written); `return_by`: the
+    return-by date of every recorded proposal (None: recorded before the ledger kept one).
+    """
+
+    decisions: dict[tuple[str, str], dict] = field(default_factory=dict)
+    sent: frozenset[tuple[str, str, str]] = frozenset()
+    return_by: dict[str, date | None] = field(default_factory=dict)
+
+
+def earlier_from_ledger(ledger: str | Path) -> Earlier:
+    """The landlords' decisions, the pairs exported and the return-by dates in the ledger."""
+    state = read_ledger(ledger)
+    return Earlier(
+        decisions={
+            (row["client_id"], row["unit_id"]): row for row in state.decisions if row["party"] == "landlord"
+        },
+        sent=frozenset((row["landlord"], row["client_id"], row["unit_id"]) for row in state.proposed),
+        return_by={row["proposal_id"]: row.get("return_by") for row in state.proposals},
+    )
+
+
+def row_status(earlier: Earlier, landlord: str, client_id: str, unit_id: str) -> dict[str, Any]:
+    """A row's Status and what its Decision, Reason code and Note show when exported."""
+    decided = earlier.decisions.get((client_id, unit_id))
+    if decided is not None:
+        day = _day(decided.get("recorded_at"))
+        return {
+            "status": DECIDED.format(day=day.isoformat()),
+            "decided_on": day,
+            "decision": decided["decision"],
+            "reason_code": decided.get("reason_code") or "",
+            "note": _cell_text(decided.get("note")),
+        }
+    sent = (landlord, client_id, unit_id) in earlier.sent
+    return {
+        "status": SENT_BEFORE if sent else NEW,
+        "decided_on": None,
+        "decision": "",
+        "reason_code": "",
+        "note": "",
+    }
+
+
+def status_counts(record: ProposalRecord, earlier: Earlier) -> dict[str, Counter]:
+    """Per landlord: how many rows are new, sent before and decided (`new`, `sent before`, `decided`)."""
+    counts: dict[str, Counter] = {landlord: Counter() for landlord in landlords_of(record)}
+    for pair in record.pairs:
+        status = row_status(earlier, pair.landlord, pair.client_id, pair.unit_id)
+        counts[pair.landlord]["decided" if status["decided_on"] else status["status"]] += 1
+    return counts
+
+
+def _day(value: Any) -> date:
+    """The day of a ledger timestamp (UTC, as the ledger keeps it)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _cell_text(value: Any) -> str:
+    """Text as a workbook cell can hold it: no control character openpyxl refuses, at most MAX_CELL."""
+    if value is None:
+        return ""
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))[:MAX_CELL]
+
+
+def default_return_by(record: ProposalRecord) -> date:
+    """The period start + RETURN_DAYS days (the Friday of a week that starts on Monday), or the
+    period's last day when the period is shorter. Deterministic: never today's date."""
+    return min(record.period_start + timedelta(days=RETURN_DAYS), record.period_end)
+
+
+def return_by_problems(record: ProposalRecord, given: date) -> list[Problem]:
+    """A --return-by must fall on or after the period start and at most RETURN_MAX_WEEKS after it."""
+    latest = record.period_start + timedelta(weeks=RETURN_MAX_WEEKS)
+    if record.period_start <= given <= latest:
+        return []
+    return [
+        Problem(
+            file="--return-by",
+            message=f"{given} is {'before the week it is for' if given < record.period_start else 'too late'}: "
+            f"give a date from {record.period_start} (the period start) to {latest} "
+            f"({RETURN_MAX_WEEKS} weeks later), or leave it out for {default_return_by(record)}",
+        )
+    ]
+
+
+def resolve_return_by(
+    record: ProposalRecord, given: date | None, earlier: Earlier
+) -> tuple[date, list[Problem]]:
+    """The date the workbooks are due back, and why it cannot be used.
+
+    A proposal exported before keeps the date the ledger recorded with it: without --return-by
+    the workbooks show that date again; a different --return-by is refused, because the ledger
+    keeps a proposal's first record. Otherwise --return-by, or `default_return_by`.
+    """
+    recorded = earlier.return_by.get(record.proposal_id)
+    if given is not None:
+        problems = return_by_problems(record, given)
+        if problems:
+            return given, problems
+        if recorded is not None and _day(recorded) != given:
+            return given, [
+                Problem(
+                    file="--return-by",
+                    message=f"proposal {record.proposal_id} was exported before, due back by {_day(recorded)}, "
+                    "and the ledger keeps that date: leave out --return-by to export it again with that "
+                    "date (tell the landlords a later date yourself if they need one)",
+                )
+            ]
+        return given, []
+    if recorded is not None:
+        return _day(recorded), []
+    return default_return_by(record), []
+
+
+def due_date(record: ProposalRecord) -> date:
+    """The return-by date a workbook shows: the record's, or the default for its period."""
+    return record.return_by or default_return_by(record)
+
+
+def landlords_of(record: ProposalRecord) -> list[str]:
+    """The landlords with matches in a proposal, in the order their workbooks are written."""
+    return sorted({p.landlord for p in record.pairs})
+
+
+def landlord_rows(
+    instance: Instance, record: ProposalRecord, landlord: str, earlier: Earlier | None = None
+) -> list[dict[str, Any]]:
+    """The rows a landlord sees (plus the hidden ledger details), ordered by unit.
+
+    With `earlier` (what the ledger held), each row gets its Status, and a decided row the
+    landlord's decision, reason code and note; without, every row is new.
+    """
+    earlier = earlier or Earlier()
     clients = {c.client_id: c for c in instance.clients}
     units = {u.unit_id: u for u in instance.units}
     rows = []
@@ -279,28 +444,33 @@ def landlord_rows(instance: Instance, record: ProposalRecord, landlord: str) -> 
                 "neighbourhood_id": pair.neighbourhood_id,
                 "unit_type": pair.unit_type,
                 "load": pair.load,
+                **row_status(earlier, landlord, client.client_id, unit.unit_id),
             }
         )
     return rows
 
 
 def export_workbooks(
-    instance: Instance, record: ProposalRecord, out: str | Path, key: SigningKey | None = None
+    instance: Instance,
+    record: ProposalRecord,
+    out: str | Path,
+    key: SigningKey | None = None,
+    earlier: Earlier | None = None,
 ) -> list[Path]:
-    """Write one review workbook per landlord with matches into `out`, all or none; their paths.
+    """Write one review workbook per landlord with matches into `out`, all or none; their paths,
+    in the order of `landlords_of(record)`.
 
     `key` signs each workbook's record of what was sent (`matcher review export` always gives
-    the ledger's key; an unsigned workbook is refused on import). Nothing is written when a
-    file of the same name in `out` holds a landlord's decisions or is not a review workbook as
-    exported: each is named, with what to do. The workbooks are made in a staging folder beside
-    `out` and moved in only when every one of them was written.
+    the ledger's key; an unsigned workbook is refused on import). `earlier`, what the ledger
+    held before this export, gives each row its Status and fills in (and locks) the decisions
+    already recorded. Nothing is written when a file of the same name in `out` holds a
+    landlord's decisions or is not a review workbook as exported: each is named, with what to
+    do. The workbooks are made in a staging folder beside `out` and moved in only when every
+    one of them was written.
     """
     out = Path(out)
     taken: set[str] = set()
-    plan = [
-        (landlord, landlord_file_name(landlord, taken))
-        for landlord in sorted({p.landlord for p in record.pairs})
-    ]
+    plan = [(landlord, landlord_file_name(landlord, taken)) for landlord in landlords_of(record)]
     if not plan:
         return []
     if out.exists() and not out.is_dir():
@@ -312,7 +482,9 @@ def export_workbooks(
         raise InvalidInstance(problems)
 
     def make(landlord: str) -> Callable[[], bytes]:
-        return lambda: workbook_bytes(record, landlord, landlord_rows(instance, record, landlord), key)
+        return lambda: workbook_bytes(
+            record, landlord, landlord_rows(instance, record, landlord, earlier), key
+        )
 
     _write_all_or_none(out, [(name, make(landlord)) for landlord, name in plan])
     return [out / name for _, name in plan]
@@ -352,20 +524,24 @@ def replace_problems(path: Path) -> list[Problem]:
 
 
 def _filled_rows(path: Path) -> list[int] | None:
-    """The rows of a review workbook with a Decision, Reason code or Note; None: not a review workbook."""
+    """The rows of a review workbook whose Decision, Reason code or Note differ from what was
+    exported (blank, or an earlier decision shown locked); None: not a review workbook."""
     try:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         return None
     if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
         return None
+    header, sent, _, _ = _read_meta(book[META_SHEET], path.name)
+    keys = _layout(header.get("format_version", FORMAT_VERSION))
     sheet = book[REVIEW_SHEET]
-    columns = [KEYS.index(key) + 1 for key in EDITABLE]
-    return [
-        number
-        for number in range(FIRST_ROW, sheet.max_row + 1)
-        if any(_text(sheet.cell(row=number, column=column).value) for column in columns)
-    ]
+    filled = []
+    for number in range(FIRST_ROW, sheet.max_row + 1):
+        values = {key: sheet.cell(row=number, column=keys.index(key) + 1).value for key in keys}
+        shown = sent.get((_text(values["client_id"]), _text(values["unit_id"])), {})
+        if any(_shown(values[key]) != _shown(shown.get(key)) for key in EDITABLE):
+            filled.append(number)
+    return filled
 
 
 STAGING = ".{name}.export-{pid}-"  # the staging folder beside the workbook folder
@@ -446,11 +622,15 @@ def _text_only(book: Any) -> None:
 def workbook_bytes(
     record: ProposalRecord, landlord: str, rows: list[dict[str, Any]], key: SigningKey | None = None
 ) -> bytes:
-    """The landlord's workbook as .xlsx bytes; signed with `key` (unsigned without one)."""
+    """The landlord's workbook as .xlsx bytes; signed with `key` (unsigned without one).
+
+    A row without a Status (`landlord_rows` without the ledger's history) is new and undecided.
+    """
+    rows = [{**row_status(Earlier(), landlord, "", ""), **row} for row in rows]
     book = Workbook()
     sheet = book.active
     sheet.title = REVIEW_SHEET
-    _title_block(sheet, record, landlord, len(rows))
+    _title_block(sheet, record, landlord, rows)
     _table(sheet, rows)
     _codes_sheet(book.create_sheet(CODES_SHEET))
     _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows, key)
@@ -463,20 +643,30 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
-def _title_block(sheet: Any, record: ProposalRecord, landlord: str, count: int) -> None:
+def _title_block(sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> None:
     last = get_column_letter(len(COLUMNS))
+    count = len(rows)
+    decided = sum(1 for row in rows if row["decided_on"])
+    new = sum(1 for row in rows if row["status"] == NEW)
     lines = [
         (f"Proposed matches for {landlord}", Font(bold=True, size=15, color=NAVY)),
         (
             f"Week {record.period_start:%d %b %Y} – {record.period_end:%d %b %Y}  ·  instance "
             f"{record.instance}  ·  proposal {record.proposal_id}  ·  matcher {matcher.__version__}  ·  "
-            f"{count} match{'es' * (count != 1)}",
+            f"{count} match{'es' * (count != 1)}: {new} new, {count - new - decided} sent before, "
+            f"{decided} decided",
             Font(size=10, color="595959"),
         ),
         (
+            f"Return this file by {due_date(record):%A %d %B %Y} to the coordinator.",
+            Font(bold=True, size=12, color="C00000"),
+        ),
+        (
             "For each match choose accept or decline under Decision. A decline needs a reason code "
-            f"(see the sheet '{CODES_SHEET}'). Only Decision, Reason code and Note can be changed. "
-            f"Please return this file to the coordinator by {record.period_end:%d %b %Y}.",
+            f"(the sheet '{CODES_SHEET}' says what each one rules out). Only Decision, Reason code and "
+            f"Note can be changed. Status: '{NEW}' = not sent to you before; '{SENT_BEFORE}' = in an "
+            "earlier file, still open; 'decided on …' = your decision is recorded and locked (to change "
+            "it, contact the coordinator).",
             Font(size=10),
         ),
         (
@@ -490,12 +680,15 @@ def _title_block(sheet: Any, record: ProposalRecord, landlord: str, count: int) 
         cell.font = font
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 24
-    sheet.row_dimensions[3].height = 30
+    sheet.row_dimensions[3].height = 20
+    sheet.row_dimensions[4].height = 44
 
 
 def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     header_fill = PatternFill("solid", fgColor=NAVY)
     editable_fill = PatternFill("solid", fgColor="FFF8E1")
+    decided_fill = PatternFill("solid", fgColor="EDEDED")
+    new_fill = PatternFill("solid", fgColor="DDEBF7")
     border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
     for column, (_key, header, width) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
@@ -508,8 +701,12 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
 
     for offset, row in enumerate(rows):
         number = FIRST_ROW + offset
+        decided = bool(row["decided_on"])
         for column, key in enumerate(KEYS, start=1):
-            cell = sheet.cell(row=number, column=column, value=row.get(key))
+            value = row.get(key)
+            if key in EDITABLE:
+                value = value or None  # an undecided row's cells stay empty
+            cell = sheet.cell(row=number, column=column, value=value)
             cell.border = border
             if key == "rent":
                 cell.number_format = '"€" #,##0.00'
@@ -518,9 +715,18 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
                 cell.alignment = Alignment(horizontal="center")
             elif key in ("household_size", "provider_needed"):
                 cell.alignment = Alignment(horizontal="center")
+            elif key == "status":
+                cell.alignment = Alignment(horizontal="center")
+                if decided:
+                    cell.fill, cell.font = decided_fill, Font(color="595959")
+                elif row["status"] == NEW:
+                    cell.fill, cell.font = new_fill, Font(bold=True, color=NAVY)
             if key in EDITABLE:
-                cell.protection = Protection(locked=False)
-                cell.fill = editable_fill
+                if decided:  # recorded in the ledger: shown, locked with the rest of the row
+                    cell.fill = decided_fill
+                else:
+                    cell.protection = Protection(locked=False)
+                    cell.fill = editable_fill
 
     last_row = FIRST_ROW + max(len(rows), 1) - 1
     decision_col = get_column_letter(KEYS.index("decision") + 1)
@@ -595,17 +801,33 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     sheet.protection.formatRows = False
 
 
+CODES_HEADERS = ("Reason code", "Use it when", "A decline with it rules out, for this client")
+
+
 def _codes_sheet(sheet: Any) -> None:
-    sheet["A1"] = "Reason code"
-    sheet["B1"] = "Use it when"
-    for cell in (sheet["A1"], sheet["B1"]):
+    """Each landlord code: its words and what a decline with it rules out, for how long (by default)."""
+    for column, header in enumerate(CODES_HEADERS, start=1):
+        cell = sheet.cell(row=1, column=column, value=header)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=NAVY)
-    for number, (code, meaning) in enumerate(LANDLORD_REASONS.items(), start=2):
-        sheet.cell(row=number, column=1, value=code)
-        sheet.cell(row=number, column=2, value=meaning)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    reasons = BOOK["landlord"]
+    for number, code in enumerate(LANDLORD_REASONS, start=2):  # the drop-down's order
+        for column, value in enumerate((code, reasons[code].words, reasons[code].lasts), start=1):
+            sheet.cell(row=number, column=column, value=value).alignment = Alignment(wrap_text=True)
+    note = sheet.cell(
+        row=len(LANDLORD_REASONS) + 3,
+        column=1,
+        value="This is what a decline rules out unless the coordinator sets otherwise for that one "
+        "decline. The client is not proposed what is ruled out again while it lasts.",
+    )
+    note.font = Font(size=10, italic=True, color="595959")
+    sheet.merge_cells(start_row=note.row, start_column=1, end_row=note.row, end_column=len(CODES_HEADERS))
+    note.alignment = Alignment(wrap_text=True)
+    sheet.row_dimensions[note.row].height = 30
     sheet.column_dimensions["A"].width = 26
-    sheet.column_dimensions["B"].width = 80
+    sheet.column_dimensions["B"].width = 70
+    sheet.column_dimensions["C"].width = 46
     sheet.protection.sheet = True
 
 
@@ -625,6 +847,7 @@ def _meta_sheet(
         "pool_units": record.pool_units,
         "priority_w": record.priority_w,
         "preference_p": record.preference_p,
+        "return_by": due_date(record).isoformat(),
         "header_row": HEADER_ROW,
         "rows": len(rows),
     }
@@ -650,8 +873,11 @@ def _meta_text(value: Any) -> str:
     The digest is taken over these texts when writing and over what is read when importing, so
     they must survive the workbook unchanged: the import trims every cell (`_text`) and XML reads
     a carriage return as a line feed. For valid ids and names this changes nothing; a value that
-    begins with a tab or a carriage return (formula-like text) no longer breaks the import.
+    begins with a tab or a carriage return (formula-like text) no longer breaks the import. None
+    (an undecided row's decision) is the empty text.
     """
+    if value is None:
+        return ""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -659,6 +885,11 @@ def _meta_text(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _shown(value: Any) -> str:
+    """An editable cell's text as compared with what was exported (trimmed, line ends as read back)."""
+    return _meta_text(_text(value))
 
 
 def _signed_content(header: dict, table: list[list[str]]) -> bytes:
@@ -670,23 +901,55 @@ def _signed_content(header: dict, table: list[list[str]]) -> bytes:
 # --- import ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Returned:
+    """A returned workbook: its batch of new decisions, and how many rows it showed as decided
+    earlier (filled in and locked at export), which are not read again."""
+
+    batch: Batch
+    decided_earlier: int = 0
+
+
 def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
     """The landlord's decisions in a returned workbook, and every problem found in it."""
-    path = Path(path)
+    returned, problems = _read(Path(path))
+    return returned.batch, problems
+
+
+def read_returned(paths: list[Path]) -> list[Returned]:
+    """Every workbook as returned; raise InvalidInstance listing the problems of all files at once."""
+    returned, problems = [], []
+    for path in paths:
+        one, found = _read(Path(path))
+        returned.append(one)
+        problems += found
+    if problems:
+        raise InvalidInstance(problems)
+    return returned
+
+
+def read_workbooks(paths: list[Path]) -> list[Batch]:
+    """Every workbook's batch; raise InvalidInstance listing the problems of all files at once."""
+    return [one.batch for one in read_returned(paths)]
+
+
+def _read(path: Path) -> tuple[Returned, list[Problem]]:
     name = path.name
+    nothing = Returned(Batch("workbook", name))
     try:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        return Batch("workbook", name), [
+        return nothing, [
             Problem(file=name, message=f"not a readable .xlsx workbook ({error.__class__.__name__})")
         ]
     if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
-        return Batch("workbook", name), [
+        return nothing, [
             Problem(file=name, message="not a review workbook written by `matcher review export`")
         ]
     header, sent, content, problems = _read_meta(book[META_SHEET], name)
     if problems:
-        return Batch("workbook", name), problems
+        return nothing, problems
+    keys = _layout(header["format_version"])
     period_start = date.fromisoformat(header["period_start"])
     sheet = book[REVIEW_SHEET]
     file = f"{name} [{REVIEW_SHEET}]"
@@ -698,9 +961,9 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
         key_id=header.get("key_id", ""),
         sheet=file,
         record_sheet=f"{name} [{META_SHEET}]",
-        client_column=_letter("client_id"),
+        client_column=_letter("client_id", keys),
     )
-    for column, key in enumerate(KEYS, start=1):
+    for column, key in enumerate(keys, start=1):
         value = sheet.cell(row=HEADER_ROW, column=column).value
         if (value or "") != HEADERS[key]:
             problems.append(
@@ -713,12 +976,12 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 )
             )
     if problems:
-        return Batch("workbook", name), problems
+        return nothing, problems
 
-    decisions, seen = [], set()
+    decisions, seen, decided_earlier = [], set(), 0
     for number in range(FIRST_ROW, sheet.max_row + 1):
         values = {
-            key: sheet.cell(row=number, column=column).value for column, key in enumerate(KEYS, start=1)
+            key: sheet.cell(row=number, column=column).value for column, key in enumerate(keys, start=1)
         }
         if all(v is None or str(v).strip() == "" for v in values.values()):
             continue
@@ -728,7 +991,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 Problem(
                     file=file,
                     row=number,
-                    column=_letter("client_id"),
+                    column=_letter("client_id", keys),
                     message=f"{pair[0]} -> {pair[1]} was not in the proposal sent: "
                     "rows may not be added or their client or unit changed",
                 )
@@ -739,24 +1002,30 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 Problem(
                     file=file,
                     row=number,
-                    column=_letter("unit_id"),
+                    column=_letter("unit_id", keys),
                     message=f"{pair[0]} -> {pair[1]} appears twice: keep one row",
                 )
             )
             continue
         seen.add(pair)
-        for column_key in LOCKED:
+        for column_key in keys:
+            if column_key in EDITABLE:
+                continue
             if not _same(values[column_key], sent[pair][column_key]):
                 problems.append(
                     Problem(
                         file=file,
                         row=number,
-                        column=_letter(column_key),
+                        column=_letter(column_key, keys),
                         message=f"{HEADERS[column_key]} changed from "
                         f"{_text(sent[pair][column_key])!r} to {_text(values[column_key])!r}: "
                         "this column is locked, use the workbook as it was sent",
                     )
                 )
+        if sent[pair].get("decided_on"):  # decided earlier, shown locked: never read again
+            problems += _decided_changes(values, sent[pair], file, number, keys)
+            decided_earlier += 1
+            continue
         decision_text = _text(values["decision"]).lower()
         reason = _text(values["reason_code"]) or None
         if not decision_text:
@@ -765,7 +1034,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                     Problem(
                         file=file,
                         row=number,
-                        column=_letter("decision"),
+                        column=_letter("decision", keys),
                         message="a reason code without a decision: choose accept or decline",
                     )
                 )
@@ -786,7 +1055,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 Problem(
                     file=file,
                     row=number,
-                    column=_letter("decision"),
+                    column=_letter("decision", keys),
                     message=f"{_text(values['decision'])!r} is not a decision: choose accept or decline",
                 )
             )
@@ -796,7 +1065,7 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 Problem(
                     file=file,
                     row=number,
-                    column=_letter("reason_code"),
+                    column=_letter("reason_code", keys),
                     message=f"unknown reason code {reason!r}; use one of: {', '.join(LANDLORD_REASONS)}",
                 )
             )
@@ -806,26 +1075,40 @@ def read_workbook(path: str | Path) -> tuple[Batch, list[Problem]]:
                 Problem(
                     file=file,
                     row=number,
-                    column=_letter("reason_code"),
+                    column=_letter("reason_code", keys),
                     message="a decline needs a reason code",
                 )
             )
             continue
         decisions.append(decision)
     batch = Batch("workbook", name, sha256_file(path), decisions=decisions, signed=signed)
-    return batch, problems
+    return Returned(batch, decided_earlier), problems
 
 
-def read_workbooks(paths: list[Path]) -> list[Batch]:
-    """Every workbook's batch; raise InvalidInstance listing the problems of all files at once."""
-    batches, problems = [], []
-    for path in paths:
-        batch, found = read_workbook(path)
-        batches.append(batch)
-        problems += found
-    if problems:
-        raise InvalidInstance(problems)
-    return batches
+def _decided_changes(
+    values: dict[str, Any], sent: dict[str, Any], file: str, number: int, keys: list[str]
+) -> list[Problem]:
+    """A row decided earlier must come back as it was sent: its Decision, Reason code and Note too."""
+    problems = []
+    for key in EDITABLE:
+        now, then = _shown(values[key]), _shown(sent[key])
+        if (now.lower() if key == "decision" else now) != then:
+            problems.append(
+                Problem(
+                    file=file,
+                    row=number,
+                    column=_letter(key, keys),
+                    message=f"{HEADERS[key]} changed from {then!r} to {now!r}: this match was "
+                    f"{sent['status']} and is locked. {f'Put back {then!r}' if then else 'Empty it again'}; "
+                    "to change a recorded decision, contact the coordinator (`matcher record --correct`)",
+                )
+            )
+    return problems
+
+
+def _layout(version: str) -> list[str]:
+    """The Review sheet's columns in a workbook of this format version (version 3 added Status)."""
+    return KEYS if version not in ("1", "2") else KEYS_V2
 
 
 def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]:
@@ -845,24 +1128,33 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]
             "ask the coordinator for a fresh export",
         )
     ]
-    if header.get("format") != FORMAT or header.get("format_version") not in READ_VERSIONS:
+    version = header.get("format_version")
+    if header.get("format") != FORMAT or version not in READ_VERSIONS:
         return header, {}, b"", broken
-    table = [line[: len(META_COLUMNS)] for line in lines[position + 2 :] if any(line)]
+    columns = META_COLUMNS_V2 if version in ("1", "2") else META_COLUMNS
+    table = [line[: len(columns)] for line in lines[position + 2 :] if any(line)]
     content = _signed_content(header, table)
     if sha256_bytes(content) != header.get("digest"):
         return header, {}, b"", broken
     sent = {}
-    for line in table:
-        row: dict[str, Any] = dict(zip(META_COLUMNS, line))
-        row["household_size"] = int(row["household_size"])
-        row["rent"] = float(row["rent"])
-        row["move_in_from"] = date.fromisoformat(row["move_in_from"])
-        sent[(row["client_id"], row["unit_id"])] = row
+    try:
+        for line in table:
+            row: dict[str, Any] = dict(zip(columns, line, strict=True))
+            row["household_size"] = int(row["household_size"])
+            row["rent"] = float(row["rent"])
+            row["move_in_from"] = date.fromisoformat(row["move_in_from"])
+            if "decided_on" in row:
+                row["decided_on"] = date.fromisoformat(row["decided_on"]) if row["decided_on"] else None
+            sent[(row["client_id"], row["unit_id"])] = row
+        if version not in ("1", "2"):
+            date.fromisoformat(header.get("return_by", ""))
+    except (ValueError, TypeError):  # a record rewritten with its checksum recomputed
+        return header, {}, b"", broken
     return header, sent, content, []
 
 
-def _letter(key: str) -> str:
-    return get_column_letter(KEYS.index(key) + 1)
+def _letter(key: str, keys: list[str] = KEYS) -> str:
+    return get_column_letter(keys.index(key) + 1)
 
 
 def _text(value: Any) -> str:
