@@ -80,6 +80,7 @@ COMMAND_MODULES = (
     ("matcher.cli.review", "review"),
     ("matcher.cli.review", "record"),
     ("matcher.cli.review", "history"),
+    ("matcher.cli.status", "status"),
     ("matcher.cli.generate", "generate"),
     ("matcher.cli.stress", "stress"),
     ("matcher.cli.audit", "audit"),

@@ -1,12 +1,22 @@
-"""The weekly cycle at a glance: per week proposed, accepted, declined, placed and waiting.
+"""The weekly cycle at a glance: per week proposed, accepted, declined, housed and waiting.
 
-Definitions (per week, i.e. per period start a proposal or decision belongs to):
-- proposed: distinct (client, unit) matches in that week's proposals;
-- accepted: matches with at least one accept and no decline (placed ones included);
+The words are the ledger's one vocabulary (matcher/review/status.py, docs/review-loop.md): a
+match is *offered* (sent, no decision yet), *accepted* (by one side, the other not yet),
+*housed* (accepted by both), *declined* (by either side) or *withdrawn* (offered earlier, not in
+the latest proposal, never decided). The column keys of `matcher history --format csv|json` stay
+as they were, so scripts and spreadsheets that read them keep working; three of them keep an
+older word or count more than the state of that name, and `HEADINGS` gives the words to show.
+
+Per week, i.e. per period start a proposal or decision belongs to:
+- proposed: distinct (client, unit) matches in that week's proposals (and matches decided for
+  that week);
+- accepted: matches accepted by at least one side and declined by neither, i.e. *accepted* and
+  *housed* matches together (shown as "accepted or housed");
 - declined: matches declined by the client or the landlord;
-- placed: matches accepted by both the client and the landlord;
-- open: proposed matches without any decision yet;
-- waiting: clients in the week's pool (from its last proposal) minus those placed;
+- placed: *housed* matches, accepted by both the client and the landlord (shown as "housed");
+- open: proposed matches that neither side decided yet, i.e. *offered* and *withdrawn* ones
+  (shown as "undecided");
+- waiting: clients in the week's pool (from its last proposal) minus those housed;
 - refusals: client declines that count as refusals of suitable offers.
 """
 
@@ -20,6 +30,8 @@ import pandas as pd
 from matcher.review.ledger import counts_as_refusal, is_declined, is_placed, pair_status, read_ledger
 
 COLUMNS = ["week", "proposed", "accepted", "declined", "placed", "open", "waiting", "refusals"]
+# the words a coordinator reads for each column key (the keys themselves stay stable)
+HEADINGS = {"accepted": "accepted or housed", "placed": "housed", "open": "undecided"}
 
 
 def weekly_history(ledger: str | Path) -> pd.DataFrame:
@@ -47,21 +59,21 @@ def weekly_history(ledger: str | Path) -> pd.DataFrame:
             if not is_declined(parties) and any(r["decision"] == "accept" for r in parties.values())
         )
         declined = sum(1 for parties in status.values() if is_declined(parties))
-        placed = sum(1 for parties in status.values() if is_placed(parties) and not is_declined(parties))
+        housed = sum(1 for parties in status.values() if is_placed(parties) and not is_declined(parties))
         proposed = proposed_by_week[week] | set(status)
         refusals = sum(
             1
             for r in decisions_by_week[week]
             if r["party"] == "client" and r["decision"] == "decline" and counts_as_refusal(r["reason_code"])
         )
-        waiting = pool[week] - placed if week in pool else None
+        waiting = pool[week] - housed if week in pool else None
         rows.append(
             {
                 "week": week.isoformat(),
                 "proposed": len(proposed),
                 "accepted": accepted,
                 "declined": declined,
-                "placed": placed,
+                "placed": housed,  # the key kept from before: accepted by both
                 "open": len(proposed - set(status)),
                 "waiting": waiting,
                 "refusals": refusals,
