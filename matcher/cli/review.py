@@ -380,7 +380,7 @@ def _decisions_from_csv(file: Path):
 )
 @reports_problems("cannot read the ledger")
 def history(ledger: str, output: str) -> None:
-    """Per week: proposed, accepted, declined, placed, open and waiting."""
+    """Per week: proposed, accepted, declined, housed, undecided and waiting."""
     from matcher.io.safe_text import csv_text
     from matcher.review.history import weekly_history
 
@@ -395,10 +395,13 @@ def history(ledger: str, output: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from matcher.review.history import HEADINGS
+
     table = Table(title=f"Weekly history of {ledger}")
     for column in frame.columns:
+        heading = HEADINGS.get(column, column)  # the shared words; the CSV/JSON keys stay as they were
         table.add_column(
-            column, justify="left" if column == "week" else "right", no_wrap=True, min_width=len(column)
+            heading, justify="left" if column == "week" else "right", no_wrap=True, min_width=len(heading)
         )
     for row in frame.to_dict("records"):
         table.add_row(*["–" if _plain(value) is None else str(_plain(value)) for value in row.values()])

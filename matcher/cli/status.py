@@ -179,6 +179,9 @@ def render(found: Status) -> None:
         console.print(Text("To take the new decision:"))
         for conflict in found.conflicts:
             console.print(Text(f"  #{conflict.conflict_id}: {_safe(conflict.take_new)}"), soft_wrap=True)
+        console.print(Text("Or to keep the recorded one:"))
+        for conflict in found.conflicts:
+            console.print(Text(f"  #{conflict.conflict_id}: {_safe(conflict.keep_recorded)}"), soft_wrap=True)
     else:
         console.print(Text("none"))
 

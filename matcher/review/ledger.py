@@ -167,7 +167,7 @@ decision_log = Table(
     "decision_log",
     metadata,
     Column("log_id", Integer, primary_key=True, autoincrement=True),
-    Column("action", String(16), nullable=False),  # added | corrected
+    Column("action", String(16), nullable=False),  # added | corrected | kept
     Column("decision_key", Text, nullable=False, index=True),
     Column("decision", String(16), nullable=False),
     Column("reason_code", String(64)),
@@ -1034,7 +1034,10 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             _write_decision(connection, decision, import_id, now)
             result.added += 1
         elif _stored(existing) == _stored(decision.__dict__):
-            result.unchanged += 1
+            if correct and _keep_decision(connection, decision, import_id, now):
+                result.corrected += 1  # the recorded decision stays; its waiting conflicts are settled
+            else:
+                result.unchanged += 1
         elif correct:
             _correct_decision(connection, decision, existing, import_id, now)
             result.corrected += 1
@@ -1177,6 +1180,31 @@ def _scope_values(decision: Decision) -> dict[str, Any]:
         "until": decision.until,
         "reason_text": decision.reason_text,
     }
+
+
+def _keep_decision(connection: Connection, decision: Decision, import_id: int, now: datetime) -> bool:
+    """`record --correct` with the decision already recorded: settle the conflicts that wait on
+    it (the coordinator chose the recorded one) and log that; False when none was waiting."""
+    settled = connection.execute(
+        update(conflicts)
+        .where(conflicts.c.decision_key == decision.key, conflicts.c.resolved.is_(False))
+        .values(resolved=True)
+    ).rowcount
+    if not settled:
+        return False
+    connection.execute(
+        decision_log.insert().values(
+            action="kept",
+            decision_key=decision.key,
+            decision=decision.decision,
+            reason_code=decision.reason_code or None,
+            previous_decision=decision.decision,
+            previous_reason_code=decision.reason_code or None,
+            import_id=import_id,
+            recorded_at=now,
+        )
+    )
+    return True
 
 
 def _correct_decision(

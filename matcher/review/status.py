@@ -165,6 +165,7 @@ class ConflictToDo:
     source: str
     source_row: int | None
     take_new: str  # the command that replaces the recorded decision with the new one
+    keep_recorded: str = ""  # the command that keeps the recorded decision and settles the conflict
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class Status:
                     "source": conflict.source,
                     "source_row": conflict.source_row,
                     "to_take_new": conflict.take_new,
+                    "to_keep_recorded": conflict.keep_recorded,
                 }
                 for conflict in self.conflicts
             ],
@@ -548,6 +550,10 @@ def _conflict(row: dict, ledger: str) -> ConflictToDo:
         "--decision",
         row["new_decision"],
     ]
+    keep = [*command[:-1], row["existing_decision"]]
+    if row.get("existing_reason_code"):
+        keep += ["--reason", row["existing_reason_code"]]
+    keep += ["--week", row["period_start"].isoformat(), "--correct"]
     if row.get("new_reason_code"):
         command += ["--reason", row["new_reason_code"]]
     command += ["--week", row["period_start"].isoformat(), "--correct"]
@@ -564,6 +570,7 @@ def _conflict(row: dict, ledger: str) -> ConflictToDo:
         source=row.get("source") or "",
         source_row=row.get("source_row"),
         take_new=shlex.join(command),
+        keep_recorded=shlex.join(keep),
     )
 
 

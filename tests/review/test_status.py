@@ -451,3 +451,16 @@ def test_a_note_cannot_steer_the_terminal(ledger):
     record(ledger, "alpha.xlsx", decide("C01", "U01", "landlord", "decline", "other", note="[red]x\x1b[2J"))
     output = invoke("--ledger", ledger, code=0)
     assert "\x1b" not in output and "[red]x\\x1b[2J" in output
+
+
+def test_keeping_the_recorded_decision_also_settles_the_conflict(ledger):
+    """`record --correct` with the decision already recorded keeps it and settles the conflict."""
+    build(ledger)
+    before = json.loads(invoke("--ledger", ledger, "--json", code=1))["conflicts"][0]
+    args = shlex.split(before["to_keep_recorded"])[1:]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(invoke("--ledger", ledger, "--json", "--week", "2026-11-26", code=0))
+    assert data["conflicts"] == []
+    c08 = next(m for m in data["matches"] if m["client_id"] == "C08")
+    assert before["recorded"]["decision"] == "accept" and c08["state"] != "declined"
