@@ -26,7 +26,34 @@ def report_problems(problems: list[Problem], source: str) -> None:
 
 
 class Guarded(click.Group):
-    """Turns every failure into a clear message and an exit code, never a traceback."""
+    """Turns every failure into a clear message and an exit code, never a traceback.
+
+    Commands are imported when they are run (or listed by --help), not when `matcher` starts:
+    `matcher --version` and `matcher validate` do not pay for the solver, the ledger or the
+    stress report (issue 17, start-up).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *(name for _, name in COMMAND_MODULES)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        known = super().get_command(ctx, cmd_name)
+        if known is not None:
+            return known
+        for module_name, command_name in COMMAND_MODULES:
+            if command_name == cmd_name:
+                import importlib
+
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as missing:  # an optional part not installed
+                    if missing.name != module_name:
+                        raise
+                    return None
+                command: click.Command = getattr(module, command_name)
+                self.add_command(command)
+                return command
+        return None
 
     def invoke(self, ctx: click.Context):
         try:
@@ -88,18 +115,3 @@ COMMAND_MODULES = (
 )
 
 
-def _register_optional_commands() -> None:
-    """Commands that live in their own modules."""
-    import importlib
-
-    for module_name, command_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-            continue
-        main.add_command(getattr(module, command_name))
-
-
-_register_optional_commands()
