@@ -106,7 +106,7 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
     table.add_column(justify="right")
     table.add_row("clients / units", f"{counts['clients']} / {counts['units']}")
     table.add_row("eligible pairs", str(counts["eligible_pairs"]))
-    table.add_row("placed", str(counts["placed"]))
+    table.add_row("proposed (clients with a unit)", str(counts["placed"]))
     for reason, count in counts["unmatched_by_reason"].items():
         if count or reason != "not_chosen":  # not_chosen only after a time limit
             table.add_row(f"unmatched: {reason.replace('_', ' ')}", str(count))
