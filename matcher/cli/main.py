@@ -113,5 +113,3 @@ COMMAND_MODULES = (
     ("matcher.cli.audit", "audit"),
     ("matcher.cli.audit", "redact"),
 )
-
-
