@@ -107,6 +107,41 @@ class Refusals(BaseModel):
     lapse_to: Literal["normal", "high", "acute"] = "normal"
 
 
+# Rent limits of appropriate allocation (passend toewijzen) per household size: the national
+# "aftoppingsgrenzen" of the housing allowance (huurtoeslag), in force from 1 January 2026: the
+# lower limit for households of 1 or 2 persons, the higher for 3 or more. Source: Regeling
+# huurtoeslaggrenzen 2026 (Staatscourant 2025, 39783), EUR 713.02 and EUR 764.14; consistent with
+# the 2025 limits (EUR 682.96 and 731.93, huurstunt.nl/begrippen/wat-is-de-aftoppingsgrens) raised
+# by the same 4.4 % as the 2026 kwaliteitskortingsgrens (EUR 477.20 -> 498.20, streekgids.nl,
+# "Nieuwe regels huurtoeslag vanaf 2026"). The national limits apply to
+# the bare rent (kale huur); units.csv holds the rent with service costs, so comparing it with
+# them is the cautious side. Update these each January (or set them in policy.yaml).
+AFFORDABILITY_2026 = (713.02, 713.02, 764.14)
+
+
+class Affordability(BaseModel):
+    """The highest rent that is appropriate for a household (passend toewijzen), by household size.
+
+    `rent_limits[k]` holds for a household of k + 1 persons; larger households take the last.
+    `matcher explain` never suggests raising a client's max rent above this limit.
+    """
+
+    model_config = FROZEN
+
+    rent_limits: tuple[Number, ...] = Field(default=AFFORDABILITY_2026, min_length=1)
+
+    @field_validator("rent_limits")
+    @classmethod
+    def _non_negative(cls, limits: tuple[float, ...]) -> tuple[float, ...]:
+        if any(limit < 0 for limit in limits):
+            raise ValueError("rent limits must be ≥ 0")
+        return limits
+
+    def limit_for(self, household_size: int) -> float:
+        """The rent limit for a household of `household_size` persons (1 or more)."""
+        return self.rent_limits[min(max(household_size, 1), len(self.rent_limits)) - 1]
+
+
 class Policy(BaseModel):
     """Every rule the region agreed, with the defaults of the allocation rules."""
 
@@ -119,6 +154,7 @@ class Policy(BaseModel):
     priority: Priority = Field(default_factory=Priority)
     preference: Preference = Field(default_factory=Preference)
     refusals: Refusals = Field(default_factory=Refusals)
+    affordability: Affordability = Field(default_factory=Affordability)
 
     @field_validator("compatibility")
     @classmethod

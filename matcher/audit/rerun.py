@@ -16,7 +16,7 @@ the summary's hashes. The ledger itself has moved on since, so its application i
 the audit says so.
 
 summary.json records `summary_sha256`, the digest of its own reproducible content (every key but
-`seconds`; `summary_digest`). The audit recomputes it first: a mismatch means the summary was
+`seconds`; `matcher.io.files.summary_digest`). The audit recomputes it first: a mismatch means the summary was
 edited after the run (a seed, the workers, the policy or the input hashes changed by hand) and
 the proposal is reported as differing, before anything is re-run with the edited values. A
 summary that is not what `matcher solve` writes — a key of the wrong type, a hash that is not
@@ -25,34 +25,23 @@ one, an output name outside the folder — is refused with the reason, never an 
 
 from __future__ import annotations
 
-import json
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictStr,
-    ValidationError,
-    field_validator,
-)
+from pydantic import ValidationError
 
-from matcher.io.files import sha256_bytes, sha256_file
-from matcher.io.read import instance_files, read_instance
+from matcher.io.files import DIGEST, sha256_file, summary_digest
+from matcher.io.read import read_instance
+from matcher.io.run_folder import differing_inputs, load_summary
 from matcher.io.write import KEPT, SOLVED_INSTANCE, write_proposal
 from matcher.solver.settings import SolveSettings
 from matcher.week import Week, read_matches, solve_solved
 from models import Instance
 
 OUTPUTS = ("proposals.csv", "unmatched.csv")
-IGNORED = ("seconds", "summary_sha256")  # timings differ on every run; the digest is checked first
-DIGEST = "summary_sha256"
-MAX_SUMMARY_BYTES = 64 * 2**20  # a national week's summary is a few MB
+IGNORED = ("seconds", DIGEST)  # timings differ on every run; the digest is checked first
 WARN_ONLY = ("versions", "instance")  # reported, not counted as a difference
 DECISIONS = ("ledger", "continuity")  # runs that read more than the instance
 
@@ -80,82 +69,13 @@ class AuditReport:
         return self.status == "confirmed"
 
 
-# --- what a summary.json written by `matcher solve` looks like ---------------------------------------
-
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def _sha256(value: str) -> str:
-    if not _SHA256.fullmatch(value):
-        raise ValueError("is not a sha256 (64 hexadecimal digits)")
-    return value
-
-
-def _file_name(value: str) -> str:
-    if not value or value in (".", "..") or "/" in value or "\\" in value or "\x00" in value:
-        raise ValueError(f"{value!r} is not the name of a file")
-    return value
-
-
-def _output_name(value: str) -> str:
-    """A file of the run's set: a name, or one folder level (`solved-instance/clients.csv`)."""
-    parts = value.split("/")
-    try:
-        if len(parts) > 2:
-            raise ValueError
-        for part in parts:
-            _file_name(part)
-    except ValueError:
-        raise ValueError(f"{value!r} is not the name of a file of the run's folder") from None
-    return value
-
-
-Sha256 = Annotated[StrictStr, AfterValidator(_sha256)]
-InputName = Annotated[StrictStr, AfterValidator(_file_name)]
-OutputName = Annotated[StrictStr, AfterValidator(_output_name)]
-
-
-class RecordedSummary(BaseModel):
-    """The keys the audit relies on, with the types `matcher solve` writes; others pass through."""
-
-    model_config = ConfigDict(extra="allow")
-
-    settings: dict[str, Any]
-    policy: dict[str, Any]
-    inputs: dict[InputName, Sha256] = Field(min_length=1)
-    outputs: dict[OutputName, Sha256] = Field(min_length=1)
-    instance: StrictStr | None = None
-    versions: dict[str, StrictStr] | None = None
-    seconds: dict[str, Any] | None = None
-    ledger: dict[str, Any] | None = None
-    continuity: dict[str, Any] | None = None
-    summary_sha256: Sha256 | None = None
-
-    @field_validator(
-        "instance", "versions", "seconds", "ledger", "continuity", "summary_sha256", mode="before"
-    )
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("matcher solve never writes null here")
-        return value
-
-
-def summary_digest(summary: dict[str, Any]) -> str:
-    """The sha256 of a summary's reproducible content, as `write_proposal` records it: the JSON of
-    every key but `seconds` (and the digest itself), keys sorted, no spaces, UTF-8."""
-    content = {key: value for key, value in summary.items() if key not in ("seconds", DIGEST)}
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return sha256_bytes(canonical.encode("utf-8"))
-
-
 def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditReport:
     """Check and re-run the proposal in `out_dir` made from `instance_path`.
 
     Raises `InvalidInstance` when the instance cannot be read (the CLI exits 2).
     """
     out_dir, instance_path = Path(out_dir), Path(instance_path)
-    summary, refusal = _load_summary(out_dir)
+    summary, refusal = load_summary(out_dir)
     if refusal:
         return AuditReport("refused", reason=refusal)
     edited = _edited(summary)
@@ -244,47 +164,6 @@ def _edited_report(edited: str) -> AuditReport:
     return AuditReport("differs", checks=[Check("summary.json", False, edited)], reason=edited)
 
 
-def _load_summary(out_dir: Path) -> tuple[dict[str, Any], str]:
-    """summary.json as `matcher solve` writes it, or the reason it cannot be audited."""
-    file = out_dir / "summary.json"
-    if not file.is_file():
-        return {}, f"no summary.json in {out_dir}: give a folder written by `matcher solve`"
-    if file.stat().st_size > MAX_SUMMARY_BYTES:
-        return (
-            {},
-            f"summary.json is larger than {MAX_SUMMARY_BYTES // 2**20} MiB: not one `matcher solve` wrote",
-        )
-    try:
-        summary = json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5000-digit number, deep nesting
-        return {}, f"summary.json is not valid JSON ({str(error)[:200]}): it was damaged or edited"
-    if not isinstance(summary, dict):
-        return {}, "summary.json is not a JSON object: it was damaged or edited"
-    missing = [key for key in ("settings", "inputs", "policy", "outputs") if key not in summary]
-    if missing:
-        return {}, f"summary.json lacks {', '.join(missing)}: written by an older version, or edited"
-    try:
-        RecordedSummary.model_validate(summary)
-    except ValidationError as error:
-        problems = "; ".join(_problem(detail) for detail in error.errors()[:5])
-        more = f" (and {error.error_count() - 5} more)" if error.error_count() > 5 else ""
-        return (
-            {},
-            f"summary.json is not what `matcher solve` writes: {problems}{more}; it was damaged or edited",
-        )
-    return summary, ""
-
-
-def _problem(detail: Any) -> str:
-    """One validation problem of summary.json: where, what was found, what was expected."""
-    where = ".".join(str(part) for part in detail["loc"] if not str(part).startswith("function-"))
-    where = where.replace(".[key]", " (a name)")
-    found = detail.get("input")
-    shown = "null" if found is None else json.dumps(found, default=str)[:60]
-    message = str(detail["msg"]).removeprefix("Value error, ")
-    return f"{where} is {shown}: {message}"
-
-
 def _outputs_match(out_dir: Path, summary: dict[str, Any]) -> Check:
     recorded = summary["outputs"]
     names = sorted(set(OUTPUTS) | set(recorded))
@@ -313,18 +192,12 @@ def _week_to_repeat(
 
 
 def _inputs_match(instance_path: Path, summary: dict[str, Any]) -> Check:
-    recorded = summary["inputs"]
-    present = {file.name: sha256_file(file) for file in instance_files(instance_path)}
-    differences = [
-        f"{name} differs" for name in sorted(set(recorded) & set(present)) if recorded[name] != present[name]
-    ]
-    differences += [f"{name} is missing" for name in sorted(set(recorded) - set(present))]
-    differences += [f"{name} was not part of the run" for name in sorted(set(present) - set(recorded))]
+    differences = differing_inputs(instance_path, summary)
     if differences:
         return Check(
             "inputs", False, "this is not the instance the proposal was made from: " + "; ".join(differences)
         )
-    return Check("inputs", True, f"all {len(recorded)} input files have the recorded sha256")
+    return Check("inputs", True, f"all {len(summary['inputs'])} input files have the recorded sha256")
 
 
 def _rerun(

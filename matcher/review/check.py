@@ -5,7 +5,8 @@ independent checker uses:
 `unknown_id`, `one_unit_per_client`, `one_client_per_unit`, `eligibility:<rule>` (type, size,
 rent, access, timing, safety, origin_rule, history), `neighbourhood_cap`, `municipality_intake`
 and `support_slots`. It then compares the proposal's priority W and preference P with the optimum
-the engine finds for the same instance.
+for the same instance: the one a run folder's summary.json proved (`RunBounds`, when the proposal
+is checked against the instance that run solved), else the one a fresh solve finds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matcher.io.run_folder import RunBounds
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BOOK, over_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
@@ -60,6 +62,10 @@ class CheckReport:
     optimum_priority: int | None = None
     optimum_preference: int | None = None
     optimum_proven: bool | None = None
+    optimum_source: str | None = None  # "run" (the run folder's summary) or "solve" (solved afresh)
+    optimum_bounds: tuple[float, float] | None = None  # the run's proven upper bounds on W and P
+    optimum_kept: bool = False  # the run kept communicated matches: P is the best while keeping them
+    notes: list[str] = field(default_factory=list)  # what the coordinator should know (warnings)
 
     @property
     def valid(self) -> bool:
@@ -85,7 +91,15 @@ class CheckReport:
             "W_loss": None if self.optimum_priority is None else self.optimum_priority - self.priority,
             "P_loss": None if self.optimum_preference is None else self.optimum_preference - self.preference,
             "optimum_proven": self.optimum_proven,
+            "optimum_source": self.optimum_source,
+            "W_bound": None if self.optimum_bounds is None else _whole(self.optimum_bounds[0]),
+            "P_bound": None if self.optimum_bounds is None else _whole(self.optimum_bounds[1]),
+            "notes": list(self.notes),
         }
+
+
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 @dataclass(frozen=True)
@@ -250,27 +264,40 @@ def check_proposal(
     instance_name: str = "",
     proposal_name: str = "",
     optimum: bool = True,
+    bounds: RunBounds | None = None,
 ) -> CheckReport:
-    """Every violation of `rows`, and its W and P against the engine's optimum."""
+    """Every violation of `rows`, and its W and P against the optimum.
+
+    `bounds`: what the run that solved this very instance proved (its summary.json, see
+    `matcher.io.run_folder`); then nothing is solved again. Without them the optimum is solved
+    afresh (with `settings`)."""
     rules = Eligibility(instance)
     report = CheckReport(instance=instance_name, proposal=proposal_name, pairs=len(rows))
     report.violations = rule_violations(instance, rows, rules)
     report.priority, report.preference = objective(rules.arrays, rules.sets, rows)
-    if optimum:
+    if optimum and bounds is not None:
+        report.optimum_priority, report.optimum_preference = bounds.priority, bounds.preference
+        report.optimum_proven = bounds.proven
+        report.optimum_source = "run"
+        report.optimum_bounds = (bounds.priority_bound, bounds.preference_bound)
+        report.optimum_kept = bounds.kept
+    elif optimum:
         from matcher.proposal import solve
 
         best = solve(instance, settings)
         report.optimum_priority, report.optimum_preference = best.priority, best.preference
         report.optimum_proven = best.proven_optimal
+        report.optimum_source = "solve"
     return report
 
 
 def render(report: CheckReport) -> str:
     """The report as a coordinator reads it."""
-    lines = [
+    lines = [f"Note: {note}" for note in report.notes]
+    lines.append(
         f"Checked {report.pairs} match{'es' * (report.pairs != 1)} in {report.proposal} "
         f"against {report.instance}."
-    ]
+    )
     if report.valid:
         lines.append("VALID: the proposal breaks no rule.")
     else:
@@ -285,15 +312,33 @@ def render(report: CheckReport) -> str:
     lines.append(f"Priority W {report.priority}, preference P {report.preference}.")
     if report.optimum_priority is not None and report.optimum_preference is not None:  # set together
         proven = "proven optimum" if report.optimum_proven else "best found (not proven optimal)"
+        if report.optimum_source == "run":
+            proven = "run's " + proven
         w_loss = report.optimum_priority - report.priority
         p_loss = report.optimum_preference - report.preference
         lines.append(
             f"Against the {proven} (W {report.optimum_priority}, P {report.optimum_preference}): "
             f"{_loss(w_loss, 'W')}, {_loss(p_loss, 'P')}."
         )
+        if report.optimum_source == "run":
+            lines.append(_from_run(report))
         if w_loss < 0:
             lines.append("A W above the optimum is only possible by breaking rules.")
     return "\n".join(lines)
+
+
+def _from_run(report: CheckReport) -> str:
+    """Where the optimum came from when it was not solved again."""
+    text = "Taken from the run's summary.json (the same instance, not solved again)"
+    if report.optimum_bounds is not None and not report.optimum_proven:
+        w_bound, p_bound = (_whole(bound) for bound in report.optimum_bounds)
+        text += f"; the run proved no allocation exceeds W {w_bound}, and at that W P {p_bound}"
+    if report.optimum_kept:
+        text += (
+            "; the run kept matches already communicated, so its P is the best while keeping "
+            "them (its W is the optimum all the same)"
+        )
+    return text + "."
 
 
 def _loss(loss: int, name: str) -> str:

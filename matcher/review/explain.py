@@ -11,8 +11,20 @@ Candidate changes, smallest first:
    municipality, being ready by the end of the period;
 3. one unit's attributes: available in time, step-free, or taking a larger household;
 4. supply: one more unit like the best one the client is eligible for.
-Safety exclusions and earlier declines are never relaxed. Each change is applied to a copy of
-the instance and solved afresh; only changes that really place the client are reported.
+Safety exclusions and earlier declines are never relaxed, and no change is suggested that another
+rule or the policy forbids: a unit type only when the policy's compatibility allows it for the
+client's support intensity (so never a Skaeve Huis, which needs an individual indication in
+eligible_types), a higher max rent only up to the rent limit of appropriate allocation for the
+household size (`policy.affordability`). What was left out for that reason is listed.
+
+Each change is applied to a copy of the instance and only its priority and preference levels are
+solved again (`place_client`), on the independent part of the instance that holds the client:
+whether a client is placed is decided by W (and, between allocations of equal W, by P);
+spreading and fair shares only choose between allocations of the same W and P. A change is
+reported only when every allocation with the highest W, and at that W the highest P, places the
+client (two exact re-solves, the client last and first in ties); in a tie the engine's full solve
+decides. When the proposal is a run's own proven optimum (a run folder), that run is the baseline
+and nothing is solved before the first change.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,9 +43,17 @@ from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem, Unit
 from models.fields import INTENSITIES
 
+if TYPE_CHECKING:  # the solver (and OR-Tools) is loaded only when a change is tried
+    from matcher.proposal import Proposal
+    from matcher.solver.formulation import Candidates
+
+Match = tuple[str, str]
+
 RULE_WORDS = {rule.name: rule.words for rule in RULE_BOOK}
 NEVER_RELAXED = tuple(rule.name for rule in RULE_BOOK if not rule.relaxable)
 _BLOCK_CELLS = 4_000_000
+# above this many candidate pairs a change is re-solved on the client's independent part only
+PART_PAIRS = 20_000
 
 
 # --- shared context ----------------------------------------------------------------------------
@@ -153,8 +174,19 @@ def explain_client(
     settings: SolveSettings | None = None,
     max_resolves: int = 12,
     counterfactual: bool = True,
+    *,
+    baseline_priority: int | None = None,
+    keep: list[Match] | None = None,
+    ledger: dict | None = None,
+    screen: bool = True,
 ) -> dict:
-    """Everything a coordinator needs to understand one client's outcome (JSON-able)."""
+    """Everything a coordinator needs to understand one client's outcome (JSON-able).
+
+    `baseline_priority`: `matches` are a run's own proposal, proven optimal with this W, so the
+    search for the smallest change starts from it instead of solving the instance first. `keep`:
+    the matches that run kept (`--keep-proposal`). `ledger`: the run's summary section `ledger`
+    (what the decisions changed: refusals, lapsed urgency). `screen`: rule changes out by dual
+    prices before solving them (the same answer, faster; see `smallest_change`)."""
     ctx = Context.of(instance, matches)
     a = ctx.arrays
     client = _index(a.client_ids, client_id, "client")
@@ -171,6 +203,7 @@ def explain_client(
         "excluded_by_rule": {rule: int((~passes[rule]).sum()) for rule in RULES if (~passes[rule]).any()},
         "matched": client in ctx.placed,
     }
+    result |= _refusals(ledger, client_id, instance.policy.refusals.max_refusals)
     order = sorted(np.flatnonzero(eligible), key=lambda u: (-ctx.score(client, int(u))[0], a.unit_ids[u]))
     if client in ctx.placed:
         unit = ctx.placed[client]
@@ -182,9 +215,30 @@ def explain_client(
     result["unmatched_reason"] = _unmatched_reason(ctx, client, passes, eligible, order)
     if counterfactual:
         result["counterfactual"] = smallest_change(
-            ctx, client, passes, eligible, order, settings, max_resolves
+            ctx, client, passes, eligible, order, settings, max_resolves, baseline_priority, keep, screen
         )
     return result
+
+
+def _refusals(ledger: dict | None, client_id: str, max_refusals: int) -> dict:
+    """What the decisions ledger did to this client's urgency (from the run's summary)."""
+    if not isinstance(ledger, dict):
+        return {}
+    details = ledger.get("urgency_lapsed_detail")
+    for entry in details if isinstance(details, list) else []:
+        if isinstance(entry, dict) and entry.get("client_id") == client_id:
+            return {
+                "urgency_lapsed": {
+                    "from": str(entry.get("from")),
+                    "to": str(entry.get("to")),
+                    "refusals": entry.get("refusals"),
+                }
+            }
+    counts = ledger.get("refusals")
+    count = counts.get(client_id) if isinstance(counts, dict) else None
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return {"refusals": {"count": count, "max_refusals": max_refusals}}
+    return {}
 
 
 def _unit_facts(ctx: Context, unit: int) -> dict:
@@ -332,10 +386,17 @@ def _relaxed(limit: Limit, arrays: Arrays, key: int, need: int) -> Callable[[Ins
     return apply
 
 
-def eligibility_changes(ctx: Context, client: int, passes: dict[str, np.ndarray]) -> list[Change]:
-    """Relax one rule for this client (or one unit) where only that rule stands in the way."""
+def eligibility_changes(
+    ctx: Context, client: int, passes: dict[str, np.ndarray], withheld: list[str] | None = None
+) -> list[Change]:
+    """Relax one rule for this client (or one unit) where only that rule stands in the way.
+
+    Never what another rule or the policy forbids (each such change is described in `withheld`):
+    a unit type the policy's compatibility does not allow for the client's support intensity, or
+    a max rent above the rent limit for the household size (`policy.affordability`)."""
     a, instance = ctx.arrays, ctx.instance
     c = instance.clients[client]
+    withheld = [] if withheld is None else withheld
     failing = np.sum([~passes[rule] for rule in RULES], axis=0) if a.n_units else np.zeros(0, int)
     only = {rule: [int(u) for u in np.flatnonzero(~passes[rule] & (failing == 1))] for rule in RULES}
 
@@ -344,31 +405,54 @@ def eligibility_changes(ctx: Context, client: int, passes: dict[str, np.ndarray]
 
     changes: list[Change] = []
     if only["rent"]:
-        rent = min(instance.units[u].rent for u in only["rent"])
-        opened = ", ".join(a.unit_ids[u] for u in only["rent"] if instance.units[u].rent == rent)
-        changes.append(
-            Change(
-                (1, 0, rent - (c.max_rent or 0)),
-                "eligibility",
-                "rent",
-                f"max rent of {c.client_id} €{rent:g} instead of €{c.max_rent:g} (makes {opened} eligible)",
-                _edit("clients", client, max_rent=rent),
+        limit = instance.policy.affordability.limit_for(c.household_size)
+        affordable = [u for u in only["rent"] if instance.units[u].rent <= limit]
+        household = f"a household of {c.household_size}"
+        if affordable:
+            rent = min(instance.units[u].rent for u in affordable)
+            opened = ", ".join(a.unit_ids[u] for u in affordable if instance.units[u].rent == rent)
+            changes.append(
+                Change(
+                    (1, 0, rent - (c.max_rent or 0)),
+                    "eligibility",
+                    "rent",
+                    f"max rent of {c.client_id} €{rent:g} instead of €{c.max_rent:g} (makes {opened} "
+                    f"eligible; within the rent limit €{limit:g} for {household})",
+                    _edit("clients", client, max_rent=rent),
+                )
             )
-        )
+        if len(affordable) < len(only["rent"]):
+            cheapest = min(instance.units[u].rent for u in only["rent"] if u not in affordable)
+            withheld.append(
+                f"a max rent of €{cheapest:g} or more for {c.client_id}: above the rent limit €{limit:g} "
+                f"for {household} (passend toewijzen, policy.yaml `affordability`)"
+            )
     if only["type"]:
         allowed = tuple(
             c.eligible_types
             if c.eligible_types is not None
             else instance.policy.compatibility[c.support_intensity]
         )
+        compatible = instance.policy.compatibility[c.support_intensity]
         for unit_type, count in Counter(instance.units[u].type for u in only["type"]).most_common():
+            if unit_type not in compatible:
+                withheld.append(
+                    f"unit type {unit_type} for {c.client_id} ({count} unit(s)): the policy does not allow "
+                    f"it for {c.support_intensity} support"
+                    + (
+                        " (a Skaeve Huis needs an individual indication in eligible_types)"
+                        if unit_type == "skaeve_huis"
+                        else ""
+                    )
+                )
+                continue
             changes.append(
                 Change(
                     (1, 1, -count, unit_type),
                     "eligibility",
                     "type",
                     f"allow unit type {unit_type} for {c.client_id} "
-                    f"(now {', '.join(allowed)}; {count} unit(s))",
+                    f"(now {', '.join(allowed) or 'none'}; {count} unit(s))",
                     _edit("clients", client, eligible_types=allowed + (unit_type,)),
                 )
             )
@@ -473,6 +557,351 @@ def _with_unit(extra: Unit) -> Callable[[Instance], Instance]:
     return apply
 
 
+@dataclass(frozen=True)
+class Changed:
+    """An instance after one change, as the search reads it once for the screen and the re-solves:
+    in id order, with its arrays and candidate pairs, and the client's index."""
+
+    instance: Instance
+    arrays: Arrays
+    candidates: Candidates
+    client: int
+
+    @classmethod
+    def of(cls, instance: Instance, client_id: str) -> Changed:
+        from matcher.proposal import in_id_order
+        from matcher.solver.formulation import candidate_pairs
+
+        ordered = in_id_order(instance)
+        rules = Eligibility(ordered)
+        client = int(np.flatnonzero(rules.arrays.client_ids == client_id)[0])
+        return cls(ordered, rules.arrays, candidate_pairs(rules.arrays, rules.pairs), client)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The answer of `place_client`: is the client placed, in which unit, who would then be left
+    out (against the start), and the allocation's W."""
+
+    placed: bool
+    unit_id: str | None
+    displaced: list[str]
+    priority: int
+
+
+def place_client(
+    instance: Instance,
+    client_id: str,
+    start: list[Match],
+    start_priority: int,
+    settings: SolveSettings | None = None,
+    keep: list[Match] | None = None,
+    favour: bool = True,
+    *,
+    changed: Changed | None = None,
+    only: np.ndarray | None = None,
+) -> Placement:
+    """Is `client_id` placed by an optimal allocation of `instance` (the engine's priority and
+    preference levels, and with `keep` continuity between them, as one exact lexicographic integer
+    objective, solved by the engine's level steps)?
+
+    The client is the last tie-break: with `favour` an allocation that places them wins a tie, so
+    "not placed" means no optimal allocation places them; without, one that leaves them out wins,
+    so "placed" means every optimal allocation does (whatever the later tie-breaks choose).
+
+    `start` is an optimal allocation of the instance before the change (the run's proposal, or a
+    fresh solve) with W `start_priority`. Every change explain tries only relaxes a rule, so it
+    stays feasible and is where the solver starts. Above PART_PAIRS candidate pairs only the
+    independent part of the instance that holds the client is solved again (no row links it to
+    the rest, and every change lies in it); elsewhere `start` stays as it is. Spreading and fair
+    shares are not solved: they only choose between allocations of the same W and P.
+
+    `changed`: the instance already read (`Changed.of`); `only`: a mask of its candidate pairs
+    outside which no allocation with the highest W can lie (`_screen`), the others left out."""
+    from matcher.solver.backend import Clock
+    from matcher.solver.formulation import build_formulation
+    from matcher.solver.greedy import greedy_allocation, priority_order
+    from matcher.solver.level_steps import Level, optimise
+    from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
+
+    settings = settings or SolveSettings()
+    changed = changed or Changed.of(instance, client_id)
+    arrays, candidates, client = changed.arrays, changed.candidates, changed.client
+    if only is not None:
+        candidates = candidates.take(only)
+    if not (candidates.client == client).any():
+        return Placement(False, None, [], start_priority)
+    begin = _positions_of(arrays, candidates, start)
+    if not _feasible(arrays, candidates, begin):  # never for a relaxed optimum; a guard all the same
+        begin = greedy_allocation(arrays, candidates, priority_order(arrays))
+    kept = _positions_of(arrays, candidates, keep) if keep else None
+    classes = interchangeable_units(arrays, candidates, alone=() if kept is None else candidates.unit[kept])
+    per_class = class_pairs(candidates, classes)
+    formulation = build_formulation(arrays, per_class, classes.capacity)
+    begin_classes = to_classes(begin, candidates, per_class, classes)
+    kept_classes = None if kept is None else to_classes(kept, candidates, per_class, classes)
+    objective = _objective(per_class, kept_classes, client, favour)
+    if len(per_class) > PART_PAIRS:
+        part = next(p for p in formulation.components(1) if (per_class.client[p] == client).any())
+        sub, _ = formulation.subset(part)
+    else:  # small: the whole instance is solved faster than its parts are found
+        part, sub = np.arange(len(per_class)), formulation
+    in_part = np.zeros(len(per_class), dtype=bool)
+    in_part[part] = True
+    local = objective[part]
+    level = Level(local, True, True, lambda chosen: int(local[chosen].sum()))
+    outcome = optimise(
+        sub, level, np.flatnonzero(np.isin(part, begin_classes)), settings, Clock(settings.time_limit)
+    )
+    chosen = np.sort(np.r_[begin_classes[~in_part[begin_classes]], part[outcome.chosen]])
+    units = spread_over_units(chosen, per_class, candidates, classes)
+    placed = {
+        str(arrays.client_ids[c]): str(arrays.unit_ids[u])
+        for c, u in zip(candidates.client[units], candidates.unit[units])
+    }
+    weight = dict(zip(arrays.client_ids.tolist(), arrays.client_weight.tolist()))
+    before = {c for c, _ in start if c in weight}
+    return Placement(
+        client_id in placed,
+        placed.get(client_id),
+        sorted(before - set(placed)),
+        start_priority
+        + sum(weight[c] for c in set(placed) - before)
+        - sum(weight[c] for c in before - set(placed)),
+    )
+
+
+def _objective(per_class: Candidates, kept: np.ndarray | None, client: int, favour: bool) -> np.ndarray:
+    """((W·R_K + K)·R_P + P)·2 ± [the client]: lexicographic in W, continuity, P, then the client
+    placed (`favour`) or not, as exact integers (each radix above the range of what follows); W and
+    the client alone when that would leave exact double precision (never at a region's size)."""
+    weight = per_class.weight.astype(np.int64)
+    preference = per_class.preference.astype(np.int64)
+    mine = (per_class.client == client).astype(np.int64) * (1 if favour else -1)
+    continuity = np.zeros(len(weight), dtype=np.int64)
+    if kept is not None:
+        continuity[kept] = 1
+
+    def upper(values: np.ndarray) -> int:  # no allocation scores more: each client's best, summed
+        best = np.zeros(int(per_class.client.max(initial=-1)) + 1, dtype=np.int64)
+        np.maximum.at(best, per_class.client, values)
+        return int(best.sum())
+
+    radix_p, radix_k = upper(preference) + 1, upper(continuity) + 1
+    if 2.0 * (upper(weight) + 1) * radix_k * radix_p < 2.0**50:
+        return ((weight * radix_k + continuity) * radix_p + preference) * 2 + mine
+    return weight * 2 + mine
+
+
+def _positions_of(arrays: Arrays, candidates: Candidates, matches: list[Match] | None) -> np.ndarray:
+    """Candidate positions of (client_id, unit_id) matches, sorted; a match that is no candidate
+    is left out."""
+    c_index = {str(c): k for k, c in enumerate(arrays.client_ids)}
+    u_index = {str(u): k for k, u in enumerate(arrays.unit_ids)}
+    n_units = max(arrays.n_units, 1)
+    wanted = np.array(
+        [c_index[c] * n_units + u_index[u] for c, u in matches or () if c in c_index and u in u_index],
+        dtype=np.int64,
+    )
+    keys = candidates.client.astype(np.int64) * n_units + candidates.unit.astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    at = np.searchsorted(keys[order], wanted)
+    hit = at < len(order)
+    hit[hit] = keys[order][at[hit]] == wanted[hit]
+    return np.sort(order[at[hit]])
+
+
+def _feasible(arrays: Arrays, candidates: Candidates, positions: np.ndarray) -> bool:
+    """Whether the candidate pairs at `positions` form an allocation: each client and unit once,
+    every cap, intake and slot limit kept."""
+    from matcher.rules.capacity import over_limits
+
+    client = candidates.client[positions]
+    unit = candidates.unit[positions]
+    return (
+        len(np.unique(client)) == len(client)
+        and len(np.unique(unit)) == len(unit)
+        and not over_limits(arrays, client, unit)
+    )
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Dual prices of the priority level on the unchanged instance, with the client favoured in
+    ties (objective 2·W + [the client]): per unit and per limit key (`_prices`). Any prices ≥ 0
+    give an upper bound on that objective (a Lagrangian bound), so a change can be ruled out
+    without solving it (`_screen`)."""
+
+    client_id: str
+    unit: dict[str, float]  # unit id -> price of its one-client row (its class's, for a class)
+    limits: tuple[np.ndarray, ...]  # per LIMIT_BOOK: price per key
+    pairs: np.ndarray  # the candidate pairs before the change: client index · n_units + unit index
+    unit_index: dict[str, int]  # unit id -> index before the change
+
+
+def _prices(instance: Instance, client_id: str, start: list[Match], settings: SolveSettings) -> Prices | None:
+    """One LP of the priority level (2·W + [the client], unit classes, by column generation from
+    `start`) and its dual prices; None when the LP has no answer (a time limit)."""
+    from ortools.linear_solver.python import model_builder as mb
+
+    from matcher.proposal import in_id_order
+    from matcher.rules.capacity import LIMIT_BOOK
+    from matcher.solver.backend import Clock, solve_model
+    from matcher.solver.column_generation import priced_lp, seed_columns
+    from matcher.solver.formulation import build_formulation, candidate_pairs
+    from matcher.solver.unit_classes import class_pairs, interchangeable_units, to_classes
+
+    instance = in_id_order(instance)
+    rules = Eligibility(instance)
+    arrays = rules.arrays
+    candidates = candidate_pairs(arrays, rules.pairs)
+    classes = interchangeable_units(arrays, candidates)
+    per_class = class_pairs(candidates, classes)
+    formulation = build_formulation(arrays, per_class, classes.capacity)
+    client = int(np.flatnonzero(arrays.client_ids == client_id)[0])
+    objective = 2.0 * per_class.weight + (per_class.client == client)
+    begin = to_classes(_positions_of(arrays, candidates, start), candidates, per_class, classes)
+    clock = Clock(settings.time_limit)
+    lp = priced_lp(
+        formulation,
+        objective,
+        [],
+        seed_columns(formulation, objective, begin),
+        lambda model: solve_model(model, "glop", "", clock),
+        clock.expired,
+    )
+    if lp.status != mb.SolveStatus.OPTIMAL:
+        return None
+    duals = np.maximum(lp.duals, 0.0)  # prices of "at most" rows; any value ≥ 0 bounds
+    by_class = np.zeros(arrays.n_units)
+    limits = tuple(np.zeros(len(limit.allowed(arrays))) for limit in LIMIT_BOOK)
+    names = [limit.name for limit in LIMIT_BOOK]
+    row = 0
+    for block in formulation.blocks:  # each row's pairs share its key: read it off its first pair
+        matrix = block.matrix.tocsr()
+        first = matrix.indices[matrix.indptr[:-1]]
+        price = duals[row : row + len(block)]
+        row += len(block)
+        if block.rule == "one_client_per_unit":
+            by_class[per_class.unit[first]] = price
+        elif block.rule in names:  # a client's own row stays in the bound (each client once)
+            limit = LIMIT_BOOK[names.index(block.rule)]
+            limits[names.index(block.rule)][
+                limit.keys(arrays, per_class.client[first], per_class.unit[first])
+            ] = price
+    representative = classes.representative
+    unit_ids = [str(u) for u in arrays.unit_ids]
+    return Prices(
+        client_id,
+        {
+            unit: float(by_class[representative[k]]) if representative[k] >= 0 else 0.0
+            for k, unit in enumerate(unit_ids)
+        },
+        limits,
+        np.sort(candidates.client.astype(np.int64) * max(arrays.n_units, 1) + candidates.unit),
+        {unit: k for k, unit in enumerate(unit_ids)},
+    )
+
+
+def _screen(changed: Changed, prices: Prices, start: list[Match]) -> tuple[bool, np.ndarray]:
+    """Can an allocation of the changed instance with the highest W place the client, and which of
+    its candidate pairs can any allocation with the highest W use? Exact: (False, …) only when
+    none places the client, and the mask keeps every pair such an allocation can use.
+
+    Let W_low be what `start` (still feasible: every change relaxes) reaches with the
+    priority-order greedy adding clients; the highest W is at least W_low. The prices give, for
+    any allocation A, 2·W(A) + [A places the client] ≤ Σ unit prices + Σ limit prices ·
+    allowance + Σ over A's clients of their pair's reduced score (a Lagrangian bound, valid for
+    any prices ≥ 0). So an allocation placing the client with the highest W needs the bound with
+    the client forced (their best reduced score, even below 0) to reach 2·W_low + 1, and a pair
+    can be in an allocation with W ≥ W_low only when the bound with that pair in place reaches
+    2·W_low. The units the change gave new pairs are priced afresh first (the price that
+    minimises the bound for that unit alone)."""
+    from matcher.rules.capacity import LIMIT_BOOK, UNLIMITED, PairLimits
+    from matcher.solver.greedy import priority_order
+
+    a, candidates, client = changed.arrays, changed.candidates, changed.client
+    everything = np.ones(len(candidates), dtype=bool)
+    price = np.array([prices.unit.get(str(u), 0.0) for u in a.unit_ids])
+    limits = PairLimits.of(a, candidates.client, candidates.unit)
+    reduced = 2.0 * candidates.weight + (candidates.client == client) - price[candidates.unit]
+    allowance = 0.0
+    for k, limit in enumerate(LIMIT_BOOK):
+        keys, amounts, by_key = limits.keys[k], limits.amounts[k], prices.limits[k]
+        limited = keys >= 0
+        reduced[limited] -= amounts[limited] * by_key[keys[limited]]
+        allowed = limit.allowed(a)
+        finite = allowed != UNLIMITED
+        allowance += float((by_key[finite] * allowed[finite]).sum())
+    before = np.array([prices.unit_index.get(str(u), -1) for u in a.unit_ids], dtype=np.int64)
+    keys_before = (
+        candidates.client.astype(np.int64) * max(len(prices.unit_index), 1) + before[candidates.unit]
+    )
+    known = before[candidates.unit] >= 0
+    if len(prices.pairs):
+        at = np.minimum(np.searchsorted(prices.pairs, keys_before), len(prices.pairs) - 1)
+        known &= prices.pairs[at] == keys_before
+    else:
+        known[:] = False
+    for unit in np.unique(candidates.unit[~known]):
+        on = candidates.unit == unit
+        elsewhere = np.full(a.n_clients, -np.inf)
+        np.maximum.at(elsewhere, candidates.client[~on], reduced[~on])
+        floor = np.maximum(elsewhere, 0.0)
+        floor[client] = elsewhere[client]  # the client is placed: no floor at 0
+        excess = np.sort(reduced[on] + price[unit] - floor[candidates.client[on]])[::-1]
+        fresh = max(0.0, float(excess[1])) if len(excess) > 1 else 0.0
+        reduced[on] += price[unit] - fresh
+        price[unit] = fresh
+    best = np.full(a.n_clients, -np.inf)
+    np.maximum.at(best, candidates.client, reduced)
+    if not np.isfinite(best[client]):
+        return False, everything  # no pair at all for the client
+    floor = np.maximum(best, 0.0)
+    free = float(price.sum()) + allowance + float(floor.sum())  # the bound, nobody forced
+    low = 2.0 * _greedy_priority(a, candidates, _positions_of(a, candidates, start), priority_order(a))
+    slack = 1e-6 * max(1.0, low)
+    forced = free - floor[client] + best[client]
+    if forced < low + 1 - slack:
+        return False, everything
+    return True, free - floor[candidates.client] + reduced >= low - slack
+
+
+def _greedy_priority(arrays: Arrays, candidates: Candidates, start: np.ndarray, order: np.ndarray) -> int:
+    """W of `start` completed by the priority-order greedy (each client not placed takes the first
+    unit that is free and within every limit): an allocation's W, so a lower bound on the best."""
+    from matcher.rules.capacity import PairLimits, Remaining
+
+    remaining = Remaining.after(arrays, candidates.client[start], candidates.unit[start])
+    taken = np.zeros(arrays.n_units, dtype=bool)
+    taken[candidates.unit[start]] = True
+    placed = np.zeros(arrays.n_clients, dtype=bool)
+    placed[candidates.client[start]] = True
+    total = int(candidates.weight[start].sum())
+    sort = np.lexsort((candidates.unit, candidates.client))
+    client, unit = candidates.client[sort], candidates.unit[sort]
+    limits = PairLimits.of(arrays, client, unit)
+    bounds = np.searchsorted(client, np.arange(arrays.n_clients + 1))
+    for c in order:
+        if placed[c] or bounds[c] == bounds[c + 1]:
+            continue
+        window = slice(bounds[c], bounds[c + 1])
+        fits = ~taken[unit[window]] & remaining.fits(limits, window)
+        if fits.any():
+            k = bounds[c] + int(np.argmax(fits))
+            taken[unit[k]] = True
+            remaining.take_one(limits, k)
+            total += int(arrays.client_weight[c])
+    return total
+
+
+def solve_fully(instance: Instance, settings: SolveSettings | None, keep: list[Match] | None) -> Proposal:
+    """The engine's own solve, every level."""
+    from matcher.proposal import solve
+
+    return solve(instance, settings, keep=keep)
+
+
 def smallest_change(
     ctx: Context,
     client: int,
@@ -481,50 +910,103 @@ def smallest_change(
     order: list,
     settings: SolveSettings | None,
     max_resolves: int,
+    baseline_priority: int | None = None,
+    keep: list[Match] | None = None,
+    screen: bool = True,
 ) -> dict:
-    """Try single changes, smallest first, re-solving each; report those that place the client."""
-    from matcher.proposal import solve
+    """Try single changes, smallest first; report those that place the client (`place_client`).
 
+    The baseline is the proposal itself when it is a run's proven optimum (`baseline_priority`
+    given), else a fresh solve (which may already place the client: then that is the answer).
+    With `screen`, one LP of the unchanged instance prices units and limits (`_prices`), and a
+    change those prices prove cannot place the client is ruled out without solving it
+    (`_screen`: exact, it only saves work; it also leaves out every pair no allocation with the
+    highest W can use, so the re-solves are small). Any other change is re-solved (`place_client`, the
+    client favoured in ties): when no optimal allocation places the client, the change is not it.
+    When one does, it is re-solved once more with the client last in ties: placed then means every
+    optimal allocation places them, so the engine does; otherwise (a tie in W and P, rare) the
+    engine's full solve decides. The work is bounded whatever the instance and deterministic: at
+    most `max_resolves` LPs and solves (the prices count as one), and the search stops at three
+    changes found (the first found is the smallest)."""
     client_id = str(ctx.arrays.client_ids[client])
-    baseline = solve(ctx.instance, settings)
-    fresh = dict(baseline.pairs_chosen())
     report: dict = {
         "never_relaxed": {rule: int((~passes[rule]).sum()) for rule in NEVER_RELAXED},
-        "tried": 0,
+        "tried": 0,  # changes looked at
+        "screened_out": 0,  # of those, ruled out by the prices without solving
+        "resolves": 0,  # LPs and solves run (at most max_resolves, then the search stops)
         "found": [],
+        "withheld": [],
     }
-    if client_id in fresh:
-        report["fresh_solve_places_client"] = fresh[client_id]
-        report["note"] = (
-            f"no change needed: solving this instance afresh places {client_id} in "
-            f"{fresh[client_id]} (the proposal differs from a fresh solve)"
-        )
-        return report
+    if baseline_priority is None:
+        baseline = solve_fully(ctx.instance, settings, keep)
+        start = baseline.pairs_chosen()
+        baseline_priority = baseline.priority
+        fresh = dict(start)
+        if client_id in fresh:
+            report["fresh_solve_places_client"] = fresh[client_id]
+            report["note"] = (
+                f"no change needed: solving this instance afresh places {client_id} in "
+                f"{fresh[client_id]} (the proposal differs from a fresh solve)"
+            )
+            return report
+    else:
+        start = [(str(ctx.arrays.client_ids[c]), str(ctx.arrays.unit_ids[u])) for c, u in ctx.placed.items()]
     changes = sorted(
         capacity_changes(ctx, client, order)
-        + eligibility_changes(ctx, client, passes)
+        + eligibility_changes(ctx, client, passes, report["withheld"])
         + supply_changes(ctx, client, order),
         key=lambda change: change.order,
     )
-    baseline_placed = set(fresh)
+    prices: Prices | None = None
     for change in changes:
-        if report["tried"] >= max_resolves or len(report["found"]) >= 3:
+        if report["resolves"] >= max_resolves or len(report["found"]) >= 3:
             break
         report["tried"] += 1
-        changed = change.apply(ctx.instance)
-        proposal = solve(changed, settings)
-        placed = dict(proposal.pairs_chosen())
-        if client_id not in placed:
+        instance = change.apply(ctx.instance)
+        changed = Changed.of(instance, client_id)
+        only = None
+        if screen:
+            if prices is None:
+                report["resolves"] += 1
+                prices = _prices(ctx.instance, client_id, start, settings or SolveSettings())
+                screen = prices is not None
+            if prices is not None:
+                possible, only = _screen(changed, prices, start)
+                if not possible:
+                    report["screened_out"] += 1
+                    continue
+        report["resolves"] += 1
+        can = place_client(
+            instance, client_id, start, baseline_priority, settings, keep, changed=changed, only=only
+        )
+        if not can.placed:  # no optimal allocation places the client: the engine would not
             continue
+        report["resolves"] += 1
+        found = place_client(
+            instance, client_id, start, baseline_priority, settings, keep, False, changed=changed, only=only
+        )
+        if found.placed:
+            verified = "W and P"
+        else:  # a tie of W and P: only the engine's later tie-breaks can tell
+            report["resolves"] += 1
+            proposal = solve_fully(instance, settings, keep)
+            placed = dict(proposal.pairs_chosen())
+            if client_id not in placed:
+                continue
+            found = Placement(
+                True, placed[client_id], sorted({c for c, _ in start} - set(placed)), proposal.priority
+            )
+            verified = "every level"
         report["found"].append(
             {
                 "kind": change.kind,
                 "rule": change.rule,
                 "change": change.message,
-                "unit_id": placed[client_id],
-                "displaced": sorted(baseline_placed - set(placed)),
-                "W_before": baseline.priority,
-                "W_after": proposal.priority,
+                "unit_id": found.unit_id,
+                "displaced": found.displaced,
+                "W_before": baseline_priority,
+                "W_after": found.priority,
+                "verified_by": f"re-solving {verified}",
             }
         )
     report["candidates"] = len(changes)
@@ -541,6 +1023,11 @@ def smallest_change(
 # origin, exclusions, accessibility needs or earlier declines. Counts per rule are shown only for
 # the rules decided by the unit's own facts; the others are one count of "own circumstances".
 UNIT_RULES = ("type", "size", "rent", "timing", "open_neighbourhood")
+# as the landlord workbook has them (matcher.review.workbook PROVIDER_NOT_NEEDED and move_in_from,
+# the moving date being the latest of available_from, ready_from and the period start); kept here
+# so the landlord's view does not load the workbook module (openpyxl, the ledger: 0.4 s of a 1 s
+# command), and held equal to the workbook's by tests/review/test_explain_run_folder.py
+PROVIDER_NOT_NEEDED = ("light",)
 CIRCUMSTANCE_RULES = tuple(rule for rule in RULES if rule not in UNIT_RULES)  # coordinator only
 CIRCUMSTANCES = "their own circumstances, which only the coordinator can discuss"
 
@@ -548,8 +1035,6 @@ CIRCUMSTANCES = "their own circumstances, which only the coordinator can discuss
 def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: str) -> dict:
     """A landlord's view of one unit: how many clients may have it, who it is proposed for (with
     what the landlord workbook shows of them) and, in general terms, why not the others."""
-    from matcher.review.workbook import PROVIDER_NOT_NEEDED, move_in_from
-
     ctx = Context.of(instance, matches)
     a = ctx.arrays
     unit = _index(a.unit_ids, unit_id, "unit")
@@ -582,7 +1067,15 @@ def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: st
             "household_size": client.household_size,
             "support_intensity": client.support_intensity,
             "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
-            "move_in_from": move_in_from(instance, client.client_id, unit_id).isoformat(),
+            "move_in_from": max(
+                day
+                for day in (
+                    instance.units[unit].available_from,
+                    client.ready_from,
+                    instance.policy.period.start,
+                )
+                if day
+            ).isoformat(),
         }
     result["other_candidates"] = [_candidate(ctx, int(c), unit, holder) for c in candidates if c != holder][
         :6
@@ -666,6 +1159,18 @@ def render_client(result: dict) -> str:
         f"Client {result['client_id']}: {result['urgency']} urgency, waited {weeks} week{'s' * (weeks != 1)}, "
         f"priority w {result['priority_weight']}, {result['support_intensity']} support."
     ]
+    lapsed, refusals = result.get("urgency_lapsed"), result.get("refusals")
+    if lapsed:
+        lines.append(
+            f"Urgency lapsed from {lapsed['from']} to {lapsed['to']} after {lapsed['refusals']} refusals of "
+            "suitable offers (the refusal rule, policy.yaml `refusals`; see the ledger)."
+        )
+    elif refusals:
+        count = refusals["count"]
+        lines.append(
+            f"{count} refusal{'s' * (count != 1)} of suitable offers recorded in the ledger (urgency "
+            f"lapses at {refusals['max_refusals']})."
+        )
     lines.append(f"Eligible units: {result['units_eligible']} of {result['units_total']}.")
     for rule, count in result["excluded_by_rule"].items():
         lines.append(f"  - {rule}: excludes {count} unit{'s' * (count != 1)} ({RULE_WORDS[rule]})")
@@ -692,12 +1197,12 @@ def render_client(result: dict) -> str:
     cf = result.get("counterfactual")
     if cf:
         if cf.get("note"):
-            lines.append(cf["note"].capitalize() + ".")
+            lines.append(_sentence(cf["note"]) + ".")
         elif cf.get("smallest"):
             best = cf["smallest"]
             lines.append(
                 f"Smallest change that places {result['client_id']}: {best['change']} "
-                f"→ placed in {best['unit_id']} (verified by re-solving"
+                f"→ placed in {best['unit_id']} (verified by {best.get('verified_by', 're-solving')}"
                 + (f"; {', '.join(best['displaced'])} would then be unmatched" if best["displaced"] else "")
                 + ")."
             )
@@ -710,6 +1215,12 @@ def render_client(result: dict) -> str:
                 lines.append(f"  also works: {other['change']} → {other['unit_id']}{pushed}")
         else:
             lines.append(f"No single change among the {cf['tried']} tried places {result['client_id']}.")
+        untried = cf.get("candidates", 0) - cf["tried"]
+        if untried > 0 and not cf.get("note"):
+            lines.append(
+                f"{untried} more change{'s' * (untried != 1)} not tried: the search stops after "
+                f"{cf['resolves']} re-solves (--max-resolves)."
+            )
         never = ", ".join(
             f"{rule} ({count} unit{'s' * (count != 1)})"
             for rule, count in cf["never_relaxed"].items()
@@ -717,7 +1228,14 @@ def render_client(result: dict) -> str:
         )
         if never:
             lines.append(f"Never relaxed: {never}.")
+        for withheld in cf.get("withheld", []):
+            lines.append(f"Not suggested (another rule forbids it): {withheld}.")
     return "\n".join(lines)
+
+
+def _sentence(text: str) -> str:
+    """`text` with a capital first letter and the rest exactly as it is (ids keep their case)."""
+    return text[:1].upper() + text[1:]
 
 
 def render_unit(result: dict) -> str:
