@@ -40,7 +40,7 @@ from matcher.solver.settings import SolveSettings
 from matcher.week import Week, read_matches, solve_solved
 from models import Instance
 
-OUTPUTS = ("proposals.csv", "unmatched.csv")
+OUTPUTS = ("proposals.csv", "unmatched.csv", "unused_units.csv")
 IGNORED = ("seconds", DIGEST)  # timings differ on every run; the digest is checked first
 WARN_ONLY = ("versions", "instance")  # reported, not counted as a difference
 DECISIONS = ("ledger", "continuity")  # runs that read more than the instance

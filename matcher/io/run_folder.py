@@ -39,7 +39,7 @@ from models import Instance, InvalidInstance, Problem
 SUMMARY = "summary.json"
 PROPOSALS = "proposals.csv"
 UNMATCHED = "unmatched.csv"
-SOLVED_INSTANCE = "solved-instance"  # the same names as matcher.io.write writes
+SOLVED_INSTANCE = "solved-instance"  # the folder names of a run (matcher.io.write writes them)
 KEPT = "kept.csv"
 MAX_SUMMARY_BYTES = 64 * 2**20  # a national week's summary is a few MB
 MAX_NAMES = 5  # differing files named in one message before "and N more"

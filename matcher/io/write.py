@@ -24,8 +24,9 @@ import pandas as pd
 
 import matcher
 from matcher.io.atomic import write_set
-from matcher.io.files import sha256_bytes, sha256_file
+from matcher.io.files import sha256_bytes, sha256_file, summary_digest
 from matcher.io.read import instance_files
+from matcher.io.run_folder import KEPT, SOLVED_INSTANCE
 from matcher.io.safe_text import csv_text
 from matcher.io.write_instance import instance_files_bytes
 from matcher.proposal import Proposal
@@ -108,8 +109,6 @@ def summary(
     }
 
 
-SOLVED_INSTANCE = "solved-instance"
-KEPT = "kept.csv"
 UNUSED = "unused_units.csv"
 
 
@@ -146,12 +145,8 @@ def write_proposal(
     summary_.update(week.report)
     summary_.update(extra or {})
     summary_["outputs"] = {name: sha256_bytes(data) for name, data in files.items()}
-    # the digest of the summary's own reproducible content (all but the timings), so an edit to
-    # the recorded settings, policy or inputs shows: the sha256 of the JSON of every other key,
-    # keys sorted, no spaces, UTF-8 (docs/reliability.md, section 8; checked by matcher audit)
-    reproducible = {key: value for key, value in summary_.items() if key != "seconds"}
-    canonical = json.dumps(reproducible, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    summary_["summary_sha256"] = sha256_bytes(canonical.encode("utf-8"))
+    # the digest of the summary's own reproducible content (docs/reliability.md, section 8)
+    summary_["summary_sha256"] = summary_digest(summary_)
     files["summary.json"] = (json.dumps(summary_, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_set(out, files)
     return summary_

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import preference_scores
 from models import DeclinedPair, Instance, Unit
+
+if TYPE_CHECKING:  # pandas is imported when the pairs are counted, not when a command starts
+    import pandas as pd
 
 _BLOCK_CELLS = 4_000_000
 
@@ -354,6 +357,8 @@ RULE_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULE_BOOK}
 
 def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:
     """All eligible pairs in client-major order, with p(c, u) and per-rule exclusion counts."""
+    import pandas
+
     origin_rule = instance.policy.origin_rule
     n_c, n_u = arrays.n_clients, arrays.n_units
     block_size = max(1, _BLOCK_CELLS // max(1, n_u))
@@ -378,8 +383,8 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
         client=client.astype(np.int64),
         unit=unit.astype(np.int64),
         preference=np.asarray(preference, dtype=np.int64),
-        excluded=pd.DataFrame(
-            excluded, index=pd.Index(arrays.client_ids, name="client_id"), columns=list(RULES)
+        excluded=pandas.DataFrame(
+            excluded, index=pandas.Index(arrays.client_ids, name="client_id"), columns=list(RULES)
         ),
     )
 
