@@ -54,6 +54,7 @@ def test_an_untouched_proposal_is_confirmed(solved, tiny):
         "policy",
         "proposals.csv",
         "unmatched.csv",
+        "unused_units.csv",
         "summary.json",
     }
     assert report.warnings == []
