@@ -128,10 +128,16 @@ def why_moved(proposal: Proposal, client_id: str, unit_id: str) -> str:
         (arrays.client_ids[a], arrays.unit_ids[b]) for a, b in zip(proposal.pairs.client, proposal.pairs.unit)
     }
     if (client_id, unit_id) not in eligible:
-        return "the rules no longer allow this match (see `matcher explain`)"
+        return "the rules no longer allow this match: " + _broken_rule(
+            proposal, clients[client_id], units[unit_id]
+        )
     weight = int(arrays.client_weight[clients[client_id]])
     taker = client_of.get(unit_id)
-    where = f"; {client_id} is now proposed {unit_of[client_id]}" if client_id in unit_of else ""
+    where = (
+        f"; {client_id} is now proposed {unit_of[client_id]}"
+        if client_id in unit_of
+        else f"; {client_id} is now unmatched"
+    )
     if taker is not None:
         taker_weight = int(arrays.client_weight[clients[taker]])
         return (
@@ -182,3 +188,14 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
 def read_communicated(folder: Path) -> list[Match]:
     """The matches of a proposal folder written earlier (`--keep-proposal`)."""
     return read_matches(folder / "proposals.csv", "--keep-proposal")
+
+
+def _broken_rule(proposal: Proposal, client: int, unit: int) -> str:
+    """The first eligibility rule the pair breaks now, in the words `matcher check` uses."""
+    from matcher.rules.eligibility import RULE_BOOK
+
+    rule_of = proposal.instance.policy.origin_rule
+    for rule in RULE_BOOK:
+        if not rule.allows(proposal.arrays, proposal.sets, slice(client, client + 1), rule_of)[0, unit]:
+            return f"{rule.name}: {rule.violation(proposal.instance, client, unit)}"
+    return "a cap, intake or support-slot limit has no room for it on its own"

@@ -392,6 +392,33 @@ def personal_data(identifier: str) -> str | None:
     return None
 
 
+_NINE_DIGITS = re.compile(r"(?<![\d.\-])(?:\d[ .\-]?){8}\d(?![\d.\-]?\d)")
+
+
+def has_bsn_in_text(text: str) -> bool:
+    """Nine digits (separators allowed) that pass the 11-test, anywhere in a text; stricter than
+    `looks_like_bsn`, which reads a whole id and would take a date's eight digits."""
+    return any(passes_eleven_test(re.sub(r"\D", "", match.group())) for match in _NINE_DIGITS.finditer(text))
+
+
+TEXT_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("email", is_email_address),
+    ("phone", is_phone_number),
+    ("address", has_postcode_with_house_number),
+    ("bsn", has_bsn_in_text),
+)
+
+
+def personal_data_in_text(text: str) -> str | None:
+    """The kind of contact data or citizen service number a free-text note holds (e-mail, phone,
+    postcode with house number, BSN), or None. Dates and names are not looked for: a note says
+    when a unit is free and who at the corporation decided."""
+    for kind, predicate in TEXT_CHECKS:
+        if predicate(text):
+            return kind
+    return None
+
+
 def refusal(kind: str) -> str:
     """The problem message for an id that looks like personal data of this kind; it never
     repeats the id."""

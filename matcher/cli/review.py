@@ -248,7 +248,8 @@ def _report_results(results) -> None:
     "--until",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="the decline holds for periods starting on or before this date; default: the reason code's",
+    help="the decline holds for periods starting on or before this date; default: the reason code's "
+    "duration, or for good when --scope is given (you set the scope: set its end too)",
 )
 @click.option(
     "--correct", is_flag=True, help="replace a decision already in the ledger (a deliberate correction)"

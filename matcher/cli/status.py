@@ -158,8 +158,9 @@ def render(found: Status) -> None:
     if found.conflicts:
         console.print(
             Text(
-                "The ledger keeps the decision recorded first. To take the new one, run the command "
-                "shown; to keep the recorded one, leave it: the conflict stays listed here."
+                "The ledger keeps the decision recorded first until you choose: run the first command "
+                "below to take the new decision, or the second to keep the recorded one; either "
+                "settles the conflict."
             )
         )
         listed = table("#", "match", "party", "week", "recorded", "came in", "from")

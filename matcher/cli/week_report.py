@@ -44,14 +44,27 @@ def week_effects(summary: dict[str, Any]) -> list[str]:
         declines = ledger.get("declines_added", [])
         if declines:
             wide = [row for row in declines if row["scope"] != "unit" or row.get("until")]
+            wide = [
+                row
+                for row in wide
+                if row["scope"] != "unit"
+                or not any(
+                    other["scope"] != "unit"
+                    and other["client_id"] == row["client_id"]
+                    and other["unit_id"] == row["unit_id"]
+                    for other in declines
+                )
+            ]
             lines.append(
-                f"  declines applied: {len(declines)}"
+                f"  declines applied: {len({(row['client_id'], row['unit_id']) for row in declines})}"
                 + (
                     f"; wider or for a time: {'; '.join(_decline_words(row) for row in wide[:SHOW])}"
                     if wide
                     else ""
                 )
             )
+        for note in ledger.get("declines_not_widened", []):
+            lines.append(f"  check this decline: {note}")
         for entry in ledger.get("urgency_lapsed_detail", []):
             lines.append(
                 f"  urgency lapsed: {entry['client_id']} from {entry['from']} to {entry['to']} "

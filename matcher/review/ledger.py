@@ -59,6 +59,7 @@ from matcher.review.reasons import BOOK, SCOPES, default_until, reason
 from matcher.rules.capacity import load_of
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
+from models.privacy import KINDS, personal_data_in_text
 
 SCHEMA_VERSION = "2"  # 2: decline scope, scope_id, until and reason text; return-by dates; sites
 PARTIES = ("client", "landlord")
@@ -727,6 +728,17 @@ def decision_problems(decision: Decision, file: str, columns: dict[str, str] | N
             )
         )
     problems += _scope_problems(decision, file, row, columns)
+    kind = personal_data_in_text(decision.note or "")
+    if kind:
+        problems.append(
+            Problem(
+                file=file,
+                row=row,
+                column=columns.get("note", "note"),
+                message=f"the note looks like it holds {KINDS[kind]}: remove it (notes are kept in the "
+                "ledger and shown back to the corporation); refer to the client by pseudonym only",
+            )
+        )
     for name in ("client_id", "unit_id", "note", "scope_id"):
         if "\x00" in (getattr(decision, name) or ""):  # PostgreSQL keeps no NUL character in text
             problems.append(
@@ -764,15 +776,14 @@ def _scope_problems(decision: Decision, file: str, row: int | None, columns: dic
             )
         ]
     if decision.scope_id is not None and (decision.scope or "unit") == "unit":
-        return [
-            Problem(
-                file=file,
-                row=row,
-                column=columns.get("scope_id", "scope_id"),
-                message="a scope_id names the site, neighbourhood, landlord or municipality ruled out: "
-                "give --scope too, or leave it empty",
-            )
-        ]
+        message = (
+            "a unit decline rules out the declined unit only and takes no scope id: leave it empty, "
+            "or give a wider scope (site, neighbourhood, landlord, municipality)"
+            if decision.scope == "unit"
+            else "a scope id names the site, neighbourhood, landlord or municipality ruled out: "
+            "give the scope too, or leave it empty"
+        )
+        return [Problem(file=file, row=row, column=columns.get("scope_id", "scope_id"), message=message)]
     if (
         decision.until is not None
         and decision.period_start is not None
@@ -1023,6 +1034,10 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             continue
         resolved = _resolve_week(connection, decision, batch.source, problems)
         if resolved is None:
+            continue
+        late = _scope_problems(resolved, batch.source, resolved.source_row, {}) if resolved.until else []
+        if late:  # an end date before the week the decision was filled in for
+            problems += late
             continue
         decision = _applied(connection, resolved)
         existing = (
@@ -1367,45 +1382,32 @@ def _open_matches(
     taken_clients: set[str],
     taken_units: set[str],
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
-    """The matches this week's solve keeps stable (decisions 52 and 53):
+    """The matches this week's solve keeps stable (decisions 52 and 53), all from the latest
+    proposal sent out up to this week (an earlier proposal's match that the latest one dropped
+    was withdrawn or released then, and an old acceptance of it holds nothing):
 
-    - held: one side accepted, the other has not decided, nobody declined (latest week first;
-      one per client and per unit), as (client, unit, who accepted);
-    - communicated: the matches of the latest proposal sent out up to this week that nobody has
-      decided yet; an earlier proposal's match that the latest one dropped was withdrawn then.
+    - held: its matches one side accepted, the other has not decided, nobody declined, as
+      (client, unit, who accepted);
+    - communicated: its matches nobody has decided yet.
     Only matches whose client and unit are still in the pool.
     """
-
-    def free(client: str, unit: str) -> bool:
-        return client in clients and unit in units and client not in taken_clients and unit not in taken_units
-
-    held: list[tuple[str, str, str]] = []
-    seen_clients: set[str] = set()
-    seen_units: set[str] = set()
-    half = [
-        (max(r["period_start"] for r in parties.values()), pair, parties)
-        for pair, parties in status.items()
-        if len(parties) == 1 and not is_declined(parties)
-    ]
-    for _, (client, unit), parties in sorted(half, key=lambda item: (-item[0].toordinal(), item[1])):
-        if free(client, unit) and client not in seen_clients and unit not in seen_units:
-            held.append((client, unit, next(iter(parties))))
-            seen_clients.add(client)
-            seen_units.add(unit)
     sent = [p for p in state.proposals if p["period_start"] <= start]
+    if not sent:
+        return [], []
+    latest = max(sent, key=lambda p: (p["period_start"], p["import_id"]))["proposal_id"]
+    held: list[tuple[str, str, str]] = []
     communicated: list[tuple[str, str]] = []
-    if sent:
-        latest = max(sent, key=lambda p: (p["period_start"], p["import_id"]))["proposal_id"]
-        for pair in state.proposed:
-            client, unit = pair["client_id"], pair["unit_id"]
-            if (
-                pair["proposal_id"] == latest
-                and (client, unit) not in status
-                and free(client, unit)
-                and client not in seen_clients
-                and unit not in seen_units
-            ):
-                communicated.append((client, unit))
+    for pair in state.proposed:
+        client, unit = pair["client_id"], pair["unit_id"]
+        if pair["proposal_id"] != latest or client not in clients or unit not in units:
+            continue
+        if client in taken_clients or unit in taken_units:
+            continue
+        parties = status.get((client, unit), {})
+        if not parties:
+            communicated.append((client, unit))
+        elif len(parties) == 1 and not is_declined(parties):
+            held.append((client, unit, next(iter(parties))))
     return sorted(held), sorted(communicated)
 
 
@@ -1425,31 +1427,42 @@ def _without_unit(decline: DeclinedPair, units: dict) -> DeclinedPair | None:
     return decline.model_copy(update={"scope_id": value}) if value else None
 
 
-def _declined_pair(
+def _declined_pairs(
     row: dict, start: date, units: dict, taken_units: set[str], neighbourhoods: dict, municipalities: dict
-) -> DeclinedPair | None:
-    """The history-rule row of a stored decline this week, or None when it rules out nothing now:
-    its end passed, its unit left the pool (unit scope), or its neighbourhood or municipality is
-    not in this week's instance (no unit there to rule out)."""
+) -> tuple[list[DeclinedPair], str | None]:
+    """The history-rule rows of a stored decline this week, and a note for the coordinator.
+
+    Nothing once its end passed. The declined unit itself is always ruled out while it is in the
+    pool, whatever the scope (a scope id typed wrong, or naming another site, never lets the
+    declined pair come back); the wider scope too, unless its neighbourhood or municipality is
+    not in this week's instance: then the note says so.
+    """
     scope, scope_id, until = row.get("scope") or "unit", row.get("scope_id"), row.get("until")
     if until is not None and until < start:
-        return None
-    if scope == "unit" or scope_id is None:
-        if row["unit_id"] not in units or row["unit_id"] in taken_units:
-            return None
-        scope_id = None
-    if (scope == "neighbourhood" and scope_id not in neighbourhoods) or (
-        scope == "municipality" and scope_id not in municipalities
-    ):
-        return None
-    return DeclinedPair(
-        client_id=row["client_id"],
-        unit_id=row["unit_id"],
-        declined_by=row["party"],
-        scope=scope,
-        scope_id=scope_id,
-        until=until,
-    )
+        return [], None
+    found: list[DeclinedPair] = []
+    note = None
+    common = {
+        "client_id": row["client_id"],
+        "unit_id": row["unit_id"],
+        "declined_by": row["party"],
+        "until": until,
+    }
+    in_pool = row["unit_id"] in units and row["unit_id"] not in taken_units
+    if in_pool:
+        found.append(DeclinedPair(**common))
+    if scope != "unit" and scope_id is not None:
+        if (scope == "neighbourhood" and scope_id not in neighbourhoods) or (
+            scope == "municipality" and scope_id not in municipalities
+        ):
+            note = (
+                f"{row['client_id']} declined {row['unit_id']} for every unit of {scope} {scope_id}, "
+                f"which is not in this week's instance: only the unit itself is ruled out; "
+                "correct the scope with `matcher record --correct` if it was mistyped"
+            )
+        else:
+            found.append(DeclinedPair(**common, scope=scope, scope_id=scope_id))
+    return found, note
 
 
 def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
@@ -1525,6 +1538,7 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     # declines still in play, each with the scope and end the ledger applied
     known_declined = set(instance.declined)
     new_declined = []
+    narrowed: list[str] = []
     for (client_id, _unit_id), parties in sorted(status.items()):
         if client_id not in clients or client_id in taken_clients:
             continue
@@ -1532,10 +1546,14 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             row = parties.get(party)
             if row is None or row["decision"] != "decline":
                 continue
-            decline = _declined_pair(row, start, units, taken_units, neighbourhoods, municipalities)
-            if decline is not None and decline not in known_declined:
-                known_declined.add(decline)
-                new_declined.append(decline)
+            found, note = _declined_pairs(row, start, units, taken_units, neighbourhoods, municipalities)
+            if note:
+                flagged.append(note)
+                narrowed.append(note)
+            for decline in found:
+                if decline not in known_declined:
+                    known_declined.add(decline)
+                    new_declined.append(decline)
 
     held, communicated = _open_matches(state, status, start, clients, units, taken_clients, taken_units)
 
@@ -1615,6 +1633,7 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "intake_used": dict(sorted(intake_used.items())),
         "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
         "declined_pairs_added": len(new_declined),
+        "declines_not_widened": narrowed,
         "declines_added": [
             {
                 "client_id": d.client_id,

@@ -106,6 +106,7 @@ class Match:
     waiting_for: tuple[str, ...]  # parties that have not decided (offered, accepted)
     declines: tuple[Decline, ...]
     instead: tuple[tuple[str, str], ...]  # withdrawn: the latest proposal's matches of its client or unit
+    released: bool = False  # accepted by one side, but not in the latest proposal (no longer held)
 
     @property
     def name(self) -> str:
@@ -117,7 +118,12 @@ class Match:
         if self.state == "offered":
             return "waiting for the client and the landlord"
         if self.state == "accepted":
-            return f"accepted by the {self.accepted_by[0]}; waiting for the {self.waiting_for[0]}"
+            released = (
+                "; not in the latest proposal, so `solve --ledger` no longer holds it: tell them, or offer it again"
+                if self.released
+                else ""
+            )
+            return f"accepted by the {self.accepted_by[0]}; waiting for the {self.waiting_for[0]}{released}"
         if self.state == "housed":
             return "accepted by the client and the landlord"
         if self.state == "declined":
@@ -423,12 +429,14 @@ def _match(
     declined_by = tuple(p for p in PARTIES if parties.get(p, {}).get("decision") == "decline")
     waiting_for = tuple(p for p in PARTIES if p not in parties)
     instead: tuple[tuple[str, str], ...] = ()
+    released = False
     if is_declined(parties):
         state = "declined"
     elif is_placed(parties):
         state = "housed"
     elif accepted_by:
         state = "accepted"
+        released = proposed is not None and proposed["proposal_id"] != latest_id
     elif proposed is not None and proposed["proposal_id"] != latest_id:
         state = "withdrawn"
         instead = tuple(
@@ -459,6 +467,7 @@ def _match(
         waiting_for=waiting_for if state in ("offered", "accepted") else (),
         declines=tuple(_decline(parties[p], as_of) for p in declined_by),
         instead=instead,
+        released=released,
     )
 
 

@@ -91,15 +91,10 @@ def test_a_client_safety_decline_rules_out_the_whole_neighbourhood_for_good(tmp_
     assert (row["scope"], row["scope_id"], row["until"]) == ("neighbourhood", "WK045301", None)
     assert row["reason_text"] == BOOK["client"]["safety"].words
     solved, report = apply_ledger(week, ledger)
-    assert report["declines_added"] == [
-        {
-            "client_id": "C03",
-            "unit_id": "U03",
-            "declined_by": "client",
-            "scope": "neighbourhood",
-            "scope_id": "WK045301",
-            "until": None,
-        }
+    common = {"client_id": "C03", "unit_id": "U03", "declined_by": "client", "until": None}
+    assert report["declines_added"] == [  # the unit itself always, and what the scope covers
+        {**common, "scope": "unit", "scope_id": None},
+        {**common, "scope": "neighbourhood", "scope_id": "WK045301"},
     ]
     in_wijk = {u.unit_id for u in week.units if u.neighbourhood_id == "WK045301"}
     assert _still_eligible(solved, "C03") == before - in_wijk
@@ -130,7 +125,7 @@ def test_a_landlord_neighbourhood_situation_rules_out_the_site_for_13_weeks(tmp_
         )
         solved, report = apply_ledger(later, ledger)
         assert ("U03" not in _still_eligible(solved, "C03")) is holds, start
-        assert len(report["declines_added"]) == (1 if holds else 0)
+        assert len(report["declines_added"]) == (2 if holds else 0)
 
 
 def test_a_site_scope_of_a_unit_without_a_site_falls_back_to_the_unit(tmp_path):
@@ -165,7 +160,7 @@ def test_the_coordinator_overrides_scope_and_end_on_the_command_line(tmp_path):
     )
     # bad overrides are refused with the option's name, nothing recorded
     for extra, words in (
-        (["--scope-id", "GM0392"], "give --scope too"),
+        (["--scope-id", "GM0392"], "give the scope too"),
         (["--scope", "site", "--until", "2026-11-01", "--week", "2026-11-23"], "before the decision's week"),
     ):
         result = CliRunner().invoke(
@@ -239,3 +234,96 @@ def test_every_reason_code_is_documented_with_its_default_scope(party, code):
         line.startswith(f"| `{code}` |") and line.rstrip().endswith(f"| {row.lasts} |")
         for line in docs.splitlines()
     )
+
+
+# --- what the red team broke (findings 1-4, 7 and 3 of the weekly-loop review) ------------------
+
+
+def _record(ledger: str, *extra: str, code: int = 0) -> str:
+    base = ["record", "--ledger", ledger, "--client", "C03", "--unit", "U03", "--decision", "decline"]
+    result = CliRunner().invoke(main, [*base, *extra])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def _with_proposal(
+    tmp_path: Path, *pairs: tuple[str, str], proposal_id: str = "p1", week: date = WEEK
+) -> str:
+    instance = read_instance(TINY)
+    ledger = str(tmp_path / "ledger.sqlite")
+    record = ProposalRecord(
+        proposal_id,
+        week,
+        week + timedelta(days=6),
+        "tiny",
+        8,
+        6,
+        None,
+        None,
+        tuple(_pair(c, u, instance) for c, u in pairs),
+    )
+    import_batches(ledger, [Batch("proposal", "export", proposals=[record])])
+    return ledger
+
+
+def test_a_mistyped_scope_id_still_rules_out_the_declined_unit(tmp_path):
+    ledger = _with_proposal(tmp_path, ("C03", "U03"))
+    _record(ledger, "--reason", "other", "--scope", "landlord", "--scope-id", "Woonopmaat Typo")
+    solved, _ = apply_ledger(read_instance(TINY), ledger)
+    assert "U03" not in _still_eligible(solved, "C03"), "the declined pair never comes back"
+
+
+def test_a_scope_naming_a_neighbourhood_not_in_the_week_keeps_the_unit_and_says_so(tmp_path):
+    ledger = _with_proposal(tmp_path, ("C03", "U03"))
+    _record(ledger, "--reason", "other", "--scope", "neighbourhood", "--scope-id", "WK999999")
+    solved, report = apply_ledger(read_instance(TINY), ledger)
+    assert "U03" not in _still_eligible(solved, "C03")
+    [note] = report["declines_not_widened"]
+    assert "WK999999" in note and "only the unit itself" in note
+
+
+def test_an_end_before_the_week_is_refused_when_the_week_comes_from_the_proposal(tmp_path):
+    ledger = _with_proposal(tmp_path, ("C03", "U03"))
+    output = _record(ledger, "--reason", "location", "--until", "2026-11-01", code=2)
+    assert "before the decision's week" in output
+    assert read_ledger(ledger).decisions == []
+
+
+@pytest.mark.parametrize(
+    ("note", "kind"),
+    [
+        ("tenant, BSN 123456782", "citizen service number"),
+        ("call 06-12345678", "phone"),
+        ("x@y.nl", "e-mail"),
+    ],
+)
+def test_a_note_with_personal_data_is_refused_and_not_echoed(tmp_path, note, kind):
+    ledger = _with_proposal(tmp_path, ("C03", "U03"))
+    output = _record(ledger, "--reason", "other", "--note", note, code=2)
+    assert kind in output and note not in output
+    assert read_ledger(ledger).decisions == []
+
+
+def test_an_acceptance_the_latest_proposal_dropped_holds_nothing(tmp_path):
+    """Week 1 Pré... Woonopmaat accepted C03 -> U03; the week-2 proposal gives C03 U04 instead:
+    C03 -> U04 is communicated (kept), and the old acceptance neither holds U03 nor blocks U04."""
+    ledger = _with_proposal(tmp_path, ("C03", "U03"))
+    import_batches(
+        ledger,
+        [Batch("record", "t", decisions=[Decision("C03", "U03", "landlord", "accept", period_start=WEEK)])],
+    )
+    later = WEEK + timedelta(days=7)
+    instance = read_instance(TINY)
+    week2 = ProposalRecord(
+        "p2", later, later + timedelta(days=6), "tiny", 8, 6, None, None, (_pair("C03", "U04", instance),)
+    )
+    import_batches(ledger, [Batch("proposal", "export", proposals=[week2])])
+    moved = instance.model_copy(
+        update={
+            "policy": instance.policy.model_copy(
+                update={"period": instance.policy.period.model_copy(update={"start": later})}
+            )
+        }
+    )
+    _, report = apply_ledger(moved, ledger)
+    assert report["held"] == [] and report["communicated"] == [{"client_id": "C03", "unit_id": "U04"}]

@@ -182,7 +182,12 @@ def test_each_state_says_what_a_coordinator_needs(ledger):
     assert (match["C01", "U01"].accepted_by, match["C01", "U01"].waiting_for) == (("landlord",), ("client",))
     assert match["C01", "U01"].proposal_id == "p2" and match["C01", "U01"].week == WEEK2
     assert (match["C11", "U11"].accepted_by, match["C11", "U11"].waiting_for) == (("client",), ("landlord",))
-    assert match["C11", "U11"].detail == "accepted by the client; waiting for the landlord"
+    assert match["C11", "U11"].released, "p2 no longer holds it"
+    assert match["C11", "U11"].detail == (
+        "accepted by the client; waiting for the landlord; not in the latest proposal, so "
+        "`solve --ledger` no longer holds it: tell them, or offer it again"
+    )
+    assert not match["C01", "U01"].released
     assert match["C02", "U06"].waiting_for == ("client", "landlord")
 
     # declined: by whom, the reason's words, the note, and what it rules out until when
