@@ -1531,7 +1531,9 @@ def _parse_table(
         typed: dict[str, str] = {}  # each cell as typed, to keep personal data out of the messages
         cell_problems = []
         for position in keep:
-            value = cells[position].strip() if position < len(cells) else ""
+            # NFC: "Pré" typed with é or with e + a combining accent is one landlord, one id (the
+            # text looks the same; decision 80)
+            value = unicodedata.normalize("NFC", cells[position].strip()) if position < len(cells) else ""
             if value == "":
                 continue
             column = raw.header[position]
