@@ -183,7 +183,9 @@ def _report_results(results) -> None:
             click.echo(f"{result.source}: no decisions filled in")
             continue
         click.echo(
-            f"{result.source}: {result.added} added, {result.corrected} corrected, {result.unchanged} unchanged, "
+            f"{result.source}: {result.added} added, {result.corrected} corrected, "
+            + (f"{result.kept} kept as recorded (conflict settled), " if result.kept else "")
+            + f"{result.unchanged} unchanged, "
             f"{len(result.conflicts)} conflicting" + (", proposal recorded" if result.proposals_added else "")
         )
         conflicts += result.conflicts

@@ -900,6 +900,7 @@ class ImportResult:
     rows_read: int = 0
     added: int = 0
     corrected: int = 0
+    kept: int = 0  # `--correct` with the recorded decision: kept, its conflicts settled
     unchanged: int = 0
     proposals_added: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
@@ -1050,7 +1051,7 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
             result.added += 1
         elif _stored(existing) == _stored(decision.__dict__):
             if correct and _keep_decision(connection, decision, import_id, now):
-                result.corrected += 1  # the recorded decision stays; its waiting conflicts are settled
+                result.kept += 1  # the recorded decision stays; its waiting conflicts are settled
             else:
                 result.unchanged += 1
         elif correct:
@@ -1073,7 +1074,7 @@ def _import_batch(connection: Connection, batch: Batch, correct: bool) -> Import
     if problems:
         raise InvalidInstance(problems)  # rolls the whole transaction back
 
-    changed = result.added + result.corrected + result.proposals_added + stored
+    changed = result.added + result.corrected + result.kept + result.proposals_added + stored
     if changed == 0:
         # nothing new: leave no trace, so a repeat import changes nothing at all
         connection.execute(imports.delete().where(imports.c.import_id == import_id))

@@ -465,6 +465,7 @@ def test_keeping_the_recorded_decision_also_settles_the_conflict(ledger):
     args = shlex.split(before["to_keep_recorded"])[1:]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
+    assert "1 kept as recorded (conflict settled)" in result.output
     data = json.loads(invoke("--ledger", ledger, "--json", "--week", "2026-11-26", code=0))
     assert data["conflicts"] == []
     c08 = next(m for m in data["matches"] if m["client_id"] == "C08")
