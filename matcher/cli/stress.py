@@ -42,6 +42,13 @@ console = Console(highlight=False)
     help="budget of simulated weeks, scenarios × policies × seeds × horizon weeks "
     "(default 200,000); raise it only for a cluster that can take it",
 )
+@click.option(
+    "--hindsight",
+    is_flag=True,
+    default=False,
+    help="also solve the clairvoyant optimum of every scenario and seed and report each policy as a "
+    "share of it (as `hindsight: true` in the file; minutes per seed for a region's year)",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="show a progress bar")
 def stress(
     scenarios: Path,
@@ -49,6 +56,7 @@ def stress(
     workers: int | None,
     scheduler: str | None,
     max_scenario_weeks: int | None,
+    hindsight: bool,
     progress: bool,
 ) -> None:
     """Simulate every scenario × allocation policy × seed of SCENARIOS week by week.
@@ -58,16 +66,23 @@ def stress(
     refused with exit code 2, saying which key, its value, the budget and what to do.
     """
     from matcher.stress import ScenarioError, load_sweep, run_sweep, write_outputs
-    from matcher.stress.scenario import Budgets
+    from matcher.stress.scenario import Budgets, HindsightSettings
 
     if workers is not None and scheduler:
         raise click.UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     budgets = Budgets(max_scenario_weeks=max_scenario_weeks) if max_scenario_weeks else Budgets()
     try:
         sweep = load_sweep(scenarios, budgets)
+        if hindsight and sweep.hindsight is None:
+            sweep = sweep.model_copy(update={"hindsight": HindsightSettings()})
         console.print(
             f"[bold]{sweep.name}[/]: {sweep.scenario_count} scenarios × {len(sweep.allocation)} "
             f"policies × {len(sweep.seeds)} seeds = {sweep.runs} runs of {sweep.horizon_weeks} weeks"
+            + (
+                f", and {sweep.scenario_count * len(sweep.seeds)} hindsight optima"
+                if sweep.hindsight is not None
+                else ""
+            )
         )
         result = run_sweep(
             sweep,

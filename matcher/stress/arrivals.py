@@ -5,6 +5,11 @@ the allocation policy: every scenario of the grid and both allocation policies s
 queue in week 1, the same arrivals every week, and the same answer when the same client is
 offered the same unit (common random numbers). Differences between them are the rule's doing,
 not luck's.
+
+New vacancies open in the region's wijken in proportion to their social-rental stock
+(`matcher.stress.places`): the generator draws them so, and a resampled unit (social rental, room
+or cluster) is moved to a wijk drawn so, since resampling a one-week base would otherwise put a
+year's homes in the few wijken that week happened to have. Skaeve Huse keep their site.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from matcher.io.read import read_instance
 from models import Client, Instance, Unit
 
 # Streams spawned from the seed, one per purpose, so adding draws to one never shifts another.
-_BASE, _COUNTS, _POOL, _ORDER, _OFFERS = range(5)
+_BASE, _COUNTS, _POOL, _ORDER, _OFFERS, _PLACES = range(6)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Stream:
 
 
 def _child(seed: int, purpose: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(seed).spawn(_OFFERS + 1)[purpose]
+    return np.random.SeedSequence(seed).spawn(_PLACES + 1)[purpose]
 
 
 def _int_seed(seed: int, purpose: int) -> int:
@@ -95,6 +100,42 @@ def _shift(day: date | None, by: timedelta) -> date | None:
     return None if day is None else day + by
 
 
+def _spread(base: Instance, units: list[Unit], rng: np.random.Generator) -> list[Unit]:
+    """The resampled units moved to a wijk drawn by social-rental stock (and a landlord of that
+    municipality); Skaeve Huse stay at their site.
+
+    The generator draws its own units' places by the same weights (municipality by social stock,
+    wijk by dwellings), so only resampled units are moved.
+    """
+    from matcher.stress.places import SCATTERED_TYPES, landlord_weights, social_stock_weights
+
+    weights = social_stock_weights(base)
+    municipality_of = {n.neighbourhood_id: n.municipality_id for n in base.neighbourhoods}
+    landlords = landlord_weights(base)
+    wijken = weights.index.to_numpy()
+    drawn: np.ndarray = rng.choice(len(wijken), size=len(units), p=weights.to_numpy())
+    picks = rng.random(len(units))
+    moved = []
+    for unit, wijk_index, pick in zip(units, drawn, picks):
+        if unit.type not in SCATTERED_TYPES:
+            moved.append(unit)
+            continue
+        wijk = str(wijken[int(wijk_index)])
+        municipality = municipality_of[wijk]
+        landlord = unit.landlord
+        choices = landlords.get(municipality)
+        if choices:
+            names = sorted(choices)
+            cumulative = np.cumsum([choices[name] for name in names])
+            landlord = names[int(np.searchsorted(cumulative, pick * cumulative[-1], side="right"))]
+        moved.append(
+            unit.model_copy(
+                update={"neighbourhood_id": wijk, "municipality_id": municipality, "landlord": landlord}
+            )
+        )
+    return moved
+
+
 def build_stream(sweep, seed: int, base: Instance | None = None) -> Stream:
     """The base instance and every arrival of the horizon for one seed."""
     base = base if base is not None else base_instance(sweep, seed)
@@ -121,6 +162,8 @@ def build_stream(sweep, seed: int, base: Instance | None = None) -> Stream:
         pool_units = (
             [base.units[k] for k in pool_rng.integers(len(base.units), size=n_units)] if base.units else []
         )
+    if sweep.arrival_source != "generator":
+        pool_units = _spread(base, pool_units, np.random.default_rng(_child(seed, _PLACES)))
     order_rng = np.random.default_rng(_child(seed, _ORDER))
     # the generator lists units by municipality: shuffle so no week gets one town's homes
     pool_clients = [pool_clients[k] for k in order_rng.permutation(len(pool_clients))][:n_clients]

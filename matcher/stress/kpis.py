@@ -14,6 +14,7 @@ import pandas as pd
 
 from matcher.stress.scenario import GRID_KEYS, Sweep, label_value
 from matcher.stress.simulate import REASONS, RunResult
+from models.fields import URGENCIES
 
 # name -> (key, definition); the order is the order of kpis.csv and of the docs
 KPIS: dict[str, tuple[str, str]] = {
@@ -63,6 +64,30 @@ KPIS: dict[str, tuple[str, str]] = {
         "vacancies returned to the landlord after vacancy_weeks weeks without a tenant",
     ),
     "vacancies_open": ("", "vacancies still open at the end of the week"),
+    "offers_by_match": (
+        "match",
+        "offers by how the home lies for the client: origin, preferred, current (municipality they "
+        "stay in now) or elsewhere",
+    ),
+    "declined_by_client_match": ("match", "offers the client declined, by the same classes"),
+    "empty_unit_weeks": (
+        "reason",
+        "available vacancies not let this week, by why: refused, no_eligible_client, declined_before, "
+        "client_not_ready, clients_placed_elsewhere, capacity_full, not_chosen (see docs/stress-tests.md)",
+    ),
+    "empty_unit_weeks_capacity": (
+        "limit",
+        "the capacity_full weeks by the limit that stopped the highest-priority client: "
+        "neighbourhood_cap, municipality_intake, support_slots",
+    ),
+    "intake_full": (
+        "",
+        "municipalities whose agreed intake for the period is used up at the end of the week",
+    ),
+    "slots_full": (
+        "",
+        "support-slot rows whose agreed slots for the period are used up at the end of the week",
+    ),
 }
 KPI_ORDER = {name: k for k, name in enumerate(KPIS)}
 COLUMNS = ["scenario", "label", "allocation", "seed", "week", "kpi", "key", "value"]
@@ -114,6 +139,7 @@ def _sorted(table: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
             "neighbourhood_id",
             "municipality_id",
             "client_id",
+            "unit_id",
         )
         if c in table.columns
     ]
@@ -233,6 +259,116 @@ def summary_table(kpis: pd.DataFrame, placements: pd.DataFrame, sweep: Sweep) ->
     labels = {s.index: s.label for s in sweep.scenarios()}
     summary.insert(1, "label", summary["scenario"].map(labels))
     return _sorted(summary, sweep)
+
+
+def people_table(results: Iterable[RunResult], sweep: Sweep) -> pd.DataFrame:
+    """Every client of every run: wait at placement, or until the end for those still waiting."""
+    return _with_run((result, result.people) for result in results).pipe(_sorted, sweep)
+
+
+def vacancy_table(results: Iterable[RunResult], sweep: Sweep) -> pd.DataFrame:
+    """Every vacancy of every run: how it left the scheme, its empty days and weeks by reason."""
+    return _with_run((result, result.vacancies) for result in results).pipe(_sorted, sweep)
+
+
+def _with_run(parts: Iterable[tuple[RunResult, pd.DataFrame]]) -> pd.DataFrame:
+    frames = []
+    for result, frame in parts:
+        frame = frame.copy()
+        frame.insert(0, "seed", result.key.seed)
+        frame.insert(0, "allocation", result.key.allocation)
+        frame.insert(0, "scenario", result.key.scenario)
+        frames.append(frame)
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["scenario", "allocation", "seed"])
+    )
+
+
+def waiting_groups(people: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
+    """Per scenario, policy and group (urgency on joining, or source): clients, placed, still
+    waiting at the end, and mean weeks waited by everyone, by the placed and by those waiting
+    (every client of every seed pooled; each seed has the same clients under every policy)."""
+    columns = [
+        "scenario",
+        "allocation",
+        "group",
+        "value",
+        "clients",
+        "placed",
+        "waiting_end",
+        "wait_all_mean",
+        "wait_placed_mean",
+        "wait_waiting_end_mean",
+    ]
+    if people.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    seeds = max(1, len(sweep.seeds))
+    for (scenario, allocation), frame in people.groupby(["scenario", "allocation"], sort=False):
+        groups = [("all", "all", frame)]
+        groups += [("urgency", u, frame[frame["urgency"] == u]) for u in URGENCIES]
+        groups += [("source", s, frame[frame["source"] == s]) for s in sorted(frame["source"].unique())]
+        for group, value, members in groups:
+            placed = members["status"] == "placed"
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "allocation": allocation,
+                    "group": group,
+                    "value": value,
+                    "clients": len(members) / seeds,
+                    "placed": int(placed.sum()) / seeds,
+                    "waiting_end": int((~placed).sum()) / seeds,
+                    "wait_all_mean": members["wait_weeks"].mean() if len(members) else np.nan,
+                    "wait_placed_mean": members.loc[placed, "wait_weeks"].mean() if placed.any() else np.nan,
+                    "wait_waiting_end_mean": members.loc[~placed, "wait_weeks"].mean()
+                    if (~placed).any()
+                    else np.nan,
+                }
+            )
+    return _sorted(pd.DataFrame(rows, columns=columns), sweep)
+
+
+SUMMARY_RUN_COLUMNS = (
+    "priority_placed",
+    "clients_per_vacancy",
+    "let_share",
+    "let_share_lettable",
+    "vacancy_days",
+    "wait_all_mean",
+    "wait_all_normal",
+    "wait_all_high",
+    "wait_all_acute",
+    "waiting_end",
+    "cap_violations",
+)
+HINDSIGHT_SHARES = ("priority_share_hindsight", "origin_share_hindsight", "vacancy_days_vs_hindsight")
+SUMMARY_DIFFS = ("placements", "wait_all_mean", "vacancy_days", "refusals")
+
+
+def with_run_figures(summary: pd.DataFrame, runs: pd.DataFrame, paired: pd.DataFrame) -> pd.DataFrame:
+    """The summary with each run figure's mean over seeds and, for each policy compared with the
+    baseline, the paired difference of the key figures and its 95 % interval."""
+    if runs.empty:
+        return summary
+    columns = [*SUMMARY_RUN_COLUMNS, *(c for c in HINDSIGHT_SHARES if c in runs.columns)]
+    means = runs.groupby(["scenario", "allocation"], sort=False)[columns].mean().reset_index()
+    summary = summary.merge(means, on=["scenario", "allocation"], how="left")
+    for metric in SUMMARY_DIFFS:
+        rows = paired[paired["metric"] == metric][
+            ["scenario", "allocation", "diff_mean", "ci_low", "ci_high"]
+        ]
+        rows = rows.rename(
+            columns={
+                "diff_mean": f"diff_{metric}",
+                "ci_low": f"diff_{metric}_lo",
+                "ci_high": f"diff_{metric}_hi",
+            }
+        )
+        summary = summary.merge(rows, on=["scenario", "allocation"], how="left")
+    return summary
 
 
 def intake_table(kpis: pd.DataFrame, sweep: Sweep, population_share: dict[str, float]) -> pd.DataFrame:

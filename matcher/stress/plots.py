@@ -347,3 +347,75 @@ def queue(kpis: pd.DataFrame, sweep: Sweep) -> bytes:
     figure.tight_layout()
     _footer(figure, sweep)
     return _png(figure)
+
+
+PAIRED_FIGURES = {
+    "placements": "people placed",
+    "origin_placements": "placed in origin",
+    "wait_all_mean": "mean wait, everyone",
+    "wait_all_high": "… high urgency",
+    "wait_all_acute": "… acute urgency",
+    "vacancy_days": "vacancy days",
+    "refusals": "refused offers",
+}
+MAX_PAIRED_PANELS = 6
+
+
+def paired(paired_table: pd.DataFrame, sweep: Sweep) -> bytes | None:
+    """Paired differences policy − baseline as a percentage of the baseline, with 95 % intervals:
+    one panel per scenario (at most six), one bar per figure."""
+    if paired_table.empty:
+        return None
+    rows = paired_table[paired_table["metric"].isin(list(PAIRED_FIGURES))]
+    scenarios = [s for s in sweep.scenarios() if s.index in set(rows["scenario"])][:MAX_PAIRED_PANELS]
+    if not scenarios:
+        return None
+    policies = list(dict.fromkeys(rows["allocation"]))
+    figure, grid = plt.subplots(
+        1,
+        len(scenarios),
+        figsize=(3.6 * len(scenarios) + 1.6, 0.45 * len(PAIRED_FIGURES) + 1.6),
+        squeeze=False,
+    )
+    names = list(PAIRED_FIGURES)
+    height = 0.8 / max(1, len(policies))
+    for axes, scenario in zip(grid[0], scenarios):
+        for k, allocation in enumerate(policies):
+            mine = rows[(rows["scenario"] == scenario.index) & (rows["allocation"] == allocation)].set_index(
+                "metric"
+            )
+            base = mine["baseline_mean"].reindex(names).to_numpy(dtype=float)
+            scale = np.where(base != 0, 100 / np.where(base != 0, base, 1), np.nan)
+            mean = mine["diff_mean"].reindex(names).to_numpy(dtype=float) * scale
+            low = mine["ci_low"].reindex(names).to_numpy(dtype=float) * scale
+            high = mine["ci_high"].reindex(names).to_numpy(dtype=float) * scale
+            positions = np.arange(len(names)) + (k - (len(policies) - 1) / 2) * height
+            style = _style(allocation)
+            axes.barh(
+                positions, mean, height=height * 0.85, color=style["color"], alpha=0.55, label=allocation
+            )
+            has_interval = ~np.isnan(low)
+            axes.errorbar(
+                mean[has_interval],
+                positions[has_interval],
+                xerr=[mean[has_interval] - low[has_interval], high[has_interval] - mean[has_interval]],
+                fmt="none",
+                ecolor="#333333",
+                capsize=3,
+                linewidth=1,
+            )
+        axes.axvline(0, color="#555555", linewidth=0.8)
+        axes.set_yticks(range(len(names)), [PAIRED_FIGURES[n] for n in names], fontsize=8)
+        axes.invert_yaxis()
+        axes.set_xlabel("difference, % of baseline", fontsize=8)
+        axes.set_title(scenario.label, fontsize=8.5)
+        axes.grid(axis="x", alpha=0.3)
+    baseline = rows["baseline"].iloc[0]
+    figure.suptitle(
+        f"Policy − {baseline} per seed, mean and 95 % interval ({len(sweep.seeds)} seeds, same arrivals and answers)",
+        fontsize=9.5,
+    )
+    grid[0][0].legend(fontsize=8, loc="lower right")
+    figure.tight_layout()
+    _footer(figure, sweep)
+    return _png(figure)

@@ -51,6 +51,14 @@ PICTURES = {
         "only exempt units such as Skaeve Huse can land there. Compare columns for the effect of "
         "the rule, rows for the effect of the allocation policy.",
     ),
+    "paired.png": (
+        "What the policy changes, seed by seed",
+        "Each bar is the mean over seeds of the difference policy − baseline on the same arrivals and "
+        "the same answers (common random numbers), as a percentage of the baseline's mean; the line "
+        "is its 95 % interval. Right of zero the policy has more of the figure: good for people "
+        "placed and placements in the municipality of origin, bad for waits, vacancy days and "
+        "refused offers. An interval that crosses zero means the seeds do not show a difference.",
+    ),
     "queue.png": (
         "Queue over the weeks",
         "Left: clients still waiting at the end of each week; a rising line means arrivals outpace "
@@ -62,7 +70,16 @@ SUMMARY_COLUMNS = {
     "label": "scenario",
     "allocation": "policy",
     "placements": "placements",
-    "wait_mean": "mean wait (wk)",
+    "clients_per_vacancy": "clients per vacancy",
+    "let_share": "vacancies let",
+    "wait_all_mean": "mean wait, everyone (wk)",
+    "wait_all_high": "… high urgency",
+    "wait_all_acute": "… acute",
+    "waiting_end": "still waiting at end",
+    "vacancy_days": "vacancy days",
+    "cap_violations": "cap violations (checked)",
+    "priority_share_hindsight": "share of hindsight W",
+    "wait_mean": "mean wait at placement (wk)",
     "wait_p90": "p90 wait (wk)",
     "origin_share": "in origin",
     "util_max_peak": "peak util (own cap)",
@@ -95,7 +112,14 @@ def write_outputs(result: SweepResult, out: Path) -> dict[str, Path]:
         "neighbourhoods.csv": _with_places(result),
         "intake.csv": result.intake,
         "scenarios.csv": result.scenarios,
+        "people.csv": result.people,
+        "vacancies.csv": result.vacancies,
+        "runs.csv": result.runs_table,
+        "paired.csv": result.paired,
+        "waiting.csv": result.waiting,
     }
+    if not result.hindsight.empty:
+        tables["hindsight.csv"] = result.hindsight
     for name, frame in tables.items():
         write_text(out / name, _csv(frame))
         written[name] = out / name
@@ -104,6 +128,7 @@ def write_outputs(result: SweepResult, out: Path) -> dict[str, Path]:
         "waiting.png": plots.waiting(result.placements, result.sweep),
         "utilisation_map.png": plots.utilisation_map(result.neighbourhoods, result.base, result.sweep),
         "queue.png": plots.queue(result.kpis, result.sweep),
+        "paired.png": plots.paired(result.paired, result.sweep),
     }
     for name, data in pictures.items():
         if data is not None:
@@ -228,8 +253,9 @@ def _setup(result: SweepResult) -> pd.DataFrame:
         ),
         (
             "chance of declining an offer",
-            f"client {sweep.declines.client:g}, landlord {sweep.declines.landlord:g}",
+            f"client: {_declines_words(sweep)}; landlord {sweep.declines.landlord:g}",
         ),
+        ("agreements (intake ceilings, support slots)", _agreement_words(sweep)),
         ("allocation policies", ", ".join(sweep.allocation)),
         ("seeds", ", ".join(str(s) for s in sweep.seeds)),
         (
@@ -239,6 +265,254 @@ def _setup(result: SweepResult) -> pd.DataFrame:
         ),
     ]
     return pd.DataFrame(rows, columns=["setting", "value"])
+
+
+def _declines_words(sweep) -> str:
+    client = sweep.declines.client
+    text = (
+        f"{client.origin:g} in the municipality of origin, {client.preferred:g} in a preferred one, "
+        f"{client.current:g} where they stay now, {client.elsewhere:g} elsewhere"
+    )
+    if client.after_refusal != 1:
+        text += f"; × {client.after_refusal:g} for each earlier refusal"
+    return text
+
+
+def _agreement_words(sweep) -> str:
+    agreements = sweep.agreements
+    if agreements.period == "week":
+        period = "per weekly run, afresh every week"
+    else:
+        period = f"per {agreements.period} ({agreements.weeks} weeks), used up week by week"
+
+    def source(value, slack: float) -> str:
+        if value == "derived":
+            return f"derived (slack {slack:g})"
+        if isinstance(value, dict):
+            return f"as set for {len(value)} municipalities"
+        return {"base": "the base instance's", "none": "none"}[value]
+
+    return (
+        f"{period}; intake ceilings {source(agreements.intake, agreements.intake_slack)}, "
+        f"support slots {source(agreements.slots, agreements.slots_slack)}"
+    )
+
+
+def _interval(mean: float, low: float, high: float, digits: int = 1, unit: str = "") -> str:
+    if pd.isna(mean):
+        return "–"
+    text = f"{mean:+.{digits}f}{unit}"
+    if not pd.isna(low):
+        text += f" (95 % CI {low:+.{digits}f} to {high:+.{digits}f})"
+    return text
+
+
+def headline(result: SweepResult) -> list[str]:
+    """One paragraph per scenario: what bounds placements, and what the policy changes, with
+    the paired differences and their intervals."""
+    from matcher.stress.paired import baseline_of
+
+    sweep, runs, paired = result.sweep, result.runs_table, result.paired
+    if runs.empty:
+        return []
+    baseline = baseline_of(sweep)
+    labels = dict(zip(result.scenarios["scenario"], result.scenarios["label"]))
+    means = runs.groupby(["scenario", "allocation"], sort=False).mean(numeric_only=True)
+    lines = []
+    for scenario in sweep.scenarios():
+        mine = means.loc[scenario.index] if scenario.index in means.index.get_level_values(0) else None
+        if mine is None:
+            continue
+        first = mine.iloc[0]
+        let = ", ".join(
+            f"{allocation} {row['let_share']:.1%} ({row['let_share_lettable']:.1%} of those an eligible, "
+            "ready client could have taken)"
+            for allocation, row in mine.iterrows()
+        )
+        unlet = ", ".join(
+            f"{allocation} {row['unlet_no_client']:.1f} never had an eligible, ready client, "
+            f"{row['unlet_limit']:.1f} were held empty by a cap, intake ceiling or slot row, "
+            f"{row['unlet_other']:.1f} were refused or passed over"
+            for allocation, row in mine.iterrows()
+        )
+        text = (
+            f"<b>{html.escape(labels.get(scenario.index, scenario.label))}.</b> Supply bounds placements: "
+            f"{first['clients']:.0f} clients waited or arrived for {first['vacancies']:.0f} vacancies "
+            f"({first['clients_per_vacancy']:.2f} per vacancy, mean over seeds), so at most "
+            f"{first['vacancies']:.0f} people can be housed whatever the allocation. Vacancies let: {let}. "
+            f"Of the vacancies not let: {unlet}."
+        )
+        held = mine["unlet_limit"].mean()
+        if held > mine["unlet_other"].mean() + mine["unlet_no_client"].mean():
+            limit = _dominant_limit(result, scenario.index)
+            text += (
+                f" Most vacancies not let were held empty by a limit{limit}: beyond supply, the agreed "
+                "limits, not the choice of allocation, bound placements."
+            )
+        if baseline is not None:
+            for allocation in sweep.allocation:
+                if allocation == baseline:
+                    continue
+                rows = paired[(paired["scenario"] == scenario.index) & (paired["allocation"] == allocation)]
+                figure = rows.set_index("metric")
+
+                def diff(metric: str, digits: int = 1, unit: str = "", figure: pd.DataFrame = figure) -> str:
+                    if metric not in figure.index:
+                        return "–"
+                    row = figure.loc[metric]
+                    return _interval(row["diff_mean"], row["ci_low"], row["ci_high"], digits, unit)
+
+                seeds = int(figure.loc["placements", "seeds"]) if "placements" in figure.index else 0
+                text += (
+                    f" Against {baseline}, over {sweep.horizon_weeks} weeks and {seeds} seed"
+                    f"{'s' * (seeds != 1)}, the {allocation} places {diff('placements')} people, "
+                    f"{diff('origin_placements')} in their municipality of origin; everyone's mean wait "
+                    f"changes by {diff('wait_all_mean', 2, ' wk')} (high urgency "
+                    f"{diff('wait_all_high', 2, ' wk')}, acute {diff('wait_all_acute', 2, ' wk')}); "
+                    f"vacancy days {diff('vacancy_days', 0)}; refused offers {diff('refusals')}."
+                )
+        violations = ", ".join(f"{a} {row['cap_violations']:.0f}" for a, row in mine.iterrows())
+        text += f" Cap violations, counted independently from the placements: {violations}."
+        lines.append(text)
+    return lines
+
+
+def _dominant_limit(result: SweepResult, scenario: int) -> str:
+    """` (mostly support slots)`: the limit behind most capacity-full empty weeks, if any."""
+    kpis = result.kpis
+    rows = kpis[(kpis["scenario"] == scenario) & (kpis["kpi"] == "empty_unit_weeks_capacity")]
+    if rows.empty or rows["value"].sum() <= 0:
+        return ""
+    totals = rows.groupby("key")["value"].sum()
+    words = {
+        "neighbourhood_cap": "wijk caps",
+        "municipality_intake": "intake ceilings",
+        "support_slots": "support slots",
+    }
+    top = str(totals.idxmax())
+    return f" (mostly {words.get(top, top)}: {totals[top] / totals.sum():.0%} of the weeks a limit kept a vacancy empty)"
+
+
+def _paired_view(result: SweepResult) -> pd.DataFrame:
+    from matcher.stress.paired import PAIRED_METRICS
+
+    paired = result.paired
+    if paired.empty:
+        return paired
+    labels = dict(zip(result.scenarios["scenario"], result.scenarios["label"]))
+    rows = paired[paired["metric"].isin(PAIRED_METRICS)].copy()
+    rows["metric"] = pd.Categorical(rows["metric"], categories=list(PAIRED_METRICS), ordered=True)
+    rows = rows.sort_values(["scenario", "allocation", "metric"], kind="stable")
+    return pd.DataFrame(
+        {
+            "scenario": rows["scenario"].map(labels),
+            "policy − baseline": rows["allocation"] + " − " + rows["baseline"],
+            "figure": rows["metric"].astype(str),
+            "policy": rows["policy_mean"],
+            "baseline": rows["baseline_mean"],
+            "difference": rows["diff_mean"],
+            "95 % CI low": rows["ci_low"],
+            "95 % CI high": rows["ci_high"],
+            "seeds": rows["seeds"].astype(float),
+        }
+    )
+
+
+def _waiting_view(result: SweepResult) -> pd.DataFrame:
+    waiting = result.waiting
+    if waiting.empty:
+        return waiting
+    labels = dict(zip(result.scenarios["scenario"], result.scenarios["label"]))
+    return pd.DataFrame(
+        {
+            "scenario": waiting["scenario"].map(labels),
+            "policy": waiting["allocation"],
+            "group": waiting["group"] + ": " + waiting["value"],
+            "clients": waiting["clients"],
+            "placed": waiting["placed"],
+            "still waiting": waiting["waiting_end"],
+            "mean wait, everyone (wk)": waiting["wait_all_mean"],
+            "… placed": waiting["wait_placed_mean"],
+            "… still waiting": waiting["wait_waiting_end_mean"],
+        }
+    )
+
+
+def _empty_view(result: SweepResult) -> pd.DataFrame:
+    from matcher.stress.vacancy import EMPTY_REASONS
+
+    runs = result.runs_table
+    if runs.empty:
+        return runs
+    labels = dict(zip(result.scenarios["scenario"], result.scenarios["label"]))
+    columns = ["vacancies", "placements", "vacancy_days", *(f"empty_{r}" for r in EMPTY_REASONS)]
+    means = runs.groupby(["scenario", "allocation"], sort=False)[columns].mean().reset_index()
+    means.insert(0, "scenario label", means["scenario"].map(labels))
+    means = means.drop(columns="scenario").rename(
+        columns={"scenario label": "scenario", "allocation": "policy", "placements": "let"}
+        | {f"empty_{r}": r.replace("_", " ") for r in EMPTY_REASONS}
+    )
+    return means
+
+
+def _hindsight_view(result: SweepResult) -> pd.DataFrame:
+    """Per scenario and policy: the shares of the hindsight optimum, mean and lowest over seeds."""
+    runs, optimum = result.runs_table, result.hindsight
+    if optimum.empty or "priority_share_hindsight" not in runs.columns:
+        return pd.DataFrame()
+    labels = dict(zip(result.scenarios["scenario"], result.scenarios["label"]))
+    grouped = runs.groupby(["scenario", "allocation"], sort=False)
+    view = grouped.agg(
+        share_mean=("priority_share_hindsight", "mean"),
+        share_min=("priority_share_hindsight", "min"),
+        origin=("origin_share_hindsight", "mean"),
+        days=("vacancy_days_vs_hindsight", "mean"),
+        placements=("placements", "mean"),
+    ).reset_index()
+    per_scenario = optimum.groupby("scenario").agg(
+        optimum_placements=("placements", "mean"),
+        proven=("priority_proven", "sum"),
+        seeds=("seed", "count"),
+        seconds=("seconds", "mean"),
+    )
+    view = view.join(per_scenario, on="scenario")
+    return pd.DataFrame(
+        {
+            "scenario": view["scenario"].map(labels),
+            "policy": view["allocation"],
+            "priority-weighted placements, % of hindsight (mean)": view["share_mean"] * 100,
+            "… lowest seed": view["share_min"] * 100,
+            "origin placements, % of hindsight schedule": view["origin"] * 100,
+            "vacancy days, % of hindsight schedule": view["days"] * 100,
+            "placements": view["placements"],
+            "hindsight placements": view["optimum_placements"],
+            "hindsight W proven (seeds)": view["proven"].astype(float),
+            "of seeds": view["seeds"].astype(float),
+            "solve s (mean)": view["seconds"],
+        }
+    )
+
+
+def _hindsight_section(result: SweepResult) -> str:
+    view = _hindsight_view(result)
+    if view.empty:
+        return ""
+    answers = result.sweep.hindsight.answers if result.sweep.hindsight else "known"
+    knows = (
+        "every arrival and the answer to every offer (the same random numbers the policies drew, as a first offer)"
+        if answers == "known"
+        else "every arrival, and makes offers that are always accepted"
+    )
+    return (
+        "<h2>Against hindsight: the clairvoyant optimum</h2>"
+        f"<p class='meta'>For each scenario and seed, the best schedule of (client, unit, week) placements a "
+        f"coordinator could have made who knew {knows}, under the same rules: eligibility, the caps over the "
+        "rolling window, intake ceilings and support slots per agreement period, vacancies going back after "
+        "the same weeks. It maximises priority-weighted placements (each client's w on joining the queue), "
+        "proven optimal by HiGHS unless the time limit ran out (then the proven bound is in hindsight.csv), "
+        "and among those prefers origin placements, then fewer vacancy days. Each policy's figure is divided "
+        "by the optimum's of the same seed.</p>" + _table(view, digits=1)
+    )
 
 
 def _intake_pivot(result: SweepResult) -> pd.DataFrame:
@@ -302,11 +576,36 @@ def report_html(result: SweepResult, pictures: dict[str, bytes]) -> str:
 <p>{html.escape(sweep.description)}</p>
 <h2>Set-up</h2>{_table(_setup(result), css="left")}
 <h2>Scenarios</h2>{_table(result.scenarios)}
+<h2>What bounds placements, and what the policy changes</h2>
+{"".join(f"<p>{line}</p>" for line in headline(result))}
 <h2>Summary over the horizon</h2>
-<p class="meta">Means over seeds; waiting times and the share placed in the municipality of origin pooled over
-every placement. “Off fair share” is the share of placements (percentage points) that would have to move for every
-municipality to receive its population share. Unmatched counts are for the last week's proposal.</p>
+<p class="meta">Means over seeds. “Mean wait, everyone” counts every client of the run: weeks from the priority
+decision to placement, or to the end of the horizon for those still waiting (a lower bound for them); “mean wait at
+placement” counts the placed only, pooled over every placement, as does the share placed in the municipality of
+origin. “Vacancies let” is placements / vacancies. Cap violations are counted from the placements alone, with every
+load, window, ceiling and slot recomputed. “Off fair share” is the share of placements (percentage points) that
+would have to move for every municipality to receive its population share. Unmatched counts are for the last week's
+proposal.</p>
 {_table(summary)}
+{_hindsight_section(result)}
+<h2>Paired differences (policy − baseline, seed by seed)</h2>
+<p class="meta">Each seed runs every policy on the same arrivals and the same answers to the same offers; the
+difference is taken per seed, then averaged; the interval is the 95 % Student-t interval of that mean over the seeds
+(none with one seed). paired.csv holds every figure of runs.csv.</p>
+{_table(_paired_view(result))}
+<h2>Waiting, for everyone, by urgency and source</h2>
+<p class="meta">Every client of every seed pooled (each seed has the same clients under every policy); urgency as
+on joining the queue. Counts are per seed.</p>
+{_table(_waiting_view(result))}
+<h2>Why vacancies stood empty</h2>
+<p class="meta">Vacancy-weeks in which an available vacancy was not let, by the first reason that holds (means over
+seeds): refused (offered and declined), no eligible client, declined before (only clients who declined it fit it),
+client not ready (those who fit it are not ready to move yet), clients placed elsewhere (every client who fits and is
+ready was offered another unit), capacity full (they were offered nothing and a cap, intake ceiling or slot row has
+no room), not chosen (a client would have fitted within every limit: never in a proven run). Vacancy days run from
+when a vacancy is both in the scheme and available to the Monday it is let, goes back to the landlord or the horizon
+ends.</p>
+{_table(_empty_view(result), digits=1)}
 {figures}
 <h2>Intake per municipality against population share (%)</h2>
 {_table(_intake_pivot(result), digits=1)}

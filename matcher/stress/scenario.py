@@ -53,6 +53,7 @@ GRID_KEYS = (
     "urgency_weights",
     "per_week_waiting",
     "refusals",
+    "declines",
 )
 
 # --- budgets: the most a scenario file may ask for (docs/stress-tests.md, "Budgets") -----------------
@@ -188,13 +189,131 @@ class Arrivals(BaseModel):
         return value
 
 
+# Chance that a client declines an offer, by how the home fits them (docs/stress-tests.md,
+# "Declines"). The gradient is an assumption; its average over the generator's mix of matches
+# (about 20 % origin, 25 % preferred or current, 55 % elsewhere) stays at the former flat 10 %.
+CLIENT_DECLINES = {"origin": 0.05, "preferred": 0.08, "current": 0.08, "elsewhere": 0.15}
+AFTER_REFUSAL = 0.5  # each earlier refusal by the client halves the chance (the urgency is at stake)
+LANDLORD_DECLINES = 0.05
+MATCH_CLASSES = tuple(CLIENT_DECLINES)
+
+
+class ClientDeclines(BaseModel):
+    """The chance that the client declines an offer, by where the home lies for them.
+
+    `origin`: in their municipality of origin; `preferred`: in one of their preferred
+    municipalities; `current`: where they stay now; `elsewhere`: anywhere else (the first that
+    applies, in this order, as for the preference score p). Each earlier refusal by the same
+    client multiplies the chance by `after_refusal`. A plain number in the file is the same chance
+    everywhere with no history effect.
+    """
+
+    model_config = STRICT
+
+    origin: float = Field(default=CLIENT_DECLINES["origin"], ge=0, le=1)
+    preferred: float = Field(default=CLIENT_DECLINES["preferred"], ge=0, le=1)
+    current: float = Field(default=CLIENT_DECLINES["current"], ge=0, le=1)
+    elsewhere: float = Field(default=CLIENT_DECLINES["elsewhere"], ge=0, le=1)
+    after_refusal: float = Field(default=AFTER_REFUSAL, ge=0, description="factor per earlier refusal")
+
+    @classmethod
+    def flat(cls, chance: float) -> ClientDeclines:
+        """The same chance for every match and history."""
+        return cls(origin=chance, preferred=chance, current=chance, elsewhere=chance, after_refusal=1.0)
+
+    def chance(self, match: str, refusals: int) -> float:
+        """The chance of declining a `match` (origin, preferred, current, elsewhere) after
+        `refusals` earlier refusals, at most 1."""
+        return min(1.0, float(getattr(self, match)) * float(self.after_refusal) ** refusals)
+
+    def label(self) -> str:
+        flat = {self.origin, self.preferred, self.current, self.elsewhere}
+        if len(flat) == 1 and self.after_refusal == 1:
+            return f"{self.origin:g}"
+        return (
+            f"{self.origin:g}/{self.preferred:g}/{self.current:g}/{self.elsewhere:g} ×{self.after_refusal:g}"
+        )
+
+
+def _client_declines(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # refused by the model: a chance is a number
+    if isinstance(value, (int, float)):
+        if not 0 <= value <= 1:
+            raise ValueError("a chance must be between 0 and 1")
+        return ClientDeclines.flat(float(value))
+    return value
+
+
 class Declines(BaseModel):
     """The chance that a client, or the landlord, declines a proposed match."""
 
     model_config = STRICT
 
-    client: float = Field(default=0.10, ge=0, le=1)
-    landlord: float = Field(default=0.05, ge=0, le=1)
+    client: Annotated[ClientDeclines, BeforeValidator(_client_declines)] = Field(
+        default_factory=ClientDeclines
+    )
+    landlord: float = Field(default=LANDLORD_DECLINES, ge=0, le=1)
+
+    def label(self) -> str:
+        return f"client {self.client.label()}, landlord {self.landlord:g}"
+
+
+# --- agreements: intake ceilings and support slots per period, consumed week by week -------------
+
+PERIOD_WEEKS = {"week": 1, "quarter": 13, "year": 52}
+INTAKE_SLACK = 1.5  # derived intake: population share of the period's vacancies × this (generator: 1.2-1.8)
+SLOTS_SLACK = 1.1  # derived slots: expected placements of an intensity × this (generator: 0.7-1.5)
+SCARCE_INTENSITIES = ("intensive", "protected")  # the intensities derived slots limit
+
+
+def _agreement(what: str):
+    def parse(value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("base", "none", "derived"):
+            return value.strip().lower()
+        if isinstance(value, dict) and value:
+            _check_set(what, value)
+            return {str(key): item for key, item in value.items()}
+        raise ValueError(f"use `derived`, `base`, `none` or a mapping of {AGREEMENT_WORDS[what]}")
+
+    return BeforeValidator(parse)
+
+
+AGREEMENT_WORDS = {
+    "municipality_intake": "municipality ids to placements per period",
+    "support_slots": "municipality ids to {intensity: slots} per period",
+}
+
+
+class Agreements(BaseModel):
+    """Intake ceilings and support slots as a region agrees them: per year or quarter, used up by
+    the placements of the period's weeks (not given afresh to every weekly run)."""
+
+    model_config = STRICT
+
+    period: Literal["week", "quarter", "year"] = Field(
+        default="year", description="what one figure covers: week (every run afresh), quarter, year"
+    )
+    intake: Annotated[Any, _agreement("municipality_intake")] = Field(
+        default="derived",
+        description="derived | base | none | {GM0405: 40}: placements per municipality per period",
+    )
+    slots: Annotated[Any, _agreement("support_slots")] = Field(
+        default="derived",
+        description="derived | base | none | {GM0405: {intensive: 12}}: new clients per period",
+    )
+    intake_slack: float = Field(default=INTAKE_SLACK, ge=0)
+    slots_slack: float = Field(default=SLOTS_SLACK, ge=0)
+
+    @property
+    def weeks(self) -> int:
+        return PERIOD_WEEKS[self.period]
+
+    def label(self) -> str:
+        def words(value: Any) -> str:
+            return value if isinstance(value, str) else f"{len(value)} set"
+
+        return f"per {self.period}: intake {words(self.intake)}, slots {words(self.slots)}"
 
 
 class Override(BaseModel):
@@ -289,6 +408,7 @@ class Grid(BaseModel):
     urgency_weights: list[dict[Literal["normal", "high", "acute"], int]] | None = None
     per_week_waiting: list[int] | None = None
     refusals: list[RefusalRule] | None = None
+    declines: list[Declines] | None = None
 
     @field_validator("*")
     @classmethod
@@ -374,6 +494,25 @@ def _check_set(field: str, values: dict[str, Any]) -> None:
                     raise ValueError(f"slots of {key}/{intensity}: {error}") from None
 
 
+class HindsightSettings(BaseModel):
+    """The hindsight yardstick: the clairvoyant optimum of every scenario and seed."""
+
+    model_config = STRICT
+
+    answers: Literal["known", "ignored"] = Field(
+        default="known", description="known: it knows every offer's answer; ignored: every offer is accepted"
+    )
+    seconds: float = Field(default=600, gt=0, le=86_400, description="time limit of one solve")
+
+
+def _hindsight(value: Any) -> Any:
+    if value is True:
+        return HindsightSettings()
+    if value is False:
+        return None
+    return value
+
+
 class Sweep(BaseModel):
     """A whole scenario file."""
 
@@ -389,9 +528,13 @@ class Sweep(BaseModel):
     )
     arrivals: Arrivals
     declines: Declines = Field(default_factory=Declines)
+    agreements: Agreements = Field(default_factory=Agreements)
     allocation: list[Allocation] = Field(default_factory=lambda: list(ALLOCATIONS))
     seeds: list[int] = Field(min_length=1)
     grid: Grid = Field(default_factory=Grid)
+    hindsight: Annotated[HindsightSettings | None, BeforeValidator(_hindsight)] = Field(
+        default=None, description="true, or {answers, seconds}: solve the clairvoyant optimum of each run"
+    )
     source_file: Path | None = Field(default=None, exclude=True)
 
     @field_validator("allocation", "seeds")
@@ -526,6 +669,7 @@ LABELS = {
     "urgency_weights": "urgency",
     "per_week_waiting": "per week",
     "refusals": "refusals",
+    "declines": "declines",
 }
 
 
@@ -538,6 +682,8 @@ def label_value(key: str, value: Any) -> str:
         return "/".join(str(merged[urgency]) for urgency in URGENCIES)
     if key == "refusals":
         return f"{value.max_refusals}→{value.lapse_to}"
+    if key == "declines":
+        return value.label()
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -815,9 +961,25 @@ def load_sweep(path: str | Path, budgets: Budgets | None = None) -> Sweep:
     return parse_sweep(data, file, path, budgets)
 
 
+def _only(agreements: Agreements, key: str) -> Agreements:
+    """The agreements with only `key` (intake or slots) as given, the other left to the base."""
+    other = "slots" if key == "intake" else "intake"
+    return agreements.model_copy(update={other: "base"})
+
+
 def check_against(sweep: Sweep, instance: Instance) -> None:
     """Apply every grid value to a base instance; raise ScenarioError for ids it does not know."""
+    from matcher.stress.agreements import agreed_instance
+
     problems = []
+    for key in ("intake", "slots"):
+        if isinstance(getattr(sweep.agreements, key), dict):
+            try:
+                agreed_instance(
+                    instance, sweep.model_copy(update={"agreements": _only(sweep.agreements, key)})
+                )
+            except ValueError as error:
+                problems.append((f"agreements.{key}", str(error)))
     for key in GRID_KEYS:
         for position, value in enumerate(getattr(sweep.grid, key) or []):
             try:
@@ -831,11 +993,17 @@ def check_against(sweep: Sweep, instance: Instance) -> None:
 # --- memory: the file's figures as peak memory, checked before anything starts ---------------------
 
 STREAM_BYTES_PER_ITEM = 3_000  # a client or vacancy drawn for a seed, held all sweep (measured 1.4-2.8 KB)
+HINDSIGHT_BASE_BYTES = 200 * 2**20  # the process and the tables of one hindsight solve
+# per variable (client, unit, week) of the hindsight MIP: measured 5.1 KB (Zuid-Kennemerland, 52 weeks,
+# 204,000 variables, 1.05 GB peak); the count is bounded by every client × every vacancy × its weeks
+HINDSIGHT_BYTES_PER_VARIABLE = 5_200
 KPI_ROW_BYTES = 400  # one kpis.csv row in the collecting process, while the tables are built
 PLACEMENT_BYTES = 1_500  # one placements.csv row, likewise
 PAIR_DENSITY_GENERATED = 0.5  # eligible share of client × unit pairs in generated weeks (measured 0.42-0.46)
 LEAD_WEEKS = 4  # a generated vacancy opens at most 28 days after the week it is drawn for
-KPI_ROWS_PER_WEEK = 24  # per run and week, plus two per municipality (intake and its share gap)
+KPI_ROWS_PER_WEEK = 44  # per run and week, plus two per municipality (intake and its share gap)
+PERSON_BYTES = 600  # one people.csv row (a client's wait), in the collecting process
+VACANCY_BYTES = 800  # one vacancies.csv row (a vacancy's empty weeks), likewise
 
 
 @dataclass(frozen=True)
@@ -851,10 +1019,11 @@ class MemoryEstimate:
     streams_bytes: int  # the streams held
     tables_bytes: int  # every run's KPI rows, placements and utilisation, in the collecting process
     queue_key: str  # the key that makes the queue long
+    hindsight_bytes: int = 0  # one hindsight MIP (time-expanded), when the file asks for hindsight
 
     @property
     def worker_bytes(self) -> int:
-        return self.solve_bytes + self.streams_bytes
+        return max(self.solve_bytes, self.hindsight_bytes) + self.streams_bytes
 
     @property
     def collector_bytes(self) -> int:
@@ -937,9 +1106,13 @@ def estimate_memory(sweep: Sweep, base: Instance | None = None) -> MemoryEstimat
     municipalities, neighbourhoods = _places(sweep, base)
     items = base_clients + base_units + arrivals_c + arrivals_u
     placements = min(queue, base_units + arrivals_u)
+    vacancies_total = base_units + arrivals_u
     week_rows = KPI_ROWS_PER_WEEK + 2 * municipalities
     tables = sweep.runs * (
-        sweep.horizon_weeks * (week_rows * KPI_ROW_BYTES + neighbourhoods * 16) + placements * PLACEMENT_BYTES
+        sweep.horizon_weeks * (week_rows * KPI_ROW_BYTES + neighbourhoods * 16)
+        + placements * PLACEMENT_BYTES
+        + queue * PERSON_BYTES
+        + (base_units + arrivals_u) * VACANCY_BYTES
     )
     return MemoryEstimate(
         queue=queue,
@@ -948,6 +1121,13 @@ def estimate_memory(sweep: Sweep, base: Instance | None = None) -> MemoryEstimat
         items_per_seed=items,
         seeds=len(sweep.seeds),
         solve_bytes=memory_bytes(pairs, queue, municipalities),
+        hindsight_bytes=(
+            HINDSIGHT_BASE_BYTES
+            + math.ceil(density * queue * vacancies_total * min(sweep.vacancy_weeks, sweep.horizon_weeks))
+            * HINDSIGHT_BYTES_PER_VARIABLE
+            if sweep.hindsight is not None
+            else 0
+        ),
         streams_bytes=len(sweep.seeds) * items * STREAM_BYTES_PER_ITEM,
         tables_bytes=tables,
         queue_key=queue_key,

@@ -28,14 +28,20 @@ from rich.progress import (
 )
 
 from matcher.stress.arrivals import Stream, base_instance, build_stream
+from matcher.stress.hindsight import HindsightResult, hindsight, hindsight_table, with_hindsight
 from matcher.stress.kpis import (
     intake_table,
     kpi_table,
     neighbourhood_table,
+    people_table,
     placement_table,
     scenario_table,
     summary_table,
+    vacancy_table,
+    waiting_groups,
+    with_run_figures,
 )
+from matcher.stress.paired import paired_table, run_table
 from matcher.stress.scenario import Scenario, Sweep, check_against, check_memory, estimate_memory
 from matcher.stress.simulate import RunResult, simulate
 from models import Instance
@@ -53,6 +59,12 @@ class SweepResult:
     summary: pd.DataFrame
     intake: pd.DataFrame
     scenarios: pd.DataFrame
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)  # every client's wait
+    vacancies: pd.DataFrame = field(default_factory=pd.DataFrame)  # every vacancy's empty weeks
+    runs_table: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row of figures per run
+    paired: pd.DataFrame = field(default_factory=pd.DataFrame)  # paired differences with 95 % CI
+    waiting: pd.DataFrame = field(default_factory=pd.DataFrame)  # waits by urgency and source
+    hindsight: pd.DataFrame = field(default_factory=pd.DataFrame)  # clairvoyant optimum per scenario, seed
     seconds: float = 0.0
     where: str = "serial"
     run_seconds: dict[str, list[float]] = field(default_factory=dict)  # per allocation policy
@@ -114,6 +126,21 @@ def _serial(sweep: Sweep, base: Instance | None, advance: Callable[[], None]) ->
     return results
 
 
+def _hindsight_serial(
+    sweep: Sweep, base: Instance | None, advance: Callable[[], None]
+) -> list[HindsightResult]:
+    settings = sweep.hindsight
+    if settings is None:
+        return []
+    results = []
+    for seed in sweep.seeds:
+        stream = build_stream(sweep, seed, base)
+        for scenario in sweep.scenarios():
+            results.append(hindsight(stream, sweep, scenario, settings.answers, settings.seconds))
+            advance()
+    return results
+
+
 def _on_dask(sweep: Sweep, base: Instance | None, client, advance: Callable[[], None]) -> list[RunResult]:
     from distributed import as_completed
 
@@ -123,6 +150,23 @@ def _on_dask(sweep: Sweep, base: Instance | None, client, advance: Callable[[], 
         )
         for seed in sweep.seeds
     }
+    if sweep.hindsight is not None:
+        clairvoyant = [
+            client.submit(
+                hindsight,
+                streams[seed],
+                sweep,
+                scenario,
+                sweep.hindsight.answers,
+                sweep.hindsight.seconds,
+                pure=False,
+                key=f"hindsight-{scenario.index}-{seed}-{os.urandom(4).hex()}",
+            )
+            for seed in sweep.seeds
+            for scenario in sweep.scenarios()
+        ]
+    else:
+        clairvoyant = []
     futures = [
         client.submit(
             simulate,
@@ -135,8 +179,8 @@ def _on_dask(sweep: Sweep, base: Instance | None, client, advance: Callable[[], 
         )
         for scenario, allocation, seed in runs_of(sweep)
     ]
-    results = []
-    for future in as_completed(futures):
+    results: list = []
+    for future in as_completed([*futures, *clairvoyant]):
         results.append(future.result())
         future.release()
         advance()
@@ -214,20 +258,31 @@ def run_sweep(
             if scheduler:
                 check_memory(sweep, estimate, None, available, worker_memory(client))
         bar = stack.enter_context(_progress(progress, console))
-        task = bar.add_task(f"{sweep.name}: runs", total=sweep.runs)
+        hindsights = sweep.scenario_count * len(sweep.seeds) if sweep.hindsight is not None else 0
+        task = bar.add_task(f"{sweep.name}: runs", total=sweep.runs + hindsights)
 
         def advance() -> None:
             bar.advance(task)
 
         if serial:
-            results = _serial(sweep, shared, advance)
+            results: list = [*_serial(sweep, shared, advance), *_hindsight_serial(sweep, shared, advance)]
         else:
             results = _on_dask(sweep, shared, client, advance)
-    return tables(sweep, base, results, time.perf_counter() - began, where)
+    runs = [result for result in results if isinstance(result, RunResult)]
+    clairvoyant = [result for result in results if isinstance(result, HindsightResult)]
+    return tables(sweep, base, runs, time.perf_counter() - began, where, clairvoyant)
 
 
-def tables(sweep: Sweep, base: Instance, results: list[RunResult], seconds: float, where: str) -> SweepResult:
-    """Every table of the sweep from its runs, in an order independent of how they finished."""
+def tables(
+    sweep: Sweep,
+    base: Instance,
+    results: list[RunResult],
+    seconds: float,
+    where: str,
+    clairvoyant: list[HindsightResult] | None = None,
+) -> SweepResult:
+    """Every table of the sweep from its runs (and hindsight optima), in an order independent of
+    how they finished."""
     population = np.array([m.population for m in base.municipalities], dtype=float)
     share = dict(
         zip(
@@ -237,6 +292,10 @@ def tables(sweep: Sweep, base: Instance, results: list[RunResult], seconds: floa
     )
     kpis = kpi_table(results, sweep)
     placements = placement_table(results, sweep)
+    optimum = hindsight_table(clairvoyant or [])
+    runs = with_hindsight(run_table(results, sweep), optimum)
+    paired = paired_table(runs, sweep)
+    people = people_table(results, sweep)
     run_seconds: dict[str, list[float]] = {}
     for result in results:
         run_seconds.setdefault(result.key.allocation, []).append(result.seconds)
@@ -246,9 +305,15 @@ def tables(sweep: Sweep, base: Instance, results: list[RunResult], seconds: floa
         kpis=kpis,
         placements=placements,
         neighbourhoods=neighbourhood_table(results, sweep),
-        summary=summary_table(kpis, placements, sweep),
+        summary=with_run_figures(summary_table(kpis, placements, sweep), runs, paired),
         intake=intake_table(kpis, sweep, share),
         scenarios=scenario_table(sweep),
+        people=people,
+        vacancies=vacancy_table(results, sweep),
+        runs_table=runs,
+        paired=paired,
+        waiting=waiting_groups(people, sweep),
+        hindsight=optimum,
         seconds=seconds,
         where=where,
         run_seconds=run_seconds,

@@ -412,6 +412,11 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
         result.neighbourhoods,
         result.intake,
         result.scenarios,
+        result.people,
+        result.vacancies,
+        result.runs_table,
+        result.paired,
+        result.waiting,
     ):
         text = [column for column in frame.columns if pd.api.types.is_string_dtype(frame[column])]
         numbers = [column for column in frame.columns if pd.api.types.is_float_dtype(frame[column])]
@@ -431,6 +436,11 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
         "neighbourhoods.csv",
         "intake.csv",
         "scenarios.csv",
+        "people.csv",
+        "vacancies.csv",
+        "runs.csv",
+        "paired.csv",
+        "waiting.csv",
     }
     assert folder_formula_cells(tmp_path / "stress") == {}
     summary = raw(tmp_path / "stress" / "summary.csv")

@@ -25,6 +25,8 @@ def sweep_for(**settings):
         "arrivals": {"clients_per_week": 0, "units_per_week": 0},
         "seeds": [1],
         "declines": {"client": 0, "landlord": 0},
+        # the base's own ceilings, afresh every week: these tests are about other mechanics
+        "agreements": {"period": "week", "intake": "base", "slots": "base"},
     } | settings
     return parse_sweep(data)
 

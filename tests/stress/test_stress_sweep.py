@@ -89,12 +89,19 @@ def test_cli_writes_every_output(tmp_path):
         "waiting.png",
         "utilisation_map.png",
         "queue.png",
+        "paired.png",
+        "people.csv",
+        "vacancies.csv",
+        "runs.csv",
+        "paired.csv",
+        "waiting.csv",
         "report.html",
         "sweep.json",
     ):
         assert (out / name).is_file(), name
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 5
+    assert "Supply bounds placements" in page and "95 % CI" in page
     assert 'src="http' not in page and "<script" not in page
     meta = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert meta["scenario_weeks"] == 32 and set(meta["files"]) >= {"kpis.csv", "report.html"}
