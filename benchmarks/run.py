@@ -1,14 +1,25 @@
-"""Engine benchmark: end-to-end and per-phase time, peak memory, W, P, bounds and status per size,
-with the priority-order greedy and a plain single-model MIP on CP-SAT, HiGHS and SCIP as
-baselines measured in the same run. Protocol and columns: benchmarks/README.md.
+"""Engine benchmarks.
 
-    python benchmarks/run.py                      # 300x200, 2000x1200, 5000x3000, 20000x10000, 5 runs
-    python benchmarks/run.py --quick              # 300x200 and 2000x1200, 1 run, plain limit 10 s
+`python benchmarks/run.py` (`make bench`) runs the families benchmark (benchmarks/families.py,
+issue 17): every family of generated weeks (plain, tight, strict, identical) at 300x200 (200
+seeds) and 2000x1200 (10 seeds), each instance in a fresh process, reported by the median and the
+worst instance, with every level's status and work:
+
+    python benchmarks/run.py
+    python benchmarks/run.py --families strict,identical --instances 300x200=50
+
+With `--sizes`, `--quick` or `--classic` it runs the per-size benchmark instead: end-to-end and
+per-phase time, peak memory, W, P, bounds and status per size, with the priority-order greedy and
+a plain single-model MIP on CP-SAT, HiGHS and SCIP as baselines measured in the same run.
+Protocol and columns: benchmarks/README.md.
+
+    python benchmarks/run.py --classic                # 300x200, 2000x1200, 5000x3000, 20000x10000, 5 runs
+    python benchmarks/run.py --quick                  # 300x200 and 2000x1200, 1 run, plain limit 10 s
     python benchmarks/run.py --sizes 300x200 --runs 3 --plain-time-limit 30
 
 Every engine run and every plain run is a fresh subprocess of this script, so its peak memory is
 that process's maximum resident set size (from wait4) and nothing is cached between runs.
-Writes OUT/bench.json and OUT/bench.md and prints the table.
+Writes OUT/families.json and .md, or OUT/bench.json and .md, and prints the table.
 """
 
 from __future__ import annotations
@@ -32,7 +43,10 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from instances import CACHE, DEFAULT_SEED, describe, ensure_instance, is_national, parse_size, size_label  # noqa: E402
+# the worker (`run.py _worker`) is what is timed from process start: it imports only what it
+# needs, like the `matcher solve` command; the instance builders are imported where they are used
+CACHE = HERE / "cache"
+DEFAULT_SEED = 2026
 
 DEFAULT_SIZES = "300x200,2000x1200,5000x3000,20000x10000"
 QUICK_SIZES = "300x200,2000x1200"
@@ -216,6 +230,7 @@ def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dic
             "bound": _plain_number(level.bound),
             "seconds": round(level.seconds, 4),
             "method": level.method,
+            "work": level.work.as_dict(),
         }
         for level in proposal.solution.levels
     ]
@@ -240,6 +255,7 @@ def engine_worker(instance: Path, workers: int, time_limit: float | None) -> dic
         "status_P": by_name["preference"]["status"],
         "greedy_W": proposal.greedy_priority,
         "levels": levels,
+        "work": proposal.solution.work.as_dict(),
         **_tight_counts(proposal),
     }
 
@@ -301,6 +317,8 @@ def engine_time_limit(option: str, clients: int) -> float | None:
     """'auto': no limit for regional sizes (solve to proven optimality), NATIONAL_TIME_LIMIT from
     the national sizes on; 'none': never; a number: that many seconds for every size."""
     if option == "auto":
+        from instances import is_national
+
         return NATIONAL_TIME_LIMIT if is_national(clients) else None
     if option.lower() == "none":
         return None
@@ -600,6 +618,8 @@ def bench_size(
     log=print,
 ) -> tuple[dict, dict]:
     """Measure one size: `runs` engine runs, then each plain backend once."""
+    from instances import ensure_instance, size_label
+
     label = size_label(clients, units)
     folder, info = ensure_instance(clients, units, seed, cache=cache, log=log)
     if "eligible_pairs" not in info:
@@ -672,6 +692,8 @@ def run_benchmark(
     log=print,
 ) -> dict:
     """Measure every size and write OUT/bench.json and OUT/bench.md; returns the report."""
+    from instances import describe, size_label
+
     started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = _load()
     rows, details = [], []
@@ -746,6 +768,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
+        "--classic", action="store_true", help="the per-size benchmark with plain-MIP baselines"
+    )
+    parser.add_argument(
         "--sizes", default=None, help=f"comma-separated CLIENTSxUNITS (default {DEFAULT_SIZES})"
     )
     parser.add_argument(
@@ -778,7 +803,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    import families
+
+    families.add_arguments(parser, shared=False)
     args = parser.parse_args(argv)
+    if not (args.classic or args.sizes or args.quick):
+        families.run_from_arguments(args)
+        return
     sizes_text = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     runs = args.runs or (1 if args.quick else 5)
     plain_limit = args.plain_time_limit or (10.0 if args.quick else 60.0)
@@ -786,6 +817,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backends {sorted(unknown)}; choose from {', '.join(BACKENDS)}")
+    from instances import parse_size
+
     sizes = [parse_size(text) for text in sizes_text.split(",") if text.strip()]
     report = run_benchmark(
         sizes,

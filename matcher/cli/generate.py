@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from matcher.generate.instance import DEFAULT_WEEK, generate_instance, write_instance
+from matcher.generate.instance import DEFAULT_WEEK, FAMILIES, generate_instance, write_instance
 from matcher.generate.regions import REGION_NAMES
 
 
@@ -61,16 +61,25 @@ def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
     show_default=True,
     help="Length of the period: 7 for a weekly proposal, 364 for a planner's year.",
 )
+@click.option(
+    "--family",
+    type=click.Choice(FAMILIES),
+    default="plain",
+    show_default=True,
+    help="plain: a realistic week; tight: most wijken near their cap; strict: strict origin rule, "
+    "many exclusions, declines of every scope, slots and intake ceilings nearly everywhere; "
+    "identical: clients and units copied from a few templates (benchmark families).",
+)
 def generate(
-    region: str, n_clients: int, n_units: int, seed: int, out_dir: str, week: date, days: int
+    region: str, n_clients: int, n_units: int, seed: int, out_dir: str, week: date, days: int, family: str
 ) -> None:
     """Write a complete instance (all files of the spec) for REGION with real CBS places."""
-    tables = generate_instance(region, n_clients, n_units, seed, week, days)
+    tables = generate_instance(region, n_clients, n_units, seed, week, days, family=family)
     try:
         folder = write_instance(tables, out_dir)
     except FileExistsError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"wrote {folder}: {n_clients} clients, {n_units} units, region {region}, seed {seed}, "
-        f"period {week.isoformat()} + {days} days"
+        f"period {week.isoformat()} + {days} days" + ("" if family == "plain" else f", family {family}")
     )

@@ -595,6 +595,227 @@ def default_policy(start: date, days: int) -> dict:
     }
 
 
+# --- benchmark families: the same region under harder weeks --------------------------------------
+
+# `plain` is the instance drawn above, unchanged. The other families redraw some tables of it from
+# a random stream of their own (seeded by the seed and the family), so `plain` stays byte-identical
+# to what it always was and each family is reproducible on its own (benchmarks/README.md says why
+# each exists).
+FAMILIES = ("plain", "tight", "strict", "identical")
+_FAMILY_STREAM = {"tight": 1, "strict": 2, "identical": 3}
+
+# tight: most wijken start the week with their recent load just below the cap
+TIGHT_SHARE = 0.8
+TIGHT_ROOM = (0, 3)  # load units left under the cap: 0, 1 or 2
+
+# strict: the hardest rules at once, as in a region with strict agreements
+STRICT_EXCLUDED_SHARE = (0.20, 0.40)  # of clients given (more) excluded municipalities or wijken
+STRICT_SECOND_EXCLUSION = 0.3
+STRICT_EXCLUDED_WIJKEN = (1, 3)
+STRICT_DECLINED_PER_CLIENT = 0.6
+STRICT_DECLINED_NEAR = 0.7  # declines of a unit in the client's origin or preferred municipalities
+STRICT_DECLINE_SCOPES = {
+    "unit": 0.40,
+    "site": 0.10,
+    "neighbourhood": 0.20,
+    "landlord": 0.15,
+    "municipality": 0.15,
+}
+STRICT_SCOPE_ID_GIVEN = 0.3  # of the wider scopes: scope_id spelled out rather than left empty
+STRICT_UNTIL = {"for good": 0.5, "holds": 0.3, "lapsed": 0.2}
+STRICT_SLOT_ROW = 0.85  # of municipality × intensity pairs with a support_capacity row
+STRICT_SLOTS_SLACK = (0.5, 1.3)
+STRICT_INTAKE_SHARE = 0.9  # of municipalities with an intake ceiling
+STRICT_INTAKE_SLACK = (0.8, 1.4)
+_SCOPE_COLUMN = {
+    "site": "site_id",
+    "neighbourhood": "neighbourhood_id",
+    "landlord": "landlord",
+    "municipality": "municipality_id",
+}
+INTENSITIES = ("light", "ambulant", "intensive", "protected")
+
+# identical: clients and units copied from a few templates each, so most are interchangeable
+IDENTICAL_CLIENTS_PER_TEMPLATE = 25
+IDENTICAL_UNITS_PER_TEMPLATE = 12
+
+
+def _split_cell(cell: Any) -> list[str]:
+    """A `;` list cell as a list (empty for an empty cell)."""
+    if cell is None or cell is pd.NA or (isinstance(cell, float) and math.isnan(cell)):
+        return []
+    return str(cell).split(";")
+
+
+def _caps(neighbourhoods: pd.DataFrame, per_1000: float) -> np.ndarray:
+    """Each wijk's cap: its `cap` cell, else ⌊dwellings × per_1000 / 1000⌋."""
+    derived = np.floor(neighbourhoods["dwellings"].to_numpy(dtype=float) * per_1000 / 1000)
+    cap = pd.to_numeric(neighbourhoods["cap"], errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(cap), derived, cap).astype(int)
+
+
+def _tight(frames: dict[str, pd.DataFrame], rng: np.random.Generator, policy: dict) -> None:
+    """Most wijken already carry a recent load just below their cap."""
+    wijken = frames["neighbourhoods"].copy()
+    cap = _caps(wijken, policy["spreading"]["max_load_per_1000_dwellings"])
+    tight = rng.random(len(wijken)) < TIGHT_SHARE
+    left = rng.integers(TIGHT_ROOM[0], TIGHT_ROOM[1], size=len(wijken))
+    recent = pd.to_numeric(wijken["recent_load"]).to_numpy(dtype=int)
+    wijken["recent_load"] = np.where(tight, np.maximum(0, cap - left), recent)
+    frames["neighbourhoods"] = wijken
+
+
+def _strict_exclusions(frames: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+    """20–40 % of clients get excluded municipalities (never their origin) or wijken near them."""
+    clients = frames["clients"].copy()
+    municipalities = sorted(frames["municipalities"]["municipality_id"])
+    wijken = frames["neighbourhoods"]
+    share = _uniform(rng, STRICT_EXCLUDED_SHARE)
+    column_m = clients.columns.get_loc("excluded_municipalities")
+    column_n = clients.columns.get_loc("excluded_neighbourhoods")
+    for index in np.flatnonzero(rng.random(len(clients)) < share):
+        row = clients.iloc[index]
+        excluded, excluded_wijken = (
+            _split_cell(row["excluded_municipalities"]),
+            _split_cell(row["excluded_neighbourhoods"]),
+        )
+        if rng.random() < 0.5:
+            others = [m for m in municipalities if m != row["origin_municipality_id"] and m not in excluded]
+            count = min(len(others), 1 + int(rng.random() < STRICT_SECOND_EXCLUSION))
+            excluded += [others[k] for k in sorted(rng.choice(len(others), count, replace=False))]
+        else:
+            near = wijken["municipality_id"].isin(
+                [row["origin_municipality_id"], row["current_municipality_id"]]
+            )
+            ids = sorted(set(wijken.loc[near, "neighbourhood_id"]) - set(excluded_wijken))
+            count = min(len(ids), int(rng.integers(STRICT_EXCLUDED_WIJKEN[0], STRICT_EXCLUDED_WIJKEN[1] + 1)))
+            excluded_wijken += [ids[k] for k in sorted(rng.choice(len(ids), count, replace=False))]
+        clients.iat[index, column_m] = ";".join(excluded) or None
+        clients.iat[index, column_n] = ";".join(excluded_wijken) or None
+    frames["clients"] = clients
+
+
+def _strict_declined(
+    frames: dict[str, pd.DataFrame], rng: np.random.Generator, start: date, compatibility: dict
+) -> None:
+    """Earlier refusals with every scope, some with the scope spelled out, some lapsed, mostly of
+    units where the client may live (origin or preferred municipality), so they bite."""
+    units, clients = frames["units"], frames["clients"]
+    regular = clients[clients["eligible_types"].isna()]
+    rows: dict[tuple[str, str], dict] = {}
+    for _ in range(round(len(clients) * STRICT_DECLINED_PER_CLIENT)):
+        if regular.empty:
+            break
+        client = regular.iloc[rng.integers(len(regular))]
+        fitting = units[units["type"].isin(compatibility[client["support_intensity"]])]
+        home = [client["origin_municipality_id"], *_split_cell(client["preferred_municipalities"])]
+        near = fitting[fitting["municipality_id"].isin(home)]
+        pool = near if len(near) and rng.random() < STRICT_DECLINED_NEAR else fitting
+        if pool.empty:
+            continue
+        unit = pool.iloc[rng.integers(len(pool))]
+        scope = str(_pick(rng, STRICT_DECLINE_SCOPES))
+        if scope == "site" and not isinstance(unit["site_id"], str):
+            scope = "neighbourhood"
+        scope_id = None
+        if scope != "unit" and rng.random() < STRICT_SCOPE_ID_GIVEN:
+            scope_id = unit[_SCOPE_COLUMN[scope]]
+        until = _pick(rng, STRICT_UNTIL)
+        until_date = None
+        if until == "holds":
+            until_date = start + timedelta(days=int(rng.integers(0, 60)))
+        elif until == "lapsed":
+            until_date = start - timedelta(days=int(rng.integers(1, 60)))
+        rows.setdefault(
+            (client["client_id"], unit["unit_id"]),
+            {
+                "client_id": client["client_id"],
+                "unit_id": unit["unit_id"],
+                "declined_by": "client" if rng.random() < DECLINED_BY_CLIENT else "landlord",
+                "scope": scope,
+                "scope_id": scope_id,
+                "until": until_date,
+            },
+        )
+    old = frames["declined"].assign(scope="unit", scope_id=None, until=None)
+    new = pd.DataFrame([rows[key] for key in sorted(rows)], columns=list(old.columns))
+    merged = pd.concat([old, new], ignore_index=True) if len(old) else new
+    frames["declined"] = merged.drop_duplicates(["client_id", "unit_id"], keep="first")
+
+
+def _strict_capacities(frames: dict[str, pd.DataFrame], rng: np.random.Generator, n_units: int) -> None:
+    """Slots for most municipality × intensity pairs, intake ceilings in most municipalities."""
+    units, clients = frames["units"], frames["clients"]
+    share = clients["support_intensity"].value_counts(normalize=True)
+    per_municipality = units.groupby("municipality_id").size()
+    rows = []
+    for municipality, count in per_municipality.items():
+        for intensity in INTENSITIES:
+            if rng.random() < STRICT_SLOT_ROW:
+                expected = count * share.get(intensity, 0.0)
+                rows.append(
+                    {
+                        "municipality_id": municipality,
+                        "support_intensity": intensity,
+                        "slots": math.ceil(expected * _uniform(rng, STRICT_SLOTS_SLACK)),
+                    }
+                )
+    frames["support_capacity"] = pd.DataFrame(rows, columns=["municipality_id", "support_intensity", "slots"])
+    municipalities = frames["municipalities"].copy()
+    population = municipalities["population"].astype(float)
+    fair = population / population.sum() * n_units
+    agreed = rng.random(len(municipalities)) < STRICT_INTAKE_SHARE
+    slack = rng.uniform(*STRICT_INTAKE_SLACK, size=len(municipalities))
+    intake = [max(1, math.ceil(f * s)) if a else None for f, s, a in zip(fair, slack, agreed)]
+    municipalities["max_intake"] = pd.array(intake, dtype="Int64")
+    frames["municipalities"] = municipalities
+
+
+def _strict(
+    frames: dict[str, pd.DataFrame], rng: np.random.Generator, policy: dict, n_regions: int, start: date
+) -> None:
+    """Origin rule strict (region when the instance spans several regions), exclusions, declines
+    of every scope, slots and intake ceilings nearly everywhere."""
+    policy["origin_rule"] = "strict" if n_regions == 1 else "region"
+    _strict_exclusions(frames, rng)
+    _strict_declined(frames, rng, start, policy["compatibility"])
+    _strict_capacities(frames, rng, len(frames["units"]))
+
+
+def _identical(frames: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+    """Clients copied from one template per IDENTICAL_CLIENTS_PER_TEMPLATE clients and units from
+    one per IDENTICAL_UNITS_PER_TEMPLATE units (ids kept): long runs of equal scores and
+    interchangeable units, where every tie-break is exercised."""
+    for name, key, per_template in (
+        ("clients", "client_id", IDENTICAL_CLIENTS_PER_TEMPLATE),
+        ("units", "unit_id", IDENTICAL_UNITS_PER_TEMPLATE),
+    ):
+        frame = frames[name]
+        n_templates = max(1, math.ceil(len(frame) / per_template))
+        templates = np.sort(rng.choice(len(frame), size=min(n_templates, len(frame)), replace=False))
+        copies = frame.iloc[templates[rng.integers(len(templates), size=len(frame))]].reset_index(drop=True)
+        copies[key] = frame[key].to_numpy()
+        frames[name] = copies[list(frame.columns)]
+    # a decline must name a client and a unit that still fit the instance: keep them (ids unchanged)
+
+
+def apply_family(
+    frames: dict[str, pd.DataFrame], policy: dict, family: str, seed: int, n_regions: int, start: date
+) -> None:
+    """Turn the `plain` tables into `family`'s (in place; see FAMILIES)."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
+    if family == "plain":
+        return
+    rng = np.random.default_rng([seed, _FAMILY_STREAM[family]])
+    if family == "tight":
+        _tight(frames, rng, policy)
+    elif family == "strict":
+        _strict(frames, rng, policy, n_regions, start)
+    else:
+        _identical(frames, rng)
+
+
 # --- the public API -------------------------------------------------------------------------------
 
 
@@ -606,13 +827,18 @@ def generate_instance(
     week: date | None = None,
     days: int = 7,
     cbs_dir: Path = CBS_DIR,
+    family: str = "plain",
 ) -> dict[str, pd.DataFrame | dict]:
     """Draw a complete instance for a region (or `all`) from the CBS tables.
 
     Returns one DataFrame per CSV file (keys without `.csv`) and `policy` (a dict), plus
     `meta` (the arguments, for the policy.yaml header). `week` is the period start
-    (default 2026-11-23, a Monday); `days` its length (7 for a weekly run, 364 for a year).
+    (default 2026-11-23, a Monday); `days` its length (7 for a weekly run, 364 for a year);
+    `family` one of FAMILIES (`plain`, the default, is the realistic week; the others are the
+    benchmark's harder weeks drawn from it, see `apply_family`).
     """
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
     if n_clients < 1 or n_units < 1:
         raise ValueError("an instance needs at least one client and one unit")
     if not 1 <= days <= 366:
@@ -643,6 +869,7 @@ def generate_instance(
     frames = {name: pd.concat(pieces, ignore_index=True) for name, pieces in parts.items()}
     frames["support_capacity"] = _support_capacity(rng, frames["units"], frames["clients"])
     frames["declined"] = _declined(rng, frames["units"], frames["clients"], policy["compatibility"])
+    apply_family(frames, policy, family, seed, len(regions), start)
     meta = {
         "region": region,
         "clients": n_clients,
@@ -651,6 +878,8 @@ def generate_instance(
         "week": start.isoformat(),
         "days": days,
     }
+    if family != "plain":
+        meta["family"] = family
     sort_keys = {
         "municipalities": ["municipality_id"],
         "neighbourhoods": ["neighbourhood_id"],
@@ -711,6 +940,8 @@ def _policy_text(policy: dict, meta: dict | None) -> str:
             f": region {meta['region']}, {meta['clients']} clients, {meta['units']} units, "
             f"seed {meta['seed']}, week {meta['week']}, {meta['days']} days"
         )
+        if meta.get("family"):
+            header += f", family {meta['family']}"
     lines = [
         header,
         "# places: Bron: CBS (CC BY 4.0), Kerncijfers wijken en buurten 2024; see instances/cbs/SOURCES.md",

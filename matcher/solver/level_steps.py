@@ -1,15 +1,26 @@
-"""How one level is solved exactly: the LP relaxation first, then MIPs of growing size only while
-the best allocation found is short of the LP's bound.
+"""How one level is solved: the LP relaxation first, then MIPs only while the best allocation
+found is short of the LP's bound.
 
-The steps, each tried only when the ones before it did not prove the level:
+W and P (`Level.budget` None) are solved exactly, each step tried only when the ones before it
+did not prove the level:
 1. the LP by column generation (`matcher.solver.column_generation`); an integral LP optimum is
    proven by LP duality;
 2. rounding the LP (keep its integral part, complete greedily by LP value);
 3. a small MIP around the LP solution (its support, the rounding, each client's best reduced
-   costs); reaching the LP bound proves it;
-4. the MIP over the priced pairs alone;
-5. reduced-cost fixing: pairs that cannot be part of anything better are left out;
-6. the MIP over every pair that remains.
+   costs), node-limited: it only looks for an allocation that reaches the LP bound;
+4. reduced-cost fixing: pairs that cannot be part of anything better are left out;
+5. the MIP over the priced pairs, node-limited, when the pairs that remain are many more;
+6. the MIP over every pair that remains, to the end (or the clock).
+
+The tie-break levels (spreading, fair share; `Level.budget` set) are bounded by a deterministic
+work budget instead of a clock: after the LP, at most `Budget.steps` neighbourhood MIPs, each
+over at most `Budget.free_pairs` free pairs (the pairs where the LP and the best allocation
+disagree, then widened one hop at a time; every other pair keeps its value) and stopped after
+`Budget.nodes` branch-and-bound nodes. Such a MIP never has to find W and P again from scratch
+(which is what made a fourth-level tie-break take minutes), and the budget counts nodes and steps,
+not seconds, so the same instance gives the same proposal on any machine, with or without a time
+limit. What the budget did not prove is reported `feasible`, with the LP's bound.
+
 A step's answer is accepted only when it is at least as good as the best so far and keeps every
 level solved before (`Level.guard`), so a level never returns something worse than its start.
 """
@@ -19,12 +30,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.linear_solver.python import model_builder as mb
 
-from matcher.solver.backend import Clock, integral, mip, solve_model
+from matcher.solver.backend import Clock, MipAnswer, Work, integral, mip, solve_model
 from matcher.solver.column_generation import PricedLP, best_per_group, priced_lp, seed_columns
 from matcher.solver.formulation import Formulation, Rows
 from matcher.solver.settings import SolveSettings
@@ -34,6 +45,22 @@ log = logging.getLogger(__name__)
 # (reduced costs, duals, solution, tolerance) of an LP optimum: see Formulation.restrict_to_face
 Face = tuple[np.ndarray, np.ndarray, np.ndarray, float]
 
+# the exact levels' heuristic MIPs (small and restricted) stop after this many nodes: they only
+# look for an allocation that reaches the LP bound; the proof, when one is needed, is the last MIP's
+_HEURISTIC_NODES = 100
+# the restricted MIP (step 5) runs only when reduced-cost fixing leaves this many times more pairs
+# than it has: otherwise the last MIP is hardly larger and it would do the same work twice
+_RESTRICTED_WORTH = 4
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A deterministic work budget for a tie-break level (see the module docstring)."""
+
+    steps: int  # neighbourhood MIPs at most
+    nodes: int  # branch-and-bound nodes per MIP
+    free_pairs: int  # pairs a neighbourhood MIP may change
+
 
 @dataclass(frozen=True)
 class Level:
@@ -42,8 +69,11 @@ class Level:
     `score(chosen)` evaluates an allocation exactly (higher is better when maximising);
     `optimal_if(chosen, lp_bound)` may prove optimality from the LP bound for special objectives;
     `guard(chosen)` must hold for any solver answer to be accepted (levels solved before);
-    `mip_max_pairs` skips the MIP over all free pairs when more than this many remain after
-    reduced-cost fixing (the result is then not proven, and says so).
+    `budget`, when given, bounds the level by work instead of solving it to the end (the result
+    is then proven only when the LP bound proves it, and says so); `focus(chosen)` names the
+    pairs of an allocation that decide its score (set free first by the bounded steps); a level
+    that is not `exhaustive` stops (`Outcome.unfinished`) where the large MIPs would begin; one
+    without `cheap_steps` skips the rounding and the small MIP (tried already by the caller).
     """
 
     objective: np.ndarray
@@ -52,10 +82,12 @@ class Level:
     score: Callable[[np.ndarray], float]
     extra_columns: tuple[np.ndarray, np.ndarray] | None = None
     extra_rows: tuple[Rows, ...] = ()
-    node_limit: int | None = None
     optimal_if: Callable[[np.ndarray, float], bool] | None = None
     guard: Callable[[np.ndarray], bool] | None = None
-    mip_max_pairs: int | None = None
+    budget: Budget | None = None
+    focus: Callable[[np.ndarray], np.ndarray] | None = None
+    exhaustive: bool = True
+    cheap_steps: bool = True
 
 
 @dataclass
@@ -68,6 +100,8 @@ class Outcome:
     method: str
     face: Face | None = None  # the LP's optimal face around `chosen`, when it has one
     face_applied: bool = False  # the formulation was already restricted (part by part)
+    work: Work = field(default_factory=Work)
+    unfinished: bool = False  # stopped before its large MIPs (`Level.exhaustive` False)
 
 
 class _Search:
@@ -87,6 +121,7 @@ class _Search:
         self.columns = np.arange(f.n_pairs) if f.fixed_pairs is None else np.flatnonzero(f.fixed_pairs != 0)
         self.lp_bound = math.inf if level.maximize else -math.inf
         self.priced: PricedLP | None = None
+        self.work = Work()
 
     def rounded(self, bound: float) -> float:
         if not self.level.integral or not math.isfinite(bound):
@@ -124,14 +159,25 @@ class _Search:
         return face
 
     def proven(self, method: str) -> Outcome:
-        return Outcome(self.best, True, self.best_score, method, self.face_of(self.best))
+        return Outcome(self.best, True, self.best_score, method, self.face_of(self.best), work=self.work)
 
     def unproven(self, method: str) -> Outcome:
-        return Outcome(self.best, False, self.lp_bound, method)
+        return Outcome(self.best, False, self.lp_bound, method, work=self.work)
 
-    def mip(self, columns: np.ndarray) -> tuple[np.ndarray | None, float | None]:
+    def proves(self) -> bool:
+        """The best allocation reaches the LP bound (or the level's own test says it is optimal)."""
+        if self.meets(self.lp_bound):
+            return True
+        optimal_if = self.level.optimal_if
+        return (
+            optimal_if is not None and math.isfinite(self.lp_bound) and optimal_if(self.best, self.lp_bound)
+        )
+
+    def mip(
+        self, columns: np.ndarray, node_limit: int | None = None, fixed_one: np.ndarray | None = None
+    ) -> MipAnswer:
         level = self.level
-        return mip(
+        answer = mip(
             self.f,
             level.objective,
             level.maximize,
@@ -141,8 +187,12 @@ class _Search:
             self.clock,
             level.extra_columns,
             list(level.extra_rows),
-            level.node_limit,
+            node_limit,
+            fixed_one,
         )
+        self.work.mip_solves += 1
+        self.work.mip_nodes += answer.nodes
+        return answer
 
     # --- the steps ---
 
@@ -168,6 +218,7 @@ class _Search:
                 (self.rounded(bound) if level.integral and level.maximize else bound) <= lp_value + self.slack
             ),
         )
+        self.work.lp_solves += self.priced.rounds
         if self.priced.status == mb.SolveStatus.OPTIMAL:
             self.lp_bound = self.rounded(sign * self.priced.bound)
             if integral(self.priced.values):
@@ -197,34 +248,27 @@ class _Search:
 
     def small_mip(self) -> None:
         """Step 3: the LP's support, the rounding and each client's 3 best reduced costs."""
-        assert self.priced is not None
-        small = np.union1d(
-            np.union1d(np.flatnonzero(self.priced.values > 1e-6), self.best),
-            _best_reduced_per_client(self.f, self.priced.reduced_costs, 3),
-        )
-        found, _ = self.mip(small)
-        self.offer(found)
+        small = self.small_set()
+        self.offer(self.mip(small, _HEURISTIC_NODES).found)
         log.debug(
             "small MIP over %d pairs: best %s of LP bound %s", len(small), self.best_score, self.lp_bound
         )
 
-    def restricted_mip(self) -> tuple[np.ndarray, float | None]:
-        """Step 4: the MIP over the priced pairs alone, usually the optimum on a small model."""
-        assert self.priced is not None
-        restricted = np.union1d(self.priced.columns, self.best)
-        found, found_bound = self.mip(restricted)
-        self.offer(found)
+    def restricted_mip(self, restricted: np.ndarray) -> None:
+        """Step 5: the MIP over the priced pairs alone (node-limited), usually an allocation that
+        reaches the LP bound on a much smaller model."""
+        answer = self.mip(restricted, _HEURISTIC_NODES)
+        self.offer(answer.found)
         log.debug(
             "restricted MIP over %d pairs: best %s, its bound %s, LP bound %s",
             len(restricted),
             self.best_score,
-            found_bound,
+            answer.bound,
             self.lp_bound,
         )
-        return restricted, found_bound
 
     def fix_by_reduced_cost(self) -> None:
-        """Step 5: a pair whose reduced cost is below −(bound − best) cannot be part of any
+        """Step 4: a pair whose reduced cost is below −(bound − best) cannot be part of any
         allocation better than the one held."""
         assert self.priced is not None
         gap = self.sign * (self.lp_bound - self.best_score) + 1e-6
@@ -235,8 +279,9 @@ class _Search:
 
     def full_mip(self) -> Outcome:
         """Step 6: the MIP over every pair that remains."""
-        found, mip_bound = self.mip(self.columns)
-        self.offer(found)
+        answer = self.mip(self.columns)
+        self.offer(answer.found)
+        mip_bound = answer.bound
         bound = self.lp_bound
         if mip_bound is not None and math.isfinite(mip_bound):
             mip_bound = self.rounded(mip_bound)
@@ -250,28 +295,139 @@ class _Search:
             self.best_score if proven else bound,
             "mip",
             self.face_of(self.best) if proven and self.level.maximize else None,
+            work=self.work,
         )
+
+    # --- the bounded steps of the tie-break levels ---
+
+    def pool(self) -> np.ndarray:
+        """The pairs a neighbourhood MIP may use: the priced pairs, the best allocation and each
+        client's 3 best reduced costs."""
+        assert self.priced is not None
+        pool = np.union1d(np.union1d(self.priced.columns, self.best), self.small_set())
+        return np.intersect1d(pool, self.columns)
+
+    def small_set(self) -> np.ndarray:
+        """The LP's support, the best allocation and each client's 3 best reduced costs."""
+        assert self.priced is not None
+        return np.union1d(
+            np.union1d(np.flatnonzero(self.priced.values > 1e-6), self.best),
+            _best_reduced_per_client(self.f, self.priced.reduced_costs, 3),
+        )
+
+    def neighbourhood(self, pool: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """(free pairs, held pairs) of the next neighbourhood MIP: the clients and units of the
+        best allocation's critical pairs (`Level.focus`), then of the pairs where the LP and the
+        best allocation disagree most, are set free, as many as keep at most `limit` free pairs
+        and at least two thirds of the best allocation held (a MIP that may change more has to
+        find W and P again, which is what made these levels take minutes); every other pair of
+        the best allocation is held. Deterministic: ties go by position."""
+        assert self.priced is not None
+        c = self.f.candidates
+        in_best = np.zeros(self.f.n_pairs)
+        in_best[self.best] = 1.0
+        difference = np.abs(self.priced.values - in_best)
+        disagree = np.flatnonzero(difference > 1e-6)
+        disagree = disagree[np.lexsort((disagree, -difference[disagree]))]
+        focus = self.level.focus(self.best) if self.level.focus is not None else np.zeros(0, dtype=np.int64)
+        order = np.r_[focus, disagree].astype(np.int64)
+
+        def free_and_held(k: int) -> tuple[np.ndarray, np.ndarray]:
+            clients, units = c.client[order[:k]], c.unit[order[:k]]
+            held = self.best[~np.isin(c.client[self.best], clients) & ~np.isin(c.unit[self.best], units)]
+            touched = np.isin(c.client[pool], clients) | np.isin(c.unit[pool], units)
+            free = pool[touched & ~np.isin(c.client[pool], c.client[held])]
+            return np.setdiff1d(free, held), held
+
+        def fits(k: int) -> bool:
+            free, held = free_and_held(k)
+            return len(free) <= limit and 3 * len(held) >= 2 * len(self.best)
+
+        low, high = 0, len(order)  # the longest prefix whose neighbourhood fits: at most `limit`
+        while low < high:  # free pairs, and at least two thirds of the best allocation held
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return free_and_held(low)
+
+    def within_budget(self) -> Outcome:
+        """The tie-break levels' bounded steps (at most `Budget.steps` MIPs of at most
+        `Budget.free_pairs` free pairs and `Budget.nodes` nodes each): on a small week one MIP
+        over every usable pair, which proves the level when it ends; otherwise the small MIP
+        around the LP solution, then neighbourhood MIPs around the best allocation, growing to
+        `Budget.free_pairs` free pairs by the last step."""
+        budget = self.level.budget
+        assert budget is not None
+        if budget.steps == 0:
+            return self.unproven("lp (budget)")
+        if len(self.columns) <= budget.free_pairs:
+            self.work.steps += 1
+            answer = self.mip(self.columns, budget.nodes)
+            self.offer(answer.found)
+            if self.proves():
+                return self.proven("lp+mip")
+            if answer.optimal and answer.bound is not None and self.meets(self.rounded(answer.bound)):
+                return Outcome(self.best, True, self.best_score, "mip", work=self.work)
+            return self.unproven("lp+mip (budget)")
+        small = self.small_set()
+        # the small MIP sets every pair in it free; with W and P kept by "≥" rows (W or P needed
+        # branch-and-bound) it would have to find them again: then neighbourhoods only
+        if len(small) <= budget.free_pairs and not any(
+            rows.rule == "fixed_level" for rows in self.level.extra_rows
+        ):
+            self.work.steps += 1
+            self.offer(self.mip(small, budget.nodes).found)
+            log.debug(
+                "bounded small MIP over %d pairs: best %s of LP bound %s",
+                len(small),
+                self.best_score,
+                self.lp_bound,
+            )
+            if self.proves():
+                return self.proven("lp+small mip")
+        pool = self.pool()
+        tried: set[tuple[int, ...]] = set()
+        remaining = budget.steps - self.work.steps
+        for step in range(remaining):
+            free, held = self.neighbourhood(pool, budget.free_pairs * (step + 1) // remaining)
+            key = (*free.tolist(), -1, *held.tolist())
+            if len(free) == 0 or key in tried:
+                continue
+            tried.add(key)
+            columns = np.union1d(free, held)
+            self.work.steps += 1
+            self.offer(self.mip(columns, budget.nodes, np.flatnonzero(np.isin(columns, held))).found)
+            log.debug(
+                "neighbourhood MIP over %d free pairs (%d held): best %s of LP bound %s",
+                len(free),
+                len(held),
+                self.best_score,
+                self.lp_bound,
+            )
+            if self.proves():
+                return self.proven(f"lp+{self.work.steps} bounded steps")
+        return self.unproven(f"lp+{self.work.steps} bounded steps (budget)")
 
 
 def optimise(
     f: Formulation, level: Level, incumbent: np.ndarray, settings: SolveSettings, clock: Clock
 ) -> Outcome:
-    """Solve one level from `incumbent` (see the module's docstring for the steps)."""
-    search = _Search(f, level, incumbent, settings, clock)
+    """Solve one level from `incumbent` (see the module's docstring for the steps). A level with
+    a budget never reads the clock: its work is bounded by the budget alone."""
+    search = _Search(f, level, incumbent, settings, Clock(None) if level.budget is not None else clock)
     search.price()
-    if search.meets(search.lp_bound):
+    if search.proves():
         return search.proven("lp")
-    if (
-        level.optimal_if is not None
-        and math.isfinite(search.lp_bound)
-        and level.optimal_if(search.best, search.lp_bound)
-    ):
-        return Outcome(search.best, True, search.best_score, "lp")
-    too_many = level.mip_max_pairs is not None and len(search.columns) > level.mip_max_pairs
-    if not search.has_lp() and (clock.expired() or too_many):
-        # no LP answer in time (the bound is then ±inf), or too large for a MIP without one
-        return search.unproven("lp")
-    if search.has_lp() and math.isfinite(search.lp_bound):
+    if not search.has_lp() or not math.isfinite(search.lp_bound):
+        # no LP answer in time (the bound is then ±inf): nothing to steer a MIP by
+        if level.budget is not None or clock.expired():
+            return search.unproven("lp")
+        return search.full_mip()
+    if level.budget is not None:
+        return search.within_budget()
+    if level.cheap_steps:
         search.round_lp()
         if search.meets(search.lp_bound):
             return search.proven("lp+rounding")
@@ -280,20 +436,22 @@ def optimise(
         search.small_mip()
         if search.meets(search.lp_bound):
             return search.proven("lp+small mip")
-        restricted, found_bound = search.restricted_mip()
+    if clock.expired():
+        return search.unproven("lp+small mip")
+    if not level.exhaustive:
+        outcome = search.unproven("lp+small mip")
+        outcome.unfinished = True
+        return outcome
+    assert search.priced is not None
+    restricted = np.union1d(search.priced.columns, search.best)
+    search.fix_by_reduced_cost()
+    if len(search.columns) > _RESTRICTED_WORTH * len(restricted):
+        search.restricted_mip(restricted)
         if search.meets(search.lp_bound):
             return search.proven("lp+restricted mip")
         if clock.expired():
             return search.unproven("lp+restricted mip")
         search.fix_by_reduced_cost()
-        if len(np.setdiff1d(search.columns, restricted)) == 0 and found_bound is not None:
-            proven = search.meets(search.rounded(found_bound))
-            bound = found_bound if proven else search.lp_bound
-            return Outcome(search.best, proven, search.best_score if proven else bound, "lp+restricted mip")
-        if level.mip_max_pairs is not None and len(search.columns) > level.mip_max_pairs:
-            return search.unproven("lp+restricted mip")
-    if clock.expired():
-        return search.unproven("lp")
     return search.full_mip()
 
 
@@ -324,6 +482,3 @@ def _round(f: Formulation, values: np.ndarray, objective: np.ndarray, extra_rows
             activity[rows] += coefficients
             chosen.append(column)
     return np.array(sorted(chosen), dtype=np.int64)
-
-
-# --- levels 1–2 (and continuity): one exact integer objective --------------------------------

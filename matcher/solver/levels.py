@@ -1,14 +1,20 @@
-"""Solve the formulation level by level (lexicographic): priority W, then preference P, then
-spreading (highest neighbourhood utilisation), then closeness to population shares.
+"""Solve the formulation level by level (lexicographic): held, continuity (when given), priority
+W, preference P, then spreading (highest neighbourhood utilisation), then closeness to population
+shares.
 
-How each level is solved, exactly and fast:
-- W and P (and, with `--keep-proposal`, continuity in between) are integers with known upper
-  bounds, so one integer objective `W·R_P·R_K + K·R_P + P` with radices above each range orders
-  allocations exactly lexicographically. It is solved once.
-- Every level first solves its LP relaxation (GLOP). The formulation is close to a network flow
-  and the LP optimum is usually integral: then it is optimal, proven by LP duality. Only when it
-  is fractional does the MIP solver (HiGHS by default) run, with mip_rel_gap = 0 and an absolute
-  gap below 1 on integer objectives.
+How each level is solved:
+- held, continuity, W and P are integers with known upper bounds, so one integer objective
+  `W·R_P + P` (with radices above each range, and the earlier levels in front) orders allocations
+  exactly lexicographically. Its LP is tried first: the formulation is close to a network flow and
+  the LP optimum is usually integral, which proves every level at once by LP duality. When it does
+  not, each level's own LP is tried, then the remaining levels combined to the end by MIP
+  (`_lexicographic_levels`); these levels are always solved to proven optimality (or the clock).
+- Spreading and fair share are tie-breaks: LP first, then a bounded number of small MIPs around
+  the best allocation (`level_steps.Budget`, from the settings). They never read the clock, so the
+  same instance gives the same proposal with or without a time limit; what the budget did not
+  prove they report `feasible`, with the LP's bound.
+- MIPs run on HiGHS with mip_rel_gap = 0 and an absolute gap below 1 on integer objectives
+  (`backend.mip`).
 - A level never returns something worse than the allocation it started from (the greedy for the
   first), so a time limit always leaves the best proposal found so far.
 """
@@ -31,20 +37,15 @@ from matcher.rules.objectives import (
     next_utilisation,
     population_shares,
 )
-from matcher.solver.backend import Clock
+from matcher.solver.backend import Clock, Work
 from matcher.solver.formulation import Candidates, Formulation, Rows
-from matcher.solver.level_steps import Level, Outcome, optimise
+from matcher.solver.level_steps import Budget, Level, Outcome, optimise
 from matcher.solver.settings import SolveSettings
 
 log = logging.getLogger(__name__)
 
 # the combined integer objective must stay far inside double precision for exact proofs
 _COMBINED_LIMIT = 2.0**50
-# a deterministic effort limit for the MIPs of the tie-break levels (spreading, fair shares)
-_LATE_LEVEL_NODES = 500
-# spreading and fair shares only run a MIP when the LP leaves few pairs free (the optimal face
-# is small at weekly size); above this the LP-rounded result is kept and marked not proven
-_LATE_LEVEL_MIP_PAIRS = 25_000
 # independent parts (no shared row) are solved one by one once they hold this many pairs
 _PART_PAIRS = 20_000
 
@@ -61,7 +62,8 @@ class LevelResult:
     value: float
     bound: float
     seconds: float
-    method: str = ""  # lp | mip | incumbent
+    method: str = ""  # lp | mip | incumbent | … bounded steps (budget)
+    work: Work = field(default_factory=Work)  # deterministic effort (LPs, MIPs, nodes, steps)
 
     @property
     def proven(self) -> bool:
@@ -77,6 +79,16 @@ class Solution:
 
     def level(self, name: str) -> LevelResult:
         return next(level for level in self.levels if level.name == name)
+
+    @property
+    def work(self) -> Work:
+        """The deterministic effort of the whole solve (levels solved together count once)."""
+        total, seen = Work(), set()
+        for level in self.levels:
+            if id(level.work) not in seen:
+                seen.add(id(level.work))
+                total.add(level.work)
+        return total
 
 
 # --- levels 1–2 (and continuity): one exact integer objective --------------------------------
@@ -134,49 +146,57 @@ def _lexicographic_levels(
     fixed: list[Rows],
     guards: list[Guard],
 ) -> tuple[list[LevelResult], np.ndarray]:
-    """Solve integer levels exactly, combined into one objective when precision allows.
+    """Solve the integer levels exactly, cheapest proof first.
+
+    At each level that is left: (a) all remaining levels combined into one objective (when
+    precision allows), LP and cheap steps only: the LP usually proves them all at once; (b) else
+    this level alone, LP and cheap steps only: its own LP bound may prove it where the combined
+    one cannot (the combined LP trades fractions of W against P: on a generated 300 × 200 week
+    ⌊26,073.5⌋ = 26,073 proves W, and P then solves on W's optimal face in a fraction of a second,
+    where the combined MIP spent seconds in its root node); (c) else the remaining levels combined
+    (or this one alone) to the end: when W itself needs branch-and-bound, one combined MIP is far
+    cheaper than a MIP for W and then one for P under "W ≥ W*", which has to find W again.
 
     Afterwards the formulation only admits allocations that keep these levels: restricted to the
-    LP's optimal face when the LP proved them, otherwise by an explicit "objective ≥ value" row;
+    LP's optimal face when the LP proved them, and by explicit "objective ≥ value" rows;
     `guards` gets an exact integer check either way.
     """
     bounded = [(name, coefficients, _upper_bound(f, coefficients)) for name, coefficients in objectives]
-    multipliers = _radices(bounded)
-    if (bounded[0][2] + 1) * multipliers[0] < _COMBINED_LIMIT:
-        began = time.perf_counter()
-        combined = _combined(multipliers, [coefficients for _, coefficients, _ in bounded])
-        parts = f.components(_PART_PAIRS) if not fixed else []
-        if len(parts) > 1:
-            outcome = _optimise_by_part(f, parts, combined, incumbent, settings, clock)
-        else:
-            level = Level(combined, True, True, _sum_of(combined), extra_rows=tuple(fixed))
-            outcome = optimise(f, level, incumbent, settings, clock)
-        seconds = time.perf_counter() - began
-        known = math.isfinite(outcome.bound)
-        results, remainder, exact_so_far = [], int(outcome.bound) if known else 0, known
-        for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
-            value = int(coefficients[outcome.chosen].sum())
-            bound = min(upper, remainder // multiplier) if exact_so_far else upper
-            status = (
-                "optimal"
-                if outcome.proven or (exact_so_far and bound <= value) or value >= upper
-                else "feasible"
-            )
-            results.append(LevelResult(name, status, value, max(bound, value), seconds, outcome.method))
-            exact_so_far = exact_so_far and status == "optimal"
-            remainder -= value * multiplier
-        target = int(combined[outcome.chosen].sum())
-        if outcome.face is not None:
-            f.restrict_to_face(*outcome.face)
-        elif not outcome.face_applied:
-            fixed.append(_at_least(combined, target))
-        guards.append(lambda chosen: int(combined[chosen].sum()) >= target)
-        return results, outcome.chosen
-    results, chosen = [], incumbent
-    for name, coefficients, upper in bounded:  # too large to combine: one level at a time
-        began = time.perf_counter()
-        level = Level(coefficients, True, True, _sum_of(coefficients), extra_rows=tuple(fixed))
-        outcome = optimise(f, level, chosen, settings, clock)
+    results: list[LevelResult] = []
+    chosen, began, work = incumbent, time.perf_counter(), Work()
+    position = 0
+
+    def solved(objective: np.ndarray, start: np.ndarray, **options) -> Outcome:
+        level = Level(objective, True, True, _sum_of(objective), extra_rows=tuple(fixed), **options)
+        outcome = optimise(f, level, start, settings, clock)
+        outcome.work = work.add(outcome.work)
+        return outcome
+
+    while position < len(bounded):
+        rest = bounded[position:]
+        multipliers = _radices(rest)
+        combined = None
+        if len(rest) > 1 and (rest[0][2] + 1) * multipliers[0] < _COMBINED_LIMIT:
+            combined = _combined(multipliers, [coefficients for _, coefficients, _ in rest])
+            parts = f.components(_PART_PAIRS) if not fixed else []
+            if len(parts) > 1:  # (a), part by part (each to the end: parts are small)
+                outcome = _optimise_by_part(f, parts, combined, chosen, settings, clock)
+                outcome.work = work.add(outcome.work)
+            else:  # (a)
+                outcome = solved(combined, chosen, exhaustive=False)
+            if not outcome.unfinished or clock.expired():
+                done, _ = _combined_results(f, rest, multipliers, combined, outcome, began, fixed, guards)
+                return results + done, outcome.chosen
+            chosen = outcome.chosen
+        name, coefficients, upper = rest[0]
+        outcome = solved(coefficients, chosen, exhaustive=False)  # (b)
+        if outcome.unfinished and not clock.expired():  # (c)
+            log.debug("%s not proven by its LP (%s); to the end", name, outcome.method)
+            if combined is not None:
+                outcome = solved(combined, outcome.chosen, cheap_steps=False)
+                done, _ = _combined_results(f, rest, multipliers, combined, outcome, began, fixed, guards)
+                return results + done, outcome.chosen
+            outcome = solved(coefficients, outcome.chosen, cheap_steps=False)
         chosen = outcome.chosen
         value = int(coefficients[chosen].sum())
         bound = min(upper, int(outcome.bound)) if math.isfinite(outcome.bound) else upper
@@ -188,11 +208,59 @@ def _lexicographic_levels(
                 max(value, bound),
                 time.perf_counter() - began,
                 outcome.method,
+                outcome.work,
             )
         )
+        began, work = time.perf_counter(), Work()
+        if outcome.face is not None:
+            f.restrict_to_face(*outcome.face)
         fixed.append(_at_least(coefficients, value))
         guards.append(_sum_at_least(coefficients, value))
+        position += 1
     return results, chosen
+
+
+def _combined_results(
+    f: Formulation,
+    bounded: list[tuple[str, np.ndarray, int]],
+    multipliers: list[int],
+    combined: np.ndarray,
+    outcome: Outcome,
+    began: float,
+    fixed: list[Rows],
+    guards: list[Guard],
+) -> tuple[list[LevelResult], np.ndarray]:
+    """Each level's result from the combined objective's outcome, and the rows that keep them."""
+    seconds = time.perf_counter() - began
+    known = math.isfinite(outcome.bound)
+    results, remainder, exact_so_far = [], int(outcome.bound) if known else 0, known
+    for multiplier, (name, coefficients, upper) in zip(multipliers, bounded):
+        value = int(coefficients[outcome.chosen].sum())
+        bound = min(upper, remainder // multiplier) if exact_so_far else upper
+        status = (
+            "optimal" if outcome.proven or (exact_so_far and bound <= value) or value >= upper else "feasible"
+        )
+        results.append(
+            LevelResult(name, status, value, max(bound, value), seconds, outcome.method, outcome.work)
+        )
+        exact_so_far = exact_so_far and status == "optimal"
+        remainder -= value * multiplier
+    target = int(combined[outcome.chosen].sum())
+    if outcome.face is not None:
+        f.restrict_to_face(*outcome.face)
+    elif not outcome.face_applied:
+        if all(result.proven for result in results):
+            # every level proven: "each objective ≥ its optimum" admits exactly the allocations
+            # that keep them (none scores more), and unlike the combined row its coefficients
+            # stay small, which keeps the later LPs and MIPs well conditioned
+            fixed.extend(
+                _at_least(coefficients, result.value)
+                for (_, coefficients, _), result in zip(bounded, results)
+            )
+        else:
+            fixed.append(_at_least(combined, target))
+    guards.append(lambda chosen: int(combined[chosen].sum()) >= target)
+    return results, outcome.chosen
 
 
 def _optimise_by_part(
@@ -206,7 +274,7 @@ def _optimise_by_part(
     """Maximise the combined objective part by part: parts share no row, so the sum of the parts'
     optima is the optimum, and the sum of their bounds a bound. Restricts `f` to the optimal face
     of every part when each part provides one (then `face_applied`)."""
-    chosen, bound, proven, methods, faces = [], 0.0, True, set(), []
+    chosen, bound, proven, methods, faces, work, unfinished = [], 0.0, True, set(), [], Work(), False
     in_incumbent = np.zeros(f.n_pairs, dtype=bool)
     in_incumbent[incumbent] = True
     for part in parts:
@@ -214,10 +282,12 @@ def _optimise_by_part(
         local = combined[part]
         level = Level(local, True, True, _sum_of(local))
         outcome = optimise(sub, level, np.flatnonzero(in_incumbent[part]), settings, clock)
+        unfinished = unfinished or outcome.unfinished
         chosen.append(part[outcome.chosen])
         bound += outcome.bound
         proven = proven and outcome.proven
         methods.add(outcome.method)
+        work.add(outcome.work)
         faces.append((sub, rows, part, outcome))
     everything = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
     log.debug("solved %d independent parts (%s pairs)", len(parts), [len(p) for p in parts])
@@ -241,6 +311,8 @@ def _optimise_by_part(
         score if proven else bound,
         "+".join(sorted(methods)) + f" ×{len(parts)} parts",
         face_applied=applied,
+        work=work,
+        unfinished=unfinished,
     )
 
 
@@ -250,7 +322,28 @@ def _at_least(coefficients: np.ndarray, value: float) -> Rows:
     return Rows("fixed_level", matrix, np.array([value - 0.5]), np.array([np.inf]))
 
 
+# --- levels 3–4: the tie-breaks, bounded by work --------------------------------------------
+
+
+def late_level_budget(settings: SolveSettings) -> Budget:
+    """The deterministic work budget of each tie-break level (see matcher.solver.level_steps)."""
+    return Budget(settings.late_level_steps, settings.late_level_nodes, settings.late_level_free_pairs)
+
+
 # --- level 3: spreading ----------------------------------------------------------------------
+
+
+def _fullest(c: Candidates, caps: np.ndarray, recent: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The chosen pairs that add load to the neighbourhoods at the highest utilisation."""
+    counted = chosen[(c.load[chosen] > 0) & (caps[c.neighbourhood[chosen]] > 0)]
+    if len(counted) == 0:
+        return counted
+    loads = np.bincount(c.neighbourhood[counted], weights=c.load[counted], minlength=len(caps))
+    with_cap = caps > 0
+    utilisation = np.zeros(len(caps))
+    utilisation[with_cap] = (recent[with_cap] + loads[with_cap]) / caps[with_cap]
+    at_most = utilisation[c.neighbourhood[counted]]
+    return counted[at_most >= at_most.max() - 1e-12]
 
 
 def _fix_spreading(
@@ -326,8 +419,8 @@ def _spreading_level(
         extra_rows=(*fixed, *rows),
         optimal_if=lambda chosen, bound: utilisation(chosen) <= next_utilisation(arrays, bound) + 1e-12,
         guard=lambda chosen: all(check(chosen) for check in guards),
-        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
-        node_limit=_LATE_LEVEL_NODES,
+        budget=late_level_budget(settings),
+        focus=lambda chosen: _fullest(c, caps, recent, chosen),
     )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = utilisation(outcome.chosen)
@@ -336,11 +429,26 @@ def _spreading_level(
     _fix_spreading(c, caps, recent, neighbourhoods, matrix[:, :n].tocsr(), value, outcome.chosen, fixed)
     guards.append(lambda chosen: utilisation(chosen) <= value + 1e-12)
     return LevelResult(
-        "spreading", status, value, min(bound, value), time.perf_counter() - began, outcome.method
+        "spreading",
+        status,
+        value,
+        min(bound, value),
+        time.perf_counter() - began,
+        outcome.method,
+        outcome.work,
     ), outcome.chosen
 
 
 # --- level 4: closest to each municipality's population share --------------------------------
+
+
+def _over_share(c: Candidates, share: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The chosen pairs in municipalities placed above their population share, the furthest
+    above first."""
+    placed = np.bincount(c.municipality[chosen], minlength=len(share)).astype(float)
+    over = placed - share * placed.sum()
+    pairs = chosen[over[c.municipality[chosen]] > 1e-9]
+    return pairs[np.lexsort((pairs, -over[c.municipality[pairs]]))]
 
 
 def _fair_share_level(
@@ -383,15 +491,21 @@ def _fair_share_level(
         deviation,
         extra_columns=columns,
         extra_rows=(*fixed, Rows("fair_share", matrix, lower, upper)),
-        node_limit=_LATE_LEVEL_NODES,
         guard=lambda chosen: all(check(chosen) for check in guards),
-        mip_max_pairs=_LATE_LEVEL_MIP_PAIRS,
+        budget=late_level_budget(settings),
+        focus=lambda chosen: _over_share(c, share, chosen),
     )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = deviation(outcome.chosen)
     status = "optimal" if outcome.proven else "feasible"
     return LevelResult(
-        "fair_share", status, value, min(value, outcome.bound), time.perf_counter() - began, outcome.method
+        "fair_share",
+        status,
+        value,
+        min(value, outcome.bound),
+        time.perf_counter() - began,
+        outcome.method,
+        outcome.work,
     ), outcome.chosen
 
 
