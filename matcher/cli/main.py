@@ -93,8 +93,24 @@ class Guarded(click.Group):
             sys.exit(EXIT_INTERNAL)
 
 
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from matcher.i18n import set_language
+
+    set_language(value)
+    return value
+
+
 @click.group(cls=Guarded)
 @click.version_option(package_name="matcher")
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"], case_sensitive=False),
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_choose_language,
+    help="Taal / language: nl (default) or en; also the environment variable MATCHER_LANG.",
+)
 def main() -> None:
     """Housing-matching engine for regional priority schemes (uitstroom BW/MO/VO/jeugd)."""
 
