@@ -14,6 +14,7 @@ from matcher.rules.objectives import fair_share_deviation, max_utilisation, tota
 from matcher.solver.formulation import Candidates, build_formulation, candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.solver.levels import Solution, solve_lexicographic
+from matcher.solver.progress import Event, report
 from matcher.solver.settings import SolveSettings
 from matcher.solver.size_guard import check_limits, check_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
@@ -159,12 +160,14 @@ def solve(
     check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
+    report(Event("eligibility"))
     rules = Eligibility(instance)
     arrays, sets, pairs = rules.arrays, rules.sets, rules.pairs
     check_pairs(instance, len(pairs), settings.max_pairs)  # the exact count, before the formulation
     seconds["eligibility"] = time.perf_counter() - began
 
     began = time.perf_counter()
+    report(Event("formulation"))
     candidates = candidate_pairs(arrays, pairs)
     kept = candidate_positions(arrays, candidates, keep) if keep else None
     held = candidate_positions(arrays, candidates, hold) if hold else None

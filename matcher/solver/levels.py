@@ -40,6 +40,7 @@ from matcher.rules.objectives import (
 from matcher.solver.backend import Clock, Work
 from matcher.solver.formulation import Candidates, Formulation, Rows
 from matcher.solver.level_steps import Budget, Level, Outcome, optimise
+from matcher.solver.progress import Event, report
 from matcher.solver.settings import SolveSettings
 
 log = logging.getLogger(__name__)
@@ -568,9 +569,13 @@ def solve_lexicographic(
         solution.chosen = np.zeros(0, dtype=np.int64)
         return solution
     guards: list[Guard] = []
+    report(Event(objectives[0][0]))
     levels, chosen = _lexicographic_levels(f, settings, clock, start, objectives, fixed, guards)
     solution.levels.extend(levels)
+    for level in levels:
+        report(Event(level.name, True, level.status, level.value, level.bound))
     for name, solve_level in (("spreading", _spreading_level), ("fair_share", _fair_share_level)):
+        report(Event(name))
         if clock.expired():
             value = (
                 max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
@@ -578,8 +583,10 @@ def solve_lexicographic(
                 else fair_share_deviation(arrays, c.municipality[chosen])
             )
             solution.levels.append(LevelResult(name, "no_solution", value, value, 0.0, "time limit"))
+            report(Event(name, True, "no_solution", value, None))
             continue
         level, chosen = solve_level(f, arrays, settings, clock, chosen, fixed, guards)
         solution.levels.append(level)
+        report(Event(name, True, level.status, level.value, level.bound))
     solution.chosen = np.sort(chosen)
     return solution
