@@ -158,8 +158,11 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
                 )
             ]
         )
+    from matcher.io.headers import internal_columns
+
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = internal_columns(frame)  # headers in either language
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError):
         raise InvalidInstance(
             [
@@ -186,7 +189,11 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
 
 
 def read_communicated(folder: Path) -> list[Match]:
-    """The matches of a proposal folder written earlier (`--keep-proposal`)."""
+    """The matches of a proposal folder written earlier (`--keep-proposal`); a folder a run was
+    killed while writing (`matcher.io.atomic.verify_set`) is refused, never read as a mix."""
+    from matcher.io.atomic import verify_set
+
+    verify_set(folder).require()
     return read_matches(folder / "proposals.csv", "--keep-proposal")
 
 

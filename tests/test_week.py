@@ -127,6 +127,7 @@ def test_an_edited_solved_instance_is_caught(tmp_path):
 def test_a_ledger_run_without_its_solved_instance_is_refused(tmp_path):
     """A summary that names a ledger but whose folder lacks the solved instance cannot be repeated."""
     import json
+    import shutil
 
     from click.testing import CliRunner
 
@@ -140,6 +141,6 @@ def test_a_ledger_run_without_its_solved_instance_is_refused(tmp_path):
     del summary["summary_sha256"]  # a run folder from before decision 27 has no digest either
     (out / "summary.json").unlink()
     (out / "summary.json").write_text(json.dumps(summary))
-    (out / "solved-instance").unlink()
+    shutil.rmtree(out / "solved-instance")
     report = audit_proposal(out, TINY)
     assert report.status == "refused" and "solved-instance" in report.reason

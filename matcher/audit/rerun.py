@@ -15,6 +15,9 @@ solved (`solved-instance/`, after the ledger) and the matches it kept (`kept.csv
 the summary's hashes. The ledger itself has moved on since, so its application is not repeated;
 the audit says so.
 
+The folder's set must be complete first (`matcher.io.atomic.verify_set`): a folder a run was
+killed while writing is refused ("holds an incomplete set of outputs: run solve again").
+
 summary.json records `summary_sha256`, the digest of its own reproducible content (every key but
 `seconds`; `matcher.io.files.summary_digest`). The audit recomputes it first: a mismatch means the summary was
 edited after the run (a seed, the workers, the policy or the input hashes changed by hand) and
@@ -32,6 +35,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from matcher.i18n import LANGUAGES
+from matcher.io.atomic import verify_set
 from matcher.io.files import DIGEST, sha256_file, summary_digest
 from matcher.io.read import read_instance
 from matcher.io.run_folder import differing_inputs, load_summary
@@ -75,6 +80,9 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
     Raises `InvalidInstance` when the instance cannot be read (the CLI exits 2).
     """
     out_dir, instance_path = Path(out_dir), Path(instance_path)
+    check = verify_set(out_dir)
+    if not check.ok:  # a run was killed while writing the folder: its files do not belong together
+        return AuditReport("refused", reason=check.message)
     summary, refusal = load_summary(out_dir)
     if refusal:
         return AuditReport("refused", reason=refusal)
@@ -212,7 +220,11 @@ def _rerun(
 ) -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="matcher-audit-") as folder:
         again = Path(folder)
-        rerun = write_proposal(week or solve_solved(instance, settings), instance_path, again, settings)
+        recorded = summary.get("language")  # the tables are written in the run's language, so bytes compare
+        language = recorded if isinstance(recorded, str) and recorded in LANGUAGES else None
+        rerun = write_proposal(
+            week or solve_solved(instance, settings), instance_path, again, settings, language=language
+        )
         checks = [_same_file(name, out_dir / name, again / name) for name in OUTPUTS]
     recorded_versions, versions = summary.get("versions", {}), rerun.get("versions", {})
     warnings += [

@@ -1,7 +1,11 @@
 """Read a run folder written by `matcher solve`, and trust only what it can prove.
 
-A run folder holds proposals.csv, unmatched.csv, summary.json, `solved-instance/` (the instance the
-engine really solved, after the decisions ledger) and, with `--keep-proposal`, kept.csv.
+A run folder holds proposals.csv, unmatched.csv, unused_units.csv, summary.json,
+`solved-instance/` (the instance the engine really solved, after the decisions ledger), with
+`--keep-proposal` kept.csv, and manifest.json (`matcher.io.atomic`). First of all the set must be
+complete (`verify_set`): a folder a run was killed while writing — some files new, some old — is
+refused with "holds an incomplete set of outputs: run solve again", never read as a mix. A folder
+of an older version (no manifest.json; its files links into `.matcher-runs`) is read as before.
 summary.json records the sha256 of every input file (`inputs`), of every other file of the
 folder (`outputs`) and of its own reproducible content (`summary_sha256`). `read_run_folder`
 checks all of them before anything is used:
@@ -33,6 +37,8 @@ from typing import Annotated, Any, TypeGuard
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
+from matcher.i18n import _
+from matcher.io.atomic import MANIFEST, verify_set
 from matcher.io.files import DIGEST, sha256_file, summary_digest
 from models import Instance, InvalidInstance, Problem
 
@@ -244,9 +250,9 @@ class RunFolder:
         return read_instance(self.solved_path)
 
     def pairs(self) -> list[tuple[str, str]]:
-        """The (client_id, unit_id) pairs of proposals.csv, in file order."""
+        """The (client_id, unit_id) pairs of proposals.csv, in file order (headers in either language)."""
         text = self.proposals_file.read_text(encoding="utf-8-sig")
-        rows = csv.DictReader(io.StringIO(text))
+        rows = _internal_rows(text)
         if rows.fieldnames is None or not {"client_id", "unit_id"} <= set(rows.fieldnames):
             raise RunFolderRefused(
                 [
@@ -268,7 +274,23 @@ class RunFolder:
         when the run kept none."""
         if KEPT not in self.summary["outputs"]:
             return None
-        rows = csv.DictReader(io.StringIO((self.path / KEPT).read_text(encoding="utf-8-sig")))
+        from matcher.io.headers import header
+
+        rows = _internal_rows((self.path / KEPT).read_text(encoding="utf-8-sig"))
+        if rows.fieldnames is None or not {"client_id", "unit_id"} <= set(rows.fieldnames):
+            raise RunFolderRefused(
+                [
+                    Problem(
+                        file=str(self.path / KEPT),
+                        row=1,
+                        message=_(
+                            "needs the columns {client} and {unit}: give the file `matcher solve` wrote",
+                            client=header("client_id"),
+                            unit=header("unit_id"),
+                        ),
+                    )
+                ]
+            )
         return [(row["client_id"], row["unit_id"]) for row in rows]
 
     @property
@@ -354,6 +376,21 @@ def instance_of_run(
     )
 
 
+def _internal_rows(text: str) -> csv.DictReader[str]:
+    """A CSV reader of `text` whose field names are the internal ones, whatever the language of the
+    headers (`matcher.io.headers.internal_columns`)."""
+    import pandas as pd
+
+    from matcher.io.headers import internal_columns
+
+    rows = csv.DictReader(io.StringIO(text))
+    if rows.fieldnames is not None:
+        rows.fieldnames = [
+            str(name) for name in internal_columns(pd.DataFrame(columns=rows.fieldnames)).columns
+        ]
+    return rows
+
+
 def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -363,9 +400,10 @@ def _number(value: Any) -> TypeGuard[float]:
 
 
 def is_run_folder(path: str | Path) -> bool:
-    """Whether `path` is a folder with a summary.json: a folder `matcher solve` wrote (or claims to)."""
+    """Whether `path` is a folder with a summary.json or a manifest.json: a folder `matcher solve`
+    wrote (or claims to), complete or not."""
     path = Path(path)
-    return path.is_dir() and (path / SUMMARY).is_file()
+    return path.is_dir() and ((path / SUMMARY).is_file() or (path / MANIFEST).is_file())
 
 
 def _refuse(folder: Path, message: str) -> RunFolderRefused:
@@ -376,6 +414,9 @@ def read_run_folder(path: str | Path) -> RunFolder:
     """The run folder at `path`, checked against its summary; raises `RunFolderRefused` saying what
     is wrong and what to do (see the module's docstring for what is checked)."""
     folder = Path(path)
+    check = verify_set(folder)
+    if not check.ok:  # killed while being written: some files new, some old
+        raise _refuse(folder, check.message)
     summary, refusal = load_summary(folder)
     again = "solve the week again (`matcher solve INSTANCE --out DIR`, with the same --ledger)"
     if refusal:

@@ -18,6 +18,15 @@ ledger holds this landlord's decision: it is filled in and its cells are locked 
 row that comes back as it was sent is not read again (the ledger already has it, and a correction
 made since by the coordinator is not undone); one whose Decision, Reason code or Note was changed
 is refused like any other changed locked cell.
+
+The workbook is in the user's language (`matcher.i18n`: Dutch by default, English with `--lang
+en`): sheet names, headers, instructions, the Decision words (`accepteren`/`afwijzen`), Status
+and the codes sheet. The hidden record keeps the language it was written in (`language`) and, for
+the locked cells, exactly what they show. The import reads either language: headers, sheet names,
+decision words and reason labels of both are accepted, so a workbook exported in English before
+the switch imports after it, and one exported in Dutch imports with `--lang en`. The reason codes
+stay codes in the drop-down (the codes sheet gives each one's label and meaning in the
+workbook's language); a label typed in their place is read as its code.
 """
 
 from __future__ import annotations
@@ -47,8 +56,10 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 import matcher
+from matcher.i18n import N_, _, both, language
 from matcher.io.atomic import write_bytes
 from matcher.io.files import sha256_bytes, sha256_file
+from matcher.io.headers import internal_columns
 from matcher.io.safe_text import text_cells
 from matcher.review.ledger import (
     LANDLORD_REASONS,
@@ -70,26 +81,27 @@ FORMAT = "matcher-review-workbook"
 FORMAT_VERSION = "3"
 READ_VERSIONS = ("1", "2", "3")  # a version 1 workbook is read, and refused on import as unsigned
 UNSIGNED_FIELDS = ("digest", "key_id", "signature")  # the record's fields outside the signed text
-REVIEW_SHEET = "Review"
-CODES_SHEET = "Reason codes"
+REVIEW_SHEET = N_("Review")  # shown in the user's language: `_(REVIEW_SHEET)`; read in either
+CODES_SHEET = N_("Reason codes")
 META_SHEET = "_matcher"
 TABLE_MARK = "#sent rows"
 HEADER_ROW = 6
 FIRST_ROW = HEADER_ROW + 1
 
-# (key, header, width): the columns a landlord sees, in order
+# (key, header, width): the columns a landlord sees, in order (headers: English messages, shown
+# in the user's language with `_()`, read back in either)
 COLUMNS = (
-    ("client_id", "Client (pseudonym)", 20),
-    ("household_size", "Household size", 11),
-    ("support_intensity", "Support intensity", 15),
-    ("provider_needed", "Support provider needed", 14),
-    ("unit_id", "Unit", 16),
-    ("rent", "Rent (EUR / month)", 13),
-    ("move_in_from", "Move in from", 13),
-    ("status", "Status", 22),
-    ("decision", "Decision", 12),
-    ("reason_code", "Reason code (if declined)", 26),
-    ("note", "Note", 40),
+    ("client_id", N_("Client (pseudonym)"), 20),
+    ("household_size", N_("Household size"), 11),
+    ("support_intensity", N_("Support intensity"), 15),
+    ("provider_needed", N_("Support provider needed"), 14),
+    ("unit_id", N_("Unit"), 16),
+    ("rent", N_("Rent (EUR / month)"), 13),
+    ("move_in_from", N_("Move in from"), 13),
+    ("status", N_("Status"), 22),
+    ("decision", N_("Decision"), 12),
+    ("reason_code", N_("Reason code (if declined)"), 26),
+    ("note", N_("Note"), 40),
 )
 KEYS = [key for key, _, _ in COLUMNS]
 KEYS_V2 = [key for key in KEYS if key != "status"]  # the columns of format versions 1 and 2
@@ -116,13 +128,81 @@ PROVIDER_NOT_NEEDED = ("light",)  # light support: no provider in the home (info
 
 NEW = "new"  # Status: in no earlier export to this landlord
 SENT_BEFORE = "sent before"  # Status: exported to this landlord before, still undecided
-DECIDED = "decided on {day}"  # Status: the ledger holds this landlord's decision (locked)
+DECIDED = "decided"  # Status: the ledger holds this landlord's decision (locked)
+# what each Status shows, in the user's language (`status_text`)
+STATUS_WORDS = {NEW: N_("new"), SENT_BEFORE: N_("sent before"), DECIDED: N_("decided on {day}")}
+# the Decision words a landlord chooses, in the user's language; the ledger keeps the key
+DECISION_WORDS = {"accept": N_("accept"), "decline": N_("decline")}
+YES_NO = {True: N_("yes"), False: N_("no")}  # Support provider needed
+SUPPORT_WORDS = {  # Support intensity, as the landlord reads it
+    "light": N_("light"),
+    "ambulant": N_("ambulant"),
+    "intensive": N_("intensive"),
+    "protected": N_("protected"),
+}
 RETURN_DAYS = 4  # default return-by: the period start + 4 days (the Friday of a Monday week)
 RETURN_MAX_WEEKS = 8  # a --return-by later than this after the period start is taken for a typo
 MAX_CELL = 32_767  # characters Excel keeps in one cell
 
 NAVY = "1F3864"
 THIN = Side(style="thin", color="BFBFBF")
+
+
+# --- the workbook's words, in either language ------------------------------------------------------
+
+
+def status_text(state: str, day: date | None = None) -> str:
+    """What the Status column shows for a row's state, in the user's language."""
+    return _(STATUS_WORDS[state], day=day.isoformat()) if state == DECIDED and day else _(STATUS_WORDS[state])
+
+
+def decision_of(text: Any) -> str | None:
+    """The ledger's decision ('accept' or 'decline') a cell's word means, in either language; None
+    when it is not a decision word (the cell is compared case-insensitively and trimmed)."""
+    word = _text(text).casefold()
+    for key, message in DECISION_WORDS.items():
+        if word in {w.casefold() for w in both(message)} or word == key:
+            return key
+    return None
+
+
+def reason_of(text: Any) -> str:
+    """The reason code a cell means: the code itself, or a landlord code's label in either language
+    (else the text as it is, refused on import as an unknown code)."""
+    value = _text(text)
+    if value in LANDLORD_REASONS:
+        return value
+    for code, reason in BOOK["landlord"].items():
+        if value.casefold() in {w.casefold() for w in both(reason.label)}:
+            return code
+    return value
+
+
+def long_date(day: date, weekday: bool = True, short: bool = False) -> str:
+    """A date as a reader writes it: 'Friday 27 November 2026' / 'vrijdag 27 november 2026'
+    (without the weekday, and with the month short: '23 Nov 2026' / '23 nov. 2026')."""
+    if language() == "en":
+        return day.strftime(("%A " if weekday else "") + ("%d %b %Y" if short else "%d %B %Y"))
+    from babel.dates import format_date
+
+    return format_date(
+        day, ("EEEE " if weekday else "") + ("d MMM y" if short else "d MMMM y"), locale=language()
+    )
+
+
+def decision_words() -> str:
+    """'accept or decline' in the user's language, for messages."""
+    return _(
+        "{accept} or {decline}", accept=_(DECISION_WORDS["accept"]), decline=_(DECISION_WORDS["decline"])
+    )
+
+
+def _find_sheet(book: Any, name: str) -> Any | None:
+    """The sheet named `name` in either language (None when there is none)."""
+    for candidate in both(name):
+        if candidate in book.sheetnames:
+            return book[candidate]
+    return None
 
 
 # --- the proposal folder -----------------------------------------------------------------------
@@ -140,28 +220,36 @@ class ProposalFolder:
 
 def read_proposal_folder(folder: str | Path) -> ProposalFolder:
     """Read proposals.csv and summary.json; the id is the sha256 prefix of proposals.csv."""
+    from matcher.io.atomic import verify_set
+
     folder = Path(folder)
+    verify_set(folder).require()  # a set half-written by a killed solve is refused, never mixed
     file = folder / "proposals.csv"
     if not file.is_file():
         raise InvalidInstance(
             [
                 Problem(
                     file=str(folder),
-                    message="no proposals.csv here: give a folder written by `matcher solve`",
+                    message=_("no proposals.csv here: give a folder written by `matcher solve`"),
                 )
             ]
         )
     try:
-        matches = pd.read_csv(file, dtype=str, keep_default_na=False)
+        matches = internal_columns(pd.read_csv(file, dtype=str, keep_default_na=False))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InvalidInstance(
-            [Problem(file="proposals.csv", message=f"not a readable CSV ({error.__class__.__name__})")]
+            [
+                Problem(
+                    file="proposals.csv",
+                    message=_("not a readable CSV ({error})", error=error.__class__.__name__),
+                )
+            ]
         ) from None
     missing = [c for c in ("client_id", "unit_id") if c not in matches.columns]
     if missing:
         raise InvalidInstance(
             [
-                Problem(file="proposals.csv", row=1, column=c, message="missing required column")
+                Problem(file="proposals.csv", row=1, column=c, message=_("missing required column"))
                 for c in missing
             ]
         )
@@ -171,7 +259,7 @@ def read_proposal_folder(folder: str | Path) -> ProposalFolder:
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise InvalidInstance(
-                [Problem(file="summary.json", message="not valid JSON: run `matcher solve` again")]
+                [Problem(file="summary.json", message=_("not valid JSON: run `matcher solve` again"))]
             ) from None
     digest = sha256_file(file)
     return ProposalFolder(folder, matches, summary, digest[:16])
@@ -195,8 +283,12 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
             Problem(
                 file="summary.json",
                 column="policy.period.start",
-                message=f"the proposal is for the week of {period}, the instance for "
-                f"{instance.policy.period.start}: give the instance it was made from",
+                message=_(
+                    "the proposal is for the week of {period}, the instance for {start}: "
+                    "give the instance it was made from",
+                    period=period,
+                    start=instance.policy.period.start,
+                ),
             )
         )
     pairs = []
@@ -210,8 +302,10 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                         file="proposals.csv",
                         row=number,
                         column=kind,
-                        message=f"{value!r} is not in the instance: "
-                        "give the instance the proposal was made from",
+                        message=_(
+                            "{value} is not in the instance: give the instance the proposal was made from",
+                            value=repr(value),
+                        ),
                     )
                 )
         if client_id in clients and unit_id in units:
@@ -313,15 +407,19 @@ def row_status(earlier: Earlier, landlord: str, client_id: str, unit_id: str) ->
     if decided is not None:
         day = _day(decided.get("recorded_at"))
         return {
-            "status": DECIDED.format(day=day.isoformat()),
+            "state": DECIDED,
+            "status": status_text(DECIDED, day),
             "decided_on": day,
-            "decision": decided["decision"],
+            "decision": _(DECISION_WORDS[decided["decision"]])
+            if decided["decision"] in DECISION_WORDS
+            else decided["decision"],
             "reason_code": decided.get("reason_code") or "",
             "note": _cell_text(decided.get("note")),
         }
-    sent = (landlord, client_id, unit_id) in earlier.sent
+    state = SENT_BEFORE if (landlord, client_id, unit_id) in earlier.sent else NEW
     return {
-        "status": SENT_BEFORE if sent else NEW,
+        "state": state,
+        "status": status_text(state),
         "decided_on": None,
         "decision": "",
         "reason_code": "",
@@ -333,8 +431,7 @@ def status_counts(record: ProposalRecord, earlier: Earlier) -> dict[str, Counter
     """Per landlord: how many rows are new, sent before and decided (`new`, `sent before`, `decided`)."""
     counts: dict[str, Counter] = {landlord: Counter() for landlord in landlords_of(record)}
     for pair in record.pairs:
-        status = row_status(earlier, pair.landlord, pair.client_id, pair.unit_id)
-        counts[pair.landlord]["decided" if status["decided_on"] else status["status"]] += 1
+        counts[pair.landlord][row_status(earlier, pair.landlord, pair.client_id, pair.unit_id)["state"]] += 1
     return counts
 
 
@@ -368,9 +465,22 @@ def return_by_problems(record: ProposalRecord, given: date) -> list[Problem]:
     return [
         Problem(
             file="--return-by",
-            message=f"{given} is {'before the week it is for' if given < record.period_start else 'too late'}: "
-            f"give a date from {record.period_start} (the period start) to {latest} "
-            f"({RETURN_MAX_WEEKS} weeks later), or leave it out for {default_return_by(record)}",
+            message=_(
+                N_(
+                    "{given} is before the week it is for: give a date from {start} (the period start) "
+                    "to {latest} ({weeks} weeks later), or leave it out for {default}"
+                )
+                if given < record.period_start
+                else N_(
+                    "{given} is too late: give a date from {start} (the period start) to "
+                    "{latest} ({weeks} weeks later), or leave it out for {default}"
+                ),
+                given=given,
+                start=record.period_start,
+                latest=latest,
+                weeks=RETURN_MAX_WEEKS,
+                default=default_return_by(record),
+            ),
         )
     ]
 
@@ -393,9 +503,13 @@ def resolve_return_by(
             return given, [
                 Problem(
                     file="--return-by",
-                    message=f"proposal {record.proposal_id} was exported before, due back by {_day(recorded)}, "
-                    "and the ledger keeps that date: leave out --return-by to export it again with that "
-                    "date (tell the landlords a later date yourself if they need one)",
+                    message=_(
+                        "proposal {proposal} was exported before, due back by {day}, and the ledger keeps "
+                        "that date: leave out --return-by to export it again with that date (tell the "
+                        "landlords a later date yourself if they need one)",
+                        proposal=record.proposal_id,
+                        day=_day(recorded),
+                    ),
                 )
             ]
         return given, []
@@ -434,8 +548,10 @@ def landlord_rows(
             {
                 "client_id": client.client_id,
                 "household_size": client.household_size,
-                "support_intensity": client.support_intensity,
-                "provider_needed": "no" if client.support_intensity in PROVIDER_NOT_NEEDED else "yes",
+                "support_intensity": _(SUPPORT_WORDS[client.support_intensity])
+                if client.support_intensity in SUPPORT_WORDS
+                else client.support_intensity,
+                "provider_needed": _(YES_NO[client.support_intensity not in PROVIDER_NOT_NEEDED]),
                 "unit_id": unit.unit_id,
                 "rent": float(unit.rent),
                 "move_in_from": move_in_from(instance, client.client_id, unit.unit_id),
@@ -475,9 +591,9 @@ def export_workbooks(
         return []
     if out.exists() and not out.is_dir():
         raise InvalidInstance(
-            [Problem(file=str(out), message="not a folder: give a folder for the workbooks")]
+            [Problem(file=str(out), message=_("not a folder: give a folder for the workbooks"))]
         )
-    problems = [problem for _, name in plan for problem in replace_problems(out / name)]
+    problems = [problem for _landlord, name in plan for problem in replace_problems(out / name)]
     if problems:
         raise InvalidInstance(problems)
 
@@ -487,7 +603,7 @@ def export_workbooks(
         )
 
     _write_all_or_none(out, [(name, make(landlord)) for landlord, name in plan])
-    return [out / name for _, name in plan]
+    return [out / name for _landlord, name in plan]
 
 
 def replace_problems(path: Path) -> list[Problem]:
@@ -498,26 +614,36 @@ def replace_problems(path: Path) -> list[Problem]:
     """
     if not os.path.lexists(path):
         return []
-    todo = (
+    todo = _(
         "it would be overwritten. Move it out of the folder (import it first if it holds a landlord's "
         "decisions: `matcher review import`), or export into another folder"
     )
     filled = _filled_rows(path) if path.is_file() else None
     if filled is None:
-        return [Problem(file=str(path), message=f"is not a review workbook as exported; {todo}")]
+        return [Problem(file=str(path), message=_("is not a review workbook as exported; {todo}", todo=todo))]
     if filled:
         rows = ", ".join(str(row) for row in filled[:5]) + (", …" if len(filled) > 5 else "")
         return [
             Problem(
                 file=str(path),
-                message=f"holds a landlord's decisions or notes (sheet {REVIEW_SHEET}, row(s) {rows}); {todo}",
+                message=_(
+                    "holds a landlord's decisions or notes (sheet {sheet}, row(s) {rows}); {todo}",
+                    sheet=filled_sheet(path),
+                    rows=rows,
+                    todo=todo,
+                ),
             )
         ]
-    _, problems = read_workbook(path)
+    _none, problems = read_workbook(path)
     if problems:
         return [
             Problem(
-                file=str(path), message=f"differs from the workbook that was exported ({problems[0]}); {todo}"
+                file=str(path),
+                message=_(
+                    "differs from the workbook that was exported ({problem}); {todo}",
+                    problem=problems[0],
+                    todo=todo,
+                ),
             )
         ]
     return []
@@ -530,11 +656,11 @@ def _filled_rows(path: Path) -> list[int] | None:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         return None
-    if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
+    sheet = _find_sheet(book, REVIEW_SHEET)
+    if META_SHEET not in book.sheetnames or sheet is None:
         return None
-    header, sent, _, _ = _read_meta(book[META_SHEET], path.name)
+    header, sent, _content, _problems = _read_meta(book[META_SHEET], path.name)
     keys = _layout(header.get("format_version", FORMAT_VERSION))
-    sheet = book[REVIEW_SHEET]
     filled = []
     for number in range(FIRST_ROW, sheet.max_row + 1):
         values = {key: sheet.cell(row=number, column=keys.index(key) + 1).value for key in keys}
@@ -542,6 +668,15 @@ def _filled_rows(path: Path) -> list[int] | None:
         if any(_shown(values[key]) != _shown(shown.get(key)) for key in EDITABLE):
             filled.append(number)
     return filled
+
+
+def filled_sheet(path: Path) -> str:
+    """The name of a workbook's Review sheet as it is in the file (either language)."""
+    try:
+        sheet = _find_sheet(load_workbook(path, read_only=True), REVIEW_SHEET)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        sheet = None
+    return sheet.title if sheet is not None else _(REVIEW_SHEET)
 
 
 STAGING = ".{name}.export-{pid}-"  # the staging folder beside the workbook folder
@@ -629,13 +764,16 @@ def workbook_bytes(
     rows = [{**row_status(Earlier(), landlord, "", ""), **row} for row in rows]
     book = Workbook()
     sheet = book.active
-    sheet.title = REVIEW_SHEET
+    sheet.title = _(REVIEW_SHEET)
     _title_block(sheet, record, landlord, rows)
     _table(sheet, rows)
-    _codes_sheet(book.create_sheet(CODES_SHEET))
+    _codes_sheet(book.create_sheet(_(CODES_SHEET)))
     _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows, key)
     book.properties.creator = f"matcher {matcher.__version__}"
-    book.properties.title = f"Matches for {landlord}, week of {record.period_start}"
+    book.properties.title = _(
+        "Matches for {landlord}, week of {start}", landlord=landlord, start=record.period_start
+    )
+    book.properties.language = language()
     book.active = 0
     _text_only(book)
     buffer = io.BytesIO()
@@ -647,30 +785,58 @@ def _title_block(sheet: Any, record: ProposalRecord, landlord: str, rows: list[d
     last = get_column_letter(len(COLUMNS))
     count = len(rows)
     decided = sum(1 for row in rows if row["decided_on"])
-    new = sum(1 for row in rows if row["status"] == NEW)
+    new = sum(1 for row in rows if row["state"] == NEW)
     lines = [
-        (f"Proposed matches for {landlord}", Font(bold=True, size=15, color=NAVY)),
+        (_("Proposed matches for {landlord}", landlord=landlord), Font(bold=True, size=15, color=NAVY)),
         (
-            f"Week {record.period_start:%d %b %Y} – {record.period_end:%d %b %Y}  ·  instance "
-            f"{record.instance}  ·  proposal {record.proposal_id}  ·  matcher {matcher.__version__}  ·  "
-            f"{count} match{'es' * (count != 1)}: {new} new, {count - new - decided} sent before, "
-            f"{decided} decided",
+            _(
+                N_(
+                    "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
+                    "{count} matches: {new} new, {sent} sent before, {decided} decided"
+                )
+                if count != 1
+                else N_(
+                    "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
+                    "{count} match: {new} new, {sent} sent before, {decided} decided"
+                ),
+                start=long_date(record.period_start, weekday=False, short=True),
+                end=long_date(record.period_end, weekday=False, short=True),
+                instance=record.instance,
+                proposal=record.proposal_id,
+                engine=f"matcher {matcher.__version__}",
+                count=count,
+                new=new,
+                sent=count - new - decided,
+                decided=decided,
+            ),
             Font(size=10, color="595959"),
         ),
         (
-            f"Return this file by {due_date(record):%A %d %B %Y} to the coordinator.",
+            _("Return this file by {day} to the coordinator.", day=long_date(due_date(record))),
             Font(bold=True, size=12, color="C00000"),
         ),
         (
-            "For each match choose accept or decline under Decision. A decline needs a reason code "
-            f"(the sheet '{CODES_SHEET}' says what each one rules out). Only Decision, Reason code and "
-            f"Note can be changed. Status: '{NEW}' = not sent to you before; '{SENT_BEFORE}' = in an "
-            "earlier file, still open; 'decided on …' = your decision is recorded and locked (to change "
-            "it, contact the coordinator).",
+            _(
+                "For each match choose {accept} or {decline} under {decision}. A decline needs a reason "
+                "code (the sheet '{codes}' says what each one rules out). Only {decision}, {reason} and "
+                "{note} can be changed. {status}: '{new}' = not sent to you before; '{sent}' = in an "
+                "earlier file, still open; '{decided}' = your decision is recorded and locked (to change "
+                "it, contact the coordinator).",
+                accept=_(DECISION_WORDS["accept"]),
+                decline=_(DECISION_WORDS["decline"]),
+                decision=_(HEADERS["decision"]),
+                codes=_(CODES_SHEET),
+                reason=_(HEADERS["reason_code"]),
+                note=_(HEADERS["note"]),
+                status=_(HEADERS["status"]),
+                new=status_text(NEW),
+                sent=status_text(SENT_BEFORE),
+                decided=_(STATUS_WORDS[DECIDED], day="…"),
+            ),
             Font(size=10),
         ),
         (
-            "Pseudonyms only: this file holds no health or safety details. Do not forward it.",
+            _("Pseudonyms only: this file holds no health or safety details. Do not forward it."),
             Font(size=10, italic=True, color="C00000"),
         ),
     ]
@@ -691,7 +857,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     new_fill = PatternFill("solid", fgColor="DDEBF7")
     border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
     for column, (_key, header, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=header)
+        cell = sheet.cell(row=HEADER_ROW, column=column, value=_(header))
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -719,7 +885,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
                 cell.alignment = Alignment(horizontal="center")
                 if decided:
                     cell.fill, cell.font = decided_fill, Font(color="595959")
-                elif row["status"] == NEW:
+                elif row["state"] == NEW:
                     cell.fill, cell.font = new_fill, Font(bold=True, color=NAVY)
             if key in EDITABLE:
                 if decided:  # recorded in the ledger: shown, locked with the rest of the row
@@ -734,16 +900,17 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     decision_range = f"{decision_col}{FIRST_ROW}:{decision_col}{last_row}"
     reason_range = f"{reason_col}{FIRST_ROW}:{reason_col}{last_row}"
 
+    accept, decline = _(DECISION_WORDS["accept"]), _(DECISION_WORDS["decline"])
     decision = DataValidation(
         type="list",
-        formula1='"accept,decline"',
+        formula1=f'"{accept},{decline}"',
         allow_blank=True,
         showErrorMessage=True,
         showInputMessage=True,
-        errorTitle="Decision",
-        error="Choose accept or decline from the list.",
-        promptTitle="Decision",
-        prompt="accept or decline",
+        errorTitle=_(HEADERS["decision"]),
+        error=_("Choose {words} from the list.", words=decision_words()),
+        promptTitle=_(HEADERS["decision"]),
+        prompt=decision_words(),
     )
     reason = DataValidation(
         type="list",
@@ -751,10 +918,10 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
         allow_blank=True,
         showErrorMessage=True,
         showInputMessage=True,
-        errorTitle="Reason code",
-        error=f"Choose a code from the list (see '{CODES_SHEET}').",
-        promptTitle="Reason code",
-        prompt="Needed when you decline",
+        errorTitle=_("Reason code"),
+        error=_("Choose a code from the list (see '{codes}').", codes=_(CODES_SHEET)),
+        promptTitle=_("Reason code"),
+        prompt=_("Needed when you decline"),
     )
     sheet.add_data_validation(decision)
     sheet.add_data_validation(reason)
@@ -765,7 +932,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
         decision_range,
         CellIsRule(
             operator="equal",
-            formula=['"accept"'],
+            formula=[f'"{accept}"'],
             fill=PatternFill("solid", fgColor="C6EFCE"),
             font=Font(color="006100"),
         ),
@@ -774,7 +941,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
         decision_range,
         CellIsRule(
             operator="equal",
-            formula=['"decline"'],
+            formula=[f'"{decline}"'],
             fill=PatternFill("solid", fgColor="FFC7CE"),
             font=Font(color="9C0006"),
         ),
@@ -782,7 +949,7 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     sheet.conditional_formatting.add(
         reason_range,
         FormulaRule(
-            formula=[f'AND(${decision_col}{FIRST_ROW}="decline",{reason_col}{FIRST_ROW}="")'],
+            formula=[f'AND(${decision_col}{FIRST_ROW}="{decline}",{reason_col}{FIRST_ROW}="")'],
             fill=PatternFill("solid", fgColor="FFEB9C"),
         ),
     )
@@ -801,33 +968,42 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
     sheet.protection.formatRows = False
 
 
-CODES_HEADERS = ("Reason code", "Use it when", "A decline with it rules out, for this client")
+CODES_HEADERS = (
+    N_("Reason code"),
+    N_("In words"),
+    N_("Use it when"),
+    N_("A decline with it rules out, for this client"),
+)
 
 
 def _codes_sheet(sheet: Any) -> None:
     """Each landlord code: its words and what a decline with it rules out, for how long (by default)."""
     for column, header in enumerate(CODES_HEADERS, start=1):
-        cell = sheet.cell(row=1, column=column, value=header)
+        cell = sheet.cell(row=1, column=column, value=_(header))
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor=NAVY)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     reasons = BOOK["landlord"]
     for number, code in enumerate(LANDLORD_REASONS, start=2):  # the drop-down's order
-        for column, value in enumerate((code, reasons[code].words, reasons[code].lasts), start=1):
+        shown = (code, reasons[code].shown_label, reasons[code].shown_words, reasons[code].shown_lasts)
+        for column, value in enumerate(shown, start=1):
             sheet.cell(row=number, column=column, value=value).alignment = Alignment(wrap_text=True)
     note = sheet.cell(
         row=len(LANDLORD_REASONS) + 3,
         column=1,
-        value="This is what a decline rules out unless the coordinator sets otherwise for that one "
-        "decline. The client is not proposed what is ruled out again while it lasts.",
+        value=_(
+            "This is what a decline rules out unless the coordinator sets otherwise for that one "
+            "decline. The client is not proposed what is ruled out again while it lasts."
+        ),
     )
     note.font = Font(size=10, italic=True, color="595959")
     sheet.merge_cells(start_row=note.row, start_column=1, end_row=note.row, end_column=len(CODES_HEADERS))
     note.alignment = Alignment(wrap_text=True)
     sheet.row_dimensions[note.row].height = 30
     sheet.column_dimensions["A"].width = 26
-    sheet.column_dimensions["B"].width = 70
-    sheet.column_dimensions["C"].width = 46
+    sheet.column_dimensions["B"].width = 30
+    sheet.column_dimensions["C"].width = 70
+    sheet.column_dimensions["D"].width = 46
     sheet.protection.sheet = True
 
 
@@ -848,6 +1024,7 @@ def _meta_sheet(
         "priority_w": record.priority_w,
         "preference_p": record.preference_p,
         "return_by": due_date(record).isoformat(),
+        "language": language(),  # what the sheets show; the import reads either language
         "header_row": HEADER_ROW,
         "rows": len(rows),
     }
@@ -940,19 +1117,22 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         return nothing, [
-            Problem(file=name, message=f"not a readable .xlsx workbook ({error.__class__.__name__})")
+            Problem(
+                file=name,
+                message=_("not a readable .xlsx workbook ({error})", error=error.__class__.__name__),
+            )
         ]
-    if META_SHEET not in book.sheetnames or REVIEW_SHEET not in book.sheetnames:
+    sheet = _find_sheet(book, REVIEW_SHEET)
+    if META_SHEET not in book.sheetnames or sheet is None:
         return nothing, [
-            Problem(file=name, message="not a review workbook written by `matcher review export`")
+            Problem(file=name, message=_("not a review workbook written by `matcher review export`"))
         ]
     header, sent, content, problems = _read_meta(book[META_SHEET], name)
     if problems:
         return nothing, problems
     keys = _layout(header["format_version"])
     period_start = date.fromisoformat(header["period_start"])
-    sheet = book[REVIEW_SHEET]
-    file = f"{name} [{REVIEW_SHEET}]"
+    file = f"{name} [{sheet.title}]"
     signed = Signed(
         landlord=header.get("landlord", ""),
         proposal_id=header["proposal_id"],
@@ -965,14 +1145,17 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
     )
     for column, key in enumerate(keys, start=1):
         value = sheet.cell(row=HEADER_ROW, column=column).value
-        if (value or "") != HEADERS[key]:
+        if (value or "") not in both(HEADERS[key]):
             problems.append(
                 Problem(
                     file=file,
                     row=HEADER_ROW,
                     column=get_column_letter(column),
-                    message=f"header changed to {value!r}; it must read {HEADERS[key]!r}: "
-                    "use the workbook as it was sent",
+                    message=_(
+                        "header changed to {value}; it must read {header}: use the workbook as it was sent",
+                        value=repr(value),
+                        header=repr(_(HEADERS[key])),
+                    ),
                 )
             )
     if problems:
@@ -992,8 +1175,12 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
                     file=file,
                     row=number,
                     column=_letter("client_id", keys),
-                    message=f"{pair[0]} -> {pair[1]} was not in the proposal sent: "
-                    "rows may not be added or their client or unit changed",
+                    message=_(
+                        "{client} -> {unit} was not in the proposal sent: "
+                        "rows may not be added or their client or unit changed",
+                        client=pair[0],
+                        unit=pair[1],
+                    ),
                 )
             )
             continue
@@ -1003,7 +1190,7 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
                     file=file,
                     row=number,
                     column=_letter("unit_id", keys),
-                    message=f"{pair[0]} -> {pair[1]} appears twice: keep one row",
+                    message=_("{client} -> {unit} appears twice: keep one row", client=pair[0], unit=pair[1]),
                 )
             )
             continue
@@ -1017,17 +1204,21 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
                         file=file,
                         row=number,
                         column=_letter(column_key, keys),
-                        message=f"{HEADERS[column_key]} changed from "
-                        f"{_text(sent[pair][column_key])!r} to {_text(values[column_key])!r}: "
-                        "this column is locked, use the workbook as it was sent",
+                        message=_(
+                            "{column} changed from {then} to {now}: "
+                            "this column is locked, use the workbook as it was sent",
+                            column=_(HEADERS[column_key]),
+                            then=repr(_text(sent[pair][column_key])),
+                            now=repr(_text(values[column_key])),
+                        ),
                     )
                 )
         if sent[pair].get("decided_on"):  # decided earlier, shown locked: never read again
             problems += _decided_changes(values, sent[pair], file, number, keys)
             decided_earlier += 1
             continue
-        decision_text = _text(values["decision"]).lower()
-        reason = _text(values["reason_code"]) or None
+        decision_text = _text(values["decision"])
+        reason = reason_of(values["reason_code"]) or None
         if not decision_text:
             if reason:
                 problems.append(
@@ -1035,28 +1226,33 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
                         file=file,
                         row=number,
                         column=_letter("decision", keys),
-                        message="a reason code without a decision: choose accept or decline",
+                        message=_("a reason code without a decision: choose {words}", words=decision_words()),
                     )
                 )
             continue
+        chosen = decision_of(decision_text)
         decision = Decision(
             client_id=pair[0],
             unit_id=pair[1],
             party="landlord",
-            decision=decision_text,
+            decision=chosen or decision_text.lower(),
             reason_code=reason,
             note=_text(values["note"]) or None,
             period_start=period_start,
             proposal_id=header["proposal_id"],
             source_row=number,
         )
-        if decision_text not in ("accept", "decline"):
+        if chosen is None:
             problems.append(
                 Problem(
                     file=file,
                     row=number,
                     column=_letter("decision", keys),
-                    message=f"{_text(values['decision'])!r} is not a decision: choose accept or decline",
+                    message=_(
+                        "{value} is not a decision: choose {words}",
+                        value=repr(decision_text),
+                        words=decision_words(),
+                    ),
                 )
             )
             continue
@@ -1066,17 +1262,21 @@ def _read(path: Path) -> tuple[Returned, list[Problem]]:
                     file=file,
                     row=number,
                     column=_letter("reason_code", keys),
-                    message=f"unknown reason code {reason!r}; use one of: {', '.join(LANDLORD_REASONS)}",
+                    message=_(
+                        "unknown reason code {code}; use one of: {codes}",
+                        code=repr(reason),
+                        codes=", ".join(LANDLORD_REASONS),
+                    ),
                 )
             )
             continue
-        if decision_text == "decline" and not reason:
+        if chosen == "decline" and not reason:
             problems.append(
                 Problem(
                     file=file,
                     row=number,
                     column=_letter("reason_code", keys),
-                    message="a decline needs a reason code",
+                    message=_("a decline needs a reason code"),
                 )
             )
             continue
@@ -1092,15 +1292,29 @@ def _decided_changes(
     problems = []
     for key in EDITABLE:
         now, then = _shown(values[key]), _shown(sent[key])
-        if (now.lower() if key == "decision" else now) != then:
+        if key == "decision":
+            same = (decision_of(now) or now.lower()) == (decision_of(then) or then.lower())
+        elif key == "reason_code":
+            same = reason_of(now) == reason_of(then)
+        else:
+            same = now == then
+        if not same:
+            put_back = _("Put back {value}", value=repr(then)) if then else _("Empty it again")
             problems.append(
                 Problem(
                     file=file,
                     row=number,
                     column=_letter(key, keys),
-                    message=f"{HEADERS[key]} changed from {then!r} to {now!r}: this match was "
-                    f"{sent['status']} and is locked. {f'Put back {then!r}' if then else 'Empty it again'}; "
-                    "to change a recorded decision, contact the coordinator (`matcher record --correct`)",
+                    message=_(
+                        "{column} changed from {then} to {now}: this match was decided on {day} and is "
+                        "locked. {put_back}; to change a recorded decision, contact the coordinator "
+                        "(`matcher record --correct`)",
+                        column=_(HEADERS[key]),
+                        then=repr(then),
+                        now=repr(now),
+                        day=_text(sent.get("decided_on")),
+                        put_back=put_back,
+                    ),
                 )
             )
     return problems
@@ -1124,8 +1338,9 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]
     broken = [
         Problem(
             file=name,
-            message="the workbook's hidden record of what was sent is damaged: "
-            "ask the coordinator for a fresh export",
+            message=_(
+                "the workbook's hidden record of what was sent is damaged: ask the coordinator for a fresh export"
+            ),
         )
     ]
     version = header.get("format_version")

@@ -1,8 +1,9 @@
 """Crash safety of outputs: kill -9 a real writer at random moments, then inspect the folder.
 
-After every kill the output folder must hold one complete set: summary.json's "outputs" hashes
-match proposals.csv and unmatched.csv, and the set is the last one completed or the one being
-written, never a mix or a half-written file.
+After every kill a reader (`verify_set`, what every reader of an output set calls first) sees the
+last set completed, the one being written, or is told the set is incomplete; whenever it accepts a
+set, summary.json's "outputs" hashes match the CSV files, so a mix is never accepted as valid. The
+files are plain files: no symbolic link is ever left in the folder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.io.atomic import RUNS, current_generation, write_set
+from matcher.io.atomic import MANIFEST, RUNS, STAGED, verify_set, write_set
 from matcher.io.read import instance_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,16 +79,33 @@ def input_hashes(folder: Path) -> dict[str, str]:
 
 
 def complete_set(out: Path) -> dict | None:
-    """The summary of the set `out` shows, after checking the CSVs match it; None if no set yet."""
+    """The summary of the set `out` holds, after checking the CSVs match it; None if there is no
+    set yet, "incomplete" when the reader is told the set is incomplete."""
     names = ("proposals.csv", "unmatched.csv", "summary.json")
-    present = [(out / name).is_file() for name in names]
-    if not any(present):
+    if not any((out / name).is_file() for name in names) and not (out / MANIFEST).exists():
         return None
-    assert all(present), f"a partial set: {dict(zip(names, present))}"
+    check = verify_set(out)
+    if check.state == "incomplete":
+        assert str(out) in check.message and "incomplete set of outputs" in check.message
+        return "incomplete"
+    assert check.state == "complete" and not check.differing, check
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     for name in ("proposals.csv", "unmatched.csv"):
         assert sha256(out / name) == summary["outputs"][name], f"{name} does not belong to summary.json"
+        assert check.files[name] == summary["outputs"][name]
     return summary
+
+
+def mid_write(out: Path) -> bool:
+    """Whether the folder shows a write in progress (its manifest is not the final one)."""
+    manifest = out / MANIFEST
+    return manifest.is_file() and json.loads(manifest.read_text())["state"] == "writing"
+
+
+def no_leftovers(out: Path) -> bool:
+    """No temporary name of a write, no `.matcher-runs` and no symbolic link left in the folder."""
+    left = [path.name for path in out.rglob("*") if STAGED.fullmatch(path.name) or path.is_symlink()]
+    return not left and not (out / RUNS).exists()
 
 
 def start(script: str, *arguments: str) -> subprocess.Popen:
@@ -112,53 +130,73 @@ def kill(process: subprocess.Popen) -> list[str]:
 
 
 def test_kill_during_repeated_set_writes_leaves_old_or_new_set(tmp_path):
-    """40 kills at random moments of a writer replacing a three-file set: always one complete set."""
+    """40 kills at random moments of a writer replacing a three-file set: a reader always gets the
+    last complete set, the one being written, or is told the set is incomplete."""
     out = tmp_path / "out"
     rng = random.Random(20261123)
-    generation, kills_mid_write = 0, 0
+    generation, kills_mid_write, incomplete = 0, 0, 0
     for _ in range(40):
         process = start(SET_WRITER, str(out), str(generation))
         time.sleep(rng.uniform(0, 0.25))
         done = [int(line) for line in kill(process)]
+        kills_mid_write += mid_write(out)
         summary = complete_set(out)
         last_done = done[-1] if done else generation - 1
         if summary is None:
             assert not done and generation == 0
             continue
+        if summary == "incomplete":
+            incomplete += 1
+            generation = last_done + 2  # the next writer starts afresh
+            continue
         assert summary["generation"] in (last_done, last_done + 1), (summary["generation"], last_done)
-        in_progress = len(list((out / RUNS).glob("run-*"))) > 1
-        kills_mid_write += in_progress or summary["generation"] == last_done + 1
         generation = summary["generation"] + 1
     assert generation > 40
     write_set(out, {"proposals.csv": b"a", "unmatched.csv": b"b", "summary.json": b"{}"})
-    assert [path.name for path in (out / RUNS).glob("run-*")] == [current_generation(out).name]
-    assert not list(out.glob(".*.link-*")), "leftover temporary links were not cleaned up"
+    assert verify_set(out).state == "complete" and no_leftovers(out)
     assert kills_mid_write > 0, "no kill landed inside a write: the test proves nothing"
 
 
-def test_kill_while_adopting_plain_files_keeps_them(tmp_path):
-    """Killed while turning an older version's plain files into a set, the folder still shows them."""
+@pytest.mark.parametrize("older", ["plain files", "links into .matcher-runs"])
+def test_kill_while_replacing_an_older_versions_set_keeps_it_or_says_so(tmp_path, older):
+    """Killed while writing over an older version's set (plain files without a manifest, or links
+    into .matcher-runs), the folder shows it, the new set, or is told it is incomplete."""
     rng = random.Random(7)
     for attempt in range(10):
         out = tmp_path / f"out{attempt}"
         out.mkdir()
         old = {"proposals.csv": b"old proposals\n", "unmatched.csv": b"old unmatched\n"}
-        for name, data in old.items():
-            (out / name).write_bytes(data)
-        (out / "summary.json").write_text(
-            json.dumps(
-                {
-                    "generation": -1,
-                    "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in old.items()},
-                }
-            )
-        )
+        old["summary.json"] = json.dumps(
+            {
+                "generation": -1,
+                "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in old.items()},
+            }
+        ).encode()
+        if older == "plain files":
+            for name, data in old.items():
+                (out / name).write_bytes(data)
+        else:
+            generation = out / RUNS / "run-abcd1234"
+            generation.mkdir(parents=True)
+            for name, data in old.items():
+                (generation / name).write_bytes(data)
+                (out / name).symlink_to(f"{RUNS}/current/{name}")
+            (out / RUNS / "current").symlink_to("run-abcd1234")
+            (generation / ".matcher-generation").write_text("".join(f"{name}\n" for name in old))
+            (out / RUNS / ".matcher-owned").write_text("ours")
         (out / "notes.txt").write_text("the coordinator's own file")
         process = start(SET_WRITER, str(out), "0")
-        time.sleep(rng.uniform(0, 0.02))
+        time.sleep(rng.uniform(0, 0.05))
         kill(process)
-        assert complete_set(out)["generation"] in (-1, 0, 1, 2, 3, 4, 5)
+        if verify_set(out).state == "unverified":  # killed before its first step: the older set, as it was
+            assert all((out / name).read_bytes() == data for name, data in old.items())
+        else:
+            summary = complete_set(out)
+            assert summary == "incomplete" or summary["generation"] in (-1, 0, 1, 2, 3, 4, 5)
         assert (out / "notes.txt").read_text() == "the coordinator's own file"
+        write_set(out, {"proposals.csv": b"a", "unmatched.csv": b"b", "summary.json": b"{}"})
+        assert verify_set(out).state == "complete" and (out / "proposals.csv").read_bytes() == b"a"
+        assert no_leftovers(out)
 
 
 def _second_instance(tmp_path: Path) -> Path:
@@ -180,13 +218,14 @@ def test_kill_during_repeated_write_proposal_leaves_a_complete_proposal(tmp_path
         time.sleep(rng.uniform(0, 0.15))
         kill(process)
         summary = complete_set(out)
-        if summary is not None:
+        if summary not in (None, "incomplete"):
             assert summary["inputs"] in inputs.values()
 
 
 @pytest.mark.skipif(not MATCHER.exists(), reason="the matcher command is not installed beside this Python")
 def test_kill_matcher_solve_leaves_the_previous_or_the_new_proposal(tmp_path):
-    """`matcher solve` killed at random moments leaves the previous proposal or the new one."""
+    """`matcher solve` killed at random moments leaves the previous proposal, the new one, or a set
+    its readers call incomplete; the last, completed run leaves the new one."""
     out, later = tmp_path / "out", _second_instance(tmp_path)
     subprocess.run([str(MATCHER), "solve", str(TINY), "--out", str(out)], check=True, capture_output=True)
     expected = {"tiny": input_hashes(TINY), "later": input_hashes(later)}
@@ -205,6 +244,8 @@ def test_kill_matcher_solve_leaves_the_previous_or_the_new_proposal(tmp_path):
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
         summary = complete_set(out)
+        if summary == "incomplete":
+            continue
         assert summary["inputs"] in expected.values()
         seen.add(summary["instance"])
-    assert "later" in seen
+    assert "later" in seen and no_leftovers(out)

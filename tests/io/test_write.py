@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.io.atomic import MANIFEST, verify_set
 from matcher.io.read import read_instance
 from matcher.io.write import KEPT, SOLVED_INSTANCE, UNUSED, write_proposal
 from matcher.proposal import Proposal
@@ -55,8 +56,10 @@ def test_the_files_of_the_set_exist(written):
         "unmatched.csv",
         UNUSED,
         "summary.json",
+        MANIFEST,
         *(f"{SOLVED_INSTANCE}/{name}" for name in TABLES),
     }
+    assert not any(p.is_symlink() for p in out.rglob("*"))  # plain files only (issue 15)
     assert not (out / KEPT).exists() and not (out / KEPT).is_symlink()  # no link left pointing at nothing
 
 
@@ -124,14 +127,19 @@ def test_unused_units_csv_holds_no_formula(tiny, tmp_path, monkeypatch):
 
 
 def test_summary_holds_the_sha256_of_every_other_file(written):
-    """summary["outputs"] names every file of the set but summary.json itself, each with the
-    sha256 of the bytes on disk; summary.json on disk is the returned summary."""
+    """summary["outputs"] names every file of the set but summary.json and the manifest, each with
+    the sha256 of the bytes on disk; summary.json on disk is the returned summary; the manifest
+    lists every file but itself, summary.json included, and says the set is complete."""
     _, summary, out = written
-    others = files_of_set(out) - {"summary.json"}
+    others = files_of_set(out) - {"summary.json", MANIFEST}
     assert set(summary["outputs"]) == others
     for name in others:
         assert summary["outputs"][name] == hashlib.sha256((out / name).read_bytes()).hexdigest(), name
     assert json.loads((out / "summary.json").read_text(encoding="utf-8")) == summary
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["state"] == "complete"
+    assert set(manifest["files"]) == others | {"summary.json"}
+    assert verify_set(out).state == "complete"
 
 
 def test_summary_records_the_input_files(written, tiny):

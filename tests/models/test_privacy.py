@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from matcher.cli.main import main
-from matcher.io.atomic import RUNS, current_generation
+from matcher.io.atomic import LOCK
 from matcher.io.read import read_instance
+from matcher.io.write import SOLVED_INSTANCE
 from models import InvalidInstance
 from models.privacy import BSN_REMOVED, looks_like_bsn, looks_like_name, passes_eleven_test, scrub
 
@@ -128,9 +129,12 @@ def test_scrub_keeps_numbers_that_are_not_bsn():
 
 
 def test_outputs_are_readable_by_their_owner_only(tiny, tmp_path):
-    """The proposal's files sit in a folder only the user who ran the engine can enter."""
+    """Every file of the proposal is readable and writable by the user who ran the engine only
+    (0600), and the solved instance's folder can be entered by that user only (0700)."""
     out = tmp_path / "out"
     assert CliRunner().invoke(main, ["solve", str(tiny), "--out", str(out)]).exit_code == 0
-    generation = current_generation(out)
-    assert generation is not None and generation.parent == out / RUNS
-    assert stat.S_IMODE(os.stat(generation).st_mode) == 0o700
+    files = [path for path in out.rglob("*") if path.is_file() and path.name != LOCK]
+    assert any(path.name == "proposals.csv" for path in files)
+    for path in files:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    assert stat.S_IMODE(os.stat(out / SOLVED_INSTANCE).st_mode) == 0o700
