@@ -30,6 +30,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from matcher.cli.main import main
+from matcher.io.headers import internal_columns
 from matcher.io.read import read_instance
 from matcher.review.workbook import FIRST_ROW, KEYS, REVIEW_SHEET
 
@@ -40,7 +41,8 @@ WEEKS = ("2026-11-23", "2026-11-30", "2026-12-07")
 
 
 def run(*args: object, code: int = 0) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    """The command in English (the module's fixture runs before the per-test language fixture)."""
+    result = CliRunner().invoke(main, ["--lang", "en", *(str(a) for a in args)])
     assert result.exit_code == code, result.output
     return result.output
 
@@ -55,7 +57,7 @@ def week_instance(tmp: Path, start: str) -> Path:
 
 
 def proposed(out: Path) -> list[tuple[str, str]]:
-    frame = pd.read_csv(out / "proposals.csv", dtype=str, keep_default_na=False)
+    frame = internal_columns(pd.read_csv(out / "proposals.csv", dtype=str, keep_default_na=False))
     return list(zip(frame["client_id"], frame["unit_id"]))
 
 
