@@ -7,6 +7,12 @@ level to proven optimality (no time limit), one HiGHS thread per run. Timed from
 cluster (start-up reported apart). Writes benchmarks/results/stress.json and stress.md.
 
     python benchmarks/stress_bench.py [--workers 2] [--region west-friesland] [--seeds 5]
+
+With `--lookahead`: the three allocation policies (greedy, optimiser, lookahead) and the hindsight
+yardstick on the four bundled year scenarios (instances/scenarios/year-*.yaml), 52 weeks, seeds
+1 … `--seeds`, on the same random numbers; one task per region and seed in `--workers` processes,
+each task's figures kept in benchmarks/results/lookahead/ (a rerun skips finished tasks), then
+the table of benchmarks/STRESS-RESULTS.md (`lookahead_table`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,206 @@ def bench_sweep(region: str, seeds: int, weeks: int) -> dict:
     }
 
 
+REGIONS = ("flevoland", "west-brabant-west", "west-friesland", "zuid-kennemerland")
+SCENARIOS = Path(__file__).resolve().parent.parent / "instances" / "scenarios"
+POLICIES = ["greedy", "optimiser", "lookahead"]
+
+
+def lookahead_task(region: str, seed: int, folder: Path, hindsight_seconds: float) -> Path:
+    """One region and seed: every policy's run figures, the hindsight bound, wall times."""
+    import pickle
+
+    from matcher.stress.arrivals import build_stream
+    from matcher.stress.hindsight import hindsight
+    from matcher.stress.paired import run_row
+    from matcher.stress.scenario import load_sweep
+    from matcher.stress.simulate import simulate
+
+    path = folder / f"{region}-{seed}.pkl"
+    if path.exists():
+        return path
+    sweep = load_sweep(SCENARIOS / f"year-{region}.yaml")
+    sweep = sweep.model_copy(update={"allocation": POLICIES, "seeds": [seed]})
+    scenario = sweep.scenarios()[0]
+    stream = build_stream(sweep, seed)
+    rows, seconds, people = [], {}, {}
+    for allocation in POLICIES:
+        result = simulate(stream, sweep, scenario, allocation)
+        rows.append(run_row(result))
+        seconds[allocation] = result.seconds
+        people[allocation] = result.people
+    began = time.perf_counter()
+    bound = hindsight(stream, sweep, scenario, seconds=hindsight_seconds, relaxed=True)
+    seconds["hindsight_lp"] = time.perf_counter() - began
+    record = {"region": region, "seed": seed, "rows": rows, "hindsight": bound.row(), "seconds": seconds}
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(record))
+    tmp.replace(path)
+    return path
+
+
+def lookahead_frames(folder: Path) -> tuple[dict, dict]:
+    """Per region: (run table with the hindsight shares, paired tables vs greedy and vs optimiser)."""
+    import pickle
+
+    import pandas as pd
+
+    from matcher.stress.hindsight import with_hindsight
+    from matcher.stress.paired import paired_table
+    from matcher.stress.scenario import load_sweep
+
+    runs, paired = {}, {}
+    for region in REGIONS:
+        records = [pickle.loads(p.read_bytes()) for p in sorted(folder.glob(f"{region}-*.pkl"))]
+        if not records:
+            continue
+        table = pd.DataFrame([row for r in records for row in r["rows"]])
+        optimum = pd.DataFrame([r["hindsight"] for r in records])
+        table = with_hindsight(table, optimum)
+        seconds = {(r["seed"], a): s for r in records for a, s in r["seconds"].items()}
+        table["seconds"] = [seconds[(s, a)] for s, a in zip(table["seed"], table["allocation"])]
+        runs[region] = (table, optimum)
+        sweep = load_sweep(SCENARIOS / f"year-{region}.yaml")
+        seeds = sorted(table["seed"].unique().tolist())
+        vs_greedy = paired_table(table, sweep.model_copy(update={"allocation": POLICIES, "seeds": seeds}))
+        vs_optimiser = paired_table(
+            table, sweep.model_copy(update={"allocation": ["lookahead", "optimiser"], "seeds": seeds})
+        )
+        paired[region] = (vs_greedy, vs_optimiser)
+    return runs, paired
+
+
+def _pct(value: float) -> str:
+    return "–" if value != value else f"{value:+.1%}"
+
+
+def lookahead_table(folder: Path) -> str:
+    """The markdown of benchmarks/STRESS-RESULTS.md from the finished tasks in `folder`."""
+    import numpy as np
+
+    runs, paired = lookahead_frames(folder)
+    out: list[str] = []
+    targets: list[str] = [
+        "| region | seeds | W share of hindsight bound (mean, min) | W > greedy | W > optimiser | "
+        "refused offers vs greedy | vacancy days vs greedy | wait high vs greedy | wait acute vs greedy | "
+        "origin share ≥ greedy (seeds) | cap violations |",
+        "|---|---:|---|---|---|---|---|---|---|---|---:|",
+    ]
+    for region, (table, optimum) in runs.items():
+        vs_greedy, vs_optimiser = paired[region]
+        seeds = sorted(table["seed"].unique().tolist())
+        means = table.groupby("allocation", sort=False).mean(numeric_only=True).reindex(POLICIES)
+        out += [
+            f"### {region} ({len(seeds)} seeds: {', '.join(map(str, seeds))})",
+            "",
+            "| policy | W (priority-weighted placements) | W / hindsight bound | placed | refused offers | "
+            "vacancy days | wait all: high | wait all: acute | wait all: everyone | origin share | "
+            "cap violations | seconds per run |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for policy, row in means.iterrows():
+            out.append(
+                f"| {policy} | {row['priority_placed']:,.0f} | {row['priority_share_hindsight']:.1%} | "
+                f"{row['placements']:.1f} | {row['refusals']:.1f} | {row['vacancy_days']:,.0f} | "
+                f"{row['wait_all_high']:.2f} | {row['wait_all_acute']:.2f} | {row['wait_all_mean']:.2f} | "
+                f"{row['origin_share']:.1%} | {row['cap_violations']:.0f} | {row['seconds']:.0f} |"
+            )
+        out.append(
+            f"| hindsight (LP bound) | {optimum['priority_placed'].mean():,.0f} | 100 % | "
+            f"{optimum['placements'].mean():.1f} | 0 | – | – | – | – | "
+            f"{(optimum['origin_placements'] / optimum['placements']).mean():.1%} | 0 | – |"
+        )
+        first = means.iloc[0]
+        out += [
+            "",
+            f"Supply: {first['clients']:.0f} clients (week-1 queue and arrivals) for {first['vacancies']:.0f} "
+            f"vacancies, {first['clients_per_vacancy']:.2f} clients per vacancy; never let under every policy "
+            f"alike: {means['unlet_no_client'].round(1).tolist()} vacancies never had an eligible, ready client, "
+            f"{means['unlet_limit'].round(1).tolist()} only eligible clients blocked by a cap, ceiling or slot "
+            f"(greedy, optimiser, lookahead). Vacancies let: "
+            + ", ".join(f"{p} {means.loc[p, 'let_share']:.1%}" for p in POLICIES)
+            + ".",
+            "",
+            "Per seed (W / hindsight bound; origin share):",
+            "",
+            "| seed | " + " | ".join(f"{p} W share | {p} origin" for p in POLICIES) + " |",
+            "|---:|" + "---:|" * (2 * len(POLICIES)),
+        ]
+        for seed in seeds:
+            cells = []
+            for p in POLICIES:
+                row = table[(table["seed"] == seed) & (table["allocation"] == p)].iloc[0]
+                cells += [f"{row['priority_share_hindsight']:.1%}", f"{row['origin_share']:.1%}"]
+            out.append(f"| {seed} | " + " | ".join(cells) + " |")
+        out += [
+            "",
+            "Paired differences lookahead − greedy and lookahead − optimiser (mean over seeds, 95 % t interval):",
+            "",
+            "| figure | lookahead − greedy | relative | lookahead − optimiser | relative |",
+            "|---|---|---:|---|---:|",
+        ]
+        for metric in (
+            "priority_placed",
+            "placements",
+            "refusals",
+            "vacancy_days",
+            "wait_all_high",
+            "wait_all_acute",
+            "wait_all_mean",
+            "origin_placements",
+            "cap_violations",
+        ):
+            g = vs_greedy[(vs_greedy["allocation"] == "lookahead") & (vs_greedy["metric"] == metric)].iloc[0]
+            o = vs_optimiser[(vs_optimiser["allocation"] == "lookahead") & (vs_optimiser["metric"] == metric)]
+            o = o.iloc[0]  # the baseline is the optimiser (greedy does not run in this pairing)
+            out.append(
+                f"| {metric} | {g['diff_mean']:+.2f} [{g['ci_low']:+.2f}, {g['ci_high']:+.2f}] | "
+                f"{_pct(g['diff_relative'])} | {o['diff_mean']:+.2f} [{o['ci_low']:+.2f}, {o['ci_high']:+.2f}] | "
+                f"{_pct(o['diff_relative'])} |"
+            )
+        out.append("")
+
+        def mean_of(policy: str, metric: str, means=means) -> float:
+            return float(means.loc[policy, metric])
+
+        def rel(metric: str) -> float:
+            return (
+                mean_of("lookahead", metric) / mean_of("greedy", metric) - 1
+                if mean_of("greedy", metric)
+                else np.nan
+            )
+
+        look = table[table["allocation"] == "lookahead"].set_index("seed")
+        greedy = table[table["allocation"] == "greedy"].set_index("seed")
+        opt = table[table["allocation"] == "optimiser"].set_index("seed")
+        share = look["priority_share_hindsight"]
+        origin_ok = int((look["origin_share"] >= greedy["origin_share"] - 1e-12).sum())
+        targets.append(
+            f"| {region} | {len(seeds)} | {share.mean():.1%}, {share.min():.1%} "
+            f"{'✓' if share.min() >= 0.98 else '✗'} | "
+            f"{(look['priority_placed'] > greedy['priority_placed']).sum()}/{len(seeds)} seeds | "
+            f"{(look['priority_placed'] > opt['priority_placed']).sum()}/{len(seeds)} seeds | "
+            f"{_pct(rel('refusals'))} {'✓' if rel('refusals') <= -0.30 else '✗'} | "
+            f"{_pct(rel('vacancy_days'))} {'✓' if rel('vacancy_days') <= -0.20 else '✗'} | "
+            f"{_pct(rel('wait_all_high'))} {'✓' if rel('wait_all_high') <= -0.20 else '✗'} | "
+            f"{_pct(rel('wait_all_acute'))} {'✓' if rel('wait_all_acute') <= -0.20 else '✗'} | "
+            f"{origin_ok}/{len(seeds)} {'✓' if origin_ok == len(seeds) else '✗'} | "
+            f"{int(look['cap_violations'].sum())} |"
+        )
+    return "\n".join(
+        [
+            "## Targets of issue 16 (lookahead against greedy unless named)",
+            "",
+            *targets,
+            "",
+            "## Per region",
+            "",
+            *out,
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -49,7 +255,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--lookahead", action="store_true", help="compare the three policies and hindsight")
+    parser.add_argument("--hindsight-seconds", type=float, default=900)
     args = parser.parse_args()
+    if args.lookahead:
+        from concurrent.futures import ProcessPoolExecutor
+
+        folder = args.out / "lookahead"
+        tasks = [(region, seed) for seed in range(1, args.seeds + 1) for region in REGIONS]
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            futures = [
+                pool.submit(lookahead_task, region, seed, folder, args.hindsight_seconds)
+                for region, seed in tasks
+            ]
+            for future in futures:
+                print(future.result(), flush=True)
+        print(lookahead_table(folder))
+        return
 
     sweep = parse_sweep(bench_sweep(args.region, args.seeds, args.weeks))
     began = time.perf_counter()

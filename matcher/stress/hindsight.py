@@ -105,14 +105,125 @@ def _static_allowed(instance: Instance) -> np.ndarray:
     return allowed
 
 
+@dataclass(frozen=True)
+class Columns:
+    """The columns x[c, u, t] of a time-expanded model: client, unit and week index of each."""
+
+    client: np.ndarray
+    unit: np.ndarray
+    week: np.ndarray
+
+
+def resource_rows(
+    places: Instance,
+    clients: list[Client],
+    units: list[Unit],
+    columns: Columns,
+    window: int,
+    cap_limits: np.ndarray,
+    period_of_week: np.ndarray,
+    intake_limits: np.ndarray,
+    slot_limits: np.ndarray,
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The rows `matrix · x ≤ upper` of a time-expanded placement model over weeks 0 … T − 1.
+
+    - each client at most once, each unit at most once (rows in `clients`, `units` order);
+    - the neighbourhood caps over the rolling window: for neighbourhood n and week t the load
+      placed in weeks t − window … t is at most `cap_limits[n, t]` (neighbourhoods in `places`
+      order; only rows of weeks in which something can be placed, the others being implied when
+      the room only grows);
+    - the intake ceilings: per agreement period p and municipality m (`places` order) at most
+      `intake_limits[p, m]` placements, no row where it is negative (no ceiling);
+    - the support slots: per period p and slot row s of `places.support_capacity` at most
+      `slot_limits[p, s]` placements of that municipality and intensity.
+
+    `period_of_week[t]`: the agreement period of week t (0-based, the first of the model)."""
+    policy = places.policy
+    col_c, col_u, col_t = columns.client, columns.unit, columns.week
+    n = len(col_c)
+    horizon = len(period_of_week)
+    rows: list[sparse.csr_matrix] = []
+    upper: list[np.ndarray] = []
+
+    def add(keys: np.ndarray, amounts: np.ndarray, limits: np.ndarray) -> None:
+        keep = keys >= 0
+        matrix = sparse.csr_matrix(
+            (amounts[keep].astype(float), (keys[keep], np.flatnonzero(keep))), shape=(len(limits), n)
+        )
+        rows.append(matrix)
+        upper.append(np.asarray(limits, dtype=float))
+
+    add(col_c, np.ones(n), np.ones(len(clients)))  # each client once
+    add(col_u, np.ones(n), np.ones(len(units)))  # each unit once
+
+    n_index = {nb.neighbourhood_id: k for k, nb in enumerate(places.neighbourhoods)}
+    load = np.array(
+        [load_of(policy, clients[c].support_intensity, units[u].type) for c, u in zip(col_c, col_u)],
+        dtype=float,
+    )
+    col_n = np.array([n_index[units[u].neighbourhood_id] for u in col_u.tolist()], dtype=np.int64)
+    if n and (load > 0).any():
+        loaded = np.flatnonzero(load > 0)
+        # a placement in week s counts in the rows of weeks s … s + window
+        lags = np.arange(window + 1)
+        cols = np.repeat(loaded, len(lags))
+        row_weeks = (col_t[loaded][:, None] + lags[None, :]).ravel()
+        keys = col_n[cols] * horizon + row_weeks
+        needed = np.zeros(len(places.neighbourhoods) * horizon, dtype=bool)
+        needed[col_n[loaded] * horizon + col_t[loaded]] = True
+        inside = row_weeks < horizon
+        inside[inside] = needed[keys[inside]]
+        limits = np.asarray(cap_limits, dtype=float).reshape(-1)
+        used = np.flatnonzero(needed)
+        matrix = sparse.csr_matrix((load[cols[inside]], (keys[inside], cols[inside])), shape=(len(limits), n))
+        rows.append(matrix[used])
+        upper.append(limits[used])
+
+    period = np.asarray(period_of_week, dtype=np.int64)[col_t] if n else np.zeros(0, np.int64)
+    m_index = {m.municipality_id: k for k, m in enumerate(places.municipalities)}
+    n_municipalities = len(places.municipalities)
+    col_m = np.array([m_index[units[u].municipality_id] for u in col_u.tolist()], dtype=np.int64)
+    intake_limits = np.asarray(intake_limits, dtype=float).reshape(-1, n_municipalities)
+    limited = intake_limits[period, col_m] >= 0 if n else np.zeros(0, bool)
+    add(
+        np.where(limited, period * n_municipalities + col_m, -1),
+        np.ones(n),
+        np.maximum(intake_limits, 0).reshape(-1),
+    )
+    slot_rows = {(s.municipality_id, s.support_intensity): k for k, s in enumerate(places.support_capacity)}
+    n_slots = len(places.support_capacity)
+    if n_slots:
+        slot_key = np.array(
+            [
+                slot_rows.get((units[u].municipality_id, clients[c].support_intensity), -1)
+                for c, u in zip(col_c, col_u)
+            ],
+            dtype=np.int64,
+        )
+        add(
+            np.where(slot_key >= 0, period * n_slots + slot_key, -1),
+            np.ones(n),
+            np.asarray(slot_limits, dtype=float).reshape(-1),
+        )
+
+    matrix = sparse.vstack(rows, format="csr") if rows else sparse.csr_matrix((0, n))
+    return matrix, (np.concatenate(upper) if upper else np.zeros(0))
+
+
 def hindsight(
     stream: Stream,
     sweep: Sweep,
     scenario: Scenario,
     answers: str = "known",
     seconds: float | None = 120.0,
+    relaxed: bool = False,
 ) -> HindsightResult:
-    """The clairvoyant optimum of the horizon of `stream` under `scenario` (see the module)."""
+    """The clairvoyant optimum of the horizon of `stream` under `scenario` (see the module).
+
+    `relaxed`: solve the LP relaxation instead (x between 0 and 1), much faster on a year: its W
+    bounds the optimum's from above, so a policy's share of it is a lower bound on its share of
+    the optimum. Then `priority_placed` = `priority_bound` = the relaxation's W, not proven, origin
+    placements and placements its fractional sums, vacancy days NaN and no schedule."""
     from matcher.stress.simulate import match_class, priority_weight, start_instance
 
     began = time.perf_counter()
@@ -190,83 +301,32 @@ def hindsight(
         dtype=float,
     )
 
-    rows: list[sparse.csr_matrix] = []
-    upper: list[np.ndarray] = []
-
-    def add(keys: np.ndarray, amounts: np.ndarray, limits: np.ndarray) -> None:
-        keep = keys >= 0
-        matrix = sparse.csr_matrix(
-            (amounts[keep].astype(float), (keys[keep], np.flatnonzero(keep))), shape=(len(limits), n)
-        )
-        rows.append(matrix)
-        upper.append(np.asarray(limits, dtype=float))
-
-    add(col_c, np.ones(n), np.ones(len(clients)))  # each client once
-    add(col_u, np.ones(n), np.ones(len(units)))  # each unit once
-
-    # neighbourhood caps over the rolling window: row (n, t) holds placements of weeks t-window..t
-    n_index = {nb.neighbourhood_id: k for k, nb in enumerate(start.neighbourhoods)}
+    # neighbourhood caps over the rolling window: row (n, t) holds placements of weeks t-window..t,
+    # the room only growing as the base's recent load fades
     per_1000 = policy.spreading.max_load_per_1000_dwellings
-    load = np.array(
-        [load_of(policy, clients[c].support_intensity, units[u].type) for c, u in zip(col_c, col_u)],
-        dtype=float,
-    )
-    col_n = np.array([n_index[units[u].neighbourhood_id] for u in col_u.tolist()], dtype=np.int64)
-    if n and (load > 0).any():
-        loaded = np.flatnonzero(load > 0)
-        # a placement in week s counts in the rows of weeks s … s + window; only the rows of weeks
-        # in which something can be placed are needed (the others are implied: the room only grows)
-        lags = np.arange(window + 1)
-        cols = np.repeat(loaded, len(lags))
-        row_weeks = (col_t[loaded][:, None] + lags[None, :]).ravel()
-        keys = col_n[cols] * horizon + row_weeks
-        needed = np.zeros(len(start.neighbourhoods) * horizon, dtype=bool)
-        needed[col_n[loaded] * horizon + col_t[loaded]] = True
-        inside = row_weeks < horizon
-        inside[inside] = needed[keys[inside]]
-        limits = np.zeros(len(start.neighbourhoods) * horizon)
-        for k, nb in enumerate(start.neighbourhoods):
-            cap = float(neighbourhood_cap(nb.dwellings, nb.cap, per_1000))
-            for t in range(horizon):
-                faded = nb.recent_load * max(0, window - t) / window
-                limits[k * horizon + t] = max(0.0, math.floor(cap - faded + 1e-9))
-        used = np.flatnonzero(needed)
-        matrix = sparse.csr_matrix((load[cols[inside]], (keys[inside], cols[inside])), shape=(len(limits), n))
-        rows.append(matrix[used])
-        upper.append(limits[used])
-
-    # intake ceilings and support slots per agreement period
-    period = col_t // period_weeks
+    cap_limits = np.zeros((len(start.neighbourhoods), horizon))
+    for k, nb in enumerate(start.neighbourhoods):
+        cap = float(neighbourhood_cap(nb.dwellings, nb.cap, per_1000))
+        for t in range(horizon):
+            faded = nb.recent_load * max(0, window - t) / window
+            cap_limits[k, t] = max(0.0, math.floor(cap - faded + 1e-9))
+    # intake ceilings and support slots per agreement period, as agreed
     periods = (horizon + period_weeks - 1) // period_weeks
-    m_index = {m.municipality_id: k for k, m in enumerate(start.municipalities)}
-    col_m = np.array([m_index[units[u].municipality_id] for u in col_u.tolist()], dtype=np.int64)
     ceilings = np.array(
         [m.max_intake if m.max_intake is not None else -1 for m in start.municipalities], dtype=float
     )
-    limited = ceilings[col_m] >= 0 if n else np.zeros(0, bool)
-    add(
-        np.where(limited, period * len(ceilings) + col_m, -1),
-        np.ones(n),
-        np.tile(np.maximum(ceilings, 0), periods),
-    )
-    slot_rows = {(s.municipality_id, s.support_intensity): k for k, s in enumerate(start.support_capacity)}
-    slot_key = np.array(
-        [
-            slot_rows.get((units[u].municipality_id, clients[c].support_intensity), -1)
-            for c, u in zip(col_c, col_u)
-        ],
-        dtype=np.int64,
-    )
     slots = np.array([s.slots for s in start.support_capacity], dtype=float)
-    if len(slots):
-        add(
-            np.where(slot_key >= 0, period * len(slots) + slot_key, -1),
-            np.ones(n),
-            np.tile(slots, periods),
-        )
-
-    matrix = sparse.vstack(rows, format="csr") if rows else sparse.csr_matrix((0, n))
-    row_upper = np.concatenate(upper) if upper else np.zeros(0)
+    matrix, row_upper = resource_rows(
+        start,
+        clients,
+        units,
+        Columns(col_c, col_u, col_t),
+        window,
+        cap_limits,
+        np.arange(horizon) // period_weeks,
+        np.tile(ceilings, (periods, 1)),
+        np.tile(slots, (periods, 1)),
+    )
     # vacancy days saved by letting unit u in week t rather than not at all (≥ 0)
     saved = np.array(
         [
@@ -279,6 +339,23 @@ def hindsight(
     # among the schedules of greatest W, prefer more origin placements, then fewer vacancy days.
     scale = float(sum(unit_days)) + 1.0
     tie_break = (origin * scale + saved) / ((float(origin.sum()) + 1.0) * scale * 2.0) if n else np.zeros(0)
+    if relaxed:
+        values, _, _ = solve_model(matrix, row_upper, weight + tie_break, np.zeros(n, bool), seconds)
+        x = values if values is not None else np.zeros(n)
+        bound = float(weight @ x) if values is not None else float(weight.sum())
+        return HindsightResult(
+            scenario=scenario.index,
+            seed=stream.seed,
+            answers=answers,
+            priority_placed=bound,
+            priority_bound=bound,
+            priority_proven=False,
+            origin_placements=float(origin @ x),
+            placements=round(float(x.sum())),
+            vacancy_days=float("nan"),
+            variables=n,
+            seconds=time.perf_counter() - began,
+        )
     chosen, priority, priority_bound, priority_proven = _solve(matrix, row_upper, weight, tie_break, seconds)
     origin_value = float(origin[chosen].sum())
 
@@ -311,6 +388,50 @@ def hindsight(
     )
 
 
+def solve_model(
+    matrix: sparse.csr_matrix,
+    row_upper: np.ndarray,
+    objective: np.ndarray,
+    integer: np.ndarray,
+    seconds: float | None,
+    gap: float = 0.0,
+) -> tuple[np.ndarray | None, bool, float | None]:
+    """Maximise objective · x over 0 ≤ x ≤ 1, x integer where `integer`, with matrix · x ≤ row_upper,
+    with HiGHS on one thread: (x, or None when no solution was found; whether proven optimal
+    within the relative `gap`; the solver's bound)."""
+    n = len(objective)
+    model = mb.Model()
+    model.helper.fill_model_from_sparse_data(
+        np.zeros(n),  # type: ignore[arg-type]
+        np.ones(n),  # type: ignore[arg-type]
+        objective.astype(float),  # type: ignore[arg-type]
+        np.full(matrix.shape[0], -np.inf),
+        row_upper.astype(float),  # type: ignore[arg-type]
+        matrix.astype(float),
+    )
+    model.helper.set_maximize(True)
+    for column in np.flatnonzero(integer).tolist():
+        model.helper.set_var_integrality(column, True)
+    solver = mb.Solver("highs")
+    solver.enable_output(False)
+    parameters = [
+        "output_flag=false",
+        f"mip_rel_gap={gap:g}",
+        "mip_abs_gap=1e-9",
+        "threads=1",
+        "random_seed=0",
+    ]
+    if seconds is not None:
+        parameters.append(f"time_limit={seconds:g}")
+        solver.set_time_limit_in_seconds(seconds)
+    solver.set_solver_specific_parameters("\n".join(parameters))
+    status = solver.solve(model)
+    bound = number(solver.best_objective_bound)
+    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+        return None, False, bound
+    return variable_values(solver, model)[:n], status == mb.SolveStatus.OPTIMAL, bound
+
+
 def _solve(
     matrix: sparse.csr_matrix,
     row_upper: np.ndarray,
@@ -323,32 +444,11 @@ def _solve(
     n = len(weight)
     if n == 0:
         return np.zeros(0, bool), 0.0, 0.0, True
-    model = mb.Model()
-    model.helper.fill_model_from_sparse_data(
-        np.zeros(n),  # type: ignore[arg-type]
-        np.ones(n),  # type: ignore[arg-type]
-        (weight + tie_break).astype(float),
-        np.full(matrix.shape[0], -np.inf),
-        row_upper.astype(float),  # type: ignore[arg-type]
-        matrix.astype(float),
-    )
-    model.helper.set_maximize(True)
-    for column in range(n):
-        model.helper.set_var_integrality(column, True)
-    solver = mb.Solver("highs")
-    solver.enable_output(False)
-    parameters = ["output_flag=false", "mip_rel_gap=0", "mip_abs_gap=1e-9", "threads=1", "random_seed=0"]
-    if seconds is not None:
-        parameters.append(f"time_limit={seconds:g}")
-        solver.set_time_limit_in_seconds(seconds)
-    solver.set_solver_specific_parameters("\n".join(parameters))
-    status = solver.solve(model)
-    bound = number(solver.best_objective_bound)
-    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+    values, proven, bound = solve_model(matrix, row_upper, weight + tie_break, np.ones(n, bool), seconds)
+    if values is None:
         return np.zeros(n, bool), 0.0, bound if bound is not None else float(weight.sum()), False
-    chosen = variable_values(solver, model)[:n] > 0.5
+    chosen = values > 0.5
     value = float(weight[chosen].sum())
-    proven = status == mb.SolveStatus.OPTIMAL
     # the tie-break adds less than 1: the bound on W is the solver's bound rounded down
     return chosen, value, value if proven else max(value, math.floor((bound or value) + 1e-6)), proven
 

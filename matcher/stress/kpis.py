@@ -55,9 +55,9 @@ KPIS: dict[str, tuple[str, str]] = {
     "refusals": ("", "declined_by_client + declined_by_landlord"),
     "urgency_lapsed": ("", "clients whose urgency lapsed under the refusal rule this week"),
     "instroom": ("", "new clients who joined the queue at the start of the week"),
-    "doorstroom": ("", "clients carried over from last week, still waiting at the start of the week"),
+    "waiting_start": ("", "clients carried over from last week, still waiting at the start of the week"),
     "uitstroom": ("", "clients who left the queue this week because they moved into a unit"),
-    "queue_open": ("", "clients still waiting at the end of the week (doorstroom + instroom − uitstroom)"),
+    "queue_open": ("", "clients still waiting at the end of the week (waiting_start + instroom − uitstroom)"),
     "vacancies_in": ("", "vacancies offered to the scheme this week"),
     "vacancies_returned": (
         "",

@@ -2,8 +2,12 @@
 
 - `tradeoff`: placements against the highest neighbourhood utilisation, across the cap grid;
 - `waiting`: waiting weeks at placement per scenario and allocation policy;
-- `utilisation_map`: peak utilisation per wijk on its real coordinates;
-- `queue`: open queue and cumulative placements over the weeks.
+- `utilisation_map`: peak utilisation per wijk on its real coordinates, with approximate
+  municipal boundaries (edges between Voronoi cells of wijk centroids of different municipalities);
+- `queue`: clients still waiting and cumulative placements over the weeks, one row per policy;
+- `paired`: the paired difference policy − baseline per figure, a dot with its 95 % interval.
+
+Every word on a picture comes from the message catalogue (Dutch by default).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.generate.instance import CBS_DIR
+from matcher.i18n import N_, _
 from matcher.stress.scenario import GRID_KEYS, LABELS, Sweep, label_value
 from models import Instance
 
@@ -28,9 +33,19 @@ POLICY_STYLE = {
     "optimiser": {"color": "#1f6f8b", "marker": "o", "linestyle": "-"},
     "greedy": {"color": "#d1495b", "marker": "s", "linestyle": "--"},
 }
+POLICY_NAMES = {"optimiser": N_("optimiser"), "greedy": N_("greedy (today's practice)")}
+SHORT_NAMES = {"optimiser": N_("optimiser"), "greedy": N_("greedy")}
 CAP_KEYS = ("max_load_per_1000_dwellings", "neighbourhood_caps")
-MAX_MAP_SCENARIOS = 5
+MAX_MAP_SCENARIOS = 4
 MAX_BOX_SCENARIOS = 12
+MAX_QUEUE_LINES = 10  # lines per panel; more scenarios are spread over more rows
+BETTER, WORSE, UNCLEAR = "#2a9d55", "#c0392b", "#7f7f7f"
+
+
+def policy_name(allocation: str, short: bool = False) -> str:
+    """An allocation policy as a planner reads it (`short` for narrow tables)."""
+    names = SHORT_NAMES if short else POLICY_NAMES
+    return _(names[allocation]) if allocation in names else allocation
 
 
 def _png(figure) -> bytes:
@@ -51,7 +66,13 @@ def _footer(figure, sweep: Sweep) -> None:
     figure.text(
         0.99,
         0.005,
-        f"matcher {__version__} · {source} · {len(sweep.seeds)} seeds × {sweep.horizon_weeks} weeks",
+        _(
+            "matcher {version} · {source} · {seeds} seeds × {weeks} weeks",
+            version=__version__,
+            source=source,
+            seeds=len(sweep.seeds),
+            weeks=sweep.horizon_weeks,
+        ),
         ha="right",
         va="bottom",
         fontsize=7,
@@ -66,7 +87,7 @@ def _varying_keys(sweep: Sweep) -> list[str]:
 def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
     """Placements (mean over seeds, ± 1 sd) against the peak highest utilisation measured
     against the base caps; one line per allocation policy (and per other grid setting)."""
-    figure, axes = plt.subplots(figsize=(7.5, 5))
+    figure, axes = plt.subplots(figsize=(9, 5.6))
     scenarios = {s.index: s for s in sweep.scenarios()}
     keys = _varying_keys(sweep)
     cap_key = next((key for key in CAP_KEYS if key in keys), None)
@@ -88,7 +109,7 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
         style = _style(allocation)
         alpha = shades[groups.index(group) % len(shades)]
         rows = rows.sort_values("util_max_base_cap_peak", kind="stable")
-        name = allocation + (f" ({group})" if group else "")
+        name = policy_name(allocation) + (f" ({group})" if group else "")
         axes.errorbar(
             rows["util_max_base_cap_peak"],
             rows["placements"],
@@ -101,7 +122,7 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
             label=name,
         )
         if cap_key:
-            for _, row in rows.iterrows():
+            for _row_index, row in rows.iterrows():
                 axes.annotate(
                     row["point"],
                     (row["util_max_base_cap_peak"], row["placements"]),
@@ -112,7 +133,7 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
                 )
     if not cap_key:  # one label per spot, naming every scenario that lands there
         spots: dict[tuple[float, float], list[str]] = {}
-        for _, row in frame.iterrows():
+        for _row_index, row in frame.iterrows():
             spot = (round(row["util_max_base_cap_peak"], 6), round(row["placements"], 6))
             if row["point"] not in spots.setdefault(spot, []):
                 spots[spot].append(row["point"])
@@ -126,11 +147,11 @@ def tradeoff(summary: pd.DataFrame, sweep: Sweep) -> bytes:
                 color="#333333",
             )
     axes.axvline(1.0, color="#999999", linewidth=0.8, linestyle=":")
-    axes.set_xlabel("busiest neighbourhood: peak load in window / today's cap")
-    axes.set_ylabel(f"placements over {sweep.horizon_weeks} weeks (mean over seeds)")
-    title = "Placements against neighbourhood load"
+    axes.set_xlabel(_("busiest wijk: peak load in the window / today's cap (start load included)"))
+    axes.set_ylabel(_("placements over {weeks} weeks (mean over seeds)", weeks=sweep.horizon_weeks))
+    title = _("Placements against wijk load")
     if cap_key:
-        title += f" across {LABELS[cap_key]}"
+        title += " · " + LABELS[cap_key]
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8, loc="best")
@@ -144,7 +165,7 @@ def waiting(placements: pd.DataFrame, sweep: Sweep) -> bytes:
     allocations = sweep.allocation
     width = 0.8 / len(allocations)
     figure, axes = plt.subplots(
-        figsize=(min(12.0, max(6.0, 0.9 * len(scenarios) * len(allocations) + 2)), 4.8)
+        figsize=(min(12.0, max(7.0, 0.9 * len(scenarios) * len(allocations) + 2)), 4.8)
     )
     for k, allocation in enumerate(allocations):
         style = _style(allocation)
@@ -174,7 +195,7 @@ def waiting(placements: pd.DataFrame, sweep: Sweep) -> bytes:
             patch.set_alpha(0.45)
         for median in boxes["medians"]:
             median.set_color("black")
-        axes.plot([], [], color=style["color"], linewidth=8, alpha=0.45, label=allocation)
+        axes.plot([], [], color=style["color"], linewidth=8, alpha=0.45, label=policy_name(allocation))
     labels = [s.label for s in scenarios]
     crowded = sum(len(label) for label in labels) > 90
     axes.set_xticks(
@@ -184,22 +205,28 @@ def waiting(placements: pd.DataFrame, sweep: Sweep) -> bytes:
         ha="right" if crowded else "center",
         fontsize=8,
     )
-    axes.set_ylabel("weeks waited at placement")
-    axes.set_title("Waiting time at placement (box: quartiles, whiskers: 5–95%, ◇ mean)")
+    axes.set_ylabel(_("weeks waited at placement"))
+    axes.set_title(_("Waiting time at placement (box: quartiles, whiskers: 5–95 %, ◇ mean)"))
     axes.grid(axis="y", alpha=0.3)
     axes.legend(fontsize=8)
     _footer(figure, sweep)
     return _png(figure)
 
 
+# --- the map ------------------------------------------------------------------------------------------
+
+
 def coordinates(cbs_dir: Path = CBS_DIR) -> pd.DataFrame:
-    """Wijk centroids (lat, lon) from the CBS table shipped in instances/cbs/."""
+    """Wijk centroids from the CBS table shipped in instances/cbs/: lat, lon and the Dutch grid
+    (RD, metres) as x, y."""
     file = cbs_dir / "neighbourhoods.csv"
     if not file.is_file():
-        return pd.DataFrame(columns=["lat", "lon"])
+        return pd.DataFrame(columns=["lat", "lon", "x", "y"])
     table = pd.read_csv(file, dtype={"wk_code": str})
-    return table.set_index("wk_code")[["centroid_lat", "centroid_lon"]].rename(
-        columns={"centroid_lat": "lat", "centroid_lon": "lon"}
+    return table.set_index("wk_code")[
+        ["centroid_lat", "centroid_lon", "centroid_rd_x", "centroid_rd_y"]
+    ].rename(
+        columns={"centroid_lat": "lat", "centroid_lon": "lon", "centroid_rd_x": "x", "centroid_rd_y": "y"}
     )
 
 
@@ -211,10 +238,101 @@ def _map_scenarios(sweep: Sweep) -> list:
     return [scenarios[k] for k in dict.fromkeys(picks)]
 
 
+def _clip(a: np.ndarray, b: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The part of segment a–b inside a convex polygon (counter-clockwise), by Cyrus–Beck."""
+    low, high = 0.0, 1.0
+    direction = b - a
+    for k in range(len(polygon)):
+        p, q = polygon[k], polygon[(k + 1) % len(polygon)]
+        normal = np.array([q[1] - p[1], p[0] - q[0]])  # points outwards for a counter-clockwise polygon
+        denominator = float(normal @ direction)
+        numerator = float(normal @ (a - p))
+        if abs(denominator) < 1e-12:
+            if numerator > 0:
+                return None
+            continue
+        t = -numerator / denominator
+        if denominator > 0:
+            high = min(high, t)
+        else:
+            low = max(low, t)
+        if low > high:
+            return None
+    return a + low * direction, a + high * direction
+
+
+def municipal_edges(points: np.ndarray, municipality: list[str], margin: float = 0.06) -> list[np.ndarray]:
+    """Approximate municipal boundaries: the edges between Voronoi cells of wijk centroids that
+    belong to different municipalities, clipped to the convex hull of the centroids grown by
+    `margin` of its size. Each edge is a 2 × 2 array of end points."""
+    from scipy.spatial import ConvexHull, QhullError, Voronoi
+
+    if len(points) < 4 or len(set(municipality)) < 2:
+        return []
+    try:
+        hull = points[ConvexHull(points).vertices]  # counter-clockwise
+    except QhullError:
+        return []
+    centre = hull.mean(axis=0)
+    size = float(np.ptp(points, axis=0).max())
+    outward = hull - centre
+    lengths = np.linalg.norm(outward, axis=1, keepdims=True)
+    region = centre + outward * (1 + margin * size / np.maximum(lengths, 1e-9))
+    # four far points close every real cell, so every edge between real centroids is finite
+    far = centre + 10 * size * np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]])
+    diagram = Voronoi(np.vstack([points, far]))
+    edges = []
+    for (first, second), ridge in zip(diagram.ridge_points, diagram.ridge_vertices):
+        if first >= len(points) or second >= len(points) or -1 in ridge:
+            continue
+        if municipality[first] == municipality[second]:
+            continue
+        clipped = _clip(diagram.vertices[ridge[0]], diagram.vertices[ridge[1]], region)
+        if clipped is not None:
+            edges.append(np.array(clipped))
+    return edges
+
+
+def repel(figure, axes, texts: list, rounds: int = 80) -> None:
+    """Move labels apart until their boxes no longer overlap (a simple repel in screen space)."""
+    if len(texts) < 2:
+        return
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    to_screen, to_data = axes.transData, axes.transData.inverted()
+    for _round in range(rounds):
+        boxes = [text.get_window_extent(renderer).expanded(1.08, 1.25) for text in texts]
+        moved = False
+        for i in range(len(texts)):
+            for j in range(i + 1, len(texts)):
+                a, b = boxes[i], boxes[j]
+                dx = min(a.x1, b.x1) - max(a.x0, b.x0)
+                dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+                if dx <= 0 or dy <= 0:
+                    continue
+                moved = True
+                # push apart along the axis that needs the smaller move
+                if dy <= dx:
+                    sign = 1.0 if (a.y0 + a.y1) >= (b.y0 + b.y1) else -1.0
+                    shift = np.array([0.0, sign * (dy / 2 + 0.5)])
+                else:
+                    sign = 1.0 if (a.x0 + a.x1) >= (b.x0 + b.x1) else -1.0
+                    shift = np.array([sign * (dx / 2 + 0.5), 0.0])
+                for text, step in ((texts[i], shift), (texts[j], -shift)):
+                    where = to_screen.transform(text.get_position())
+                    text.set_position(tuple(to_data.transform(where + step)))
+                boxes[i] = texts[i].get_window_extent(renderer).expanded(1.08, 1.25)
+                boxes[j] = texts[j].get_window_extent(renderer).expanded(1.08, 1.25)
+        if not moved:
+            return
+
+
 def utilisation_map(
     neighbourhoods: pd.DataFrame, base: Instance, sweep: Sweep, cbs_dir: Path = CBS_DIR
 ) -> bytes | None:
-    """Peak utilisation per wijk (mean over seeds) at its centroid; None without coordinates."""
+    """Peak utilisation per wijk (mean over seeds) at its centroid, with approximate municipal
+    boundaries and one label per municipality; one row per scenario, one column per policy.
+    None without coordinates."""
     places = coordinates(cbs_dir)
     dwellings = pd.Series({n.neighbourhood_id: n.dwellings for n in base.neighbourhoods})
     known = dwellings.index.intersection(places.index)
@@ -222,42 +340,57 @@ def utilisation_map(
         return None
     scenarios = _map_scenarios(sweep)
     allocations = sweep.allocation
-    rows, cols = len(allocations), len(scenarios)
-    lat, lon = places.loc[known, "lat"], places.loc[known, "lon"]
-    stretch = 1 / math.cos(math.radians(float(lat.mean())))
-    ratio = (lat.max() - lat.min() + 0.02) * stretch / (lon.max() - lon.min() + 0.02)
-    panel = 3.8 if cols <= 3 else 3.0
+    rows, cols = len(scenarios), len(allocations)
+    x, y = places.loc[known, "x"].astype(float), places.loc[known, "y"].astype(float)
+    ratio = (y.max() - y.min() + 2000) / (x.max() - x.min() + 2000)
+    panel = 6.4 if cols <= 2 else 4.6
     figure, grid = plt.subplots(
         rows,
         cols,
-        figsize=(panel * cols + 1.0, panel * ratio * rows + 0.9),
+        figsize=(panel * cols + 1.2, panel * min(1.4, max(0.6, ratio)) * rows + 1.0),
         squeeze=False,
         layout="constrained",
     )
     top = max(1.0, float(neighbourhoods["peak_utilisation"].max(skipna=True) or 1.0))
     municipality_of = {n.neighbourhood_id: n.municipality_id for n in base.neighbourhoods}
     names = {m.municipality_id: m.name for m in base.municipalities}
-    sizes = 12 + 90 * np.sqrt(dwellings[known] / max(1, dwellings[known].max()))
+    sizes = 18 + 140 * np.sqrt(dwellings[known] / max(1, dwellings[known].max()))
+    points = np.column_stack([x.to_numpy(), y.to_numpy()])
+    members = [municipality_of[n] for n in known]
+    edges = municipal_edges(points, members)
+    by_municipality = pd.Series(members, index=known)
+    centroids = {
+        municipality: (float(x[group.index].mean()), float(y[group.index].mean()))
+        for municipality, group in by_municipality.groupby(by_municipality)
+    }
     artist = None
-    for r, allocation in enumerate(allocations):
-        for c, scenario in enumerate(scenarios):
+    labels: list = []
+    for r, scenario in enumerate(scenarios):
+        for c, allocation in enumerate(allocations):
             axes = grid[r][c]
-            rows_ = neighbourhoods[
-                (neighbourhoods["scenario"] == scenario.index) & (neighbourhoods["allocation"] == allocation)
-            ].set_index("neighbourhood_id")
-            values = rows_["peak_utilisation"].reindex(known)
-            capless = values.isna()
+            for edge in edges:
+                axes.plot(edge[:, 0], edge[:, 1], color="#8a8a8a", linewidth=0.9, zorder=1)
+            values = (
+                neighbourhoods[
+                    (neighbourhoods["scenario"] == scenario.index)
+                    & (neighbourhoods["allocation"] == allocation)
+                ]
+                .set_index("neighbourhood_id")["peak_utilisation"]
+                .reindex(known)
+            )
+            capless = values.isna().to_numpy()
             axes.scatter(
-                places.loc[known[capless], "lon"],
-                places.loc[known[capless], "lat"],
+                x[capless],
+                y[capless],
                 s=sizes[capless],
                 color="#dddddd",
                 edgecolor="#aaaaaa",
                 linewidth=0.4,
+                zorder=2,
             )
             artist = axes.scatter(
-                places.loc[known[~capless], "lon"],
-                places.loc[known[~capless], "lat"],
+                x[~capless],
+                y[~capless],
                 s=sizes[~capless],
                 c=values[~capless],
                 cmap="YlOrRd",
@@ -265,157 +398,247 @@ def utilisation_map(
                 vmax=top,
                 edgecolor="#555555",
                 linewidth=0.4,
+                zorder=3,
             )
-            full = values[values >= 1 - 1e-9]
+            full = (values >= 1 - 1e-9).to_numpy()
             axes.scatter(
-                places.loc[full.index, "lon"],
-                places.loc[full.index, "lat"],
-                s=sizes[full.index] * 1.6,
+                x[full],
+                y[full],
+                s=sizes[full] * 1.7,
                 facecolor="none",
                 edgecolor="black",
                 linewidth=1.0,
+                zorder=4,
             )
-            by_municipality = pd.Series(municipality_of).reindex(known)
-            for municipality, members in by_municipality.groupby(by_municipality):
+            texts = [
                 axes.text(
-                    places.loc[members.index, "lon"].mean(),
-                    places.loc[members.index, "lat"].mean(),
+                    cx,
+                    cy,
                     names.get(municipality, municipality),
-                    fontsize=6.5,
+                    fontsize=8,
                     ha="center",
                     va="center",
-                    color="#333333",
-                    alpha=0.8,
+                    color="#222222",
+                    zorder=5,
+                    bbox={
+                        "boxstyle": "round,pad=0.15",
+                        "facecolor": "white",
+                        "edgecolor": "none",
+                        "alpha": 0.75,
+                    },
                 )
-            axes.set_aspect(stretch)
+                for municipality, (cx, cy) in centroids.items()
+            ]
+            labels.append((axes, texts))
+            axes.set_aspect("equal")
             axes.set_xticks([])
             axes.set_yticks([])
-            axes.set_title(f"{allocation} · {scenario.label}", fontsize=8.5)
+            axes.set_title(f"{scenario.label} · {policy_name(allocation)}", fontsize=10)
     figure.suptitle(
-        "Peak neighbourhood utilisation (load in window / cap), mean over seeds; "
-        "ringed = reached its cap; grey = no cap",
-        fontsize=9.5,
+        _(
+            "Peak utilisation per wijk (load in the window / cap, start load included), mean over seeds; "
+            "ringed = reached its cap; grey = no cap. Grey lines: municipal boundaries, approximated"
+        ),
+        fontsize=10,
     )
     if artist is not None:
-        figure.colorbar(artist, ax=grid.ravel().tolist(), shrink=0.7, label="peak utilisation")
+        figure.colorbar(artist, ax=grid.ravel().tolist(), shrink=0.6, label=_("peak utilisation"))
+    figure.canvas.draw()  # settle the constrained layout before moving labels in screen space
+    for axes, texts in labels:
+        repel(figure, axes, texts)
     _footer(figure, sweep)
     return _png(figure)
 
 
+# --- the queue ----------------------------------------------------------------------------------------
+
+
+def _colours(count: int) -> list:
+    """Distinct qualitative colours: tab10 up to ten lines, tab20 beyond."""
+    palette = plt.get_cmap("tab10" if count <= 10 else "tab20")
+    return [palette(k % palette.N) for k in range(count)]
+
+
+def _end_labels(axes, ends: list[tuple[float, float, str, object]]) -> None:
+    """Label each line at its right end, nudged apart vertically so no two labels overlap."""
+    if not ends:
+        return
+    low, high = axes.get_ylim()
+    gap = (high - low) * 0.045
+    ends = sorted(ends, key=lambda end: end[1])
+    placed: list[float] = []
+    for _x, value, _label, _colour in ends:
+        placed.append(max(value, placed[-1] + gap) if placed else value)
+    overflow = placed[-1] - high
+    if overflow > 0:  # shift the stack down when it ran over the top
+        placed = [max(low, value - overflow) for value in placed]
+    for (x_end, _value, label, colour), spot in zip(ends, placed):
+        axes.annotate(
+            label,
+            (x_end, spot),
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=colour,
+            va="center",
+            annotation_clip=False,
+        )
+
+
 def queue(kpis: pd.DataFrame, sweep: Sweep) -> bytes:
-    """Open queue at the end of each week, and placements so far (means over seeds)."""
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    scenarios = sweep.scenarios()
-    colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(1, len(scenarios))))
-    for scenario, colour in zip(scenarios, colours):
-        for allocation in sweep.allocation:
+    """Clients still waiting at the end of each week, and placements so far (means over seeds):
+    one row of two panels per policy, one distinct colour per scenario, labelled at the line's end."""
+    scenarios = sweep.scenarios()[: MAX_QUEUE_LINES * 2]
+    allocations = sweep.allocation
+    colours = _colours(len(scenarios))
+    figure, grid = plt.subplots(
+        len(allocations), 2, figsize=(13, 3.8 * len(allocations) + 0.6), squeeze=False, sharex=True
+    )
+    for r, allocation in enumerate(allocations):
+        left, right = grid[r]
+        ends_left, ends_right = [], []
+        for scenario, colour in zip(scenarios, colours):
             rows = kpis[
                 (kpis["scenario"] == scenario.index)
                 & (kpis["allocation"] == allocation)
                 & (kpis["key"] == "")
             ]
-            open_ = rows[rows["kpi"] == "queue_open"].groupby("week")["value"].mean()
+            still = rows[rows["kpi"] == "queue_open"].groupby("week")["value"].mean()
             placed = (
                 rows[rows["kpi"] == "placements"]
                 .pivot_table(index="week", columns="seed", values="value")
                 .cumsum()
                 .mean(axis=1)
             )
-            style = _style(allocation)
-            label = f"{scenario.label} · {allocation}"
-            left.plot(open_.index, open_.to_numpy(), color=colour, linestyle=style["linestyle"], label=label)
-            right.plot(
-                placed.index, placed.to_numpy(), color=colour, linestyle=style["linestyle"], label=label
-            )
-    left.set_title("Open queue at the end of the week")
-    left.set_xlabel("week")
-    left.set_ylabel("clients waiting (mean over seeds)")
-    right.set_title("Placements so far")
-    right.set_xlabel("week")
-    right.set_ylabel("clients placed (mean over seeds)")
-    for axes in (left, right):
-        axes.grid(alpha=0.3)
-    handles, labels = left.get_legend_handles_labels()
+            left.plot(still.index, still.to_numpy(), color=colour, linewidth=1.6, label=scenario.label)
+            right.plot(placed.index, placed.to_numpy(), color=colour, linewidth=1.6, label=scenario.label)
+            if len(still):
+                ends_left.append((float(still.index[-1]), float(still.iloc[-1]), scenario.label, colour))
+            if len(placed):
+                ends_right.append((float(placed.index[-1]), float(placed.iloc[-1]), scenario.label, colour))
+        name = policy_name(allocation)
+        left.set_title(_("{policy}: clients still waiting at the end of the week", policy=name), fontsize=10)
+        right.set_title(_("{policy}: people housed so far", policy=name), fontsize=10)
+        left.set_ylabel(_("still waiting (mean over seeds)"))
+        right.set_ylabel(_("housed so far (mean over seeds)"))
+        for axes, ends in ((left, ends_left), (right, ends_right)):
+            axes.grid(alpha=0.3)
+            axes.margins(x=0.02)
+            _end_labels(axes, ends)
+    for axes in grid[-1]:
+        axes.set_xlabel(_("week"))
+    handles, labels = grid[0][0].get_legend_handles_labels()
     figure.legend(
         handles,
         labels,
         loc="lower center",
-        ncol=min(4, len(labels)),
-        fontsize=7.5,
-        bbox_to_anchor=(0.5, -0.02 - 0.035 * math.ceil(len(labels) / 4)),
+        ncol=min(5, len(labels)),
+        fontsize=8,
+        title=_("scenario"),
+        bbox_to_anchor=(0.5, -0.03 - 0.03 * math.ceil(len(labels) / 5)),
     )
     figure.tight_layout()
     _footer(figure, sweep)
     return _png(figure)
 
 
-PAIRED_FIGURES = {
-    "placements": "people placed",
-    "origin_placements": "placed in origin",
-    "wait_all_mean": "mean wait, everyone",
-    "wait_all_high": "… high urgency",
-    "wait_all_acute": "… acute urgency",
-    "vacancy_days": "vacancy days",
-    "refusals": "refused offers",
+# --- paired differences -------------------------------------------------------------------------------
+
+# figure -> (label, True when more is better)
+PAIRED_FIGURES: dict[str, tuple[str, bool]] = {
+    "placements": (N_("people housed"), True),
+    "origin_placements": (N_("housed in their municipality of origin"), True),
+    "wait_all_mean": (N_("mean wait, everyone (weeks)"), False),
+    "wait_all_high": (N_("mean wait, high urgency (weeks)"), False),
+    "wait_all_acute": (N_("mean wait, acute (weeks)"), False),
+    "waiting_end": (N_("still waiting at the end"), False),
+    "vacancy_days": (N_("vacancy days"), False),
+    "refusals": (N_("refused offers"), False),
 }
-MAX_PAIRED_PANELS = 6
+MAX_PAIRED_SCENARIOS = 12
 
 
-def paired(paired_table: pd.DataFrame, sweep: Sweep) -> bytes | None:
-    """Paired differences policy − baseline as a percentage of the baseline, with 95 % intervals:
-    one panel per scenario (at most six), one bar per figure."""
+def verdict(low: float, high: float, more_is_better: bool) -> str:
+    """'better', 'worse' or 'unclear' for an interval of policy − baseline."""
+    if np.isnan(low) or np.isnan(high) or (low <= 0 <= high):
+        return "unclear"
+    up = low > 0
+    return "better" if up == more_is_better else "worse"
+
+
+def paired(paired_table: pd.DataFrame, sweep: Sweep, region: str = "") -> bytes | None:
+    """The paired difference policy − baseline of each figure, one small panel per figure: a dot
+    per scenario with its 95 % interval, a zero line, and "better"/"worse" written on the side
+    that is better or worse for that figure. Green: the interval lies on the better side, red: on
+    the worse side, grey: it crosses zero."""
     if paired_table.empty:
         return None
     rows = paired_table[paired_table["metric"].isin(list(PAIRED_FIGURES))]
-    scenarios = [s for s in sweep.scenarios() if s.index in set(rows["scenario"])][:MAX_PAIRED_PANELS]
+    scenarios = [s for s in sweep.scenarios() if s.index in set(rows["scenario"])][:MAX_PAIRED_SCENARIOS]
     if not scenarios:
         return None
     policies = list(dict.fromkeys(rows["allocation"]))
-    figure, grid = plt.subplots(
-        1,
-        len(scenarios),
-        figsize=(3.6 * len(scenarios) + 1.6, 0.45 * len(PAIRED_FIGURES) + 1.6),
-        squeeze=False,
-    )
-    names = list(PAIRED_FIGURES)
-    height = 0.8 / max(1, len(policies))
-    for axes, scenario in zip(grid[0], scenarios):
-        for k, allocation in enumerate(policies):
-            mine = rows[(rows["scenario"] == scenario.index) & (rows["allocation"] == allocation)].set_index(
-                "metric"
-            )
-            base = mine["baseline_mean"].reindex(names).to_numpy(dtype=float)
-            scale = np.where(base != 0, 100 / np.where(base != 0, base, 1), np.nan)
-            mean = mine["diff_mean"].reindex(names).to_numpy(dtype=float) * scale
-            low = mine["ci_low"].reindex(names).to_numpy(dtype=float) * scale
-            high = mine["ci_high"].reindex(names).to_numpy(dtype=float) * scale
-            positions = np.arange(len(names)) + (k - (len(policies) - 1) / 2) * height
-            style = _style(allocation)
-            axes.barh(
-                positions, mean, height=height * 0.85, color=style["color"], alpha=0.55, label=allocation
-            )
-            has_interval = ~np.isnan(low)
-            axes.errorbar(
-                mean[has_interval],
-                positions[has_interval],
-                xerr=[mean[has_interval] - low[has_interval], high[has_interval] - mean[has_interval]],
-                fmt="none",
-                ecolor="#333333",
-                capsize=3,
-                linewidth=1,
-            )
-        axes.axvline(0, color="#555555", linewidth=0.8)
-        axes.set_yticks(range(len(names)), [PAIRED_FIGURES[n] for n in names], fontsize=8)
-        axes.invert_yaxis()
-        axes.set_xlabel("difference, % of baseline", fontsize=8)
-        axes.set_title(scenario.label, fontsize=8.5)
+    baseline = str(rows["baseline"].iloc[0])
+    metrics = [m for m in PAIRED_FIGURES if m in set(rows["metric"])]
+    cols = 2
+    panel_rows = math.ceil(len(metrics) / cols)
+    height = 0.34 * len(scenarios) * len(policies) + 1.3
+    figure, grid = plt.subplots(panel_rows, cols, figsize=(13, height * panel_rows + 1.0), squeeze=False)
+    offsets = (np.arange(len(policies)) - (len(policies) - 1) / 2) * (0.7 / max(1, len(policies)))
+    for axes, metric in zip(grid.ravel(), metrics):
+        label, more_is_better = PAIRED_FIGURES[metric]
+        for offset, allocation in zip(offsets, policies):
+            mine = rows[(rows["metric"] == metric) & (rows["allocation"] == allocation)].set_index("scenario")
+            for position, scenario in enumerate(scenarios):
+                if scenario.index not in mine.index:
+                    continue
+                row = mine.loc[scenario.index]
+                mean, low, high = float(row["diff_mean"]), float(row["ci_low"]), float(row["ci_high"])
+                colour = {"better": BETTER, "worse": WORSE, "unclear": UNCLEAR}[
+                    verdict(low, high, more_is_better)
+                ]
+                if not np.isnan(low):
+                    axes.plot([low, high], [position + offset] * 2, color=colour, linewidth=2.2, alpha=0.8)
+                axes.plot(
+                    mean, position + offset, marker=_style(allocation)["marker"], color=colour, markersize=7
+                )
+        axes.axvline(0, color="#333333", linewidth=1.0)
+        axes.set_yticks(range(len(scenarios)), [s.label for s in scenarios], fontsize=8)
+        axes.set_ylim(len(scenarios) - 0.5, -0.5)
+        axes.set_title(_(label), fontsize=10)
         axes.grid(axis="x", alpha=0.3)
-    baseline = rows["baseline"].iloc[0]
+        # make zero visible and leave room on both sides for the words
+        low_x, high_x = axes.get_xlim()
+        reach = max(abs(low_x), abs(high_x), 1e-6)
+        axes.set_xlim(-reach * 1.15, reach * 1.15)
+        sides = ((0.01, "left", not more_is_better), (0.99, "right", more_is_better))
+        for x_side, ha, good in sides:
+            word = _("better") if good else _("worse")
+            axes.text(
+                x_side,
+                1.01,
+                f"← {word}" if ha == "left" else f"{word} →",
+                transform=axes.transAxes,
+                ha=ha,
+                va="bottom",
+                fontsize=8.5,
+                fontweight="bold",
+                color=BETTER if good else WORSE,
+            )
+    for axes in grid.ravel()[len(metrics) :]:
+        axes.set_visible(False)
+    names = ", ".join(policy_name(p) for p in policies)
     figure.suptitle(
-        f"Policy − {baseline} per seed, mean and 95 % interval ({len(sweep.seeds)} seeds, same arrivals and answers)",
-        fontsize=9.5,
+        _(
+            "{region}: {policies} − {baseline} per seed: mean (dot) and 95 % interval (line); "
+            "{seeds} seeds, same arrivals and answers",
+            region=region or sweep.name,
+            policies=names,
+            baseline=policy_name(baseline),
+            seeds=len(sweep.seeds),
+        ),
+        fontsize=10.5,
     )
-    grid[0][0].legend(fontsize=8, loc="lower right")
     figure.tight_layout()
     _footer(figure, sweep)
     return _png(figure)

@@ -42,8 +42,8 @@ from models import Instance, Municipality, Neighbourhood, Policy, SupportCapacit
 from models.fields import INTENSITIES, URGENCIES
 
 STRICT = ConfigDict(frozen=True, extra="forbid")
-Allocation = Literal["optimiser", "greedy"]
-ALLOCATIONS: tuple[Allocation, ...] = ("optimiser", "greedy")
+Allocation = Literal["optimiser", "greedy", "lookahead"]
+ALLOCATIONS: tuple[Allocation, ...] = ("optimiser", "greedy")  # the default; `lookahead` on request
 GRID_KEYS = (
     "max_load_per_1000_dwellings",
     "neighbourhood_caps",
@@ -505,6 +505,21 @@ class HindsightSettings(BaseModel):
     seconds: float = Field(default=600, gt=0, le=86_400, description="time limit of one solve")
 
 
+class LookaheadSettings(BaseModel):
+    """The look-ahead policy (`matcher.stress.lookahead`): how far and how often it forecasts."""
+
+    model_config = STRICT
+
+    weeks: int = Field(default=8, ge=1, le=52, description="forecast weeks H after the current week")
+    samples: int = Field(
+        default=3, ge=1, le=20, description="forecast draws averaged (sample-average approximation)"
+    )
+    discount: float = Field(
+        default=0.97, gt=0, le=1, description="value of a placement one week later, relative to now"
+    )
+    seconds: float = Field(default=20, gt=0, le=3_600, description="time limit of one week's solve")
+
+
 def _hindsight(value: Any) -> Any:
     if value is True:
         return HindsightSettings()
@@ -532,6 +547,7 @@ class Sweep(BaseModel):
     allocation: list[Allocation] = Field(default_factory=lambda: list(ALLOCATIONS))
     seeds: list[int] = Field(min_length=1)
     grid: Grid = Field(default_factory=Grid)
+    lookahead: LookaheadSettings = Field(default_factory=LookaheadSettings)
     hindsight: Annotated[HindsightSettings | None, BeforeValidator(_hindsight)] = Field(
         default=None, description="true, or {answers, seconds}: solve the clairvoyant optimum of each run"
     )

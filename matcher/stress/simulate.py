@@ -43,6 +43,7 @@ from matcher.solver.settings import SolveSettings
 from matcher.stress.agreements import Ledger, agreed_instance
 from matcher.stress.arrivals import Stream
 from matcher.stress.checks import cap_violations
+from matcher.stress.lookahead import WeekState
 from matcher.stress.scenario import MATCH_CLASSES, Declines, Scenario, Sweep
 from matcher.stress.vacancy import EMPTY_REASONS, NOT_LETTABLE, empty_reasons
 from matcher.unmatched import unmatched_reasons
@@ -150,13 +151,24 @@ class Vacancy:
 
 
 def allocate(
-    instance: Instance, allocation: str, seed: int, rules: Eligibility | None = None
+    instance: Instance,
+    allocation: str,
+    seed: int,
+    rules: Eligibility | None = None,
+    state: WeekState | None = None,
 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
     """Proposed (client_id, unit_id) matches and the unmatched clients with their reason.
 
-    `rules`: the week's eligibility on the instance in id order, when already built."""
+    `rules`: the week's eligibility on the instance in id order, when already built; `state`:
+    what the look-ahead policy knows of the past and present (`matcher.stress.lookahead`)."""
     if not instance.clients:
         return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
+    if allocation == "lookahead":
+        from matcher.stress.lookahead import lookahead_proposal
+
+        if state is None:
+            raise ValueError("the lookahead policy needs the week's state")
+        return lookahead_proposal(instance, state, rules)
     if allocation == "optimiser":
         from matcher import solve
 
@@ -295,7 +307,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
         monday = stream.week_start(week)
         period = Period(start=monday, days=7)
         ledger.start_week(week)
-        doorstroom = len(queue)
+        waiting_start = len(queue)
         for client in stream.clients[week]:
             queue[client.client_id] = Waiting(
                 client, arrived=week, weight=priority_weight(client, policy, monday)
@@ -323,7 +335,21 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
             )
         )
         rules = Eligibility(instance)
-        proposed, unmatched = allocate(instance, allocation, stream.seed, rules)
+        state = None
+        if allocation == "lookahead":
+            # the past and the present only: never the stream, which holds the realised future
+            state = WeekState(
+                week=week,
+                seed=stream.seed,
+                base=stream.base,
+                start=start,
+                sweep=sweep,
+                declines=declines,
+                past_load=placed_load[:week].copy(),
+                refusals={c: waiting.refusals for c, waiting in queue.items()},
+                open_since={u: vacancy.open_since for u, vacancy in vacancies.items()},
+            )
+        proposed, unmatched = allocate(instance, allocation, stream.seed, rules, state)
 
         by_client, by_landlord, lapsed = 0, 0, 0
         offered: Counter = Counter()
@@ -436,7 +462,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
             totals.add(week, "declined_by_client_match", client_declined[match], match)
         totals.add(week, "urgency_lapsed", lapsed)
         totals.add(week, "instroom", len(stream.clients[week]))
-        totals.add(week, "doorstroom", doorstroom)
+        totals.add(week, "waiting_start", waiting_start)
         totals.add(week, "uitstroom", len(placed_now))
         totals.add(week, "queue_open", len(queue))
         totals.add(week, "vacancies_in", len(stream.units[week]) if week else len(start.units))

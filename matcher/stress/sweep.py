@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from matcher.i18n import _
 from matcher.stress.arrivals import Stream, base_instance, build_stream
 from matcher.stress.hindsight import HindsightResult, hindsight, hindsight_table, with_hindsight
 from matcher.stress.kpis import (
@@ -194,20 +196,42 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
 
     if scheduler:
         with Client(scheduler, timeout="20s") as client:
-            yield client, f"scheduler {scheduler}"
+            yield client, _("Dask scheduler {address}", address=scheduler)
         return
     workers = workers or default_workers()
     with (
+        quiet_dask(),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
+            # no dashboard; the scheduler's own HTTP routes (health, metrics) on a free port, so a
+            # port 8787 already in use is no reason for a warning
             dashboard_address=None,
-            silence_logs=logging.ERROR,
+            scheduler_kwargs={"dashboard_address": ":0"},
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield client, f"local Dask cluster, {workers} worker process{'es' * (workers > 1)}"
+        yield client, _("local Dask cluster, {workers} worker processes", workers=workers)
+
+
+@contextmanager
+def quiet_dask() -> Iterator[None]:
+    """Keep Dask's own warnings and log lines off the terminal while a local cluster runs: they
+    would break the progress bar and mean nothing to a planner. A failure still raises."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "bokeh", "tornado")]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"distributed(\..*)?$")
+        warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+        for logger in loggers:
+            logger.setLevel(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
 
 
 def worker_memory(client) -> int | None:
@@ -252,14 +276,14 @@ def run_sweep(
     check_against(sweep, base)
     shared = shared_base(sweep, base)
     with ExitStack() as stack:
-        where = "serial (one process)" if serial else "Dask client"
+        where = _("serial (one process)") if serial else _("Dask client")
         if not serial and client is None:
             client, where = stack.enter_context(dask_client(workers, scheduler))
             if scheduler:
                 check_memory(sweep, estimate, None, available, worker_memory(client))
         bar = stack.enter_context(_progress(progress, console))
         hindsights = sweep.scenario_count * len(sweep.seeds) if sweep.hindsight is not None else 0
-        task = bar.add_task(f"{sweep.name}: runs", total=sweep.runs + hindsights)
+        task = bar.add_task(_("{sweep}: runs", sweep=sweep.name), total=sweep.runs + hindsights)
 
         def advance() -> None:
             bar.advance(task)

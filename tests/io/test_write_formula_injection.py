@@ -425,7 +425,7 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
             frame.loc[frame.index[0], column] = PAYLOADS[position % len(PAYLOADS)]
         if numbers:
             frame.loc[frame.index[0], numbers[0]] = -1.5
-    for picture in ("tradeoff", "waiting", "utilisation_map", "queue"):
+    for picture in ("paired", "tradeoff", "waiting", "utilisation_map", "queue"):
         monkeypatch.setattr(report.plots, picture, lambda *args, **kwargs: None)
     monkeypatch.setattr(report, "report_html", lambda *args, **kwargs: "")
     written = report.write_outputs(result, tmp_path / "stress")
@@ -441,6 +441,7 @@ def test_stress_report_csv_holds_no_formula(tmp_path, monkeypatch):
         "runs.csv",
         "paired.csv",
         "waiting.csv",
+        "load.csv",
     }
     assert folder_formula_cells(tmp_path / "stress") == {}
     summary = raw(tmp_path / "stress" / "summary.csv")

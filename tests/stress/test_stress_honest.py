@@ -627,7 +627,7 @@ def test_same_policy_under_two_names_differs_by_exactly_zero(monkeypatch, seeds)
     monkeypatch.setattr(
         simulate_module,
         "allocate",
-        lambda instance, allocation, seed, rules=None: real(instance, "greedy", seed, rules),
+        lambda instance, allocation, seed, *rest: real(instance, "greedy", seed, *rest),
     )
     sweep = load_sweep(ROOT / "instances" / "scenarios" / "tiny.yaml").model_copy(
         update={"seeds": seeds, "horizon_weeks": 3}

@@ -213,11 +213,11 @@ def generated():
 
 
 def test_queue_accounting(generated):
-    """Every week: open queue = doorstroom + instroom − uitstroom, and next week's doorstroom is it."""
+    """Every week: open queue = waiting at the start + instroom − uitstroom, and next week's start is it."""
     _, _, runs = generated
     for result in runs.values():
         door, new, out, still = (
-            np.array(kpi(result, name)) for name in ("doorstroom", "instroom", "uitstroom", "queue_open")
+            np.array(kpi(result, name)) for name in ("waiting_start", "instroom", "uitstroom", "queue_open")
         )
         assert (still == door + new - out).all()
         assert (door[1:] == still[:-1]).all()

@@ -64,7 +64,7 @@ def test_kpi_table_is_tidy_and_complete(serial):
         "intake",
         "refusals",
         "instroom",
-        "doorstroom",
+        "waiting_start",
         "uitstroom",
         "queue_open",
     }
