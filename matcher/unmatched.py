@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from matcher.i18n import N_, _
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import Full, Remaining, full_limits
 from matcher.rules.eligibility import Pairs
@@ -43,8 +44,22 @@ _SHOWN_LIMITS = 4  # limits listed in one detail before "and N more"
 _SHOWN_CLIENTS = 3  # clients named in one detail before "and N more"
 
 
+# a counted word as (one, many), English messages translated where they are shown
+_COUNTED: dict[str, tuple[str, str]] = {
+    "unit": (N_("{count} unit"), N_("{count} units")),
+    "client": (N_("{count} client"), N_("{count} clients")),
+    "eligible unit": (N_("{count} eligible unit"), N_("{count} eligible units")),
+    "other eligible unit": (N_("{count} other eligible unit"), N_("{count} other eligible units")),
+    "eligible client": (N_("{count} eligible client"), N_("{count} eligible clients")),
+    "more limit": (N_("{count} more limit"), N_("{count} more limits")),
+}
+
+
 def plural(count: int, word: str) -> str:
-    """`1 unit`, `2 units`."""
+    """`1 unit`, `2 units` (in the user's language for the words of `_COUNTED`)."""
+    if word in _COUNTED:
+        one, many = _COUNTED[word]
+        return _(one if count == 1 else many, count=count)
     return f"{count} {word}{'s' * (count != 1)}"
 
 
@@ -103,7 +118,7 @@ def groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def shortfall(block: Block) -> str:
     """A full limit and how much it lacks: `cap of WK039201 full (2 of 2 load added this
     period), 1 short`."""
-    return f"{block.words}, {block.full.need} short"
+    return _("{limit}, {need} short", limit=block.words, need=block.full.need)
 
 
 def listed(counts: Counter[str], word: str, shown: int = _SHOWN_LIMITS) -> str:
@@ -111,7 +126,7 @@ def listed(counts: Counter[str], word: str, shown: int = _SHOWN_LIMITS) -> str:
     top = counts.most_common(shown)
     text = "; ".join(f"{name} ({plural(count, word)})" for name, count in top)
     rest = len(counts) - len(top)
-    return text + (f"; and {plural(rest, 'more limit')}" if rest else "")
+    return text + (_("; and {more}", more=plural(rest, "more limit")) if rest else "")
 
 
 def by_client(pairs: Pairs, n_clients: int) -> tuple[np.ndarray, np.ndarray]:
@@ -204,19 +219,27 @@ class _ClientUnits:
 
     def _not_chosen(self) -> str:
         example = self.arrays.unit_ids[min(self.open_examples)]
-        return (
-            f"{plural(self.open, 'eligible unit')} (e.g. {example}) free or held by a "
+        return _(
+            "{units} (e.g. {example}) free or held by a "
             "lower-priority client, and no cap, intake or slot limit stops this client there: the "
-            "solve stopped before W was proven optimal; solve again without --time-limit"
+            "solve stopped before W was proven optimal; solve again without --time-limit",
+            units=plural(self.open, "eligible unit"),
+            example=example,
         )
 
     def _capacity_full(self) -> str:
         n = len(self.units)
-        detail = f"{plural(n, 'eligible unit')}, all where limits are full: {listed(self.limits, 'unit')}"
+        detail = _(
+            "{units}, all where limits are full: {limits}",
+            units=plural(n, "eligible unit"),
+            limits=listed(self.limits, "unit"),
+        )
         if self.lower_blocked:
-            detail += (
-                f"; {self.lower_blocked} of them went to lower-priority clients whose match fits "
-                f"where this client's does not ({self._lower_example()})"
+            detail += _(
+                "; {count} of them went to lower-priority clients whose match fits "
+                "where this client's does not ({example})",
+                count=self.lower_blocked,
+                example=self._lower_example(),
             )
         return detail
 
@@ -226,35 +249,60 @@ class _ClientUnits:
         named = ", ".join(
             f"{arrays.client_ids[t]} (w {arrays.client_weight[t]})" for t in takers[order][:_SHOWN_CLIENTS]
         )
-        more = f" and {len(takers) - _SHOWN_CLIENTS} more" if len(takers) > _SHOWN_CLIENTS else ""
+        more = (
+            _(" and {count} more", count=len(takers) - _SHOWN_CLIENTS) if len(takers) > _SHOWN_CLIENTS else ""
+        )
         strictly = bool((arrays.client_weight[takers] > self.weight).all())
         detail = (
-            f"{plural(len(takers), 'eligible unit')} went to "
-            f"{'higher-priority' if strictly else 'equal- or higher-priority'} clients {named}{more}"
+            _(
+                "{units} went to higher-priority clients {named}{more}",
+                units=plural(len(takers), "eligible unit"),
+                named=named,
+                more=more,
+            )
+            if strictly
+            else _(
+                "{units} went to equal- or higher-priority clients {named}{more}",
+                units=plural(len(takers), "eligible unit"),
+                named=named,
+                more=more,
+            )
         )
         if self.lower_blocked:
-            detail += (
-                f"; {self.lower_blocked} went to lower-priority clients because a limit has no "
-                f"room for this client there ({self._lower_example()})"
+            detail += _(
+                "; {count} went to lower-priority clients because a limit has no "
+                "room for this client there ({example})",
+                count=self.lower_blocked,
+                example=self._lower_example(),
             )
         if self.blocked_free:
-            detail += (
-                f"; {plural(self.blocked_free, 'other eligible unit')} where limits are full: "
-                f"{listed(self.free_limits, 'unit', 3)}"
+            detail += _(
+                "; {units} where limits are full: {limits}",
+                units=plural(self.blocked_free, "other eligible unit"),
+                limits=listed(self.free_limits, "unit", 3),
             )
         return detail
 
     def _lower_example(self) -> str:
         unit, blocks = self.lower_example
-        limits = " and ".join(shortfall(block) for block in blocks)
-        return f"e.g. {self.arrays.unit_ids[unit]}: {limits} for this client even after freeing that match"
+        limits = _(" and ").join(shortfall(block) for block in blocks)
+        return _(
+            "e.g. {unit}: {limits} for this client even after freeing that match",
+            unit=self.arrays.unit_ids[unit],
+            limits=limits,
+        )
 
 
 def _no_unit_detail(excluded: np.ndarray, rules: list[str], client: int, n_units: int) -> str:
     """`excluded`: per client and rule, how many units the rule excludes (Pairs.excluded)."""
     if n_units == 0:
-        return "there are no units this period"
+        return _("there are no units this period")
     row = excluded[client]
     ranked = sorted((k for k in range(len(rules)) if row[k] > 0), key=lambda k: -row[k])
-    top = ", ".join(f"{rules[k]} excludes {row[k]}" for k in ranked[:3])
-    return f"none of the {n_units} units is eligible; most excluded by {rules[ranked[0]]} ({top})"
+    top = ", ".join(_("{rule} excludes {count}", rule=rules[k], count=row[k]) for k in ranked[:3])
+    return _(
+        "none of the {count} units is eligible; most excluded by {rule} ({top})",
+        count=n_units,
+        rule=rules[ranked[0]],
+        top=top,
+    )

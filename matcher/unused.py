@@ -24,6 +24,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from matcher.i18n import _
 from matcher.rules.arrays import Arrays
 from matcher.rules.eligibility import _BLOCK_CELLS, RULE_BOOK, ClientSets, Pairs
 from matcher.solver.formulation import Candidates
@@ -106,16 +107,20 @@ def _with_eligible(
     unblocked = [int(c) for c in waiting if not blocks[int(arrays.client_intensity[c])]]
     if unblocked:
         top = unblocked[0]
-        return "not_chosen", (
-            f"{arrays.client_ids[top]} (w {arrays.client_weight[top]}) is eligible, unmatched and no cap, "
+        return "not_chosen", _(
+            "{client} (w {weight}) is eligible, unmatched and no cap, "
             "intake or slot limit stops them here: the solve stopped before W was proven optimal; "
-            "solve again without --time-limit"
+            "solve again without --time-limit",
+            client=arrays.client_ids[top],
+            weight=arrays.client_weight[top],
         )
     top = int(waiting[0])
     first_blocks = blocks[int(arrays.client_intensity[top])]
-    detail = (
-        f"{' and '.join(shortfall(block) for block in first_blocks)} for {arrays.client_ids[top]} "
-        f"(w {arrays.client_weight[top]}), the highest-priority eligible client left unmatched"
+    detail = _(
+        "{limits} for {client} (w {weight}), the highest-priority eligible client left unmatched",
+        limits=_(" and ").join(shortfall(block) for block in first_blocks),
+        client=arrays.client_ids[top],
+        weight=arrays.client_weight[top],
     )
     named = {block.words for block in first_blocks}
     others: Counter[str] = Counter()
@@ -124,9 +129,11 @@ def _with_eligible(
             if block.words not in named:
                 others[block.words] += count
     if others:
-        detail += f"; others also by {listed(others, 'client', 2)}"
-    return "capacity_full", (
-        f"{detail}; {plural(len(waiting), 'eligible client')} left unmatched, {len(placed)} placed elsewhere"
+        detail += _("; others also by {limits}", limits=listed(others, "client", 2))
+    return "capacity_full", detail + _(
+        "; {clients} left unmatched, {placed} placed elsewhere",
+        clients=plural(len(waiting), "eligible client"),
+        placed=len(placed),
     )
 
 
@@ -136,11 +143,15 @@ def _placed_detail(allocation: Allocation, placed: np.ndarray, rank: np.ndarray)
     shown = ", ".join(
         f"{arrays.client_ids[c]} → {arrays.unit_ids[allocation.placed_unit[c]]}" for c in placed[:_SHOWN]
     )
-    more = f" and {len(placed) - _SHOWN} more" if len(placed) > _SHOWN else ""
-    everyone = (
-        "the one eligible client was" if len(placed) == 1 else f"all {len(placed)} eligible clients were"
+    more = _(" and {count} more", count=len(placed) - _SHOWN) if len(placed) > _SHOWN else ""
+    if len(placed) == 1:
+        return _("the one eligible client was placed elsewhere: {shown}{more}", shown=shown, more=more)
+    return _(
+        "all {count} eligible clients were placed elsewhere: {shown}{more}",
+        count=len(placed),
+        shown=shown,
+        more=more,
     )
-    return f"{everyone} placed elsewhere: {shown}{more}"
 
 
 def _nobody_details(
@@ -152,7 +163,7 @@ def _nobody_details(
         return []
     n_clients = arrays.n_clients
     if n_clients == 0:
-        return ["there are no clients this period"] * len(units)
+        return [_("there are no clients this period")] * len(units)
     excluded = np.zeros((len(units), len(RULE_BOOK)), dtype=np.int64)
     first = np.full((len(units), len(RULE_BOOK)), n_clients, dtype=np.int64)  # best rank excluded
     block_size = max(1, _BLOCK_CELLS // max(1, arrays.n_units))
@@ -168,12 +179,21 @@ def _nobody_details(
     details = []
     for unit, row, firsts in zip(units.tolist(), excluded, first):
         ranked = sorted((k for k in range(len(RULE_BOOK)) if row[k] > 0), key=lambda k: -row[k])
-        top = ", ".join(f"{RULE_BOOK[k].name} excludes {row[k]}" for k in ranked[:3])
+        top = ", ".join(
+            _("{rule} excludes {count}", rule=RULE_BOOK[k].name, count=row[k]) for k in ranked[:3]
+        )
         worst = RULE_BOOK[ranked[0]]
         client = int(by_rank[firsts[ranked[0]]])
         details.append(
-            f"none of the {n_clients} clients is eligible; most excluded by {worst.name} ({top}); "
-            f"for the highest-priority of them, {arrays.client_ids[client]} (w {arrays.client_weight[client]}): "
-            f"{worst.violation(instance, client, unit)}"
+            _(
+                "none of the {count} clients is eligible; most excluded by {rule} ({top}); "
+                "for the highest-priority of them, {client} (w {weight}): {violation}",
+                count=n_clients,
+                rule=worst.name,
+                top=top,
+                client=arrays.client_ids[client],
+                weight=arrays.client_weight[client],
+                violation=worst.violation(instance, client, unit),
+            )
         )
     return details

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict
 
+from matcher.i18n import _
+
 FROZEN = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 UnitType = Literal["social_rental", "room", "cluster", "skaeve_huis"]
@@ -18,8 +20,9 @@ Source = Literal["BW", "MO", "VO", "jeugd"]
 Urgency = Literal["normal", "high", "acute"]
 URGENCIES: tuple[str, ...] = ("normal", "high", "acute")
 
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0"}
+# both languages: a Dutch spreadsheet says ja/nee or WAAR/ONWAAR (Excel's Dutch booleans)
+_TRUE = {"true", "yes", "1", "ja", "waar", "j", "y"}
+_FALSE = {"false", "no", "0", "nee", "onwaar", "n"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -30,7 +33,7 @@ def _to_bool(value: object) -> object:
             return True
         if word in _FALSE:
             return False
-        raise ValueError("use true/false, yes/no or 1/0")
+        raise ValueError(_("use ja/nee, waar/onwaar, true/false, yes/no or 1/0"))
     return value
 
 
@@ -38,11 +41,11 @@ def _to_date(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
         if not _ISO_DATE.match(text):
-            raise ValueError("use an ISO date YYYY-MM-DD, e.g. 2026-11-23")
+            raise ValueError(_("use an ISO date YYYY-MM-DD, e.g. 2026-11-23"))
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise ValueError("not a real calendar date; use YYYY-MM-DD") from None
+            raise ValueError(_("not a real calendar date; use YYYY-MM-DD")) from None
     return value
 
 
@@ -56,7 +59,7 @@ def _to_list(value: object) -> object:
 
 def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
     if len(set(items)) != len(items):
-        raise ValueError("the list names an id twice")
+        raise ValueError(_("the list names an id twice"))
     return items
 
 
@@ -64,20 +67,25 @@ def _safe_text(value: str) -> str:
     """Refuse text a spreadsheet program would run as a formula, or that holds control characters."""
     if value[:1] in ("=", "+", "-", "@"):
         raise ValueError(
-            f"begins with {value[0]!r}: spreadsheet programs would run it as a formula; "
-            "give an id that starts with a letter or digit"
+            _(
+                "begins with {char}: spreadsheet programs would run it as a formula; "
+                "give an id that starts with a letter or digit",
+                char=repr(value[0]),
+            )
         )
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
         raise ValueError(
-            "holds a control character (tab, carriage return, line feed or other); "
-            "remove it so the id is plain text"
+            _(
+                "holds a control character (tab, carriage return, line feed or other); "
+                "remove it so the id is plain text"
+            )
         )
     return value
 
 
 def _not_blank(value: str) -> str:
     if not value:
-        raise ValueError("must not be empty")
+        raise ValueError(_("must not be empty"))
     return _safe_text(value)
 
 

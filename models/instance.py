@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from matcher.i18n import N_, _
 from models.client import Client
 from models.fields import FROZEN, Id, Intensity
 from models.places import Municipality, Neighbourhood
@@ -16,6 +17,22 @@ from models.policy import Policy
 from models.privacy import personal_data, refusal, shown
 from models.problems import InvalidInstance, Problem
 from models.unit import Unit
+
+# the kinds of id a reference names, as words in the user's language
+KIND_WORDS = {
+    "municipality": N_("municipality"),
+    "neighbourhood": N_("neighbourhood"),
+    "unit": N_("unit"),
+    "client": N_("client"),
+}
+
+
+def unknown_prefix(kind: str) -> str:
+    """How the problem "unknown {kind} …" begins, in the user's language (matcher.io.read drops
+    these when the rows the id may be in could not be read)."""
+    return _(
+        "unknown {kind} {id}: add it to {file} or correct the id", kind=_(KIND_WORDS[kind]), id="\0", file=""
+    ).split("\0")[0]
 
 
 class SupportCapacity(BaseModel):
@@ -89,7 +106,12 @@ def _duplicates(file: str, column: str, ids: Iterable[str], rows: Rows) -> list[
     ids = list(ids)
     counts = Counter(ids)
     return [
-        Problem(file=file, row=row, column=column, message=f"duplicate id {shown(value)}: ids must be unique")
+        Problem(
+            file=file,
+            row=row,
+            column=column,
+            message=_("duplicate id {id}: ids must be unique", id=shown(value)),
+        )
         for value, row in zip(ids, rows)
         if counts[value] > 1
     ]
@@ -142,7 +164,12 @@ def cross_file_problems(
             file=file,
             row=row,
             column=column,
-            message=f"unknown {kind} {shown(value)}: add it to {kind_file[kind]} or correct the id",
+            message=_(
+                "unknown {kind} {id}: add it to {file} or correct the id",
+                kind=_(KIND_WORDS[kind]),
+                id=shown(value),
+                file=kind_file[kind],
+            ),
         )
 
     kind_file = {
@@ -173,10 +200,12 @@ def cross_file_problems(
                     file="units.csv",
                     row=row,
                     column="neighbourhood_id",
-                    message=(
-                        f"neighbourhood {shown(u.neighbourhood_id)} lies in "
-                        f"{shown(neighbourhood_municipality[u.neighbourhood_id])}, not in "
-                        f"{shown(u.municipality_id)}: correct the municipality or the neighbourhood"
+                    message=_(
+                        "neighbourhood {neighbourhood} lies in {actual}, not in {given}: "
+                        "correct the municipality or the neighbourhood",
+                        neighbourhood=shown(u.neighbourhood_id),
+                        actual=shown(neighbourhood_municipality[u.neighbourhood_id]),
+                        given=shown(u.municipality_id),
                     ),
                 )
             )
@@ -220,7 +249,11 @@ def cross_file_problems(
                     file="support_capacity.csv",
                     row=row,
                     column="support_intensity",
-                    message=f"second row for {shown(key[0])} / {key[1]}: keep one row per pair",
+                    message=_(
+                        "second row for {municipality} / {intensity}: keep one row per pair",
+                        municipality=shown(key[0]),
+                        intensity=key[1],
+                    ),
                 )
             )
         seen_capacity.add(key)
@@ -234,7 +267,10 @@ def cross_file_problems(
             problem = unknown("declined.csv", row, "unit_id", d.unit_id, "unit")
             if d.scope != "unit":
                 problem = problem.model_copy(
-                    update={"message": problem.message + f", or give the {d.scope} it rules out in scope_id"}
+                    update={
+                        "message": problem.message
+                        + _(", or give the {scope} it rules out in scope_id", scope=d.scope)
+                    }
                 )
             problems.append(problem)
         problems += _scope_problems(d, row, municipalities, neighbourhoods)
@@ -248,14 +284,25 @@ def _scope_problems(
     if d.scope_id is None:
         return []
     if d.scope == "unit":
-        message = (
-            f"scope_id {shown(d.scope_id)} with scope unit: a unit decline rules out the unit only; "
-            "leave scope_id empty, or give the scope it names (site, neighbourhood, landlord, municipality)"
+        message = _(
+            "scope_id {id} with scope unit: a unit decline rules out the unit only; "
+            "leave scope_id empty, or give the scope it names (site, neighbourhood, landlord, municipality)",
+            id=shown(d.scope_id),
         )
     elif d.scope == "neighbourhood" and d.scope_id not in neighbourhoods:
-        message = f"unknown neighbourhood {shown(d.scope_id)}: add it to neighbourhoods.csv or correct the id"
+        message = _(
+            "unknown {kind} {id}: add it to {file} or correct the id",
+            kind=_(KIND_WORDS["neighbourhood"]),
+            id=shown(d.scope_id),
+            file="neighbourhoods.csv",
+        )
     elif d.scope == "municipality" and d.scope_id not in municipalities:
-        message = f"unknown municipality {shown(d.scope_id)}: add it to municipalities.csv or correct the id"
+        message = _(
+            "unknown {kind} {id}: add it to {file} or correct the id",
+            kind=_(KIND_WORDS["municipality"]),
+            id=shown(d.scope_id),
+            file="municipalities.csv",
+        )
     else:
         return []
     return [Problem(file="declined.csv", row=row, column="scope_id", message=message)]

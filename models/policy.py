@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from matcher.i18n import _
 from models.fields import FROZEN, INTENSITIES, URGENCIES, Day, Number, UnitType, Whole
 
 
@@ -50,9 +51,15 @@ class Spreading(BaseModel):
         merged = {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2} | dict(weights)
         unknown = set(merged) - set(INTENSITIES)
         if unknown:
-            raise ValueError(f"unknown support intensity {sorted(unknown)}; use {list(INTENSITIES)}")
+            raise ValueError(
+                _(
+                    "unknown support intensity {given}; use {known}",
+                    given=sorted(unknown),
+                    known=list(INTENSITIES),
+                )
+            )
         if any(int(w) != w or w < 0 for w in merged.values()):
-            raise ValueError("load weights must be whole numbers ≥ 0")
+            raise ValueError(_("load weights must be whole numbers ≥ 0"))
         return {k: int(v) for k, v in merged.items()}
 
 
@@ -71,9 +78,11 @@ class Priority(BaseModel):
         merged = {"normal": 100, "high": 150, "acute": 200} | dict(bases)
         unknown = set(merged) - set(URGENCIES)
         if unknown:
-            raise ValueError(f"unknown urgency {sorted(unknown)}; use {list(URGENCIES)}")
+            raise ValueError(
+                _("unknown urgency {given}; use {known}", given=sorted(unknown), known=list(URGENCIES))
+            )
         if any(v < 0 for v in merged.values()):
-            raise ValueError("urgency bases must be ≥ 0")
+            raise ValueError(_("urgency bases must be ≥ 0"))
         return merged
 
 
@@ -90,7 +99,7 @@ class Preference(BaseModel):
     @classmethod
     def _non_negative(cls, scores: tuple[int, ...]) -> tuple[int, ...]:
         if any(score < 0 for score in scores):
-            raise ValueError("preference scores must be ≥ 0")
+            raise ValueError(_("preference scores must be ≥ 0"))
         return scores
 
     def for_rank(self, rank: int) -> int:
@@ -134,7 +143,7 @@ class Affordability(BaseModel):
     @classmethod
     def _non_negative(cls, limits: tuple[float, ...]) -> tuple[float, ...]:
         if any(limit < 0 for limit in limits):
-            raise ValueError("rent limits must be ≥ 0")
+            raise ValueError(_("rent limits must be ≥ 0"))
         return limits
 
     def limit_for(self, household_size: int) -> float:
@@ -164,12 +173,18 @@ class Policy(BaseModel):
         merged = _default_compatibility() | dict(compatibility)
         unknown = set(merged) - set(INTENSITIES)
         if unknown:
-            raise ValueError(f"unknown support intensity {sorted(unknown)}; use {list(INTENSITIES)}")
+            raise ValueError(
+                _(
+                    "unknown support intensity {given}; use {known}",
+                    given=sorted(unknown),
+                    known=list(INTENSITIES),
+                )
+            )
         return merged
 
     @model_validator(mode="before")
     @classmethod
     def _period_required(cls, data: object) -> object:
         if isinstance(data, dict) and "period" not in data:
-            raise ValueError("policy.yaml needs `period: {start: YYYY-MM-DD}`")
+            raise ValueError(_("policy.yaml needs `period: {start: YYYY-MM-DD}`"))
         return data

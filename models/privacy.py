@@ -34,16 +34,19 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from matcher.i18n import N_
+
 PSEUDONYM_EXAMPLE = "C-0042"
 
 # The kinds of personal data an id can look like, as a message names them.
+# the kinds of personal data, as English messages (translated with `_()` where they are shown)
 KINDS: dict[str, str] = {
-    "email": "an e-mail address",
-    "phone": "a phone number",
-    "date": "a date (of birth)",
-    "address": "a postcode with a house number",
-    "bsn": "a citizen service number (BSN)",
-    "name": "a person's name",
+    "email": N_("an e-mail address"),
+    "phone": N_("a phone number"),
+    "date": N_("a date (of birth)"),
+    "address": N_("a postcode with a house number"),
+    "bsn": N_("a citizen service number (BSN)"),
+    "name": N_("a person's name"),
 }
 
 
@@ -422,9 +425,13 @@ def personal_data_in_text(text: str) -> str | None:
 def refusal(kind: str) -> str:
     """The problem message for an id that looks like personal data of this kind; it never
     repeats the id."""
-    return (
-        f"looks like {KINDS[kind]}, personal data that would be copied to every output: "
-        f"use a pseudonymous id such as {PSEUDONYM_EXAMPLE}"
+    from matcher.i18n import _
+
+    return _(
+        "looks like {kind}, personal data that would be copied to every output: "
+        "use a pseudonymous id such as {example}",
+        kind=_(KINDS[kind]),
+        example=PSEUDONYM_EXAMPLE,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from matcher.i18n import _
+
 
 class Problem(BaseModel):
     """One thing wrong with the input: where it is and what to do about it."""
@@ -16,12 +18,13 @@ class Problem(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        where = self.file
+        # English: `clients.csv, row 4, column urgency: …`; Dutch: `bestand clients.csv, rij 4, …`
+        where = _("{file}", file=self.file)
         if self.row is not None:
-            where += f", row {self.row}"
+            where = _("{where}, row {row}", where=where, row=self.row)
         if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.message}"
+            where = _("{where}, column {column}", where=where, column=self.column)
+        return _("{where}: {message}", where=where, message=self.message)
 
 
 class InvalidInstance(Exception):
@@ -29,4 +32,4 @@ class InvalidInstance(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the instance")
+        super().__init__(_("{count} problem(s) in the instance", count=len(problems)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, model_validator
 
+from matcher.i18n import _
 from models.fields import FROZEN, Bool, Day, Id, UnitType
 
 
@@ -26,5 +27,5 @@ class Unit(BaseModel):
     @model_validator(mode="after")
     def _site_for_grouped_housing(self) -> Unit:
         if self.type in ("cluster", "skaeve_huis") and not self.site_id:
-            raise ValueError(f"site_id is required for a {self.type} unit: name its site")
+            raise ValueError(_("site_id is required for a {type} unit: name its site", type=self.type))
         return self

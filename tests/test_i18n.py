@@ -41,8 +41,12 @@ def fields(text: str) -> set[str]:
 
 def test_every_marked_message_has_a_dutch_translation_with_the_same_fields():
     dutch = catalogue("nl")
-    missing = [f"{where[0]}: {message!r}" for message, where in marked_messages().items() if message not in dutch]
-    assert not missing, "messages without a Dutch translation in matcher/locale/nl/*.po:\n" + "\n".join(missing)
+    missing = [
+        f"{where[0]}: {message!r}" for message, where in marked_messages().items() if message not in dutch
+    ]
+    assert not missing, "messages without a Dutch translation in matcher/locale/nl/*.po:\n" + "\n".join(
+        missing
+    )
     wrong = [
         f"{message!r} → {dutch[message]!r}"
         for message in marked_messages()
@@ -90,7 +94,7 @@ def test_a_message_with_fields_is_filled_in_both_languages(monkeypatch, restore_
     message = next((m for m in dutch if fields(m)), None)
     if message is None:
         pytest.skip("no message with fields in the catalogue yet")
-    values = {name: 7 for name in fields(message)}
+    values = dict.fromkeys(fields(message), 7)
     set_language("en")
     assert _(message, **values) == message.format(**values)
     set_language("nl")

@@ -8,6 +8,7 @@ import sys
 import click
 from rich.console import Console
 
+from matcher.i18n import N_, _
 from models import InvalidInstance, Problem
 
 EXIT_INVALID = 2
@@ -20,7 +21,13 @@ errors = Console(stderr=True, highlight=False)
 
 def report_problems(problems: list[Problem], source: str) -> None:
     """Print every problem, one per line, with where it is and what to do."""
-    errors.print(f"[bold red]{source} is not a valid instance[/]: {len(problems)} problem(s)", soft_wrap=True)
+    errors.print(
+        "[bold red]"
+        + _("{source} is not a valid instance", source=source)
+        + "[/]: "
+        + _("{count} problem(s)", count=len(problems)),
+        soft_wrap=True,
+    )
     for problem in problems:
         errors.print(f"  - {problem}", markup=False, soft_wrap=True)
 
@@ -55,16 +62,28 @@ class Guarded(click.Group):
                 return command
         return None
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's own help in the language chosen by --lang (read after the group was built)."""
+        english = self.help
+        self.help = _(english) if english else english
+        try:
+            super().format_help_text(ctx, formatter)
+        finally:
+            self.help = english
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except InvalidInstance as invalid:
             from matcher.solver.size_guard import InstanceTooLarge
 
-            source = ctx.meta.get("instance", "the input")
+            source = ctx.meta.get("instance", _("the input"))
             if isinstance(invalid, InstanceTooLarge):
                 errors.print(
-                    f"[bold red]{source} is too large to solve safely on this machine[/]", soft_wrap=True
+                    "[bold red]"
+                    + _("{source} is too large to solve safely on this machine", source=source)
+                    + "[/]",
+                    soft_wrap=True,
                 )
                 for problem in invalid.problems:
                     errors.print(f"  - {problem}", markup=False, soft_wrap=True)
@@ -75,22 +94,70 @@ class Guarded(click.Group):
             raise
         except OSError as error:
             errors.print(
-                f"[bold red]cannot read or write[/] {error.filename or ''}: {error.strerror or error}",
+                "[bold red]"
+                + _("cannot read or write")
+                + "[/] "
+                + f"{error.filename or ''}: {error.strerror or error}",
                 markup=True,
                 soft_wrap=True,
             )
             sys.exit(EXIT_FAILED)
         except MemoryError:
-            errors.print("[bold red]out of memory[/]: split the instance by region or shorten the period")
+            errors.print(
+                "[bold red]"
+                + _("out of memory")
+                + "[/]: "
+                + _("split the instance by region or shorten the period")
+            )
             sys.exit(EXIT_FAILED)
         except Exception as error:  # the last line of defence: no traceback for a coordinator
             errors.print(
-                f"[bold red]internal error[/] ({error.__class__.__name__}): {error}. "
-                "Please report it with the instance's summary; no output was changed.",
+                "[bold red]"
+                + _("internal error")
+                + f"[/] ({error.__class__.__name__}): {error}. "
+                + _("Please report it with the instance's summary; no output was changed."),
                 markup=True,
                 soft_wrap=True,
             )
             sys.exit(EXIT_INTERNAL)
+
+
+def _click_in_the_users_language() -> None:
+    """Click's own words (`Usage:`, `Options`, `Error: Missing option '--out'.`) through the
+    catalogue (matcher/locale/nl/cli.po): click looks its gettext functions up in each module when
+    it prints, so pointing them at ours translates them in the language --lang chose."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+    import click.utils
+
+    def gettext(message: str) -> str:
+        return _(message)
+
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        return _(singular if count == 1 else plural)
+
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.termui,
+        click.types,
+        click.utils,
+    ):
+        if hasattr(module, "_"):
+            module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+_click_in_the_users_language()
 
 
 def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -100,7 +167,9 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     return value
 
 
-@click.group(cls=Guarded)
+@click.group(
+    cls=Guarded, help=N_("Housing-matching engine for regional priority schemes (uitstroom BW/MO/VO/jeugd).")
+)
 @click.version_option(package_name="matcher")
 @click.option(
     "--lang",
@@ -128,4 +197,6 @@ COMMAND_MODULES = (
     ("matcher.cli.stress", "stress"),
     ("matcher.cli.audit", "audit"),
     ("matcher.cli.audit", "redact"),
+    ("matcher.cli.report", "report"),
+    ("matcher.cli.monitor", "monitor"),
 )

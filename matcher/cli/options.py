@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from matcher.i18n import _
+
 
 class InputError(click.ClickException):
     """Bad input a person can fix: exit code 2, one clear line, no traceback."""
@@ -26,7 +28,13 @@ def reports_problems(what: str) -> Callable[[Callable[..., Any]], Callable[..., 
             try:
                 return command(*args, **kwargs)
             except InvalidInstance as invalid:
-                lines = [f"{what}: {len(invalid.problems)} problem(s), nothing was changed"]
+                lines = [
+                    _(
+                        "{what}: {count} problem(s), nothing was changed",
+                        what=what,
+                        count=len(invalid.problems),
+                    )
+                ]
                 lines += [f"  - {problem}" for problem in invalid.problems]
                 raise InputError("\n".join(lines)) from None
 
@@ -58,19 +66,19 @@ instance_argument = click.argument("instance", type=click.Path(exists=True, path
 ledger_option = click.option(
     "--ledger",
     default=None,
-    help="decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with",
+    help=_("decisions ledger (SQLite file or SQLAlchemy URL) the proposal was made with"),
 )
 proposal_option = click.option(
     "--proposal",
     "proposal_dir",
     required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="the folder written by `matcher solve`",
+    help=_("the folder written by `matcher solve`"),
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+json_option = click.option("--json", "as_json", is_flag=True, help=_("print JSON instead of text"))
 time_limit_option = click.option(
     "--time-limit",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="seconds per solve; without it every solve is proven optimal",
+    help=_("seconds per solve; without it every solve is proven optimal"),
 )

@@ -17,6 +17,9 @@ from pathlib import Path
 import click
 
 from matcher.cli.options import InputError, instance_argument, proposal_option, reports_problems
+from matcher.i18n import _
+
+# help texts are translated when this module is imported: after `matcher --lang` was read
 
 EXIT_CONFLICT = 1
 
@@ -24,35 +27,48 @@ EXIT_CONFLICT = 1
 # --- review export / import --------------------------------------------------------------------
 
 
-@click.group()
+@click.group(
+    help=_("Landlord review workbooks: export one per landlord, import the decisions they return."),
+)
 def review() -> None:
     """Landlord review workbooks: export one per landlord, import the decisions they return."""
 
 
-@review.command("export")
+@review.command(
+    "export",
+    help=_(
+        "Write one review workbook per landlord for the proposal in --proposal, signed by the ledger."
+        "\n\nEach row says whether it is new to the landlord, was sent before, or was decided (then the "
+        "decision is filled in and locked). The workbooks are in the language of matcher (--lang)."
+    ),
+)
 @instance_argument
 @proposal_option
 @click.option(
     "--out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="folder for the workbooks, one .xlsx per landlord",
+    help=_("folder for the workbooks, one .xlsx per landlord"),
 )
 @click.option(
     "--ledger",
     default=None,
-    help="the decisions ledger (SQLite file or SQLAlchemy URL; made if absent): its key signs the "
-    "workbooks, the decisions already in it are shown (locked), and the proposal is recorded in it. "
-    "Needed whenever there is a workbook to write",
+    help=_(
+        "the decisions ledger (SQLite file or SQLAlchemy URL; made if absent): its key signs the "
+        "workbooks, the decisions already in it are shown (locked), and the proposal is recorded in it. "
+        "Needed whenever there is a workbook to write"
+    ),
 )
 @click.option(
     "--return-by",
     "return_by",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="YYYY-MM-DD: the date the landlords return their workbooks to the coordinator, shown in each "
-    "workbook and kept in the ledger. Default: the period start + 4 days (the Friday of a week starting "
-    "on Monday), or the period's last day if sooner; a proposal exported before keeps its date",
+    help=_(
+        "YYYY-MM-DD: the date the landlords return their workbooks to the coordinator, shown in each "
+        "workbook and kept in the ledger. Default: the period start + 4 days (the Friday of a week "
+        "starting on Monday), or the period's last day if sooner; a proposal exported before keeps its date"
+    ),
 )
 @click.pass_context
 def review_export(
@@ -86,12 +102,14 @@ def review_export(
     loaded = read_instance(instance)
     record = proposal_record(loaded, read_proposal_folder(proposal_dir), instance.name)
     if not record.pairs:
-        click.echo("The proposal has no matches: no workbooks written.")
+        click.echo(_("The proposal has no matches: no workbooks written."))
         return
     if not ledger:
         raise InputError(
-            "cannot export: give --ledger LEDGER. A workbook is signed with the ledger's key, so that an "
-            "import can tell it from a forged one, and the proposal is recorded there; nothing was written"
+            _(
+                "cannot export: give --ledger LEDGER. A workbook is signed with the ledger's key, so that an "
+                "import can tell it from a forged one, and the proposal is recorded there; nothing was written"
+            )
         )
     given = return_by.date() if return_by else None
     try:
@@ -105,13 +123,20 @@ def review_export(
         record = replace(record, return_by=due)
         written = export_workbooks(loaded, record, out, key, earlier)
     except InvalidInstance as invalid:
-        raise _refused("cannot export", invalid, "nothing was written") from None
+        raise _refused(_("cannot export"), invalid, _("nothing was written")) from None
     counts = status_counts(record, earlier)
     for landlord, path in zip(landlords_of(record), written, strict=True):
         count = counts[landlord]
         click.echo(
-            f"written {path}: {sum(count.values())} match(es), {count['new']} new, "
-            f"{count['sent before']} sent before, {count['decided']} decided earlier (locked)"
+            _(
+                "written {path}: {count} match(es), {new} new, {sent} sent before, "
+                "{decided} decided earlier (locked)",
+                path=path,
+                count=sum(count.values()),
+                new=count["new"],
+                sent=count["sent before"],
+                decided=count["decided"],
+            )
         )
     try:  # recorded only once every workbook is in place
         results = import_batches(
@@ -119,39 +144,64 @@ def review_export(
         )
     except InvalidInstance as invalid:
         raise _refused(
-            "the workbooks were written but the proposal was NOT recorded in the ledger",
+            _("the workbooks were written but the proposal was NOT recorded in the ledger"),
             invalid,
-            "run the same export again: it replaces workbooks nobody has filled in, and records the proposal",
+            _(
+                "run the same export again: it replaces workbooks nobody has filled in, and records the proposal"
+            ),
         ) from None
-    recorded = "proposal recorded there" if results[0].proposals_added else "proposal already recorded there"
+    recorded = (
+        _("proposal recorded there") if results[0].proposals_added else _("proposal already recorded there")
+    )
     click.echo(
-        f"{len(written)} workbook(s) for the week of {record.period_start}, proposal {record.proposal_id}, "
-        f"to be returned by {due}, signed with the key of {describe(ledger)}; {recorded}"
+        _(
+            "{count} workbook(s) for the week of {start}, proposal {proposal}, to be returned by {due}, "
+            "signed with the key of {ledger}; {recorded}",
+            count=len(written),
+            start=record.period_start,
+            proposal=record.proposal_id,
+            due=due,
+            ledger=describe(ledger),
+            recorded=recorded,
+        )
     )
     if not results[0].proposals_added and earlier.return_by.get(record.proposal_id, due) is None:
         click.echo(
-            f"note: the ledger recorded proposal {record.proposal_id} before it kept return-by dates; "
-            f"it keeps none for it (the workbooks say {due})"
+            _(
+                "note: the ledger recorded proposal {proposal} before it kept return-by dates; "
+                "it keeps none for it (the workbooks say {due})",
+                proposal=record.proposal_id,
+                due=due,
+            )
         )
 
 
 def _refused(what: str, invalid, then: str) -> InputError:
     """Exit 2 with every problem, one per line, as `reports_problems` does."""
-    lines = [f"{what}: {len(invalid.problems)} problem(s), {then}"]
+    lines = [_("{what}: {count} problem(s), {then}", what=what, count=len(invalid.problems), then=then)]
     lines += [f"  - {problem}" for problem in invalid.problems]
     return InputError("\n".join(lines))
 
 
-@review.command("import")
+@review.command(
+    "import",
+    help=_(
+        "Read the decisions in returned workbooks into the ledger, all in one transaction.\n\n"
+        "Each workbook must carry the signature of this ledger's key, and each decided match must be "
+        "one the ledger recorded as proposed to the workbook's landlord. Rows the workbook showed as "
+        "decided earlier (locked) must come back unchanged; they are not read again. Workbooks in "
+        "Dutch and in English are both read."
+    ),
+)
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
     "--ledger",
     required=True,
-    help="the decisions ledger the workbooks were exported with (SQLite file or SQLAlchemy URL)",
+    help=_("the decisions ledger the workbooks were exported with (SQLite file or SQLAlchemy URL)"),
 )
-@reports_problems("cannot import")
+@reports_problems(_("cannot import"))
 def review_import(files: tuple[Path, ...], ledger: str) -> None:
     """Read the decisions in returned workbooks into the ledger, all in one transaction.
 
@@ -167,8 +217,11 @@ def review_import(files: tuple[Path, ...], ledger: str) -> None:
     for one in returned:
         if one.decided_earlier:
             click.echo(
-                f"{one.batch.source}: {one.decided_earlier} row(s) decided earlier came back unchanged "
-                "(locked); not read again"
+                _(
+                    "{source}: {count} row(s) decided earlier came back unchanged (locked); not read again",
+                    source=one.batch.source,
+                    count=one.decided_earlier,
+                )
             )
     _report_results(results)
 
@@ -177,21 +230,39 @@ def _report_results(results) -> None:
     conflicts = []
     for result in results:
         if result.skipped:
-            click.echo(f"{result.source}: skipped, {result.skipped_because}; nothing changed")
+            click.echo(
+                _(
+                    "{source}: skipped, {because}; nothing changed",
+                    source=result.source,
+                    because=_(result.skipped_because),
+                )
+            )
             continue
         if result.rows_read == 0 and not result.proposals_added:
-            click.echo(f"{result.source}: no decisions filled in")
+            click.echo(_("{source}: no decisions filled in", source=result.source))
             continue
         click.echo(
-            f"{result.source}: {result.added} added, {result.corrected} corrected, "
-            + (f"{result.kept} kept as recorded (conflict settled), " if result.kept else "")
-            + f"{result.unchanged} unchanged, "
-            f"{len(result.conflicts)} conflicting" + (", proposal recorded" if result.proposals_added else "")
+            _(
+                "{source}: {added} added, {corrected} corrected, ",
+                source=result.source,
+                added=result.added,
+                corrected=result.corrected,
+            )
+            + (_("{kept} kept as recorded (conflict settled), ", kept=result.kept) if result.kept else "")
+            + _(
+                "{unchanged} unchanged, {conflicting} conflicting",
+                unchanged=result.unchanged,
+                conflicting=len(result.conflicts),
+            )
+            + (_(", proposal recorded") if result.proposals_added else "")
         )
         conflicts += result.conflicts
     if conflicts:
         click.echo(
-            f"{len(conflicts)} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:"
+            _(
+                "{count} conflicting decision(s) were NOT recorded; the ledger keeps the earlier ones:",
+                count=len(conflicts),
+            )
         )
         for conflict in conflicts:
             click.echo(f"  - {conflict}")
@@ -201,62 +272,77 @@ def _report_results(results) -> None:
 # --- record ------------------------------------------------------------------------------------
 
 
-@click.command()
-@click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
-@click.option("--client", "client_id", default=None, help="the client (pseudonym)")
-@click.option("--unit", "unit_id", default=None, help="the unit offered")
-@click.option("--decision", type=click.Choice(["accept", "decline"]), default=None)
+@click.command(
+    help=_(
+        "Record client (or landlord) decisions: one on the command line, or a CSV file of them.\n\n"
+        "--decision takes accept or decline (also: accepteren, afwijzen); --by client or landlord "
+        "(also: client, corporatie)."
+    ),
+)
+@click.option("--ledger", required=True, help=_("the decisions ledger (SQLite file or SQLAlchemy URL)"))
+@click.option("--client", "client_id", default=None, help=_("the client (pseudonym)"))
+@click.option("--unit", "unit_id", default=None, help=_("the unit offered"))
+@click.option(
+    "--decision",
+    type=click.Choice(["accept", "decline", "accepteren", "afwijzen"], case_sensitive=False),
+    default=None,
+    help=_("accept or decline"),
+)
 @click.option(
     "--reason",
     "reason_code",
     default=None,
-    help="reason code of a decline (see docs/review-loop.md); needed for a decline",
+    help=_("reason code of a decline (see docs/review-loop.md); needed for a decline"),
 )
 @click.option(
     "--by",
     "party",
-    type=click.Choice(["client", "landlord"]),
+    type=click.Choice(["client", "landlord", "corporatie"], case_sensitive=False),
     default="client",
     show_default=True,
-    help="who decided",
+    help=_("who decided"),
 )
 @click.option(
     "--week",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="period start of the proposal; default: the latest proposal in the ledger with this match",
+    help=_("period start of the proposal; default: the latest proposal in the ledger with this match"),
 )
-@click.option("--note", default=None, help="free text kept with the decision")
+@click.option("--note", default=None, help=_("free text kept with the decision"))
 @click.option(
     "--file",
     "file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="a CSV of decisions: client_id, unit_id, decision, reason_code"
-    "[, decided_by, period_start, note, scope, scope_id, until]",
+    help=_(
+        "a CSV of decisions: client_id, unit_id, decision, reason_code"
+        "[, decided_by, period_start, note, scope, scope_id, until]"
+    ),
 )
 @click.option(
     "--scope",
     type=click.Choice(["unit", "site", "neighbourhood", "landlord", "municipality"]),
     default=None,
-    help="what a decline rules out for this client; default: the reason code's (docs/review-loop.md)",
+    help=_("what a decline rules out for this client; default: the reason code's (docs/review-loop.md)"),
 )
 @click.option(
     "--scope-id",
     default=None,
-    help="the site, neighbourhood, landlord or municipality ruled out; default: the declined unit's own",
+    help=_("the site, neighbourhood, landlord or municipality ruled out; default: the declined unit's own"),
 )
 @click.option(
     "--until",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="the decline holds for periods starting on or before this date; default: the reason code's "
-    "duration, or for good when --scope is given (you set the scope: set its end too)",
+    help=_(
+        "the decline holds for periods starting on or before this date; default: the reason code's "
+        "duration, or for good when --scope is given (you set the scope: set its end too)"
+    ),
 )
 @click.option(
-    "--correct", is_flag=True, help="replace a decision already in the ledger (a deliberate correction)"
+    "--correct", is_flag=True, help=_("replace a decision already in the ledger (a deliberate correction)")
 )
-@reports_problems("cannot record")
+@reports_problems(_("cannot record"))
 def record(
     ledger: str,
     client_id: str | None,
@@ -277,16 +363,18 @@ def record(
     from matcher.review.ledger import Batch, Decision, decision_problems, import_batches
     from models import InvalidInstance
 
+    decision = _DECISION_ALIASES.get(decision.lower(), decision) if decision else decision
+    party = _PARTY_ALIASES.get(party.lower(), party)
     if file is not None:
         if any(v is not None for v in (client_id, unit_id, decision, scope, scope_id, until)):
-            raise InputError("give either --file or --client/--unit/--decision, not both")
+            raise InputError(_("give either --file or --client/--unit/--decision, not both"))
         decisions = _decisions_from_csv(file)
         batch = Batch("record", file.name, sha256_file(file), decisions=decisions)
     else:
         if not (client_id and unit_id and decision):
             given = (("--client", client_id), ("--unit", unit_id), ("--decision", decision))
             missing = [name for name, value in given if not value]
-            raise InputError(f"missing {', '.join(missing)} (or give --file)")
+            raise InputError(_("missing {options} (or give --file)", options=", ".join(missing)))
         one = Decision(
             client_id=client_id.strip(),
             unit_id=unit_id.strip(),
@@ -314,6 +402,10 @@ def record(
     _report_results(import_batches(ledger, [batch], correct=correct))
 
 
+_DECISION_ALIASES = {"accepteren": "accept", "afwijzen": "decline"}  # the Dutch words, as the workbook's
+_PARTY_ALIASES = {"corporatie": "landlord", "cliënt": "client"}
+
+
 def _decisions_from_csv(file: Path):
     import pandas as pd
 
@@ -324,13 +416,17 @@ def _decisions_from_csv(file: Path):
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise InvalidInstance(
-            [Problem(file=file.name, message=f"not a readable CSV ({error.__class__.__name__})")]
+            [
+                Problem(
+                    file=file.name, message=_("not a readable CSV ({error})", error=error.__class__.__name__)
+                )
+            ]
         ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in ("client_id", "unit_id", "decision") if c not in frame.columns]
     if missing:
         raise InvalidInstance(
-            [Problem(file=file.name, row=1, column=c, message="missing required column") for c in missing]
+            [Problem(file=file.name, row=1, column=c, message=_("missing required column")) for c in missing]
         )
     decisions, problems = [], []
     for number, row in enumerate(frame.to_dict("records"), start=2):
@@ -343,7 +439,9 @@ def _decisions_from_csv(file: Path):
                 dates[column] = date.fromisoformat(row[column]) if row.get(column) else None
             except ValueError:
                 problems.append(
-                    Problem(file=file.name, row=number, column=column, message="use an ISO date YYYY-MM-DD")
+                    Problem(
+                        file=file.name, row=number, column=column, message=_("use an ISO date YYYY-MM-DD")
+                    )
                 )
         if len(problems) and problems[-1].row == number:
             continue
@@ -351,8 +449,10 @@ def _decisions_from_csv(file: Path):
         one = Decision(
             client_id=row["client_id"],
             unit_id=row["unit_id"],
-            party=row.get("decided_by") or "client",
-            decision=row["decision"].lower(),
+            party=_PARTY_ALIASES.get(
+                (row.get("decided_by") or "client").lower(), row.get("decided_by") or "client"
+            ),
+            decision=_DECISION_ALIASES.get(row["decision"].lower(), row["decision"].lower()),
             reason_code=row.get("reason_code") or None,
             note=row.get("note") or None,
             period_start=week,
@@ -364,7 +464,9 @@ def _decisions_from_csv(file: Path):
         for column in ("client_id", "unit_id"):
             if not row[column]:
                 problems.append(
-                    Problem(file=file.name, row=number, column=column, message="required: fill in this cell")
+                    Problem(
+                        file=file.name, row=number, column=column, message=_("required: fill in this cell")
+                    )
                 )
         problems += decision_problems(one, file.name)
         decisions.append(one)
@@ -376,12 +478,22 @@ def _decisions_from_csv(file: Path):
 # --- history -----------------------------------------------------------------------------------
 
 
-@click.command()
-@click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+@click.command(
+    help=_(
+        "Per week: proposed, accepted, declined, housed, undecided and waiting.\n\n"
+        "The table is in the language of matcher (--lang); the CSV and JSON keys stay the same in every language."
+    ),
 )
-@reports_problems("cannot read the ledger")
+@click.option("--ledger", required=True, help=_("the decisions ledger (SQLite file or SQLAlchemy URL)"))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help=_("table to read, csv or json for scripts"),
+)
+@reports_problems(_("cannot read the ledger"))
 def history(ledger: str, output: str) -> None:
     """Per week: proposed, accepted, declined, housed, undecided and waiting."""
     from matcher.io.safe_text import csv_text
@@ -400,19 +512,20 @@ def history(ledger: str, output: str) -> None:
 
     from matcher.review.history import HEADINGS
 
-    table = Table(title=f"Weekly history of {ledger}")
+    table = Table(title=_("Weekly history of {ledger}", ledger=ledger))
     for column in frame.columns:
-        heading = HEADINGS.get(column, column)  # the shared words; the CSV/JSON keys stay as they were
-        table.add_column(
-            heading, justify="left" if column == "week" else "right", no_wrap=True, min_width=len(heading)
-        )
+        heading = _(HEADINGS.get(column, column))  # the shared words; the CSV/JSON keys stay as they were
+        if column == "week":
+            table.add_column(heading, justify="left", no_wrap=True, min_width=10)  # a whole date
+        else:  # a long heading wraps between its words; the counts never do
+            table.add_column(heading, justify="right", min_width=max(map(len, heading.split())))
     for row in frame.to_dict("records"):
         table.add_row(*["–" if _plain(value) is None else str(_plain(value)) for value in row.values()])
     import shutil
 
     Console(highlight=False, width=max(100, shutil.get_terminal_size().columns)).print(table)
     if frame.empty:
-        click.echo("The ledger holds no proposals or decisions yet.")
+        click.echo(_("The ledger holds no proposals or decisions yet."))
 
 
 def _plain(value):

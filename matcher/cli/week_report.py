@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from matcher.i18n import _
+
 SHOW = 8  # matches named per line; the rest are counted (summary.json has them all)
 
 
 def _names(items: list[str]) -> str:
     named = ", ".join(item.replace("->", " → ") for item in items[:SHOW])
-    return named + (f" and {len(items) - SHOW} more" if len(items) > SHOW else "")
+    return named + (_(" and {count} more", count=len(items) - SHOW) if len(items) > SHOW else "")
 
 
 def _decline_words(row: dict[str, Any]) -> str:
-    what = row["unit_id"] if row["scope"] == "unit" else f"every unit of {row['scope']} {row['scope_id']}"
-    until = f" until {row['until']}" if row.get("until") else " for good"
+    what = (
+        row["unit_id"]
+        if row["scope"] == "unit"
+        else _("every unit of {scope} {scope_id}", scope=row["scope"], scope_id=row["scope_id"])
+    )
+    until = _(" until {day}", day=row["until"]) if row.get("until") else _(" for good")
     return f"{row['client_id']}: {what}{until}"
 
 
@@ -30,17 +36,31 @@ def week_effects(summary: dict[str, Any]) -> list[str]:
     ledger = summary.get("ledger")
     if ledger:
         lines.append(
-            f"Decisions ledger {ledger['source']}: {ledger['decisions_read']} decision(s) up to "
-            f"{ledger['period_start']}"
+            _(
+                "Decisions ledger {source}: {count} decision(s) up to {day}",
+                source=ledger["source"],
+                count=ledger["decisions_read"],
+                day=ledger["period_start"],
+            )
             + (
-                f" ({ledger['decisions_for_later_weeks_ignored']} for later weeks not used)"
+                _(
+                    " ({count} for later weeks not used)",
+                    count=ledger["decisions_for_later_weeks_ignored"],
+                )
                 if ledger.get("decisions_for_later_weeks_ignored")
                 else ""
             )
         )
         fixed = [f"{row['client_id']}->{row['unit_id']}" for row in ledger.get("accepted_fixed", [])]
         if fixed:
-            lines.append(f"  housed (accepted by both, left the pool): {len(fixed)}: {_names(fixed)}")
+            lines.append(
+                "  "
+                + _(
+                    "housed (accepted by both, left the pool): {count}: {names}",
+                    count=len(fixed),
+                    names=_names(fixed),
+                )
+            )
         declines = ledger.get("declines_added", [])
         if declines:
             wide = [row for row in declines if row["scope"] != "unit" or row.get("until")]
@@ -56,43 +76,77 @@ def week_effects(summary: dict[str, Any]) -> list[str]:
                 )
             ]
             lines.append(
-                f"  declines applied: {len({(row['client_id'], row['unit_id']) for row in declines})}"
+                "  "
+                + _(
+                    "declines applied: {count}",
+                    count=len({(row["client_id"], row["unit_id"]) for row in declines}),
+                )
                 + (
-                    f"; wider or for a time: {'; '.join(_decline_words(row) for row in wide[:SHOW])}"
+                    _(
+                        "; wider or for a time: {declines}",
+                        declines="; ".join(_decline_words(row) for row in wide[:SHOW]),
+                    )
                     if wide
                     else ""
                 )
             )
         for note in ledger.get("declines_not_widened", []):
-            lines.append(f"  check this decline: {note}")
+            lines.append("  " + _("check this decline: {note}", note=note))
         for entry in ledger.get("urgency_lapsed_detail", []):
             lines.append(
-                f"  urgency lapsed: {entry['client_id']} from {entry['from']} to {entry['to']} "
-                f"after {entry['refusals']} refusals of suitable offers"
+                "  "
+                + _(
+                    "urgency lapsed: {client} from {old} to {new} after {count} refusals of suitable offers",
+                    client=entry["client_id"],
+                    old=entry["from"],
+                    new=entry["to"],
+                    count=entry["refusals"],
+                )
             )
         if ledger.get("accepted_ignored"):
-            lines.append(f"  accepted twice (correct one): {_names(ledger['accepted_ignored'])}")
+            lines.append(
+                "  " + _("accepted twice (correct one): {names}", names=_names(ledger["accepted_ignored"]))
+            )
         if ledger.get("open_conflicts"):
             lines.append(
-                f"  conflicting decisions waiting: {ledger['open_conflicts']} "
-                "(`matcher status --ledger …` lists them; `matcher record --correct` settles one)"
+                "  "
+                + _(
+                    "conflicting decisions waiting: {count} "
+                    "(`matcher status --ledger …` lists them; `matcher record --correct` settles one)",
+                    count=ledger["open_conflicts"],
+                )
             )
     continuity = summary.get("continuity")
     if continuity:
         if "held" in continuity or "released" in continuity:
             held, released = continuity.get("held", []), continuity.get("released", [])
             lines.append(
-                f"  held (accepted by one side, kept): {len(held)}" + (f": {_names(held)}" if held else "")
+                "  "
+                + _("held (accepted by one side, kept): {count}", count=len(held))
+                + (f": {_names(held)}" if held else "")
             )
             for match in released:
                 lines.append(
-                    f"  released: {match.replace('->', ' → ')}: {continuity['why_moved'].get(match, '')}"
+                    "  "
+                    + _(
+                        "released: {match}: {why}",
+                        match=match.replace("->", " → "),
+                        why=continuity["why_moved"].get(match, ""),
+                    )
                 )
         lines.append(
-            f"  offered before and still open: {continuity['communicated']}; kept {continuity['kept']}, "
-            f"moved {len(continuity['withdrawn'])}, new {len(continuity['new'])}"
+            "  "
+            + _(
+                "offered before and still open: {communicated}; kept {kept}, moved {moved}, new {new}",
+                communicated=continuity["communicated"],
+                kept=continuity["kept"],
+                moved=len(continuity["withdrawn"]),
+                new=len(continuity["new"]),
+            )
         )
         for match in continuity["withdrawn"]:
             why = continuity.get("why_moved", {}).get(match, "")
-            lines.append(f"  moved: {match.replace('->', ' → ')}" + (f": {why}" if why else ""))
+            lines.append(
+                "  " + _("moved: {match}", match=match.replace("->", " → ")) + (f": {why}" if why else "")
+            )
     return lines

@@ -4,13 +4,20 @@ proposals.csv, unmatched.csv, unused_units.csv and kept.csv are opened in Excel 
 so their headers are Dutch by default (`matcher.i18n`), English with `--lang en`. Every reader of
 these files passes what it read through `internal_columns`, which accepts either language, so a
 folder written in one language is read in the other (decision 92).
+
+The reason column of unmatched.csv and unused_units.csv, and proposals.csv's match reason, are
+words in the user's language too. In English a reason is its code (`capacity_full`), so English
+files read as they always did; in Dutch it is a phrase (`capaciteit vol`). `reason_code` turns
+either back into the code; summary.json counts by code in every language.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from matcher.i18n import N_, _
+from matcher.i18n import N_, _, language
 
 # internal name → the English header (a catalogue message; Dutch in matcher/locale/nl/outputs.po)
 HEADERS: dict[str, str] = {
@@ -25,6 +32,26 @@ HEADERS: dict[str, str] = {
     "reason": N_("reason"),
     "detail": N_("detail"),
 }
+
+# the reason codes of unmatched.csv (matcher.unmatched.REASONS) and unused_units.csv
+# (matcher.unused.UNUSED_REASONS): English shows the code, Dutch a phrase (matcher/locale/nl/outputs.po)
+REASON_LABELS: dict[str, str] = {
+    "no_eligible_unit": N_("no_eligible_unit"),
+    "capacity_full": N_("capacity_full"),
+    "outranked": N_("outranked"),
+    "not_chosen": N_("not_chosen"),
+    "eligible_clients_placed": N_("eligible_clients_placed"),
+    "no_eligible_client": N_("no_eligible_client"),
+}
+# why a match scores its preference (matcher.rules.objectives): English as the engine says it
+MATCH_LABELS: dict[str, str] = {
+    "municipality of origin": N_("municipality of origin"),
+    "current municipality": N_("current municipality"),
+    "elsewhere in the region: no suitable unit in origin or preferred municipalities": N_(
+        "elsewhere in the region: no suitable unit in origin or preferred municipalities"
+    ),
+}
+_RANKED = re.compile(r"^(\d+)(?:st|nd|rd|th) preferred municipality$")
 
 
 def header(internal: str) -> str:
@@ -49,3 +76,43 @@ def internal_columns(frame: pd.DataFrame) -> pd.DataFrame:
             if translated:
                 known[translated.casefold()] = internal
     return frame.rename(columns={c: known.get(str(c).strip().casefold(), c) for c in frame.columns})
+
+
+def reason_label(code: str) -> str:
+    """An unmatched or unused reason code in the user's language (the code itself in English)."""
+    return _(REASON_LABELS[code]) if code in REASON_LABELS else code
+
+
+def match_label(label: str) -> str:
+    """Why a match scores its preference, in the user's language (`1st preferred municipality`)."""
+    ranked = _RANKED.match(label)
+    if ranked:
+        return label if language() == "en" else _("{rank} preferred municipality", rank=f"{ranked[1]}e")
+    return _(MATCH_LABELS[label]) if label in MATCH_LABELS else label
+
+
+def reason_code(text: str) -> str:
+    """The code of a reason read from a file in either language (unknown text stays as it is)."""
+    from matcher.i18n import LANGUAGES, catalogue
+
+    wanted = str(text).strip().casefold()
+    for code, english in REASON_LABELS.items():
+        if wanted in {code, english.casefold()} | {
+            catalogue(lang).get(english, english).casefold() for lang in LANGUAGES
+        }:
+            return code
+    return str(text).strip()
+
+
+def shown_reasons(frame: pd.DataFrame, column: str = "reason") -> pd.DataFrame:
+    """A copy of `frame` with its reason codes in the user's language, for writing."""
+    if column not in frame.columns:
+        return frame
+    return frame.assign(**{column: [reason_label(str(code)) for code in frame[column]]})
+
+
+def shown_match_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the proposals table with its match reasons in the user's language, for writing."""
+    if "reason" not in frame.columns:
+        return frame
+    return frame.assign(reason=[match_label(str(label)) for label in frame["reason"]])

@@ -47,6 +47,7 @@ from typing import Any, TypeVar, cast
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from matcher.i18n import N_, _
 from matcher.solver.size_guard import MAX_ZIP_PARTS, RATIO_FROM_BYTES, InputLimits
 from models import (
     Client,
@@ -61,7 +62,7 @@ from models import (
     Unit,
 )
 from models.fields import INTENSITIES, URGENCIES
-from models.instance import cross_file_problems
+from models.instance import cross_file_problems, unknown_prefix
 from models.privacy import KINDS, NAME_PREDICATES, is_bare_word, personal_data, scrub
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -121,7 +122,7 @@ _SLASH_DATE = re.compile(r"^\d{1,4}/\d{1,2}/\d{1,4}$")
 _EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 _DUTCH_BOOLEANS = {"waar": "true", "onwaar": "false", "ja": "yes", "nee": "no"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_SEPARATOR_NAMES = {",": "commas (,)", ";": "semicolons (;)", "\t": "tabs"}
+_SEPARATOR_NAMES = {",": N_("commas (,)"), ";": N_("semicolons (;)"), "\t": N_("tabs")}
 
 
 def _kind(annotation: Any) -> str | None:
@@ -193,7 +194,7 @@ def read_instance(path: str | Path, limits: InputLimits | None = None) -> Instan
     try:
         instance = _read(path, problems, limits)
     except RecursionError:  # a last guard: nesting deeper than any check foresaw
-        problems.append(Problem(file=path.name, message="the input is nested too deeply to read"))
+        problems.append(Problem(file=path.name, message=_("the input is nested too deeply to read")))
         instance = None
     if problems or instance is None:
         raise InvalidInstance(_reportable(problems))
@@ -217,7 +218,9 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
         problems.append(
             Problem(
                 file=str(path),
-                message="not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook",
+                message=_(
+                    "not an instance: give a folder of CSV files with policy.yaml, or an .xlsx workbook"
+                ),
             )
         )
         return None
@@ -233,9 +236,12 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
                     Problem(
                         file=where,
                         message=(
-                            f"missing: the instance needs {spec.file}"
+                            _("missing: the instance needs {file}", file=spec.file)
                             if book is None
-                            else f"missing: the workbook needs a sheet named {spec.name}, its first row naming the columns"
+                            else _(
+                                "missing: the workbook needs a sheet named {name}, its first row naming the columns",
+                                name=spec.name,
+                            )
                         ),
                     )
                 )
@@ -281,7 +287,7 @@ def _without_lost_references(problems: list[Problem], raw_tables: dict[str, RawT
     return [
         problem
         for problem in problems
-        if not any(problem.message.startswith(f"unknown {kind} ") for kind in lost)
+        if not any(problem.message.startswith(unknown_prefix(kind)) for kind in lost)
     ]
 
 
@@ -291,7 +297,7 @@ def _in_workbook(problem: Problem, book: str) -> Problem:
     for spec in TABLES:
         if file == spec.file:
             file = f"{book} [{spec.name}]"
-        message = message.replace(spec.file, f"sheet {spec.name}")
+        message = message.replace(spec.file, _("sheet {name}", name=spec.name))
     return problem.model_copy(update={"file": file, "message": message})
 
 
@@ -340,8 +346,10 @@ def _reportable(problems: list[Problem]) -> list[Problem]:
                 Problem(
                     file=file,
                     message=(
-                        f"{count - MAX_PROBLEMS_PER_FILE} more problem(s) in this file not shown: "
-                        "fix the ones above (often one column is wrong throughout) and validate again"
+                        _(
+                            "{count} more problem(s) in this file not shown: fix the ones above (often one column is wrong throughout) and validate again",
+                            count=count - MAX_PROBLEMS_PER_FILE,
+                        )
                     ),
                 )
             )
@@ -492,19 +500,20 @@ def _stray_files(names: set[str], explained: set[str], only: str | None = None) 
         if kind == "workbook":
             if expected in names:
                 continue
-            message = (
-                f"not a file the engine reads, and there is no `{expected}`: the engine reads the CSV file "
-                f"`{expected}`, not a workbook; in Excel save this data as CSV UTF-8 named `{expected}` "
-                "(File > Save As), or remove the workbook, and run again"
+            message = _(
+                "not a file the engine reads, and there is no `{expected}`: the engine reads the CSV file `{expected}`, not a workbook; in Excel save this data as CSV UTF-8 named `{expected}` (File > Save As), or remove the workbook, and run again",
+                expected=expected,
             )
         elif expected in names:
-            message = (
-                f"not a file the engine reads, and `{expected}` is here too: two versions of {expected}? "
-                f"Keep the one to use, named `{expected}`, move the other out of the instance folder, and "
-                "run again"
+            message = _(
+                "not a file the engine reads, and `{expected}` is here too: two versions of {expected}? Keep the one to use, named `{expected}`, move the other out of the instance folder, and run again",
+                expected=expected,
             )
         else:
-            message = f"not a file the engine reads; did you mean `{expected}`? Rename it (or remove it) and run again"
+            message = _(
+                "not a file the engine reads; did you mean `{expected}`? Rename it (or remove it) and run again",
+                expected=expected,
+            )
         found.append(Problem(file=name, message=message))
         explained.add(target)
     return found
@@ -536,7 +545,9 @@ def _read_folder(
             problems.append(
                 Problem(
                     file=POLICY_FILE,
-                    message="missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`",
+                    message=_(
+                        "missing: the instance needs policy.yaml with at least `period: {start: YYYY-MM-DD}`"
+                    ),
                 )
             )
         return tables, None
@@ -551,16 +562,20 @@ def _read_bytes(file: Path, name: str, problems: list[Problem], limits: InputLim
                 Problem(
                     file=name,
                     message=(
-                        f"too large to read ({size / 2**20:,.1f} MiB, at most {limits.max_file_bytes / 2**20:,.0f} MiB): "
-                        "split the instance by region (or, on a machine with the memory, raise the budget "
-                        "with the environment variable MATCHER_MAX_FILE_MB)"
+                        _(
+                            "too large to read ({size:,.1f} MiB, at most {max_file_bytes:,.0f} MiB): split the instance by region (or, on a machine with the memory, raise the budget with the environment variable MATCHER_MAX_FILE_MB)",
+                            size=size / 2**20,
+                            max_file_bytes=limits.max_file_bytes / 2**20,
+                        )
                     ),
                 )
             )
             return None
         return file.read_bytes()
     except OSError as error:
-        problems.append(Problem(file=name, message=f"cannot read this file ({error.strerror or error})"))
+        problems.append(
+            Problem(file=name, message=_("cannot read this file ({value})", value=error.strerror or error))
+        )
         return None
 
 
@@ -570,10 +585,10 @@ def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            problems.append(Problem(file=name, message="broken UTF-16 text: save it again as CSV UTF-8"))
+            problems.append(Problem(file=name, message=_("broken UTF-16 text: save it again as CSV UTF-8")))
             return None
     if b"\x00" in data:
-        problems.append(Problem(file=name, message="this is not a text file: save it as CSV UTF-8"))
+        problems.append(Problem(file=name, message=_("this is not a text file: save it as CSV UTF-8")))
         return None
     try:
         return data.decode("utf-8-sig")
@@ -584,7 +599,8 @@ def _decode(data: bytes, name: str, problems: list[Problem]) -> str | None:
     except UnicodeDecodeError:  # bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D mean nothing in cp1252
         problems.append(
             Problem(
-                file=name, message=("the text is neither UTF-8 nor Windows-1252: save it again as CSV UTF-8")
+                file=name,
+                message=(_("the text is neither UTF-8 nor Windows-1252: save it again as CSV UTF-8")),
             )
         )
         return None
@@ -597,7 +613,7 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-_SAVE_AS_CSV = "open the file in Excel and save it again as CSV (Excel quotes every cell that needs it)"
+_SAVE_AS_CSV = N_("open the file in Excel and save it again as CSV (Excel quotes every cell that needs it)")
 
 
 class _CsvRecords:
@@ -632,23 +648,32 @@ class _CsvRecords:
 
 def _csv_error(error: str, line: int, row: int) -> str:
     """What a csv.Error means for the person who saved the file, and what to do."""
-    where = "" if line == row else f" (line {line} of the file)"
+    where = "" if line == row else _(" (line {line} of the file)", line=line)
     if "unexpected end of data" in error:
-        return (
-            f'a quote (") opens a cell in this row{where} and is never closed, so the rest of the file would be '
-            f"read as one cell: remove the stray quote or close it, or {_SAVE_AS_CSV}"
+        return _(
+            'a quote (") opens a cell in this row{where} and is never closed, so the rest of the file would be read as one cell: remove the stray quote or close it, or {save_as_csv}',
+            where=where,
+            save_as_csv=_(_SAVE_AS_CSV),
         )
     if "expected after" in error:
-        return (
-            f'a quote (") closes a cell in the middle of its text in this row{where}, so the text after it would '
-            f'be lost: write a quote inside a cell as two quotes (""), or {_SAVE_AS_CSV}'
+        return _(
+            'a quote (") closes a cell in the middle of its text in this row{where}, so the text after it would be lost: write a quote inside a cell as two quotes (""), or {save_as_csv}',
+            where=where,
+            save_as_csv=_(_SAVE_AS_CSV),
         )
     if "field larger than field limit" in error:
-        return (
-            f"a cell starting in this row{where} runs on for more than {csv.field_size_limit():,} characters: "
-            f'usually a quote (") that is never closed; remove it, or {_SAVE_AS_CSV}'
+        return _(
+            'a cell starting in this row{where} runs on for more than {field_size_limit:,} characters: usually a quote (") that is never closed; remove it, or {save_as_csv}',
+            where=where,
+            field_size_limit=csv.field_size_limit(),
+            save_as_csv=_(_SAVE_AS_CSV),
         )
-    return f"not a readable CSV row{where} ({error}): {_SAVE_AS_CSV}"
+    return _(
+        "not a readable CSV row{where} ({error}): {save_as_csv}",
+        where=where,
+        error=error,
+        save_as_csv=_(_SAVE_AS_CSV),
+    )
 
 
 def _first_line(text: str) -> str:
@@ -674,7 +699,7 @@ def _read_csv(file: Path, name: str, problems: list[Problem], limits: InputLimit
     header_line = _first_line(text)
     if not header_line:
         problems.append(
-            Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
+            Problem(file=name, row=1, message=_("the file is empty: the first row must name the columns"))
         )
         return None
     delimiter = _delimiter(header_line)
@@ -711,9 +736,10 @@ def _too_many(name: str, row: int, max_rows: int) -> Problem:
         file=name,
         row=row,
         message=(
-            f"more than {max_rows:,} rows: too large to read and solve safely; split the instance "
-            "by region (or, on a machine with the memory, raise the budget with the environment "
-            "variable MATCHER_MAX_ROWS)"
+            _(
+                "more than {max_rows:,} rows: too large to read and solve safely; split the instance by region (or, on a machine with the memory, raise the budget with the environment variable MATCHER_MAX_ROWS)",
+                max_rows=max_rows,
+            )
         ),
     )
 
@@ -724,14 +750,17 @@ def _mixed_header(table: RawTable, delimiter: str, problems: list[Problem]) -> b
     others = [sep for sep in SEPARATORS if sep != delimiter and sep in line]
     if not others:
         return False
-    counts = " and ".join(f"{line.count(sep)} {_SEPARATOR_NAMES[sep]}" for sep in (delimiter, *others))
+    counts = _(" and ").join(f"{line.count(sep)} {_(_SEPARATOR_NAMES[sep])}" for sep in (delimiter, *others))
     problems.append(
         Problem(
             file=table.file,
             row=table.header_row,
             message=(
-                f"the header row mixes separators ({counts}), so the columns cannot be told apart: "
-                f"use one separator throughout, or {_SAVE_AS_CSV}"
+                _(
+                    "the header row mixes separators ({counts}), so the columns cannot be told apart: use one separator throughout, or {save_as_csv}",
+                    counts=counts,
+                    save_as_csv=_(_SAVE_AS_CSV),
+                )
             ),
         )
     )
@@ -757,9 +786,12 @@ def _mixed_rows(table: RawTable, delimiter: str, problems: list[Problem]) -> Non
                         file=table.file,
                         row=number,
                         message=(
-                            f"this row separates its cells with {_SEPARATOR_NAMES[other]} where the header row "
-                            f"uses {_SEPARATOR_NAMES[delimiter]}: the file mixes separators (rows pasted from "
-                            f"another file?); put the row's values in the right columns, or {_SAVE_AS_CSV}"
+                            _(
+                                "this row separates its cells with {other} where the header row uses {delimiter}: the file mixes separators (rows pasted from another file?); put the row's values in the right columns, or {save_as_csv}",
+                                other=_(_SEPARATOR_NAMES[other]),
+                                delimiter=_(_SEPARATOR_NAMES[delimiter]),
+                                save_as_csv=_(_SAVE_AS_CSV),
+                            )
                         ),
                     )
                 )
@@ -790,7 +822,7 @@ def _raw_table(
     if header is None:
         if len(problems) == reported:
             problems.append(
-                Problem(file=name, row=1, message="the file is empty: the first row must name the columns")
+                Problem(file=name, row=1, message=_("the file is empty: the first row must name the columns"))
             )
         return None
     return RawTable(name, header, rows, header_row)
@@ -828,7 +860,12 @@ class DuplicateKey(yaml.constructor.ConstructorError):
     def __init__(self, path: tuple[str, ...], first: int, line: int, mark: Any):
         self.path, self.first, self.line = path, first, line
         key = ".".join(_safe_key(part) for part in path)
-        super().__init__(None, None, f"{key!r} appears twice (lines {first} and {line})", mark)
+        super().__init__(
+            None,
+            None,
+            _("{key!r} appears twice (lines {first} and {line})", key=key, first=first, line=line),
+            mark,
+        )
 
 
 class _PolicyLoader(yaml.SafeLoader):
@@ -841,7 +878,7 @@ class _PolicyLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "anchors and aliases (*name) are not supported in a policy", event.start_mark
+                None, None, _("anchors and aliases (*name) are not supported in a policy"), event.start_mark
             )
         self.depth += 1
         try:
@@ -849,7 +886,7 @@ class _PolicyLoader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None,
                     None,
-                    f"nested more than {MAX_POLICY_DEPTH} levels deep",
+                    _("nested more than {depth} levels deep", depth=MAX_POLICY_DEPTH),
                     self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
@@ -861,7 +898,10 @@ class _PolicyLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node)).strip()
         if not _YAML_INT.match(text):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{_echo(text)} is not a plain whole number (digits only)", node.start_mark
+                None,
+                None,
+                _("{value} is not a plain whole number (digits only)", value=_echo(text)),
+                node.start_mark,
             )
         if len(text.lstrip("+-")) > MAX_POLICY_DIGITS:
             return _TooLong(text)
@@ -872,7 +912,7 @@ class _PolicyLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node)).strip()
         if not _YAML_FLOAT.match(text):
             raise yaml.constructor.ConstructorError(
-                None, None, f"{_echo(text)} is not a plain number (e.g. 2.5)", node.start_mark
+                None, None, _("{value} is not a plain number (e.g. 2.5)", value=_echo(text)), node.start_mark
             )
         return float(self.construct_yaml_float(node))
 
@@ -958,8 +998,10 @@ def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> Poli
                 file="policy.yaml",
                 row=mark.line + 1 if mark else None,
                 message=(
-                    f"not valid YAML ({_quoted_hidden(str(getattr(error, 'problem', None) or error))}); "
-                    "check indentation and colons"
+                    _(
+                        "not valid YAML ({quoted_hidden}); check indentation and colons",
+                        quoted_hidden=_quoted_hidden(str(getattr(error, "problem", None) or error)),
+                    )
                 ),
             )
         )
@@ -968,7 +1010,10 @@ def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> Poli
         problems.append(
             Problem(
                 file="policy.yaml",
-                message=f"a value cannot be read ({_quoted_hidden(str(error).split(';')[0])})",
+                message=_(
+                    "a value cannot be read ({quoted_hidden})",
+                    quoted_hidden=_quoted_hidden(str(error).split(";")[0]),
+                ),
             )
         )
         return None
@@ -979,8 +1024,11 @@ def _read_yaml(file: Path, problems: list[Problem], limits: InputLimits) -> Poli
                 row=duplicate.line,
                 column=_dotted(duplicate.path),
                 message=(
-                    f"this key is given twice (lines {duplicate.first} and {duplicate.line}): keep one; "
-                    "YAML would silently use the last"
+                    _(
+                        "this key is given twice (lines {first} and {line}): keep one; YAML would silently use the last",
+                        first=duplicate.first,
+                        line=duplicate.line,
+                    )
                 ),
             )
         )
@@ -1022,7 +1070,11 @@ def _read_workbook(
             Problem(
                 file=file.name,
                 message=(
-                    f"not a readable .xlsx workbook ({error.__class__.__name__}{damaged}); save it again from Excel"
+                    _(
+                        "not a readable .xlsx workbook ({name}{damaged}); save it again from Excel",
+                        name=error.__class__.__name__,
+                        damaged=damaged,
+                    )
                 ),
             )
         )
@@ -1077,8 +1129,11 @@ def _zip_within_budget(file: Path, problems: list[Problem], limits: InputLimits)
                 Problem(
                     file=file.name,
                     message=(
-                        f"the workbook holds {len(parts):,} zipped parts (a spreadsheet has a few dozen, at most "
-                        f"{MAX_ZIP_PARTS:,} are read): save the data again from Excel in a new workbook"
+                        _(
+                            "the workbook holds {len_parts:,} zipped parts (a spreadsheet has a few dozen, at most {max_zip_parts:,} are read): save the data again from Excel in a new workbook",
+                            len_parts=len(parts),
+                            max_zip_parts=MAX_ZIP_PARTS,
+                        )
                     ),
                 )
             )
@@ -1097,10 +1152,14 @@ def _zip_within_budget(file: Path, problems: list[Problem], limits: InputLimits)
                     Problem(
                         file=where(part.filename),
                         message=(
-                            f"part {part.filename} unzips to {_size(part.file_size)} from "
-                            f"{_size(part.compress_size)} ({ratio:,.0f} to 1; a workbook part is read up to "
-                            f"{limits.max_compression_ratio} to 1): spreadsheets do not compress like that, so it "
-                            "is not read; copy the data into a new workbook, or remove that sheet"
+                            _(
+                                "part {filename} unzips to {size} from {size2} ({ratio:,.0f} to 1; a workbook part is read up to {max_compression_ratio} to 1): spreadsheets do not compress like that, so it is not read; copy the data into a new workbook, or remove that sheet",
+                                filename=part.filename,
+                                size=_size(part.file_size),
+                                size2=_size(part.compress_size),
+                                ratio=ratio,
+                                max_compression_ratio=limits.max_compression_ratio,
+                            )
                         ),
                     )
                 )
@@ -1112,10 +1171,13 @@ def _zip_within_budget(file: Path, problems: list[Problem], limits: InputLimits)
                 Problem(
                     file=where(largest.filename),
                     message=(
-                        f"the workbook unzips to {_size(total)} (at most {_size(limits.max_unzipped_bytes)} are read), "
-                        f"the largest part {largest.filename} {_size(largest.file_size)}: split the "
-                        "instance by region, or remove sheets that are not part of the instance (or, on a machine "
-                        "with the memory, raise the budget with the environment variable MATCHER_MAX_UNZIPPED_MB)"
+                        _(
+                            "the workbook unzips to {size} (at most {size2} are read), the largest part {filename} {size3}: split the instance by region, or remove sheets that are not part of the instance (or, on a machine with the memory, raise the budget with the environment variable MATCHER_MAX_UNZIPPED_MB)",
+                            size=_size(total),
+                            size2=_size(limits.max_unzipped_bytes),
+                            filename=largest.filename,
+                            size3=_size(largest.file_size),
+                        )
                     ),
                 )
             )
@@ -1168,7 +1230,9 @@ def _policy_beside(
         problems += [
             problem.model_copy(
                 update={
-                    "message": "beside a workbook without a sheet `policy` the engine reads `policy.yaml`: "
+                    "message": _(
+                        "beside a workbook without a sheet `policy` the engine reads `policy.yaml`: "
+                    )
                     + problem.message
                 }
             )
@@ -1178,7 +1242,9 @@ def _policy_beside(
         problems.append(
             Problem(
                 file=f"{file.name} [policy]",
-                message="no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook",
+                message=_(
+                    "no policy: add a sheet `policy` with columns key, value (e.g. period.start | 2026-11-23), or policy.yaml beside the workbook"
+                ),
             )
         )
     return None
@@ -1186,10 +1252,10 @@ def _policy_beside(
 
 _WANTED = {spec.name for spec in TABLES} | {"policy"}
 _UNHIDE = {
-    "hidden": ("hidden", "unhide it (right-click a sheet tab > Unhide)"),
+    "hidden": (N_("hidden"), N_("unhide it (right-click a sheet tab > Unhide)")),
     "veryHidden": (
-        "hidden (very hidden: the Unhide menu does not show it)",
-        "make it visible in Excel's VBA editor (Alt+F11, the sheet's Visible property)",
+        N_("hidden (very hidden: the Unhide menu does not show it)"),
+        N_("make it visible in Excel's VBA editor (Alt+F11, the sheet's Visible property)"),
     ),
 }
 
@@ -1224,17 +1290,30 @@ def _instance_sheets(
                 state, unhide = _UNHIDE.get(sheet.sheet_state, _UNHIDE["hidden"])
                 others = [repr(other.title) for other in group if other is not sheet]
                 if others:
-                    beside = f" beside sheet{'s' * (len(others) > 1)} {', '.join(others)}"
-                    fix = (
-                        f"; both count as sheet {key}: {unhide} and delete or rename one of them, so that "
-                        f"one visible sheet {key} remains"
+                    beside = (
+                        _(" beside sheets {sheets}") if len(others) > 1 else _(" beside sheet {sheets}")
+                    ).format(sheets=", ".join(others))
+                    fix = _(
+                        "; both count as sheet {key}: {unhide} and delete or rename one of them, so that "
+                        "one visible sheet {key} remains",
+                        key=key,
+                        unhide=_(unhide),
                     )
                 else:
-                    beside, fix = "", f": {unhide}, so that the data read is the data shown"
+                    beside, fix = (
+                        "",
+                        _(": {unhide}, so that the data read is the data shown", unhide=_(unhide)),
+                    )
                 problems.append(
                     Problem(
                         file=f"{file_name} [{sheet.title}]",
-                        message=f"sheet {sheet.title!r} is {state}{beside}{fix}",
+                        message=_(
+                            "sheet {title!r} is {state}{beside}{fix}",
+                            title=sheet.title,
+                            state=_(state),
+                            beside=beside,
+                            fix=fix,
+                        ),
                     )
                 )
         if len(visible) > 1 and len(visible) == len(group):
@@ -1242,7 +1321,13 @@ def _instance_sheets(
             problems.append(
                 Problem(
                     file=f"{file_name} [{key}]",
-                    message=(f"sheets {titles} both count as sheet {key}: delete or rename all but one"),
+                    message=(
+                        _(
+                            "sheets {titles} both count as sheet {key}: delete or rename all but one",
+                            titles=titles,
+                            key=key,
+                        )
+                    ),
                 )
             )
         if visible:
@@ -1255,17 +1340,21 @@ def _near_sheet(sheet: Any, target: str, found: dict[str, list[Any]]) -> str:
     hidden = ""
     if sheet.sheet_state != "visible":
         state, unhide = _UNHIDE.get(sheet.sheet_state, _UNHIDE["hidden"])
-        hidden = f" It is {state}: {unhide} first."
+        hidden = _(" It is {state}: {unhide} first.", state=_(state), unhide=_(unhide))
     if target in found:
         others = ", ".join(repr(other.title) for other in found[target])
-        return (
-            f"sheet {sheet.title!r} is not a sheet the engine reads, and sheet {others} is there too: two "
-            f"versions of {target}?{hidden} Keep the one to use, named `{target}`, delete the other (or move it "
-            "to another workbook), and run again"
+        return _(
+            "sheet {title!r} is not a sheet the engine reads, and sheet {others} is there too: two versions of {target}?{hidden} Keep the one to use, named `{target}`, delete the other (or move it to another workbook), and run again",
+            title=sheet.title,
+            others=others,
+            target=target,
+            hidden=hidden,
         )
-    return (
-        f"sheet {sheet.title!r} is not a sheet the engine reads; did you mean `{target}`?{hidden} Rename the "
-        "sheet (right-click its tab > Rename) or delete it, and run again"
+    return _(
+        "sheet {title!r} is not a sheet the engine reads; did you mean `{target}`?{hidden} Rename the sheet (right-click its tab > Rename) or delete it, and run again",
+        title=sheet.title,
+        target=target,
+        hidden=hidden,
     )
 
 
@@ -1304,8 +1393,11 @@ def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problem
                     Problem(
                         file=f"{file.name} [{title}]",
                         message=(
-                            f"sheet {title.strip()}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) "
-                            "and fill in the value in every cell"
+                            _(
+                                "sheet {strip}, cells {cells}: merged cells; unmerge them (Home > Merge & Center) and fill in the value in every cell",
+                                strip=title.strip(),
+                                cells=cells,
+                            )
                         ),
                     )
                 )
@@ -1325,8 +1417,11 @@ def _sheets_are_plain(file: Path, workbook: Any, sheets: dict[str, str], problem
                             Problem(
                                 file=f"{file.name} [{title}]",
                                 message=(
-                                    f"sheet {title.strip()}, cell {cell}: a formula without a saved result; open the workbook "
-                                    "in Excel and save it, or type the value instead of the formula"
+                                    _(
+                                        "sheet {strip}, cell {cell}: a formula without a saved result; open the workbook in Excel and save it, or type the value instead of the formula",
+                                        strip=title.strip(),
+                                        cell=cell,
+                                    )
                                 ),
                             )
                         )
@@ -1382,8 +1477,10 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
                     row=number,
                     column=_dotted(parts),
                     message=(
-                        f"not a valid value ({reason}): write a number, a date YYYY-MM-DD, a word, "
-                        "or a list like [20, 15, 10]"
+                        _(
+                            "not a valid value ({reason}): write a number, a date YYYY-MM-DD, a word, or a list like [20, 15, 10]",
+                            reason=reason,
+                        )
                     ),
                 )
             )
@@ -1395,7 +1492,7 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
                         file=where,
                         row=number,
                         column=_dotted((*parts, *duplicate.path)),
-                        message="this key is given twice in the cell's value: keep one",
+                        message=_("this key is given twice in the cell's value: keep one"),
                     )
                 )
             continue
@@ -1420,8 +1517,11 @@ def _policy_from_sheet(sheet: Any, file_name: str, problems: list[Problem]) -> P
                     row=number,
                     column=_dotted(parts),
                     message=(
-                        f"this setting is given twice: row {first_row} ({first_key}) sets it too; keep one "
-                        "row per setting (otherwise the last row would silently win)"
+                        _(
+                            "this setting is given twice: row {first_row} ({first_key}) sets it too; keep one row per setting (otherwise the last row would silently win)",
+                            first_row=first_row,
+                            first_key=first_key,
+                        )
                     ),
                 )
             )
@@ -1452,8 +1552,10 @@ def _parse_table(
                 file=raw.file,
                 row=raw.header_row,
                 message=(
-                    "this row names none of the columns (is the header row missing?): make the first row "
-                    f"name the columns, {', '.join(spec.columns)}; its cells are not repeated here"
+                    _(
+                        "this row names none of the columns (is the header row missing?): make the first row name the columns, {join}; its cells are not repeated here",
+                        join=", ".join(spec.columns),
+                    )
                 ),
             )
         )
@@ -1466,7 +1568,7 @@ def _parse_table(
                         file=raw.file,
                         row=raw.header_row,
                         column=f"#{position + 1}",
-                        message="a column without a name holds data: name it or remove it",
+                        message=_("a column without a name holds data: name it or remove it"),
                     )
                 )
             continue
@@ -1478,10 +1580,17 @@ def _parse_table(
                     row=raw.header_row,
                     column=column if kind not in _OUT_OF_PLACE else f"#{position + 1}",
                     message=(
-                        f"unknown column; {spec.file} has columns {', '.join(spec.columns)}"
+                        _(
+                            "unknown column; {file} has columns {join}",
+                            file=spec.file,
+                            join=", ".join(spec.columns),
+                        )
                         if kind not in _OUT_OF_PLACE
-                        else f"this header cell looks like {KINDS[kind]} (not repeated here), not the name of "
-                        f"a column: name the column ({', '.join(spec.columns)}) or remove it"
+                        else _(
+                            "this header cell looks like {kind} (not repeated here), not the name of a column: name the column ({join}) or remove it",
+                            kind=_(KINDS[kind]),
+                            join=", ".join(spec.columns),
+                        )
                     ),
                 )
             )
@@ -1492,7 +1601,7 @@ def _parse_table(
                     file=raw.file,
                     row=raw.header_row,
                     column=column,
-                    message="this column appears twice: keep one",
+                    message=_("this column appears twice: keep one"),
                 )
             )
             continue
@@ -1504,7 +1613,7 @@ def _parse_table(
                 file=raw.file,
                 row=raw.header_row,
                 column=f"#{beyond[0] + 1}",
-                message="data to the right of the last named column: name the column or remove the data",
+                message=_("data to the right of the last named column: name the column or remove the data"),
             )
         )
     named = [raw.header[p] for p in keep]
@@ -1515,7 +1624,7 @@ def _parse_table(
                 file=raw.file,
                 row=raw.header_row,
                 column=column,
-                message="missing required column: add it to the header row",
+                message=_("missing required column: add it to the header row"),
             )
         )
     if missing:
@@ -1569,45 +1678,85 @@ def _control_message(value: str, span: tuple[int, int] | None) -> str | None:
     found = _CONTROL.search(value)
     if found is None:
         return None
-    char, at = found.group(), f"(character {found.start() + 1})"
+    char, at = found.group(), _("(character {position})", position=found.start() + 1)
     if char in "\r\n":
         if span is None:
-            return f"holds a line break {at} (Alt+Enter in Excel): remove it so the value is on one line"
-        if any(separator in value for separator in SEPARATORS):
-            return (
-                f'a quote (") left open on line {span[0]} runs this cell on to line {span[1]}, swallowing '
-                "what look like further rows: remove the stray quote (or close it where the cell should "
-                f"end), or {_SAVE_AS_CSV}"
+            return _(
+                "holds a line break {at} (Alt+Enter in Excel): remove it so the value is on one line", at=at
             )
-        return (
-            f"holds a line break {at}, a quoted cell running over lines {span[0]} to {span[1]} of the file: "
-            "remove the line break so the value is on one line"
+        if any(separator in value for separator in SEPARATORS):
+            return _(
+                'a quote (") left open on line {span} runs this cell on to line {span2}, swallowing what look like further rows: remove the stray quote (or close it where the cell should end), or {save_as_csv}',
+                span=span[0],
+                span2=span[1],
+                save_as_csv=_(_SAVE_AS_CSV),
+            )
+        return _(
+            "holds a line break {at}, a quoted cell running over lines {span} to {span2} of the file: remove the line break so the value is on one line",
+            at=at,
+            span=span[0],
+            span2=span[1],
         )
     if char == "\t":
-        return f"holds a tab {at}: remove it so the value is plain text"
-    return (
-        f"holds the control character U+{ord(char):04X} {at}, which spreadsheets do not show: "
-        "remove it so the value is plain text"
+        return _("holds a tab {at}: remove it so the value is plain text", at=at)
+    return _(
+        "holds the control character U+{ord:04X} {at}, which spreadsheets do not show: remove it so the value is plain text",
+        ord=ord(char),
+        at=at,
     )
+
+
+# Dutch words a coordinator may type for the spec's codes, per column (issue 15): only words that
+# mean one code and no other. The codes themselves stay what the spec says.
+_DUTCH_CODES: dict[str, dict[str, str]] = {
+    "type": {
+        "sociale huur": "social_rental",
+        "sociale_huur": "social_rental",
+        "sociale huurwoning": "social_rental",
+        "kamer": "room",
+        "skaeve huse": "skaeve_huis",
+        "skaeve_huse": "skaeve_huis",
+    },
+    "urgency": {"normaal": "normal", "hoog": "high", "acuut": "acute"},
+    "support_intensity": {"licht": "light", "intensief": "intensive", "beschermd": "protected"},
+}
+_DUTCH_CODES["eligible_types"] = _DUTCH_CODES["type"]
+
+
+def _dutch_code(column: str, value: str) -> str:
+    """The spec's code for a Dutch word in a coded column (`kamer` → `room`), else the value."""
+    words = _DUTCH_CODES[column]
+    if column == "eligible_types":  # a list: `kamer; sociale huur`
+        return ";".join(words.get(item.strip().lower(), item) for item in value.split(";"))
+    return words.get(value.lower(), value)
 
 
 def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | None]:
     """The cell as the models expect it, or a message saying what is wrong with it."""
+    if column in _DUTCH_CODES:
+        value = _dutch_code(column, value)
     if value in _EXCEL_ERRORS:
-        return value, f"a formula error ({value}) in this cell: fix the formula or type the value"
+        return value, _(
+            "a formula error ({value}) in this cell: fix the formula or type the value", value=value
+        )
     if kind in ("int", "number"):
         # whole numbers and euros never have three decimals: 1.250 is Dutch for 1250
         if (kind == "int" or column in MONEY_COLUMNS) and _AMBIGUOUS_THOUSANDS.match(value):
             personal = _personal(value)
             if personal is not None:  # `111.222.333`: a citizen service number as BSNs are written
-                want = "a whole number" if kind == "int" else "an amount"
+                want = _("a whole number") if kind == "int" else _("an amount")
                 return value, (
-                    f"looks like {KINDS[personal]}, not {want}: personal data does not belong in this "
-                    f"column (the value is not repeated here); type {want}"
+                    _(
+                        "looks like {personal}, not {want}: personal data does not belong in this column (the value is not repeated here); type {want}",
+                        personal=_(KINDS[personal]),
+                        want=want,
+                    )
                 )
             return value, (
-                f"{value!r} is ambiguous: a thousands separator or a decimal point? "
-                "Write whole numbers without separators and decimals with a comma or point"
+                _(
+                    "{value!r} is ambiguous: a thousands separator or a decimal point? Write whole numbers without separators and decimals with a comma or point",
+                    value=value,
+                )
             )
         if column in NUMBER_COLUMNS and (_DECIMAL_COMMA.match(value) or _DUTCH_THOUSANDS.match(value)):
             value = value.replace(".", "").replace(",", ".")
@@ -1616,12 +1765,15 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
         except ValueError:
             return value, None  # the model says what a number must look like
         if math.isnan(number) or (math.isinf(number) and value.strip("+-").isalpha()):
-            return value, "must be a number, not infinity or NaN"
+            return value, _("must be a number, not infinity or NaN")
         if abs(number) > MAX_CELL_NUMBER:
-            return value, f"implausibly large (more than {MAX_CELL_NUMBER:,}): check the cell"
+            return value, _(
+                "implausibly large (more than {max_cell_number:,}): check the cell",
+                max_cell_number=MAX_CELL_NUMBER,
+            )
     elif kind == "bool" and value.lower() in _DUTCH_BOOLEANS:
-        english = _DUTCH_BOOLEANS[value.lower()]
-        return value, (f"{value!r} is Dutch: write {english!r} (booleans are true/false, yes/no or 1/0)")
+        # Dutch is the product's language: ja/nee and Excel's WAAR/ONWAAR are yes/no (issue 15)
+        return _DUTCH_BOOLEANS[value.lower()], None
     elif kind == "date":
         if _DUTCH_DATE.match(value):
             day, month, year = value.split("-")
@@ -1630,14 +1782,16 @@ def _normalise(column: str, kind: str | None, value: str) -> tuple[str, str | No
             iso = (
                 f"{year}-{int(month):02d}-{int(day):02d}"
                 if abs(int(year) - date.today().year) <= ECHO_DATE_YEARS
-                else "YYYY-MM-DD, year first"
+                else _("YYYY-MM-DD, year first")
             )
             return value, (
-                f"looks like a Dutch date: write it as {iso} "
-                "(ISO YYYY-MM-DD; in Excel format the column as jjjj-mm-dd before saving)"
+                _(
+                    "looks like a Dutch date: write it as {iso} (ISO YYYY-MM-DD; in Excel format the column as jjjj-mm-dd before saving)",
+                    iso=iso,
+                )
             )
         if _SLASH_DATE.match(value):
-            return value, "ambiguous date with slashes: write it as ISO YYYY-MM-DD, e.g. 2026-11-23"
+            return value, _("ambiguous date with slashes: write it as ISO YYYY-MM-DD, e.g. 2026-11-23")
     return value, None
 
 
@@ -1668,7 +1822,11 @@ def _echo(value: str) -> str:
     """A typed value as a message may repeat it: quoted, or, when it looks like personal data,
     only the kind of data it looks like."""
     kind = _personal(value)
-    return repr(value) if kind is None else f"the value (it looks like {KINDS[kind]}; not repeated here)"
+    return (
+        repr(value)
+        if kind is None
+        else _("the value (it looks like {kind}; not repeated here)", kind=_(KINDS[kind]))
+    )
 
 
 def _private(problem: Problem, typed: dict[str, str], spec: TableSpec) -> Problem:
@@ -1682,17 +1840,17 @@ def _private(problem: Problem, typed: dict[str, str], spec: TableSpec) -> Proble
     message = problem.message
     if value in message:
         message = message.replace(repr(value), value).replace(
-            value, f"the value (it looks like {KINDS[kind]})"
+            value, _("the value (it looks like {kind})", kind=_(KINDS[kind]))
         )
     column_kind = spec.kind(problem.column) if problem.column in spec.columns else None
     if (
         kind in _OUT_OF_PLACE
         and not (kind == "date" and column_kind == "date")
-        and "looks like" not in message
+        and _("looks like") not in message
     ):
-        message += (
-            f"; the value looks like {KINDS[kind]} (not repeated here): personal data does not belong "
-            "in this column"
+        message += _(
+            "; the value looks like {kind} (not repeated here): personal data does not belong in this column",
+            kind=_(KINDS[kind]),
         )
     return problem.model_copy(update={"message": message})
 
@@ -1700,13 +1858,14 @@ def _private(problem: Problem, typed: dict[str, str], spec: TableSpec) -> Proble
 def _plain(detail: Any) -> str:
     message = str(detail["msg"]).removeprefix("Value error, ")
     if detail["type"] == "missing":
-        return "required: fill in this cell"
+        return _("required: fill in this cell")
     if detail["type"] in ("int_parsing", "int_from_float", "int_parsing_size"):
-        return "must be a whole number (no thousands separators)"
+        return _("must be a whole number (no thousands separators)")
     if detail["type"] == "float_parsing":
-        return "must be a number (e.g. 650 or 650,50)"
+        return _("must be a number (e.g. 650 or 650,50)")
     if detail["type"] == "literal_error":
-        return message.replace("Input should be", "must be one of:")
+        expected = str(detail.get("ctx", {}).get("expected", "")) or message.replace("Input should be ", "")
+        return _("must be one of: {expected}", expected=expected.replace(" or ", _(" or ")))
     return message
 
 
@@ -1719,7 +1878,7 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
         problems.append(
             Problem(
                 file=where,
-                message="must be a YAML mapping with at least `period: {start: YYYY-MM-DD}`",
+                message=_("must be a YAML mapping with at least `period: {start: YYYY-MM-DD}`"),
             )
         )
         return None
@@ -1730,8 +1889,11 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
             row=source.row(location),
             column=_dotted(location),
             message=(
-                f"a value cannot be read: a number of {len(text.lstrip('+-')):,} digits is implausibly "
-                f"large (at most {MAX_POLICY_NUMBER:,})"
+                _(
+                    "a value cannot be read: a number of {len_lstrip:,} digits is implausibly large (at most {max_policy_number:,})",
+                    len_lstrip=len(text.lstrip("+-")),
+                    max_policy_number=MAX_POLICY_NUMBER,
+                )
             ),
         )
         for location, text in _too_long(data, ())
@@ -1763,7 +1925,7 @@ def _parse_policy(source: PolicySource | None, problems: list[Problem]) -> Polic
                 file=where,
                 row=source.row(("period", "start")),
                 column="period.start",
-                message="the period must end before the year 10000",
+                message=_("the period must end before the year 10000"),
             )
         )
     problems += [_without_strings(problem, hidden) for problem in found]
@@ -1779,7 +1941,7 @@ def _safe_key(key: str) -> str:
     e-mail address, a phone number, an address or a date, which no key is (a value typed where a
     key belongs): then only the kind of data."""
     kind = _personal(key)
-    return key if kind not in _OUT_OF_PLACE else f"<{KINDS[kind]}, not shown>"
+    return key if kind not in _OUT_OF_PLACE else _("<{kind}, not shown>", kind=_(KINDS[kind]))
 
 
 def _policy_vocabulary() -> frozenset[str]:
@@ -1833,7 +1995,7 @@ def _quoted_hidden(text: str) -> str:
 
     def hide(match: re.Match[str]) -> str:
         kind = _personal(match.group(1))
-        return match.group(0) if kind not in _OUT_OF_PLACE else f"<{KINDS[kind]}, not shown>"
+        return match.group(0) if kind not in _OUT_OF_PLACE else _("<{kind}, not shown>", kind=_(KINDS[kind]))
 
     return _QUOTED.sub(hide, text)
 
@@ -1841,7 +2003,7 @@ def _quoted_hidden(text: str) -> str:
 def _without_strings(problem: Problem, hidden: set[str]) -> Problem:
     message = problem.message
     for text in sorted(hidden, key=len, reverse=True):
-        message = message.replace(text, f"<{KINDS[_personal(text) or 'bsn']}, not shown>")
+        message = message.replace(text, _("<{kind}, not shown>", kind=_(KINDS[_personal(text) or "bsn"])))
     return problem if message == problem.message else problem.model_copy(update={"message": message})
 
 
@@ -1878,30 +2040,41 @@ def _yaml11_reading(text: str, want: str) -> str | None:
     digits = bare.lstrip("+-")
     if _personal(text) is not None:  # `0612345678`: say what is wrong without repeating it
         if _SEXAGESIMAL.match(text) or _LEADING_ZERO.match(text):
-            return (
-                f"{_echo(text)} is not {want}: write the number itself, digits only, without a leading zero"
+            return _(
+                "{echo} is not {want}: write the number itself, digits only, without a leading zero",
+                echo=_echo(text),
+                want=want,
             )
         return None
     if _SEXAGESIMAL.match(text):
         value = 0.0
         for part in digits.split(":"):
             value = value * 60 + float(part)
-        return (
-            f"{text!r} is not {want}: YAML 1.1 reads it as the base-60 number {sign * value:g}, "
-            "so it is refused; write the number itself"
+        return _(
+            "{text!r} is not {want}: YAML 1.1 reads it as the base-60 number {sign:g}, so it is refused; write the number itself",
+            text=text,
+            want=want,
+            sign=sign * value,
         )
     if _LEADING_ZERO.match(text):
         octal = (
-            f" (YAML 1.1 reads it as the octal number {sign * int(digits, 8)})"
+            _(" (YAML 1.1 reads it as the octal number {number})", number=sign * int(digits, 8))
             if set(digits) <= set("01234567")
             else ""
         )
-        return f"{text!r} has a leading zero{octal}: write {sign * int(digits)} without it"
+        return _(
+            "{text!r} has a leading zero{octal}: write {sign} without it",
+            text=text,
+            octal=octal,
+            sign=sign * int(digits),
+        )
     word = text.lower()
     if word in _YAML11_TRUE or word in _YAML11_FALSE:
-        return (
-            f"{text!r} is a yes/no word, not {want} (YAML 1.1 reads it as {int(word in _YAML11_TRUE)}): "
-            "write the number itself"
+        return _(
+            "{text!r} is a yes/no word, not {want} (YAML 1.1 reads it as {value}): write the number itself",
+            text=text,
+            want=want,
+            value=int(word in _YAML11_TRUE),
         )
     return None
 
@@ -1910,31 +2083,33 @@ def _policy_message(detail: Any, source: PolicySource) -> str:
     """A policy problem in words: what was written, how it could be misread, what to write."""
     kind, value, location = detail["type"], detail.get("input"), tuple(detail["loc"])
     if kind in ("int_type", "float_type", "int_parsing", "float_parsing", "int_from_float"):
-        want = "a whole number (e.g. 7)" if kind.startswith("int") else "a number (e.g. 5 or 2.5)"
+        want = _("a whole number (e.g. 7)") if kind.startswith("int") else _("a number (e.g. 5 or 2.5)")
         if isinstance(value, bool):
-            return f"must be {want}, not yes/no"
+            return _("must be {want}, not yes/no", want=want)
         if isinstance(value, float):
             written = repr(value) if _personal(repr(value)) is None else _echo(repr(value))
-            return f"must be {want}, not {written}: write it without a decimal point"
+            return _(
+                "must be {want}, not {written}: write it without a decimal point", want=want, written=written
+            )
         if value is None:
-            return f"must be {want}: the value is empty"
+            return _("must be {want}: the value is empty", want=want)
         if isinstance(value, str):
             text = value.strip()
             misread = _yaml11_reading(text, want.split(" (")[0])
             if misread:
                 return misread
             if "_" in text and text.replace("_", "").lstrip("+-").isdigit():
-                return f"{_echo(text)}: write the number with digits only, without underscores"
-            return f"must be {want}, not {_echo(text)}"
-        return f"must be {want}"
+                return _("{echo}: write the number with digits only, without underscores", echo=_echo(text))
+            return _("must be {want}, not {echo}", want=want, echo=_echo(text))
+        return _("must be {want}", want=want)
     if kind == "extra_forbidden":
         keys = _keys_at(location)
-        listed = f": the keys here are {', '.join(keys)}" if keys else ""
-        return f"unknown key: check its spelling{listed}"
+        listed = _(": the keys here are {keys}", keys=", ".join(keys)) if keys else ""
+        return _("unknown key: check its spelling{listed}", listed=listed)
     if kind == "value_error" and not location and source.in_sheet:
-        return "the policy needs its period: add a row period.start with the first day (YYYY-MM-DD)"
+        return _("the policy needs its period: add a row period.start with the first day (YYYY-MM-DD)")
     if kind == "missing":
-        return "required: add this key"
+        return _("required: add this key")
     return _plain(detail)
 
 
@@ -1955,9 +2130,11 @@ def _policy_number_problems(
     if isinstance(data, (int, float)) and not isinstance(data, bool):
         message = None
         if not math.isfinite(data):
-            message = "must be a finite number"
+            message = _("must be a finite number")
         elif abs(data) > MAX_POLICY_NUMBER:
-            message = f"implausibly large (more than {MAX_POLICY_NUMBER:,})"
+            message = _(
+                "implausibly large (more than {max_policy_number:,})", max_policy_number=MAX_POLICY_NUMBER
+            )
         if message:
             # a list's items share their list's name, as before: preference.preferred
             named = tuple(part for part in location if not isinstance(part, int))

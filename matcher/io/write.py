@@ -8,6 +8,10 @@ holds `solved-instance/` (the instance after the decisions ledger, as CSV files 
 and, when matches already communicated were kept, `kept.csv`: with them any week can be
 explained, checked and audited later without the ledger as it was then. summary.json records the
 sha256 of every other file of the set under "outputs", so anyone can check they belong together.
+
+The tables are written in the user's language (headers and reasons, `matcher.io.headers`);
+summary.json keeps its keys and reason codes, and records the language under "language", so an
+audit re-runs the proposal in the language it was written in.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import ortools
 import pandas as pd
 
 import matcher
+from matcher import i18n
 from matcher.io.atomic import write_set
 from matcher.io.files import sha256_bytes, sha256_file, summary_digest
+from matcher.io.headers import shown_columns, shown_match_reasons, shown_reasons
 from matcher.io.read import instance_files
 from matcher.io.run_folder import KEPT, SOLVED_INSTANCE
 from matcher.io.safe_text import csv_text
@@ -112,15 +118,39 @@ def summary(
 UNUSED = "unused_units.csv"
 
 
+def _table(frame: pd.DataFrame) -> bytes:
+    """One output table as written: headers in the user's language, spreadsheet-safe UTF-8."""
+    return csv_text(shown_columns(frame)).encode("utf-8")
+
+
 def write_proposal(
     result: Proposal | Week,
     instance_path: str | Path,
     out: str | Path,
     settings: SolveSettings | None = None,
     extra: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """Write a solved week (or a bare proposal) into `out` and return the summary (plus the week's
-    ledger and continuity reports, and `extra` sections)."""
+    ledger and continuity reports, and `extra` sections).
+
+    The tables are in `language` ('nl' or 'en'; default: the user's, `matcher.i18n.language()`),
+    recorded in summary.json: an audit passes the recorded one to write the same bytes."""
+    chosen = i18n._chosen  # restored after: `language` applies to this set of files only
+    i18n.set_language(language or i18n.language())
+    try:
+        return _write_proposal(result, instance_path, out, settings, extra)
+    finally:
+        i18n._chosen = chosen
+
+
+def _write_proposal(
+    result: Proposal | Week,
+    instance_path: str | Path,
+    out: str | Path,
+    settings: SolveSettings | None,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any]:
     week = result if isinstance(result, Week) else Week(result, result.instance)
     proposal, settings = week.proposal, settings or SolveSettings()
     instance_path, out = Path(instance_path), Path(out)
@@ -132,15 +162,16 @@ def write_proposal(
     unused = proposal.unused()
     seconds["unused_units"] = time.perf_counter() - began
     files = {
-        "proposals.csv": csv_text(proposal.matches()).encode("utf-8"),
-        "unmatched.csv": csv_text(unmatched).encode("utf-8"),
-        UNUSED: csv_text(unused).encode("utf-8"),
+        "proposals.csv": _table(shown_match_reasons(proposal.matches())),
+        "unmatched.csv": _table(shown_reasons(unmatched)),
+        UNUSED: _table(shown_reasons(unused)),
     }
     files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(week.solved).items()}
     if week.keep is not None:
         kept = pd.DataFrame(week.keep, columns=["client_id", "unit_id"])
-        files[KEPT] = csv_text(kept).encode("utf-8")
+        files[KEPT] = _table(kept)
     summary_ = summary(proposal, unmatched, instance_path, settings, unused)
+    summary_["language"] = i18n.language()
     summary_["seconds"].update({phase: round(value, 4) for phase, value in seconds.items()})
     summary_.update(week.report)
     summary_.update(extra or {})

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matcher.io.headers import internal_columns
 from matcher.io.run_folder import RunBounds
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BOOK, over_limits
@@ -129,6 +130,7 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
         message = f"not a readable CSV file ({error.__class__.__name__}); save it as CSV UTF-8"
         raise InvalidInstance([Problem(file=name, message=message)]) from None
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame = internal_columns(frame)  # the headers of either language (matcher/io/headers.py)
     missing = [c for c in ("client_id", "unit_id") if c not in frame.columns]
     if missing:
         raise InvalidInstance(

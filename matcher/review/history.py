@@ -27,11 +27,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher.i18n import N_
 from matcher.review.ledger import counts_as_refusal, is_declined, is_placed, pair_status, read_ledger
 
 COLUMNS = ["week", "proposed", "accepted", "declined", "placed", "open", "waiting", "refusals"]
-# the words a coordinator reads for each column key (the keys themselves stay stable)
-HEADINGS = {"accepted": "accepted or housed", "placed": "housed", "open": "undecided"}
+# the words a coordinator reads for each column key, in the user's language with `_()` (the keys
+# themselves stay stable, in every language)
+HEADINGS = {
+    "week": N_("week"),
+    "proposed": N_("proposed"),
+    "accepted": N_("accepted or housed"),
+    "declined": N_("declined"),
+    "placed": N_("housed"),
+    "open": N_("undecided"),
+    "waiting": N_("waiting"),
+    "refusals": N_("refusals"),
+}
 
 
 def weekly_history(ledger: str | Path) -> pd.DataFrame:

@@ -22,6 +22,10 @@ on any of its matches was recorded since the proposal was recorded, and at least
 matches still waits for that landlord in it (still offered, or accepted by the client only, with
 this proposal its latest). A workbook whose matches were all withdrawn, or declined by the
 clients, needs no answer any more.
+
+The states, parties and decisions stay English keys in the data and the JSON's keys; what a
+person reads (`state_word`, `party_word`, `decision_word`, `MEANING`, `Match.detail`,
+`Decline.rules_out`) is in the user's language (matcher/i18n.py; Dutch in review.po).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from matcher.i18n import N_, _
 from matcher.review.ledger import (
     PARTIES,
     LedgerState,
@@ -50,21 +55,52 @@ from matcher.review.reasons import reason
 from models.policy import Refusals
 
 STATES = ("offered", "accepted", "housed", "declined", "withdrawn")
+# what each state means (English messages: show them with `_()`)
 MEANING = {
-    "offered": "sent to the landlord, no decision yet",
-    "accepted": "one side accepted, the other has not decided yet",
-    "housed": "accepted by both the client and the landlord",
-    "declined": "declined by the client or the landlord",
-    "withdrawn": "offered in an earlier proposal, not in the latest one, never decided",
+    "offered": N_("sent to the landlord, no decision yet"),
+    "accepted": N_("one side accepted, the other has not decided yet"),
+    "housed": N_("accepted by both the client and the landlord"),
+    "declined": N_("declined by the client or the landlord"),
+    "withdrawn": N_("offered in an earlier proposal, not in the latest one, never decided"),
 }
+STATE_WORDS = {
+    "offered": N_("offered"),
+    "accepted": N_("accepted"),
+    "housed": N_("housed"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+}
+PARTY_WORDS = {"client": N_("client"), "landlord": N_("landlord")}
+DECISION_WORDS = {"accept": N_("accept"), "decline": N_("decline")}
 WORKBOOK_STATES = ("late", "due", "no date")
+WORKBOOK_WORDS = {"late": N_("late"), "due": N_("due"), "no date": N_("no date")}
 DEFAULT_MAX_REFUSALS = Refusals().max_refusals
 SCOPE_WORDS = {
-    "site": "every unit of site",
-    "neighbourhood": "every unit in neighbourhood",
-    "landlord": "every unit of landlord",
-    "municipality": "every unit in municipality",
+    "site": N_("every unit of site {id}"),
+    "neighbourhood": N_("every unit in neighbourhood {id}"),
+    "landlord": N_("every unit of landlord {id}"),
+    "municipality": N_("every unit in municipality {id}"),
 }
+# where the status's day comes from (`Status.as_of_from`, shown with `_()`)
+GIVEN_WITH_WEEK = N_("given with --week")
+FROM_LATEST_PROPOSAL = N_("the latest proposal's period start")
+FROM_LATEST_DECISION = N_("the latest decision's week (no proposal recorded)")
+NOTHING_RECORDED = N_("nothing recorded yet")
+
+
+def state_word(state: str) -> str:
+    """A match's state in the user's language: 'offered' / 'aangeboden'."""
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
+
+
+def party_word(party: str) -> str:
+    """'client' / 'cliënt', 'landlord' / 'corporatie'."""
+    return _(PARTY_WORDS[party]) if party in PARTY_WORDS else party
+
+
+def decision_word(decision: str) -> str:
+    """'accept' / 'accepteren', 'decline' / 'afwijzen'."""
+    return _(DECISION_WORDS[decision]) if decision in DECISION_WORDS else decision
 
 
 @dataclass(frozen=True)
@@ -82,11 +118,13 @@ class Decline:
 
     @property
     def rules_out(self) -> str:
-        """What the decline rules out and for how long, in a coordinator's words."""
-        what = "this unit" if self.scope == "unit" else f"{SCOPE_WORDS[self.scope]} {self.scope_id}"
+        """What the decline rules out and for how long, in the user's language."""
+        what = _("this unit") if self.scope == "unit" else _(SCOPE_WORDS[self.scope], id=self.scope_id)
         if self.until is None:
-            return f"{what}, for good"
-        return f"{what}, until {self.until}" + ("" if self.holds else " (ended)")
+            return _("{what}, for good", what=what)
+        if self.holds:
+            return _("{what}, until {day}", what=what, day=self.until)
+        return _("{what}, until {day} (ended)", what=what, day=self.until)
 
 
 @dataclass(frozen=True)
@@ -116,29 +154,43 @@ class Match:
     def detail(self) -> str:
         """The state in words, with what the coordinator needs to know about it."""
         if self.state == "offered":
-            return "waiting for the client and the landlord"
+            return _("waiting for the client and the landlord")
         if self.state == "accepted":
-            released = (
-                "; not in the latest proposal, so `solve --ledger` no longer holds it: tell them, or offer it again"
-                if self.released
-                else ""
+            accepted = _(
+                "accepted by the {party}; waiting for the {other}",
+                party=party_word(self.accepted_by[0]),
+                other=party_word(self.waiting_for[0]),
             )
-            return f"accepted by the {self.accepted_by[0]}; waiting for the {self.waiting_for[0]}{released}"
+            if self.released:
+                accepted += _(
+                    "; not in the latest proposal, so `solve --ledger` no longer holds it: "
+                    "tell them, or offer it again"
+                )
+            return accepted
         if self.state == "housed":
-            return "accepted by the client and the landlord"
+            return _("accepted by the client and the landlord")
         if self.state == "declined":
             parts = []
             for decline in self.declines:
                 code = f" ({decline.reason_code})" if decline.reason_code else ""
-                note = f"; note: {decline.note}" if decline.note else ""
+                note = _("; note: {note}", note=decline.note) if decline.note else ""
                 parts.append(
-                    f"by the {decline.party}: {decline.reason}{code}{note}; rules out {decline.rules_out}"
+                    _(
+                        "by the {party}: {reason}{code}{note}; rules out {rules_out}",
+                        party=party_word(decline.party),
+                        reason=_(decline.reason),  # the code's words in the user's language when known
+                        code=code,
+                        note=note,
+                        rules_out=decline.rules_out,
+                    )
                 )
             if self.accepted_by:
-                parts.append(f"the {self.accepted_by[0]} had accepted")
+                parts.append(_("the {party} had accepted", party=party_word(self.accepted_by[0])))
             return " | ".join(parts)
         now = ", ".join(f"{client} → {unit}" for client, unit in self.instead)
-        return "not in the latest proposal" + (f"; it offers {now}" if now else "")
+        if now:
+            return _("not in the latest proposal; it offers {now}", now=now)
+        return _("not in the latest proposal")
 
 
 @dataclass(frozen=True)
@@ -352,15 +404,15 @@ def ledger_status(
     """
     proposals = sorted(state.proposals, key=_order)
     latest = proposals[-1] if proposals else None
-    as_of_from = "given with --week"
+    as_of_from = GIVEN_WITH_WEEK
     if week is None:
         if latest is not None:
-            week, as_of_from = latest["period_start"], "the latest proposal's period start"
+            week, as_of_from = latest["period_start"], FROM_LATEST_PROPOSAL
         elif state.decisions:
             week = max(row["period_start"] for row in state.decisions)
-            as_of_from = "the latest decision's week (no proposal recorded)"
+            as_of_from = FROM_LATEST_DECISION
         else:
-            as_of_from = "nothing recorded yet"
+            as_of_from = NOTHING_RECORDED
 
     position = {p["proposal_id"]: index for index, p in enumerate(proposals)}
     by_proposal: dict[str, list[dict]] = defaultdict(list)

@@ -19,7 +19,7 @@ REASON = chr(ord("A") + KEYS.index("reason_code"))
 
 
 def invoke(*args: object, code: int = 0) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    result = CliRunner(env={"COLUMNS": "240"}).invoke(main, [str(a) for a in args])  # no wrapped headings
     assert result.exit_code == code, (result.exit_code, result.output, result.exception)
     assert "Traceback" not in result.output
     return result.output
@@ -104,3 +104,81 @@ def test_bad_input_is_exit_2_without_traceback(tmp_path):
     not_a_ledger.write_text("not a database")
     assert "cannot read the ledger" in invoke("status", "--ledger", not_a_ledger, code=2)
     assert "--max-refusals" in invoke("status", "--ledger", not_a_ledger, "--max-refusals", "0", code=2)
+
+
+def test_the_weekly_loop_in_dutch_and_in_english(tmp_path, dutch):
+    """Dutch by default: the workbook's words are filled in, status and history read in Dutch;
+    `--lang en` gives the same status in English. JSON keys and states stay the same."""
+    ledger, proposal, books = tmp_path / "ledger.sqlite", tmp_path / "week1", tmp_path / "books"
+    invoke("solve", TINY, "--out", proposal)
+    out = invoke("review", "export", TINY, "--proposal", proposal, "--out", books, "--ledger", ledger)
+    assert (
+        "woonopmaat.xlsx: 3 koppeling(en), 3 nieuw, 0 eerder gestuurd, 0 eerder besloten (vergrendeld)" in out
+    )
+    book = load_workbook(books / "woonopmaat.xlsx")
+    assert book.sheetnames[0] == "Beoordeling"
+    sheet = book["Beoordeling"]
+    for row in range(FIRST_ROW, sheet.max_row + 1):
+        client = sheet[f"A{row}"].value
+        if client == "C03":
+            sheet[f"{DECISION}{row}"] = "accepteren"
+        if client == "C04":
+            sheet[f"{DECISION}{row}"], sheet[f"{REASON}{row}"] = "afwijzen", "neighbourhood_situation"
+    book.save(books / "woonopmaat.xlsx")
+    assert "woonopmaat.xlsx: 2 toegevoegd, 0 gecorrigeerd, 0 ongewijzigd, 0 tegenstrijdig" in invoke(
+        "review", "import", books / "woonopmaat.xlsx", "--ledger", ledger
+    )
+    invoke("record", "--ledger", ledger, "--client", "C03", "--unit", "U03", "--decision", "accepteren")
+    invoke(
+        "record", "--ledger", ledger, "--client", "C02", "--unit", "U01", "--decision", "afwijzen",
+        "--reason", "location",
+    )  # fmt: skip
+
+    table = invoke("status", "--ledger", ledger)
+    assert "Register" not in table and "Beslissingenlogboek" in table
+    assert "gehuisvest (1): geaccepteerd door zowel de cliënt als de corporatie" in table
+    assert "afgewezen (2): afgewezen door de cliënt of de corporatie" in table
+    assert "door de corporatie: de situatie in de straat" in table and "Werkmappen niet terug (1)" in table
+    english = invoke("--lang", "en", "status", "--ledger", ledger)
+    assert "housed (1): accepted by both the client and the landlord" in english
+    assert "by the landlord: the situation in the street" in english
+    data = json.loads(invoke("status", "--ledger", ledger, "--json"))  # keys and states stay English
+    assert {m["state"] for m in data["matches"]} == {"offered", "housed", "declined"}
+    c04 = next(m for m in data["matches"] if m["client_id"] == "C04")
+    assert c04["detail"] == (
+        "door de corporatie: de situatie in de straat of het complex laat deze plaatsing nu niet toe "
+        "(neighbourhood_situation); sluit uit: elke woning van complex SKAEVE-VELSEN, tot 2027-02-21"
+    )
+
+    history = invoke("history", "--ledger", ledger)
+    assert "Wekelijks verloop van" in history
+    assert all(word in history for word in ("voorgesteld", "geaccepteerd of gehuisvest", "nog niet besloten"))
+    assert "accepted or housed" in invoke("--lang", "en", "history", "--ledger", ledger)
+    assert json.loads(invoke("history", "--ledger", ledger, "--format", "json"))[0]["placed"] == 1
+
+
+def test_help_is_dutch_by_default_and_english_with_lang_en(tmp_path):
+    """Help is read when a command's module is imported, after --lang: a fresh process each time."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if key != "MATCHER_LANG"}
+
+    def help_of(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", "from matcher.cli import main; main()", *args, "--help"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Waar elke koppeling staat" in help_of("status")
+    assert "het beslissingenlogboek (SQLite-bestand" in help_of("status")
+    assert "Where every match stands" in help_of("--lang", "en", "status")
+    assert "Leg beslissingen van cliënten" in help_of("record")
+    assert "Record client (or landlord) decisions" in help_of("--lang", "en", "record")
+    assert "Lees de beslissingen in teruggestuurde werkmappen" in help_of("review", "import")
+    assert "Per week: voorgesteld" in help_of("history")

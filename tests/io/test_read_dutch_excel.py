@@ -136,8 +136,6 @@ def test_excel_unicode_text_utf16_with_tabs(tiny_copy):
         ("registered_on", "23-11-2026", "looks like a Dutch date: write it as 2026-11-23"),
         ("registered_on", "11/23/2026", "ambiguous date with slashes"),
         ("registered_on", "2026-02-30", "not a real calendar date"),
-        ("needs_accessible", "WAAR", "'WAAR' is Dutch: write 'true'"),
-        ("needs_accessible", "nee", "'nee' is Dutch: write 'no'"),
         ("household_size", "#N/A", "a formula error (#N/A) in this cell"),
         ("max_rent", "inf", "must be a number, not infinity or NaN"),
         ("max_rent", "1e12", "implausibly large"),
@@ -151,6 +149,39 @@ def test_what_is_refused_is_named_precisely(tiny_copy, column, value, message):
     as_dutch_excel(tiny_copy, "clients.csv", change=lambda rows: set_cell(rows, 1, column, value))
     found = problems(tiny_copy)
     assert any(f"clients.csv, row 2, column {column}: {message}" in problem for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "word, meaning",
+    [
+        ("WAAR", True),
+        ("waar", True),
+        ("Ja", True),
+        ("ja", True),
+        ("ONWAAR", False),
+        ("nee", False),
+        ("Nee", False),
+    ],
+)
+def test_dutch_booleans_are_read_as_english_ones(tiny_copy, word, meaning):
+    """ja/nee and Excel's Dutch WAAR/ONWAAR mean yes/no (issue 15): the instance reads as if the
+    cell said true or false, in a client's and in a unit's yes/no column."""
+    as_dutch_excel(tiny_copy, "clients.csv", change=lambda rows: set_cell(rows, 1, "needs_accessible", word))
+    as_dutch_excel(tiny_copy, "units.csv", change=lambda rows: set_cell(rows, 1, "accessible", word))
+    instance = read_instance(tiny_copy)
+    assert instance.clients[0].needs_accessible is meaning
+    assert instance.units[0].accessible is meaning
+
+
+def test_a_word_that_is_no_boolean_in_either_language_is_refused_naming_both(tiny_copy):
+    as_dutch_excel(
+        tiny_copy, "clients.csv", change=lambda rows: set_cell(rows, 1, "needs_accessible", "misschien")
+    )
+    found = problems(tiny_copy)
+    assert any(
+        "clients.csv, row 2, column needs_accessible: use ja/nee, waar/onwaar, true/false, yes/no or 1/0" in p
+        for p in found
+    ), found
 
 
 @pytest.mark.parametrize(
@@ -272,3 +303,29 @@ def test_damaged_workbook_is_refused_with_a_message(tmp_path):
     book = workbook(tmp_path / "week.xlsx", typed)
     book.write_bytes(book.read_bytes()[:2000])
     assert any("not a readable .xlsx workbook" in problem for problem in problems(book))
+
+
+def test_dutch_words_for_the_spec_codes_are_read_as_the_codes(tiny_copy):
+    """kamer, acuut, beschermd (issue 15): a Dutch word that means one code reads as that code;
+    the instance then equals the one written with the codes."""
+    original = read_instance(tiny_copy)
+    as_dutch_excel(
+        tiny_copy,
+        "clients.csv",
+        change=lambda rows: (
+            set_cell(rows, 1, "urgency", "Acuut"),
+            set_cell(rows, 1, "support_intensity", "intensief"),
+            set_cell(rows, 2, "eligible_types", "kamer; sociale huur"),
+        ),
+    )
+    as_dutch_excel(tiny_copy, "units.csv", change=lambda rows: set_cell(rows, 1, "type", "sociale huur"))
+    dutch = read_instance(tiny_copy)
+    assert (dutch.clients[0].urgency, dutch.clients[0].support_intensity) == ("acute", "intensive")
+    assert dutch.clients[1].eligible_types == ("room", "social_rental")
+    assert dutch.units[0].type == "social_rental"
+    assert dutch.clients[2:] == original.clients[2:] and dutch.units[1:] == original.units[1:]
+
+
+def test_a_dutch_word_that_is_no_code_is_still_refused(tiny_copy):
+    as_dutch_excel(tiny_copy, "units.csv", change=lambda rows: set_cell(rows, 1, "type", "woning"))
+    assert any("units.csv, row 2, column type: must be one of:" in p for p in problems(tiny_copy))

@@ -422,13 +422,19 @@ def test_reason_codes_sheet_says_what_a_decline_rules_out_and_for_how_long(decid
     """Each code: its words and its default effect (Reason.lasts); the drop-down stays the codes."""
     book = load_workbook(decided["books"] / "woonopmaat.xlsx")
     lines = list(book[CODES_SHEET].iter_rows(values_only=True))
-    assert lines[0] == ("Reason code", "Use it when", "A decline with it rules out, for this client")
+    assert lines[0] == (
+        "Reason code",
+        "In words",
+        "Use it when",
+        "A decline with it rules out, for this client",
+    )
     reasons = BOOK["landlord"]
     assert lines[1 : 1 + len(LANDLORD_REASONS)] == [
-        (code, reasons[code].words, reasons[code].lasts) for code in LANDLORD_REASONS
+        (code, reasons[code].label, reasons[code].words, reasons[code].lasts) for code in LANDLORD_REASONS
     ]
     assert (
         "neighbourhood_situation",
+        "Situation in the neighbourhood",
         reasons["neighbourhood_situation"].words,
         "every unit of the same site, for 13 weeks",
     ) in lines
