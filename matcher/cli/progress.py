@@ -60,10 +60,11 @@ class Progress:
         )
         for heading in (_("step"), _("state"), _("value"), _("bound"), _("gap")):
             table.add_column(heading, justify="left" if heading in (_("step"), _("state")) else "right")
-        for event in events:
+        for position, event in enumerate(events):
             label = _(STAGES.get(event.stage, event.stage))
-            if not event.done:
-                table.add_row(label, _("running"), "", "", "")
+            if not event.done:  # a stage without figures is finished once the next one started
+                later = position < len(events) - 1
+                table.add_row(label, _("finished") if later else _("running"), "", "", "")
                 continue
             table.add_row(
                 label,

@@ -125,7 +125,11 @@ def solve(
             keep = read_communicated(keep_proposal)
         except InvalidInstance as invalid:
             raise click.ClickException("; ".join(str(problem) for problem in invalid.problems)) from None
-    week = solve_week(loaded, settings, ledger=ledger, keep=keep)
+    from matcher.cli.main import errors
+    from matcher.cli.progress import shown_progress
+
+    with shown_progress(errors):  # level, bound and gap on stderr once the solve takes a second
+        week = solve_week(loaded, settings, ledger=ledger, keep=keep)
     result = write_proposal(week, instance, out, settings)
     print_summary(result, out)
 

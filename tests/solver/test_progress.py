@@ -54,6 +54,8 @@ def test_the_display_shows_levels_in_dutch_once_the_solve_is_slow_enough():
     assert "prioriteit (W)" in shown
     assert "bewezen optimaal" in shown
     assert "Bezig met oplossen" in shown
+    assert "bezig" not in shown.replace("Bezig", "")  # every stage ended: none is shown running
+    assert "klaar" in shown  # the stages without figures (eligibility, the model) are finished
 
 
 def test_a_quick_solve_shows_nothing():
@@ -61,3 +63,19 @@ def test_a_quick_solve_shows_nothing():
     with shown_progress(Console(file=screen, width=120), after=30.0):
         solve(read_instance(TINY))
     assert screen.getvalue() == ""
+
+
+def test_solve_shows_the_progress_on_stderr_only(tmp_path, monkeypatch):
+    """`matcher solve` wires the display in: with the threshold at 0 s the final table appears
+    on the error stream, the proposal's own table on standard output carries no progress line."""
+    from click.testing import CliRunner
+
+    import matcher.cli.progress as progress
+    from matcher.cli.main import main
+
+    real = progress.shown_progress
+    monkeypatch.setattr(progress, "shown_progress", lambda console, after=1.0: real(console, after=0.0))
+    result = CliRunner().invoke(main, ["solve", str(TINY), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Solving" in result.stderr and "priority (W)" in result.stderr
+    assert "Solving" not in result.stdout and "Proposal for" in result.stdout
