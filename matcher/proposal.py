@@ -21,6 +21,7 @@ from matcher.solver.unit_classes import class_pairs, interchangeable_units, spre
 from matcher.unmatched import unmatched_reasons
 from matcher.unused import unused_units
 from models import Instance
+from models.unit import PROPOSAL_ADDRESS_COLUMNS
 
 
 @dataclass
@@ -90,6 +91,11 @@ class Proposal:
                 "reason": [_match_reason(label) for label in labels],
             }
         )
+        if any(unit.has_address for unit in self.instance.units):
+            # after the engine's columns, so readers selecting by name read it as before (issue 15)
+            shown = [units[u] for u in frame["unit_id"]]
+            for column in PROPOSAL_ADDRESS_COLUMNS:
+                frame[column] = [getattr(unit, column) or "" for unit in shown]
         return frame.sort_values(
             ["priority_weight", "client_id"], ascending=[False, True], kind="stable"
         ).reset_index(drop=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from matcher.i18n import N_, _
 from models.client import Client
+from models.contact import Contact
 from models.fields import FROZEN, Id, Intensity
 from models.places import Municipality, Neighbourhood
 from models.policy import Policy
@@ -83,6 +84,8 @@ class Instance(BaseModel):
     support_capacity: tuple[SupportCapacity, ...] = ()
     declined: tuple[DeclinedPair, ...] = ()
     policy: Policy
+    # staff contacts (contacts.csv, optional): shown in landlord workbooks, never read by the solve
+    contacts: tuple[Contact, ...] = ()
 
     def with_row(self, table: str, position: int, **update: object) -> Instance:
         """A copy with fields of one row of one table (clients, units, …) changed."""
@@ -306,3 +309,25 @@ def _scope_problems(
     else:
         return []
     return [Problem(file="declined.csv", row=row, column="scope_id", message=message)]
+
+
+def contact_problems(instance: Instance, rows: Rows | None = None) -> list[Problem]:
+    """contacts.csv rows whose landlord no unit names: a contact of a corporation the instance
+    does not know (a typo, or another spelling than units.csv's). Checked when an instance is
+    read, not by the model: a solved instance keeps only the landlords with units left. The
+    landlord is shown as any id is (`shown`: masked when it reads as personal data)."""
+    landlords = {u.landlord for u in instance.units}
+    return [
+        Problem(
+            file="contacts.csv",
+            row=row,
+            column="landlord",
+            message=_(
+                "no unit in units.csv has landlord {landlord}: write the landlord exactly as units.csv "
+                "does (spelling, accents, spaces)",
+                landlord=shown(contact.landlord),
+            ),
+        )
+        for contact, row in zip(instance.contacts, _rows(rows, len(instance.contacts)))
+        if contact.landlord is not None and contact.landlord not in landlords
+    ]

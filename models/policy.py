@@ -44,6 +44,9 @@ class Spreading(BaseModel):
         default_factory=lambda: {"light": 1, "ambulant": 1, "intensive": 2, "protected": 2}
     )
     exempt_types: tuple[UnitType, ...] = ("skaeve_huis",)
+    # weeks a placement recorded in the ledger keeps counting against its neighbourhood: the
+    # placements of this period and of the `window_weeks` weeks before it (decision 96)
+    window_weeks: Whole = Field(default=26, ge=1, le=520)
 
     @field_validator("load_weight")
     @classmethod

@@ -2,7 +2,7 @@
 
 Client, unit, site and landlord ids are replaced by keyed pseudonyms (HMAC-SHA256), the same
 id always by the same pseudonym in every file, declined.csv included. Everything the solve
-reads is kept as it is — municipality and neighbourhood codes and names (public CBS data),
+reads is kept as it is (a unit's address columns are emptied: they identify the home) — municipality and neighbourhood codes and names (public CBS data),
 types, rents, dates, urgencies, household sizes, policy — so the redacted instance gives the
 same W and P. What is dropped: comments in policy.yaml, sheets that are not part of the
 instance, and a workbook's author, comments, document properties and formulas (a formula cell
@@ -50,6 +50,19 @@ SCRAMBLED = {
     ("units", "landlord"): "landlord",
     ("declined", "client_id"): "client",
     ("declined", "unit_id"): "unit",
+}
+# the optional address columns of a unit (issue 15) identify a home as well as its id: emptied
+BLANKED = {
+    ("units", name)
+    for name in (
+        "street",
+        "house_number",
+        "postcode",
+        "place",
+        "complex_name",
+        "landlord_reference",
+        "bag_id",
+    )
 }
 PREFIX = {"client": "C", "unit": "U", "site": "S", "landlord": "L"}
 # letters only: a pseudonym can never contain a BSN, and no word of it is a name
@@ -163,8 +176,13 @@ def _redact_rows(table: str, rows: list[list], scramble: Scrambler) -> None:
     header_at = next((k for k, row in enumerate(rows) if any(str(cell or "").strip() for cell in row)), None)
     if header_at is None:
         return
-    positions = _scrambled_positions(table, [str(cell or "") for cell in rows[header_at]])
+    header = [str(cell or "") for cell in rows[header_at]]
+    positions = _scrambled_positions(table, header)
+    blanked = [k for k, name in enumerate(header) if (table, name.strip().lower()) in BLANKED]
     for row in rows[header_at + 1 :]:
+        for position in blanked:
+            if position < len(row):
+                row[position] = ""
         for position, kind in positions.items():
             if position < len(row) and row[position] is not None and str(row[position]).strip():
                 row[position] = scramble(kind, str(row[position]))

@@ -28,6 +28,7 @@ from matcher import __version__
 from matcher.generate.regions import MUNICIPAL_HOUSING_COMPANIES, Region, regions_for
 from matcher.io.safe_text import csv_text
 from models import Client, Unit
+from models.unit import HOME_COLUMNS
 
 DEFAULT_WEEK = date(2026, 11, 23)
 CBS_DIR = Path(__file__).resolve().parents[2] / "instances" / "cbs"
@@ -121,7 +122,8 @@ INTEGER_COLUMNS = {
     "slots",
 }
 # the spec's column order, from the domain models
-UNIT_COLUMNS = list(Unit.model_fields)
+# the generator makes no addresses: the optional address columns (issue 15) are left out
+UNIT_COLUMNS = [name for name in Unit.model_fields if name not in HOME_COLUMNS]
 CLIENT_COLUMNS = list(Client.model_fields)
 
 

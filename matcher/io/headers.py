@@ -31,6 +31,13 @@ HEADERS: dict[str, str] = {
     "preference_score": N_("preference_score"),
     "reason": N_("reason"),
     "detail": N_("detail"),
+    # a unit's address in proposals.csv, when the instance has one (issue 15)
+    "street": N_("street"),
+    "house_number": N_("house_number"),
+    "postcode": N_("postcode"),
+    "place": N_("place"),
+    "complex_name": N_("complex_name"),
+    "landlord_reference": N_("landlord_reference"),
 }
 
 # the reason codes of unmatched.csv (matcher.unmatched.REASONS) and unused_units.csv

@@ -51,6 +51,7 @@ from matcher.i18n import N_, _
 from matcher.solver.size_guard import MAX_ZIP_PARTS, RATIO_FROM_BYTES, InputLimits
 from models import (
     Client,
+    Contact,
     DeclinedPair,
     Instance,
     InvalidInstance,
@@ -62,8 +63,9 @@ from models import (
     Unit,
 )
 from models.fields import INTENSITIES, URGENCIES
-from models.instance import cross_file_problems, unknown_prefix
+from models.instance import contact_problems, cross_file_problems, unknown_prefix
 from models.privacy import KINDS, NAME_PREDICATES, is_bare_word, personal_data, scrub
+from models.unit import HOME_COLUMNS as UNIT_HOME_COLUMNS
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -101,6 +103,18 @@ TABLES = (
     TableSpec("support_capacity", SupportCapacity, False),
     TableSpec("declined", DeclinedPair, False),
 )
+# Staff contacts (issue 15): read and written with the instance, but no input of the solve: not
+# among `instance_files` (a run's hashed inputs, and what `matcher.audit.redact` copies) nor
+# among TABLES (the sheets a redacted workbook keeps), as it names staff.
+CONTACTS = TableSpec("contacts", Contact, False)
+ALL_TABLES = (*TABLES, CONTACTS)
+# Columns where what reads as personal data belongs (issue 15): a unit's address is about a home,
+# not a person; contacts.csv holds staff names, e-mail addresses and phone numbers. An e-mail
+# address or a postcode with a house number in any other text column is refused (`_misplaced`).
+HOME_COLUMNS = {"units": frozenset(UNIT_HOME_COLUMNS)}
+CONTACT_COLUMNS = {"contacts": frozenset({"role", "landlord", "name", "email", "phone"})}
+PERSONAL_ALLOWED: dict[str, frozenset[str]] = {**HOME_COLUMNS, **CONTACT_COLUMNS}
+_MISPLACED = ("email", "address")  # refused in every text column outside PERSONAL_ALLOWED
 NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap"}
 MONEY_COLUMNS = {"rent", "max_rent"}
 
@@ -227,7 +241,7 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
 
     parsed: dict[str, list[BaseModel]] = {}
     rows: dict[str, list[int | None]] = {}
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         raw = raw_tables.get(spec.name)
         if raw is None:
             where = spec.file if book is None else f"{book} [{spec.name}]"
@@ -258,12 +272,17 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
         clients=_typed_rows(Client, parsed["clients"]),
         support_capacity=_typed_rows(SupportCapacity, parsed["support_capacity"]),
         declined=_typed_rows(DeclinedPair, parsed["declined"]),
+        contacts=_typed_rows(Contact, parsed["contacts"]),
         # model_construct does not validate: without a valid policy (already a problem) the
         # tables are still checked across files, which never reads the policy, and the
         # instance is then dropped
         policy=cast(Policy, policy),
     )
-    across = _without_lost_references(cross_file_problems(instance, rows, unparsed), raw_tables)
+    across = cross_file_problems(instance, rows, unparsed)
+    if "units" in raw_tables and raw_tables["units"].complete and not unparsed.get("unit"):
+        # only against every unit: a landlord is unknown only when no row of units.csv names it
+        across += contact_problems(instance, rows.get("contacts.csv"))
+    across = _without_lost_references(across, raw_tables)
     problems += across if book is None else [_in_workbook(problem, book) for problem in across]
     return instance if policy is not None else None
 
@@ -294,7 +313,7 @@ def _without_lost_references(problems: list[Problem], raw_tables: dict[str, RawT
 def _in_workbook(problem: Problem, book: str) -> Problem:
     """A cross-file problem as the workbook shows it: sheet `clients`, not clients.csv."""
     file, message = problem.file, problem.message
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         if file == spec.file:
             file = f"{book} [{spec.name}]"
         message = message.replace(spec.file, _("sheet {name}", name=spec.name))
@@ -357,7 +376,11 @@ def _reportable(problems: list[Problem]) -> list[Problem]:
 
 
 def instance_files(path: str | Path) -> list[Path]:
-    """The files an instance consists of, for hashing and auditing."""
+    """The files an instance consists of, for hashing and auditing.
+
+    Not contacts.csv (`CONTACTS`): the solve never reads it (a run's `inputs` are what it solved
+    from), and it names staff, so a redacted copy (`matcher.audit.redact`, which copies these
+    files) leaves it out. A run folder keeps it in solved-instance/ among its outputs."""
     path = Path(path)
     if path.is_dir():
         names = [spec.file for spec in TABLES] + ["policy.yaml"]
@@ -404,6 +427,7 @@ _NAME_KEYS = {
     "declined": "declined",
     "decline": "declined",
     "declinedpair": "declined",
+    "contact": "contacts",
     "policy": "policy",
 }
 _NAME_WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -489,7 +513,7 @@ def _stray_files(names: set[str], explained: set[str], only: str | None = None) 
     A workbook named like a table (`declined.xlsx`) beside that table's CSV is its source and is
     skipped; without the CSV it is refused, as its rows would be lost. `explained` gets the
     tables (or `policy`) that a problem was added for; `only` limits the check to one of them."""
-    exact = {spec.file for spec in TABLES} | {POLICY_FILE}
+    exact = {spec.file for spec in ALL_TABLES} | {POLICY_FILE}
     found = []
     for name in sorted(names - exact):
         near = _near_name(name)
@@ -535,7 +559,7 @@ def _read_folder(
         return (folder / name).is_file() if listed is None else name in listed
 
     tables = {}
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         if present(spec.file):
             table = _read_csv(folder / spec.file, spec.file, problems, limits)
             if table is not None:
@@ -1195,7 +1219,7 @@ def _workbook_tables(
         sheets = _instance_sheets(workbook, file.name, problems, explained)
         _sheets_are_plain(file, workbook, sheets, problems)
         tables = {}
-        for spec in TABLES:
+        for spec in ALL_TABLES:
             if spec.name not in sheets:
                 continue
             sheet = workbook[sheets[spec.name]]
@@ -1250,7 +1274,7 @@ def _policy_beside(
     return None
 
 
-_WANTED = {spec.name for spec in TABLES} | {"policy"}
+_WANTED = {spec.name for spec in ALL_TABLES} | {"policy"}
 _UNHIDE = {
     "hidden": (N_("hidden"), N_("unhide it (right-click a sheet tab > Unhide)")),
     "veryHidden": (
@@ -1650,6 +1674,8 @@ def _parse_table(
             message = _control_message(value, raw.spans.get(number))
             if message is None:
                 value, message = _normalise(column, kinds[position], value)
+            if message is None and kinds[position] is None:
+                message = _misplaced(spec, column, value)
             if message:
                 cell_problems.append(Problem(file=raw.file, row=number, column=column, message=message))
             else:
@@ -1668,6 +1694,26 @@ def _parse_table(
             models.append(model)
             rows.append(number)
     return models, rows
+
+
+def _misplaced(spec: TableSpec, column: str, value: str) -> str | None:
+    """Why an e-mail address or a postcode with a house number in this text column is refused, if
+    it is there: they belong only in a unit's address columns and in contacts.csv
+    (`PERSONAL_ALLOWED`). The value is not repeated."""
+    if column in PERSONAL_ALLOWED.get(spec.name, frozenset()) or (spec.name, column) == (
+        "clients",
+        "client_id",
+    ):
+        return None  # a client id's own refusal (models.instance) says to use a pseudonym
+    kind = personal_data(value)
+    if kind not in _MISPLACED:
+        return None
+    return _(
+        "looks like {kind} (not repeated here): personal data does not belong in this column; "
+        "a unit's address goes in units.csv's address columns (street, house_number, postcode, place), "
+        "a staff contact in contacts.csv",
+        kind=_(KINDS[kind]),
+    )
 
 
 def _control_message(value: str, span: tuple[int, int] | None) -> str | None:
@@ -1846,6 +1892,7 @@ def _private(problem: Problem, typed: dict[str, str], spec: TableSpec) -> Proble
     if (
         kind in _OUT_OF_PLACE
         and not (kind == "date" and column_kind == "date")
+        and problem.column not in PERSONAL_ALLOWED.get(spec.name, frozenset())
         and _("looks like") not in message
     ):
         message += _(

@@ -4,7 +4,8 @@ summary.json, together atomically.
 The files are replaced as one set (`matcher.io.atomic.write_set`): killed at any moment, the
 folder holds the previous proposal or the new one, never a mix. Beside the three tables (the
 matches, the clients left unmatched and the units left unused, each with its reason) the set
-holds `solved-instance/` (the instance after the decisions ledger, as CSV files and policy.yaml)
+holds `solved-instance/` (the instance after the decisions ledger, as CSV files and policy.yaml,
+with contacts.csv when the instance has staff contacts)
 and, when matches already communicated were kept, `kept.csv`: with them any week can be
 explained, checked and audited later without the ledger as it was then. summary.json records the
 sha256 of every other file of the set under "outputs", so anyone can check they belong together.
@@ -40,6 +41,7 @@ from matcher.solver.settings import SolveSettings
 from matcher.unmatched import REASONS
 from matcher.unused import UNUSED_REASONS
 from matcher.week import Week
+from models import Instance
 
 
 def _number(value: float) -> float | int | None:
@@ -123,6 +125,15 @@ def _table(frame: pd.DataFrame) -> bytes:
     return csv_text(shown_columns(frame)).encode("utf-8")
 
 
+def with_known_contacts(instance: Instance) -> Instance:
+    """The instance with only the contacts whose landlord still has a unit: a landlord whose last
+    unit was housed (the decisions ledger takes it out of the pool) is no longer in units.csv, and
+    the solved instance must read back (contacts.csv names only landlords units.csv names)."""
+    landlords = {unit.landlord for unit in instance.units}
+    kept = tuple(c for c in instance.contacts if c.landlord is None or c.landlord in landlords)
+    return instance if kept == instance.contacts else instance.model_copy(update={"contacts": kept})
+
+
 def write_proposal(
     result: Proposal | Week,
     instance_path: str | Path,
@@ -166,7 +177,8 @@ def _write_proposal(
         "unmatched.csv": _table(shown_reasons(unmatched)),
         UNUSED: _table(shown_reasons(unused)),
     }
-    files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(week.solved).items()}
+    solved = with_known_contacts(week.solved)
+    files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(solved).items()}
     if week.keep is not None:
         kept = pd.DataFrame(week.keep, columns=["client_id", "unit_id"])
         files[KEPT] = _table(kept)

@@ -3,11 +3,11 @@
 A run folder keeps the *effective* instance it solved (after a decisions ledger was applied):
 `instance_files_bytes` gives the bytes of `municipalities.csv`, `neighbourhoods.csv`,
 `units.csv`, `clients.csv`, `policy.yaml` and, only when the instance has rows for them,
-`support_capacity.csv` and `declined.csv`. Written into an empty folder, those files read back
+`support_capacity.csv`, `declined.csv` and `contacts.csv`. Written into an empty folder, those files read back
 with `matcher.io.read.read_instance` as an Instance equal (`==`) to the one written, so `audit`,
 `check` and `explain` can re-run any week later.
 
-File names and columns come from the reader's own table specs (`matcher.io.read.TABLES`, which
+File names and columns come from the reader's own table specs (`matcher.io.read.ALL_TABLES`, which
 derives them from the domain models), so a column added to a model is written as soon as it is
 read. Cells are written the way the reader reads them back unchanged:
 
@@ -36,9 +36,10 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from matcher.io.read import TABLES
+from matcher.io.read import ALL_TABLES
 from matcher.io.safe_text import csv_rows_text, neutralise
-from models import Instance
+from models import Instance, Unit
+from models.unit import HOME_COLUMNS
 
 LIST_SEPARATOR = ";"
 POLICY_FILE = "policy.yaml"
@@ -58,7 +59,7 @@ def instance_files_bytes(instance: Instance) -> dict[str, bytes]:
     it reads back equal (a list item containing `;`, text containing a NUL character).
     """
     files: dict[str, bytes] = {}
-    for spec in TABLES:
+    for spec in ALL_TABLES:
         rows: tuple[BaseModel, ...] = getattr(instance, spec.name)
         if not rows and not spec.required:
             continue
@@ -75,8 +76,16 @@ def policy_yaml_bytes(instance: Instance) -> bytes:
 
 
 def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -> bytes:
-    """One table as UTF-8 CSV: a header naming every column of the model, then a line per row."""
-    fields = model.model_fields
+    """One table as UTF-8 CSV: a header naming every column of the model, then a line per row.
+
+    A unit's address columns (`models.unit.HOME_COLUMNS`, issue 15) are written only when some
+    unit has a value in them, so an instance without addresses is written byte for byte as before
+    they existed (an audit of an older run compares the bytes)."""
+    fields = {
+        name: field
+        for name, field in model.model_fields.items()
+        if not (model is Unit and name in HOME_COLUMNS and all(getattr(row, name) is None for row in rows))
+    }
     table: list[list[str]] = [list(fields)]
     for number, row in enumerate(rows, start=2):
         table.append(

@@ -6,7 +6,8 @@ sha256) and writes one HTML file with nothing from outside (inline CSS, the map 
 in the user's language (Dutch by default) and printable on A4:
 
 - the week, the instance and the proof status of every level of the solve (summary.json `levels`);
-- matches per gemeente and per corporatie, and every match with the names of its gemeente and wijk;
+- matches per gemeente and per corporatie, and every match with the names of its gemeente and wijk
+  (and the unit's address and complex, when units.csv gives them);
 - a map of wijk loads against their caps (matcher.report.map);
 - every unmatched client with the reason and the smallest change that would place them (the
   explain engine, matcher.review.explain, read-only: the first `explain_max` by priority, and no
@@ -81,6 +82,8 @@ class Match:
     unit_type: str
     rent: float
     available_from: date
+    address: str = ""  # street and number, postcode and place, when units.csv gives them
+    complex_name: str = ""
 
 
 @dataclass
@@ -223,6 +226,8 @@ def build_overview(
                 unit.type,
                 unit.rent,
                 unit.available_from,
+                unit.address(),
+                unit.complex_name or "",
             )
         )
         placed_load[unit.neighbourhood_id] += load_of(
@@ -760,11 +765,14 @@ def render_html(overview: Overview, map_svg: str | None, map_note: str) -> str:
 
     parts.append(f"<h2>{_e(_('Matches'))} ({len(o.matches)})</h2>")
     if o.matches:
+        # the address and complex, when units.csv gives them (issue 15)
+        addressed = any(m.address or m.complex_name for m in o.matches)
         parts.append(
             _table(
                 [
                     (_label("client_id"), False),
                     (_label("unit_id"), False),
+                    *([(_("address"), False), (_("complex"), False)] if addressed else []),
                     (_label("municipality_id"), False),
                     (_label("neighbourhood_id"), False),
                     (_label("unit_type"), False),
@@ -776,6 +784,7 @@ def render_html(overview: Overview, map_svg: str | None, map_note: str) -> str:
                     [
                         m.client_id,
                         m.unit_id,
+                        *([m.address, m.complex_name] if addressed else []),
                         m.municipality,
                         m.neighbourhood,
                         _(UNIT_TYPE_WORDS[m.unit_type]) if m.unit_type in UNIT_TYPE_WORDS else m.unit_type,

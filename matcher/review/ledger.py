@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1470,8 +1470,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     """This week's instance after every decision up to and including this period, and a report.
 
     - a match accepted by both client and landlord is fixed: its client and unit leave the pool,
-      its load is added to the neighbourhood's recent_load and, when it was accepted for this
-      period, it uses one of the municipality's intake and one support slot;
+      its load is added to the neighbourhood's recent_load while its week lies in the rolling
+      window (`policy.spreading.window_weeks` weeks before this period, and this period), whether
+      or not the client or unit is still listed, and, when it was accepted for this period, it
+      uses one of the municipality's intake and one support slot;
     - a pair declined by either party is added to `declined` (never proposed again);
     - a client whose refusals of suitable offers reach `policy.refusals.max_refusals` has their
       urgency lapsed to `policy.refusals.lapse_to`, and is flagged for the coordinator.
@@ -1499,6 +1501,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     taken_clients: set[str] = set()
     taken_units: set[str] = set()
     load_added: Counter = Counter()
+    load_expired: Counter = Counter()  # placed before the rolling window: no longer counted
+    oldest = start - timedelta(weeks=policy.spreading.window_weeks)
     intake_used: Counter = Counter()
     slots_used: Counter = Counter()
     for client_id, unit_id in placed:
@@ -1512,15 +1516,18 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             continue
         taken_clients.add(client_id)
         taken_units.add(unit_id)
-        if client_id not in clients and unit_id not in units:
-            continue  # both have left the instance already: nothing to count
+        listed = client_id in clients or unit_id in units
+        in_window = week >= oldest  # its load still counts against the neighbourhood (decision 96)
+        if not listed and not in_window:
+            continue  # both left the instance, and the placement left the rolling window
         record = proposed_pair.get((client_id, unit_id), {})
         client, unit = clients.get(client_id), units.get(unit_id)
         intensity = client.support_intensity if client else record.get("support_intensity")
         unit_type = unit.type if unit else record.get("unit_type")
         neighbourhood = unit.neighbourhood_id if unit else record.get("neighbourhood_id")
         municipality = unit.municipality_id if unit else record.get("municipality_id")
-        fixed.append({"client_id": client_id, "unit_id": unit_id, "period_start": week.isoformat()})
+        if listed:
+            fixed.append({"client_id": client_id, "unit_id": unit_id, "period_start": week.isoformat()})
         if intensity is None or neighbourhood is None:
             flagged.append(
                 f"{client_id} -> {unit_id}: accepted, but its load cannot be counted "
@@ -1528,8 +1535,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             )
             continue
         load = load_of(policy, intensity, unit_type)
-        if load and neighbourhood in neighbourhoods:
+        if load and neighbourhood in neighbourhoods and in_window:
             load_added[neighbourhood] += load
+        elif load and neighbourhood in neighbourhoods:
+            load_expired[neighbourhood] += load
         if start <= week <= end:
             if municipality in municipalities and municipalities[municipality].max_intake is not None:
                 intake_used[municipality] += 1
@@ -1621,6 +1630,7 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         )
         + tuple(new_declined),
         policy=policy,
+        contacts=instance.contacts,
     )
     report = {
         "source": describe(ledger),
@@ -1631,6 +1641,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "clients_removed": len(taken_clients & set(clients)),
         "units_removed": len(taken_units & set(units)),
         "load_added": dict(sorted(load_added.items())),
+        "load_window": {"weeks": policy.spreading.window_weeks, "from": oldest.isoformat()},
+        "load_expired": dict(sorted(load_expired.items())),
         "intake_used": dict(sorted(intake_used.items())),
         "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
         "declined_pairs_added": len(new_declined),

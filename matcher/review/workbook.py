@@ -1,8 +1,11 @@
 """Landlord review workbooks: one .xlsx per landlord out, the decisions back in.
 
 A workbook holds only what a landlord needs to decide: the client's pseudonym, household size,
-support intensity and whether a support provider is needed, the unit, its rent and the move-in
-date. Never the source (BW/MO/VO is health and safety information) and never exclusions.
+support intensity and whether a support provider is needed, the unit with its address and the
+landlord's own reference for it (units.csv, when given), its rent and the move-in date. Never
+the source (BW/MO/VO is health and safety information) and never exclusions. Its top names the
+landlord's own contact and the coordinator to return it to (contacts.csv, when given); never
+another landlord's contact or units.
 
 The sheet is protected: only the Decision, Reason code and Note cells can be edited, each with
 a drop-down where one applies. A very hidden sheet `_matcher` keeps what was sent (the week, the
@@ -73,13 +76,15 @@ from matcher.review.ledger import (
 )
 from matcher.review.reasons import BOOK
 from matcher.rules.capacity import load_of
-from models import Instance, InvalidInstance, Problem
+from models import Contact, Instance, InvalidInstance, Problem, Unit
+from models.contact import coordinator_contact, landlord_contact
 
 FORMAT = "matcher-review-workbook"
 # 2: the record of what was sent is signed with the ledger's key
 # 3: a Status column; earlier decisions shown filled in and locked; a return-by date
-FORMAT_VERSION = "3"
-READ_VERSIONS = ("1", "2", "3")  # a version 1 workbook is read, and refused on import as unsigned
+# 4: the unit's address and the landlord's own reference beside the unit (issue 15)
+FORMAT_VERSION = "4"
+READ_VERSIONS = ("1", "2", "3", "4")  # a version 1 workbook is read, and refused on import as unsigned
 UNSIGNED_FIELDS = ("digest", "key_id", "signature")  # the record's fields outside the signed text
 REVIEW_SHEET = N_("Review")  # shown in the user's language: `_(REVIEW_SHEET)`; read in either
 CODES_SHEET = N_("Reason codes")
@@ -96,6 +101,8 @@ COLUMNS = (
     ("support_intensity", N_("Support intensity"), 15),
     ("provider_needed", N_("Support provider needed"), 14),
     ("unit_id", N_("Unit"), 16),
+    ("address", N_("Address"), 36),
+    ("landlord_reference", N_("Your reference"), 16),
     ("rent", N_("Rent (EUR / month)"), 13),
     ("move_in_from", N_("Move in from"), 13),
     ("status", N_("Status"), 22),
@@ -104,7 +111,8 @@ COLUMNS = (
     ("note", N_("Note"), 40),
 )
 KEYS = [key for key, _, _ in COLUMNS]
-KEYS_V2 = [key for key in KEYS if key != "status"]  # the columns of format versions 1 and 2
+KEYS_V3 = [key for key in KEYS if key not in ("address", "landlord_reference")]  # format version 3
+KEYS_V2 = [key for key in KEYS_V3 if key != "status"]  # the columns of format versions 1 and 2
 HEADERS = {key: header for key, header, _ in COLUMNS}
 EDITABLE = ("decision", "reason_code", "note")
 LOCKED = tuple(key for key in KEYS if key not in EDITABLE)
@@ -123,7 +131,9 @@ META_COLUMNS_V2 = (
     "load",
 )
 # version 3 also records each row's Status and what a decided row showed (locked)
-META_COLUMNS = (*META_COLUMNS_V2, "status", "decided_on", "decision", "reason_code", "note")
+META_COLUMNS_V3 = (*META_COLUMNS_V2, "status", "decided_on", "decision", "reason_code", "note")
+# version 4 also records what the address and reference cells showed (locked)
+META_COLUMNS = (*META_COLUMNS_V3, "address", "landlord_reference")
 PROVIDER_NOT_NEEDED = ("light",)  # light support: no provider in the home (informal or wijkteam)
 
 NEW = "new"  # Status: in no earlier export to this landlord
@@ -553,6 +563,8 @@ def landlord_rows(
                 else client.support_intensity,
                 "provider_needed": _(YES_NO[client.support_intensity not in PROVIDER_NOT_NEEDED]),
                 "unit_id": unit.unit_id,
+                "address": unit_address(unit),
+                "landlord_reference": unit.landlord_reference or "",
                 "rent": float(unit.rent),
                 "move_in_from": move_in_from(instance, client.client_id, unit.unit_id),
                 "landlord": landlord,
@@ -564,6 +576,15 @@ def landlord_rows(
             }
         )
     return rows
+
+
+def unit_address(unit: Unit) -> str:
+    """The unit's address as the workbook shows it: `Kanaalstraat 20-1, 1971 TW IJmuiden
+    (Kanaalhof)`; empty when units.csv gives none."""
+    address = unit.address()
+    if unit.complex_name:
+        return f"{address} ({unit.complex_name})" if address else unit.complex_name
+    return address
 
 
 def export_workbooks(
@@ -599,7 +620,7 @@ def export_workbooks(
 
     def make(landlord: str) -> Callable[[], bytes]:
         return lambda: workbook_bytes(
-            record, landlord, landlord_rows(instance, record, landlord, earlier), key
+            record, landlord, landlord_rows(instance, record, landlord, earlier), key, instance.contacts
         )
 
     _write_all_or_none(out, [(name, make(landlord)) for landlord, name in plan])
@@ -755,17 +776,26 @@ def _text_only(book: Any) -> None:
 
 
 def workbook_bytes(
-    record: ProposalRecord, landlord: str, rows: list[dict[str, Any]], key: SigningKey | None = None
+    record: ProposalRecord,
+    landlord: str,
+    rows: list[dict[str, Any]],
+    key: SigningKey | None = None,
+    contacts: tuple[Contact, ...] = (),
 ) -> bytes:
     """The landlord's workbook as .xlsx bytes; signed with `key` (unsigned without one).
 
     A row without a Status (`landlord_rows` without the ledger's history) is new and undecided.
+    Of `contacts` (contacts.csv) only this landlord's own and the coordinator it answers are
+    shown, never another landlord's.
     """
-    rows = [{**row_status(Earlier(), landlord, "", ""), **row} for row in rows]
+    rows = [
+        {"address": "", "landlord_reference": "", **row_status(Earlier(), landlord, "", ""), **row}
+        for row in rows
+    ]
     book = Workbook()
     sheet = book.active
     sheet.title = _(REVIEW_SHEET)
-    _title_block(sheet, record, landlord, rows)
+    _title_block(sheet, record, landlord, rows, contacts)
     _table(sheet, rows)
     _codes_sheet(book.create_sheet(_(CODES_SHEET)))
     _meta_sheet(book.create_sheet(META_SHEET), record, landlord, rows, key)
@@ -781,40 +811,60 @@ def workbook_bytes(
     return buffer.getvalue()
 
 
-def _title_block(sheet: Any, record: ProposalRecord, landlord: str, rows: list[dict[str, Any]]) -> None:
+def return_line(record: ProposalRecord, landlord: str, contacts: tuple[Contact, ...] = ()) -> str:
+    """Whom to return the workbook to and by when: the coordinator's contact when contacts.csv
+    names one (for this landlord, else for every landlord)."""
+    coordinator = coordinator_contact(contacts, landlord)
+    day = long_date(due_date(record))
+    if coordinator is None:
+        return _("Return this file by {day} to the coordinator.", day=day)
+    return _("Return this file by {day} to the coordinator: {contact}.", day=day, contact=coordinator.words())
+
+
+def _week_line(
+    record: ProposalRecord, landlord: str, count: int, new: int, decided: int, contacts: tuple[Contact, ...]
+) -> str:
+    week = _(
+        N_(
+            "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
+            "{count} matches: {new} new, {sent} sent before, {decided} decided"
+        )
+        if count != 1
+        else N_(
+            "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
+            "{count} match: {new} new, {sent} sent before, {decided} decided"
+        ),
+        start=long_date(record.period_start, weekday=False, short=True),
+        end=long_date(record.period_end, weekday=False, short=True),
+        instance=record.instance,
+        proposal=record.proposal_id,
+        engine=f"matcher {matcher.__version__}",
+        count=count,
+        new=new,
+        sent=count - new - decided,
+        decided=decided,
+    )
+    own = landlord_contact(contacts, landlord)
+    if own is None:
+        return week
+    return _("Your contact for these matches: {contact}", contact=own.words()) + "\n" + week
+
+
+def _title_block(
+    sheet: Any,
+    record: ProposalRecord,
+    landlord: str,
+    rows: list[dict[str, Any]],
+    contacts: tuple[Contact, ...] = (),
+) -> None:
     last = get_column_letter(len(COLUMNS))
     count = len(rows)
     decided = sum(1 for row in rows if row["decided_on"])
     new = sum(1 for row in rows if row["state"] == NEW)
     lines = [
         (_("Proposed matches for {landlord}", landlord=landlord), Font(bold=True, size=15, color=NAVY)),
-        (
-            _(
-                N_(
-                    "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
-                    "{count} matches: {new} new, {sent} sent before, {decided} decided"
-                )
-                if count != 1
-                else N_(
-                    "Week {start} – {end}  ·  instance {instance}  ·  proposal {proposal}  ·  {engine}  ·  "
-                    "{count} match: {new} new, {sent} sent before, {decided} decided"
-                ),
-                start=long_date(record.period_start, weekday=False, short=True),
-                end=long_date(record.period_end, weekday=False, short=True),
-                instance=record.instance,
-                proposal=record.proposal_id,
-                engine=f"matcher {matcher.__version__}",
-                count=count,
-                new=new,
-                sent=count - new - decided,
-                decided=decided,
-            ),
-            Font(size=10, color="595959"),
-        ),
-        (
-            _("Return this file by {day} to the coordinator.", day=long_date(due_date(record))),
-            Font(bold=True, size=12, color="C00000"),
-        ),
+        (_week_line(record, landlord, count, new, decided, contacts), Font(size=10, color="595959")),
+        (return_line(record, landlord, contacts), Font(bold=True, size=12, color="C00000")),
         (
             _(
                 "For each match choose {accept} or {decline} under {decision}. A decline needs a reason "
@@ -846,6 +896,8 @@ def _title_block(sheet: Any, record: ProposalRecord, landlord: str, rows: list[d
         cell.font = font
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 24
+    if landlord_contact(contacts, landlord) is not None:
+        sheet.row_dimensions[2].height = 28
     sheet.row_dimensions[3].height = 20
     sheet.row_dimensions[4].height = 44
 
@@ -874,7 +926,9 @@ def _table(sheet: Any, rows: list[dict[str, Any]]) -> None:
                 value = value or None  # an undecided row's cells stay empty
             cell = sheet.cell(row=number, column=column, value=value)
             cell.border = border
-            if key == "rent":
+            if key == "address":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif key == "rent":
                 cell.number_format = '"€" #,##0.00'
             elif key == "move_in_from":
                 cell.number_format = "yyyy-mm-dd"
@@ -1321,8 +1375,11 @@ def _decided_changes(
 
 
 def _layout(version: str) -> list[str]:
-    """The Review sheet's columns in a workbook of this format version (version 3 added Status)."""
-    return KEYS if version not in ("1", "2") else KEYS_V2
+    """The Review sheet's columns in a workbook of this format version (version 3 added Status,
+    version 4 the address and the landlord's reference)."""
+    if version in ("1", "2"):
+        return KEYS_V2
+    return KEYS_V3 if version == "3" else KEYS
 
 
 def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]:
@@ -1346,7 +1403,9 @@ def _read_meta(sheet: Any, name: str) -> tuple[dict, dict, bytes, list[Problem]]
     version = header.get("format_version")
     if header.get("format") != FORMAT or version not in READ_VERSIONS:
         return header, {}, b"", broken
-    columns = META_COLUMNS_V2 if version in ("1", "2") else META_COLUMNS
+    columns = (
+        META_COLUMNS_V2 if version in ("1", "2") else META_COLUMNS_V3 if version == "3" else META_COLUMNS
+    )
     table = [line[: len(columns)] for line in lines[position + 2 :] if any(line)]
     content = _signed_content(header, table)
     if sha256_bytes(content) != header.get("digest"):

@@ -150,10 +150,16 @@ def test_workbook_is_redacted_as_a_workbook(tmp_path):
 def test_dutch_excel_csv_is_redacted_in_its_own_form(tiny_copy, tmp_path):
     """A `;`-separated Windows-1252 file keeps its separator and decimal commas."""
     units = tiny_copy / "units.csv"
+    separators = units.read_text().splitlines()[0].count(",")  # 9, and 7 more for the address columns
     units.write_bytes(units.read_text().replace(",", ";").replace(";650;", ";650,50;").encode("cp1252"))
     redact_instance(tiny_copy, tmp_path / "shared", key="k")
     text = (tmp_path / "shared" / "units.csv").read_text(encoding="utf-8")
-    assert text.splitlines()[0].count(";") == 9 and ";650,50;" in text and "Pré Wonen" not in text
+    assert (
+        separators == 16
+        and text.splitlines()[0].count(";") == separators
+        and ";650,50;" in text
+        and "Pré Wonen" not in text
+    )
     assert read_instance(tmp_path / "shared").units[0].rent == 650.5
 
 
@@ -187,3 +193,23 @@ def test_cli_redact_refuses_an_existing_folder(tiny, tmp_path):
     (tmp_path / "shared" / "x").write_text("x")
     result = CliRunner().invoke(main, ["redact", str(tiny), "--out", str(tmp_path / "shared")])
     assert result.exit_code == 1 and "not empty" in result.output
+
+
+def test_a_units_address_is_emptied_and_the_solve_stays_the_same(tmp_path):
+    """The bundled Zuid-Kennemerland week has addresses (issue 15): in the redacted copy every
+    address column is empty, no street, postcode or BAG id of the source is anywhere, and the
+    redacted instance gives the same W and P."""
+    source = Path(__file__).resolve().parents[2] / "instances" / "zuid-kennemerland-week"
+    original = read_instance(source)
+    assert any(unit.street and unit.postcode and unit.bag_id for unit in original.units)
+    redact_instance(source, tmp_path / "redacted", key="k")
+    redacted = read_instance(tmp_path / "redacted")
+    for unit in redacted.units:
+        assert (unit.street, unit.house_number, unit.postcode, unit.place) == (None, None, None, None)
+        assert (unit.complex_name, unit.landlord_reference, unit.bag_id) == (None, None, None)
+    text = "".join(path.read_text(encoding="utf-8") for path in (tmp_path / "redacted").glob("*.csv"))
+    for unit in original.units:
+        for value in (unit.street, unit.postcode, unit.bag_id, unit.landlord_reference):
+            assert not value or value not in text, value
+    before, after = solve(original), solve(redacted)
+    assert (after.priority, after.preference) == (before.priority, before.preference)

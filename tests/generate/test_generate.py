@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from datetime import date
@@ -26,6 +28,7 @@ from matcher.generate.instance import (
 )
 from matcher.generate.regions import REGION_NAMES, REGIONS, regions_for
 from matcher.io.read import read_instance
+from models.unit import HOME_COLUMNS
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances"
 COMMITTED = [INSTANCES / f"{key}-{size}" for key in REGIONS for size in ("week", "year")]
@@ -39,6 +42,17 @@ def big() -> dict:
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in INSTANCE_FILES}
+
+
+def _without_addresses(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files with units.csv's optional address columns taken out: a committed example may
+    have been given addresses by hand (zuid-kennemerland-week, issue 15), which the generator
+    does not make; every other byte must still be the generator's."""
+    rows = list(csv.reader(io.StringIO(files["units.csv"].decode("utf-8"))))
+    keep = [k for k, name in enumerate(rows[0]) if name not in HOME_COLUMNS]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([[row[k] for k in keep] for row in rows])
+    return {**files, "units.csv": buffer.getvalue().encode("utf-8")}
 
 
 def _close_to_shares(observed: pd.Series, expected: pd.Series, sigmas: float = 4) -> bool:
@@ -96,7 +110,7 @@ def test_committed_instances_validate_and_match_their_command(tmp_path: Path, fo
         generate_instance(region, int(clients), int(units), int(seed), date.fromisoformat(week), int(days)),
         tmp_path / "again",
     )
-    assert _files(again) == _files(folder)
+    assert _files(again) == _without_addresses(_files(folder))
 
 
 def test_committed_instances_cover_every_region() -> None:

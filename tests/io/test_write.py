@@ -24,6 +24,7 @@ TABLES = [
     "units.csv",
     "clients.csv",
     "support_capacity.csv",
+    "contacts.csv",
     "policy.yaml",
 ]
 ALLOCATION = [("C01", "U02"), ("C02", "U01"), ("C03", "U03"), ("C06", "U06"), ("C04", "U05")]
@@ -47,9 +48,9 @@ def written(tiny, tmp_path):
 
 
 def test_the_files_of_the_set_exist(written):
-    """proposals.csv, unmatched.csv, unused_units.csv, summary.json and the six files of the solved
-    tiny instance (tiny's declined.csv has no rows, so none is written); no kept.csv without
-    `keep`."""
+    """proposals.csv, unmatched.csv, unused_units.csv, summary.json and the seven files of the
+    solved tiny instance (tiny's declined.csv has no rows, so none is written); no kept.csv
+    without `keep`."""
     _, _, out = written
     assert files_of_set(out) == {
         "proposals.csv",

@@ -85,6 +85,8 @@ def test_the_workbook_is_dutch_by_default(proposal, tmp_path, language):
         "Zwaarte begeleiding",
         "Zorgaanbieder nodig",
         "Woning",
+        "Adres",
+        "Uw referentie",
         "Huur (EUR / maand)",
         "Verhuizen vanaf",
         "Status",
@@ -97,8 +99,13 @@ def test_the_workbook_is_dutch_by_default(proposal, tmp_path, language):
         "Week 23 nov 2026 – 29 nov 2026" in sheet["A2"].value
         and "3 koppelingen: 3 nieuw, 0 eerder gestuurd" in sheet["A2"].value
     )
-    assert (
-        sheet["A3"].value == "Stuur dit bestand uiterlijk vrijdag 27 november 2026 terug naar de coördinator."
+    assert sheet["A2"].value.startswith(
+        "Uw contactpersoon voor deze koppelingen: Woonconsulent Woonopmaat, "
+        "woonconsulent.woonopmaat@example.org, 0255 555 013\n"
+    )
+    assert sheet["A3"].value == (
+        "Stuur dit bestand uiterlijk vrijdag 27 november 2026 terug naar de coördinator: "
+        "Coördinator Zuid-Kennemerland, coordinator@voorbeeld.nl, 023 555 0100."
     )
     assert "Kies per koppeling accepteren of afwijzen onder Beslissing" in sheet["A4"].value
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
@@ -127,7 +134,10 @@ def test_the_workbook_is_english_with_lang_en(proposal, tmp_path):
     book = load_workbook(export(proposal, tmp_path, "en")["woonopmaat"])
     assert book.sheetnames == ["Review", "Reason codes", META_SHEET]
     assert book["Review"][f"{COLUMN['decision']}{HEADER_ROW}"].value == "Decision"
-    assert book["Review"]["A3"].value == "Return this file by Friday 27 November 2026 to the coordinator."
+    assert book["Review"]["A3"].value == (
+        "Return this file by Friday 27 November 2026 to the coordinator: "
+        "Coördinator Zuid-Kennemerland, coordinator@voorbeeld.nl, 023 555 0100."
+    )
     meta = {row[0]: row[1] for row in book[META_SHEET].iter_rows(values_only=True) if row and row[0]}
     assert meta["language"] == "en"
 

@@ -202,11 +202,11 @@ def test_a_failure_midway_writes_no_workbook_and_records_no_proposal(
     made = []
     real = workbook.workbook_bytes
 
-    def failing(record, landlord, rows, key=None):
+    def failing(record, landlord, rows, key=None, contacts=()):
         made.append(landlord)
         if len(made) == 4:
             raise OSError(28, "No space left on device")
-        return real(record, landlord, rows, key)
+        return real(record, landlord, rows, key, contacts)
 
     monkeypatch.setattr(workbook, "workbook_bytes", failing)
     for books in (tmp_path / "new-folder", tmp_path / "folder-with-notes"):

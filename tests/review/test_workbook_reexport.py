@@ -40,6 +40,8 @@ from matcher.review.workbook import (
 TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny"
 COLUMN = {key: chr(ord("A") + position) for position, key in enumerate(KEYS)}
 EDITABLE = ("decision", "reason_code", "note")
+# tiny's contacts.csv names the coordinator, so the return line names them (issue 15)
+COORDINATOR = ": Coördinator Zuid-Kennemerland, coordinator@voorbeeld.nl, 023 555 0100."
 NOTE = "=1+1 roof repairs until March"  # formula-like: must stay text in every workbook
 WEEK1 = [("C01", "U02"), ("C02", "U01"), ("C03", "U03"), ("C04", "U05"), ("C06", "U06")]
 
@@ -294,7 +296,7 @@ def test_next_week_carries_decisions_over(decided, tiny_copy):
         "new",
     ]
     sheet = load_workbook(books / "woonopmaat.xlsx")[REVIEW_SHEET]
-    assert sheet["A3"].value == "Return this file by Friday 04 December 2026 to the coordinator."
+    assert sheet["A3"].value == "Return this file by Friday 04 December 2026 to the coordinator" + COORDINATOR
     assert {(p["period_start"], p["return_by"]) for p in read_ledger(decided["ledger"]).proposals} == {
         (date(2026, 11, 23), date(2026, 11, 27)),
         (date(2026, 11, 30), date(2026, 12, 4)),
@@ -329,12 +331,12 @@ def test_return_by_default_is_in_the_title_the_record_and_the_ledger(decided):
     """Without --return-by: the period start + 4 days (Friday 27 November for the week of Monday 23)."""
     path = decided["books"] / "pre-wonen.xlsx"
     assert load_workbook(path)[REVIEW_SHEET]["A3"].value == (
-        "Return this file by Friday 27 November 2026 to the coordinator."
+        "Return this file by Friday 27 November 2026 to the coordinator" + COORDINATOR
     )
     meta = {
         line[0]: line[1] for line in load_workbook(path)[META_SHEET].iter_rows(values_only=True) if line[0]
     }
-    assert meta["return_by"] == "2026-11-27" and meta["format_version"] == "3"
+    assert meta["return_by"] == "2026-11-27" and meta["format_version"] == "4"
     assert [p["return_by"] for p in read_ledger(decided["ledger"]).proposals] == [date(2026, 11, 27)]
 
 
@@ -357,7 +359,9 @@ def test_return_by_option(decided):
     )
     assert "to be returned by 2026-12-01" in result.output
     sheet = load_workbook(tmp / "b1" / "woonopmaat.xlsx")[REVIEW_SHEET]
-    assert sheet["A3"].value == "Return this file by Tuesday 01 December 2026 to the coordinator."
+    assert (
+        sheet["A3"].value == "Return this file by Tuesday 01 December 2026 to the coordinator" + COORDINATOR
+    )
     by_id = {p["proposal_id"]: p["return_by"] for p in read_ledger(ledger).proposals}
     assert sorted(by_id.values()) == [date(2026, 11, 27), date(2026, 12, 1)]
 
@@ -460,10 +464,12 @@ def test_a_reexported_workbook_nobody_filled_in_is_replaced_one_filled_in_is_not
 
 def as_version_2(path: Path, ledger: str) -> None:
     """Turn a workbook into one as matcher wrote them before version 3 (no Status column, no
-    return-by, the twelve-column record), signed with the ledger's key: those are still out there."""
+    address columns, no return-by, the twelve-column record), signed with the ledger's key: those
+    are still out there."""
     key = workbook_key(ledger)
     book = load_workbook(path)
     book[REVIEW_SHEET].delete_cols(KEYS.index("status") + 1)
+    book[REVIEW_SHEET].delete_cols(KEYS.index("address") + 1, 2)  # and no address (version 4)
     lines = [
         ["" if v is None else str(v) for v in line] for line in book[META_SHEET].iter_rows(values_only=True)
     ]
