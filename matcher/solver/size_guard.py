@@ -21,10 +21,12 @@ import math
 import os
 from collections import Counter
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from models import Instance, InvalidInstance, Problem
+
+if TYPE_CHECKING:  # numpy is imported where a count needs it: `validate` reads without it
+    import numpy as np
 
 DEFAULT_MAX_PAIRS = 20_000_000
 SAMPLE_CLIENTS = 1_000
@@ -172,6 +174,8 @@ def default_max_bytes() -> int:
 
 def sample_positions(n_clients: int, sample: int) -> np.ndarray:
     """`sample` client positions spread evenly over the file, first and last included."""
+    import numpy as np
+
     if n_clients <= sample:
         return np.arange(n_clients)
     return np.unique(np.linspace(0, n_clients - 1, sample).round().astype(np.int64))
@@ -184,6 +188,8 @@ def stratified_positions(n_clients: int, sample: int, seed: int = SAMPLE_SEED) -
     eligible ones at the end) can hide from the sample the way it can from evenly spaced
     positions; the stretches keep the sample spread over the whole file.
     """
+    import numpy as np
+
     if n_clients <= sample:
         return np.arange(n_clients)
     edges = np.linspace(0, n_clients, sample + 1).round().astype(np.int64)
@@ -208,6 +214,8 @@ def _pairs_by_client(instance: Instance) -> np.ndarray:
     """Eligible pairs of every client, counted with the engine's rules (RULE_BOOK) in blocks of
     clients: the same masks as `matcher.rules.eligibility.eligible_pairs`, but no pair is kept,
     so memory stays at one block (COUNT_BLOCK_CELLS cells) however large the instance."""
+    import numpy as np
+
     from matcher.rules.eligibility import RULE_BOOK, Eligibility
 
     rules = Eligibility(instance)  # arrays and client sets; the pairs themselves are never built
