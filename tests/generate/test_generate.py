@@ -416,3 +416,17 @@ def test_max_intake_near_fair_share(big: dict) -> None:
         region = municipalities[municipalities["region"] == row["region"]]
         fair = units_in[row["region"]] * row["population"] / region["population"].sum()
         assert max(1, math.ceil(1.2 * fair)) <= row["max_intake"] <= max(1, math.ceil(1.8 * fair)), code
+
+
+def test_the_generated_columns_are_fields_of_the_models_in_their_order():
+    """The generator writes a fixed set of columns; each is a field of the domain model, in the
+    model's (the spec's) order, so an optional column added to a model later never breaks it."""
+    from matcher.generate.instance import CLIENT_COLUMNS, UNIT_COLUMNS
+    from models import Client, Unit
+
+    for columns, model in ((UNIT_COLUMNS, Unit), (CLIENT_COLUMNS, Client)):
+        fields = list(model.model_fields)
+        assert set(columns) <= set(fields)
+        assert columns == [name for name in fields if name in columns]
+        left_out = [name for name in fields if name not in columns]
+        assert all(not model.model_fields[name].is_required() for name in left_out), left_out
