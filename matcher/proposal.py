@@ -91,6 +91,24 @@ class Proposal:
                 "reason": [_match_reason(label) for label in labels],
             }
         )
+        # the names and facts a coordinator reads a match by (issue 15), after the engine's columns
+        clients = {client.client_id: client for client in self.instance.clients}
+        municipality_names = {m.municipality_id: m.name for m in self.instance.municipalities}
+        neighbourhood_names = {n.neighbourhood_id: n.name for n in self.instance.neighbourhoods}
+        shown_units = [units[u] for u in frame["unit_id"]]
+        frame["municipality_name"] = [municipality_names[m] for m in frame["municipality_id"]]
+        frame["neighbourhood_name"] = [neighbourhood_names[n] for n in frame["neighbourhood_id"]]
+        frame["unit_type"] = [unit.type for unit in shown_units]
+        frame["rent"] = [
+            int(unit.rent) if float(unit.rent).is_integer() else unit.rent for unit in shown_units
+        ]
+        frame["available_from"] = [unit.available_from.isoformat() for unit in shown_units]
+        frame["support_intensity"] = [clients[c].support_intensity for c in frame["client_id"]]
+        if (a.client_own_unit >= 0).any():
+            # omklappen (issue 14): only when a client's current unit is offered this week, so a
+            # week without one is written as before
+            stays = a.own_pairs(c.client[chosen], c.unit[chosen])
+            frame["match_kind"] = np.where(stays, "omklappen", "")
         if any(unit.has_address for unit in self.instance.units):
             # after the engine's columns, so readers selecting by name read it as before (issue 15)
             shown = [units[u] for u in frame["unit_id"]]

@@ -90,13 +90,19 @@ class Priority(BaseModel):
 
 
 class Preference(BaseModel):
-    """Scores p for placing a client in their origin, preferred or current municipality."""
+    """Scores p for placing a client in their origin, preferred or current municipality, plus
+    the points for a home the client can stay in (issue 14)."""
 
     model_config = FROZEN
 
     origin: Whole = Field(default=30, ge=0)
     preferred: tuple[Whole, ...] = Field(default=(20, 15, 10), min_length=1)
     current: Whole = Field(default=10, ge=0)
+    # added for a light or ambulant client in a unit of permanent tenancy, in a week whose
+    # units include a trajectory unit (docs/allocation-rules.md, "Which allocation is best")
+    permanent: Whole = Field(default=10, ge=0)
+    # added for a client who stays in the unit they live in (omklappen)
+    stay: Whole = Field(default=30, ge=0)
 
     @field_validator("preferred")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
@@ -17,6 +17,12 @@ REFERENCE_COLUMNS: tuple[str, ...] = ("landlord_reference", "bag_id")
 HOME_COLUMNS: tuple[str, ...] = ADDRESS_COLUMNS + REFERENCE_COLUMNS
 # what proposals.csv adds after its columns when units have an address (not the BAG id)
 PROPOSAL_ADDRESS_COLUMNS: tuple[str, ...] = (*ADDRESS_COLUMNS, "landlord_reference")
+
+# The tenancy a unit is offered with (issue 14): `permanent`, a home the client can stay in
+# (instroomwoning, a normal tenancy), or `trajectory`, rented only for the duration of the
+# support trajectory, after which the client moves again. Empty cells are `permanent`.
+Tenancy = Literal["permanent", "trajectory"]
+TENANCIES: tuple[str, ...] = ("permanent", "trajectory")
 
 _POSTCODE = re.compile(r"^([1-9]\d{3})\s*([A-Za-z]{2})$")
 _HOUSE_NUMBER = re.compile(r"^[1-9]\d{0,4}(?:[ \-/]?[A-Za-z0-9]{1,6}){0,2}$")
@@ -74,6 +80,11 @@ def _bag_id(value: str) -> str:
     return value
 
 
+def _tenancy(value: object) -> object:
+    """`Permanent`, ` TRAJECTORY ` → the code; the Dutch words are read by `matcher.io.read`."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 Text = Annotated[str, AfterValidator(_text)]
 Postcode = Annotated[str, BeforeValidator(_postcode)]
 HouseNumber = Annotated[str, AfterValidator(_house_number)]
@@ -95,6 +106,9 @@ class Unit(BaseModel):
     max_household: int = Field(default=1, ge=1)
     accessible: Bool = False
     available_from: Day
+    # the tenancy offered: empty is permanent (an instroomwoning); `trajectory` for the
+    # duration of the support trajectory only
+    tenancy: Annotated[Tenancy, BeforeValidator(_tenancy)] | None = None
     # where the home is and how its corporation refers to it: optional, never read by the solve
     street: Text | None = None
     house_number: HouseNumber | None = None
@@ -109,6 +123,11 @@ class Unit(BaseModel):
         if self.type in ("cluster", "skaeve_huis") and not self.site_id:
             raise ValueError(_("site_id is required for a {type} unit: name its site", type=self.type))
         return self
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the unit is a home the client can stay in (tenancy permanent or empty)."""
+        return self.tenancy != "trajectory"
 
     @property
     def has_address(self) -> bool:

@@ -23,7 +23,7 @@ ANCHORS = [  # (folder, W, P, placed)
     ("west-brabant-west-year", 29001, 5140, 202),
     ("west-friesland-week", 4598, 345, 25),
     ("west-friesland-year", 25147, 4420, 179),
-    ("zuid-kennemerland-week", 6728, 775, 43),
+    ("zuid-kennemerland-week", 6728, 1110, 43),
     ("zuid-kennemerland-year", 52278, 8855, 357),
 ]
 

@@ -48,6 +48,7 @@ SCRAMBLED = {
     ("units", "unit_id"): "unit",
     ("units", "site_id"): "site",
     ("units", "landlord"): "landlord",
+    ("clients", "current_unit_id"): "unit",  # the home a client lives in (omklappen, issue 14)
     ("declined", "client_id"): "client",
     ("declined", "unit_id"): "unit",
 }

@@ -14,8 +14,10 @@ either back into the code; summary.json counts by code in every language.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # frames are passed in; reading a header needs no pandas (`check` starts faster)
+    import pandas as pd
 
 from matcher.i18n import N_, _, language
 
@@ -31,6 +33,14 @@ HEADERS: dict[str, str] = {
     "preference_score": N_("preference_score"),
     "reason": N_("reason"),
     "detail": N_("detail"),
+    # proposals.csv: what a coordinator needs to read a match without looking anything up (issue 15)
+    "municipality_name": N_("municipality_name"),
+    "neighbourhood_name": N_("neighbourhood_name"),
+    "rent": N_("rent"),
+    "available_from": N_("available_from"),
+    "support_intensity": N_("support_intensity"),
+    # proposals.csv: `omklappen` when the client stays in the unit they live in (issue 14)
+    "match_kind": N_("match_kind"),
     # a unit's address in proposals.csv, when the instance has one (issue 15)
     "street": N_("street"),
     "house_number": N_("house_number"),
@@ -58,6 +68,22 @@ MATCH_LABELS: dict[str, str] = {
         "elsewhere in the region: no suitable unit in origin or preferred municipalities"
     ),
 }
+# the words for unit types and support intensities (proposals.csv, the overview, the workbook):
+# English shows the spec's code in a CSV, these words elsewhere; Dutch always the words
+UNIT_TYPE_WORDS: dict[str, str] = {
+    "social_rental": N_("social rental home"),
+    "room": N_("room"),
+    "cluster": N_("cluster home"),
+    "skaeve_huis": N_("Skaeve Huis"),
+}
+SUPPORT_WORDS: dict[str, str] = {
+    "light": N_("light"),
+    "ambulant": N_("ambulant"),
+    "intensive": N_("intensive"),
+    "protected": N_("protected"),
+}
+# the kinds of match in proposals.csv's match_kind column (empty: a move to another unit)
+MATCH_KINDS: dict[str, str] = {"omklappen": N_("omklappen")}
 _RANKED = re.compile(r"^(\d+)(?:st|nd|rd|th) preferred municipality$")
 
 
@@ -71,8 +97,8 @@ def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={column: header(column) for column in frame.columns})
 
 
-def internal_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with every header of either language renamed to its internal name, for reading."""
+def internal_name(header: str) -> str:
+    """The internal name of an output header of either language (any other header as it is)."""
     from matcher.i18n import LANGUAGES, catalogue
 
     known: dict[str, str] = {}
@@ -82,7 +108,12 @@ def internal_columns(frame: pd.DataFrame) -> pd.DataFrame:
             translated = catalogue(code).get(english)
             if translated:
                 known[translated.casefold()] = internal
-    return frame.rename(columns={c: known.get(str(c).strip().casefold(), c) for c in frame.columns})
+    return known.get(str(header).strip().casefold(), header)
+
+
+def internal_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every header of either language renamed to its internal name, for reading."""
+    return frame.rename(columns={c: internal_name(c) for c in frame.columns})
 
 
 def reason_label(code: str) -> str:
@@ -119,7 +150,28 @@ def shown_reasons(frame: pd.DataFrame, column: str = "reason") -> pd.DataFrame:
 
 
 def shown_match_reasons(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the proposals table with its match reasons in the user's language, for writing."""
-    if "reason" not in frame.columns:
-        return frame
-    return frame.assign(reason=[match_label(str(label)) for label in frame["reason"]])
+    """A copy of the proposals table with its match reasons and kinds, unit types and support
+    intensities in the user's language (English keeps the spec's codes), for writing."""
+    if "reason" in frame.columns:
+        frame = frame.assign(reason=[match_label(str(label)) for label in frame["reason"]])
+    for column, words in (("unit_type", UNIT_TYPE_WORDS), ("support_intensity", SUPPORT_WORDS)):
+        if column in frame.columns and language() != "en":
+            frame = frame.assign(**{column: [_(words[v]) if v in words else v for v in frame[column]]})
+    if "match_kind" in frame.columns:
+        frame = frame.assign(
+            match_kind=[_(MATCH_KINDS[kind]) if kind in MATCH_KINDS else kind for kind in frame["match_kind"]]
+        )
+    return frame
+
+
+def match_kind_code(text: str) -> str:
+    """The code of a match kind read from proposals.csv in either language (empty: a move)."""
+    from matcher.i18n import LANGUAGES, catalogue
+
+    wanted = str(text).strip().casefold()
+    for code, english in MATCH_KINDS.items():
+        if wanted in {code, english.casefold()} | {
+            catalogue(lang).get(english, english).casefold() for lang in LANGUAGES
+        }:
+            return code
+    return str(text).strip()

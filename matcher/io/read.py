@@ -62,9 +62,20 @@ from models import (
     SupportCapacity,
     Unit,
 )
+from models.client import shared_home_problems
 from models.fields import INTENSITIES, URGENCIES
 from models.instance import contact_problems, cross_file_problems, unknown_prefix
-from models.privacy import KINDS, NAME_PREDICATES, is_bare_word, personal_data, scrub
+from models.privacy import (
+    KINDS,
+    NAME_PREDICATES,
+    has_date,
+    has_postcode_with_house_number,
+    is_bare_word,
+    is_email_address,
+    is_phone_number,
+    personal_data,
+    scrub,
+)
 from models.unit import HOME_COLUMNS as UNIT_HOME_COLUMNS
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -279,6 +290,7 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
         policy=cast(Policy, policy),
     )
     across = cross_file_problems(instance, rows, unparsed)
+    across += shared_home_problems(instance.clients, rows.get("clients.csv"))
     if "units" in raw_tables and raw_tables["units"].complete and not unparsed.get("unit"):
         # only against every unit: a landlord is unknown only when no row of units.csv names it
         across += contact_problems(instance, rows.get("contacts.csv"))
@@ -1705,9 +1717,15 @@ def _misplaced(spec: TableSpec, column: str, value: str) -> str | None:
         "client_id",
     ):
         return None  # a client id's own refusal (models.instance) says to use a pseudonym
-    kind = personal_data(value)
-    if kind not in _MISPLACED:
+    # `personal_data(value)` in `_MISPLACED`, without its name test (the costly part, run on
+    # every text cell): the kinds before "address" in `models.privacy.CHECKS` decide first
+    text = value.strip()
+    if is_email_address(text):
+        kind = "email"
+    elif is_phone_number(text) or has_date(text) or not has_postcode_with_house_number(text):
         return None
+    else:
+        kind = "address"
     return _(
         "looks like {kind} (not repeated here): personal data does not belong in this column; "
         "a unit's address goes in units.csv's address columns (street, house_number, postcode, place), "
@@ -1765,6 +1783,9 @@ _DUTCH_CODES: dict[str, dict[str, str]] = {
     },
     "urgency": {"normaal": "normal", "hoog": "high", "acuut": "acute"},
     "support_intensity": {"licht": "light", "intensief": "intensive", "beschermd": "protected"},
+    # issue 14: a vaste huur is a permanent home; a tijdelijk contract or a trajectwoning lasts
+    # the trajectory (`permanent` is the Dutch word too)
+    "tenancy": {"vast": "permanent", "tijdelijk": "trajectory", "traject": "trajectory"},
 }
 _DUTCH_CODES["eligible_types"] = _DUTCH_CODES["type"]
 

@@ -39,6 +39,7 @@ from pydantic.fields import FieldInfo
 from matcher.io.read import ALL_TABLES
 from matcher.io.safe_text import csv_rows_text, neutralise
 from models import Instance, Unit
+from models.client import Client
 from models.unit import HOME_COLUMNS
 
 LIST_SEPARATOR = ";"
@@ -78,13 +79,15 @@ def policy_yaml_bytes(instance: Instance) -> bytes:
 def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -> bytes:
     """One table as UTF-8 CSV: a header naming every column of the model, then a line per row.
 
-    A unit's address columns (`models.unit.HOME_COLUMNS`, issue 15) are written only when some
-    unit has a value in them, so an instance without addresses is written byte for byte as before
-    they existed (an audit of an older run compares the bytes)."""
+    The optional columns added after the first spec — a unit's address columns
+    (`models.unit.HOME_COLUMNS`, issue 15), `tenancy` and a client's `current_unit_id` (issue 14)
+    — are written only when some row has a value in them, so an instance without them is written
+    byte for byte as before they existed (an audit of an older run compares the bytes)."""
+    later = {Unit: {*HOME_COLUMNS, "tenancy"}, Client: {"current_unit_id"}}.get(model, set())
     fields = {
         name: field
         for name, field in model.model_fields.items()
-        if not (model is Unit and name in HOME_COLUMNS and all(getattr(row, name) is None for row in rows))
+        if not (name in later and all(getattr(row, name) is None for row in rows))
     }
     table: list[list[str]] = [list(fields)]
     for number, row in enumerate(rows, start=2):

@@ -35,7 +35,7 @@ import pandas as pd
 
 from matcher.i18n import N_, _, language
 from matcher.io.files import sha256_file
-from matcher.io.headers import header, internal_columns, reason_code, reason_label
+from matcher.io.headers import UNIT_TYPE_WORDS, header, internal_columns, reason_code, reason_label
 from matcher.io.run_folder import UNMATCHED, RunFolder, RunFolderRefused, read_run_folder
 from matcher.io.write import UNUSED
 from models import Instance, InvalidInstance, Problem
@@ -53,12 +53,6 @@ LEVEL_WORDS = {
     "preference": N_("Preference (municipality of origin and preferred municipalities)"),
     "spreading": N_("Spreading over wijken (highest utilisation)"),
     "fair_share": N_("Fair share between municipalities (by population)"),
-}
-UNIT_TYPE_WORDS = {
-    "social_rental": N_("social rental home"),
-    "room": N_("room"),
-    "cluster": N_("cluster home"),
-    "skaeve_huis": N_("Skaeve Huis"),
 }
 URGENCY_WORDS = {"normal": N_("normal"), "high": N_("high"), "acute": N_("acute")}
 SCOPE_WORDS = {  # what a decline rules out (the programmes' words are the same in English)
@@ -231,7 +225,10 @@ def build_overview(
             )
         )
         placed_load[unit.neighbourhood_id] += load_of(
-            policy, client_of[client_id].support_intensity, unit.type
+            policy,
+            client_of[client_id].support_intensity,
+            unit.type,
+            stays=client_of[client_id].current_unit_id == unit.unit_id,  # omklappen: no new load
         )
         placed_count[unit.neighbourhood_id] += 1
     matches.sort(key=lambda m: (m.municipality, m.neighbourhood, m.unit_id))

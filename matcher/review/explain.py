@@ -144,8 +144,14 @@ class Context:
         )
 
     def score(self, client: int, unit: int) -> tuple[int, str]:
+        """p(c, u) as the solve scores it (municipality, permanent home, staying) and why."""
+        from matcher.rules.objectives import pair_preference
+
         municipality = self.arrays.unit_municipality[unit]
-        return int(self.sets.score[client, municipality]), str(self.sets.score_label[client, municipality])
+        p = pair_preference(
+            self.arrays, self.instance.policy, self.sets.score, np.array([client]), np.array([unit])
+        )
+        return int(p[0]), str(self.sets.score_label[client, municipality])
 
 
 URGENCY_WORD = ("normal", "high", "acute")

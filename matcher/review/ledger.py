@@ -1534,7 +1534,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
                 "(client or unit not in the instance and never proposed in the ledger)"
             )
             continue
-        load = load_of(policy, intensity, unit_type)
+        stays = client is not None and client.current_unit_id == unit_id  # omklappen: no new load
+        load = load_of(policy, intensity, unit_type, stays=stays)
         if load and neighbourhood in neighbourhoods and in_window:
             load_added[neighbourhood] += load
         elif load and neighbourhood in neighbourhoods:

@@ -62,7 +62,7 @@ import matcher
 from matcher.i18n import N_, _, both, language
 from matcher.io.atomic import write_bytes
 from matcher.io.files import sha256_bytes, sha256_file
-from matcher.io.headers import internal_columns
+from matcher.io.headers import SUPPORT_WORDS, internal_columns
 from matcher.io.safe_text import text_cells
 from matcher.review.ledger import (
     LANDLORD_REASONS,
@@ -144,12 +144,6 @@ STATUS_WORDS = {NEW: N_("new"), SENT_BEFORE: N_("sent before"), DECIDED: N_("dec
 # the Decision words a landlord chooses, in the user's language; the ledger keeps the key
 DECISION_WORDS = {"accept": N_("accept"), "decline": N_("decline")}
 YES_NO = {True: N_("yes"), False: N_("no")}  # Support provider needed
-SUPPORT_WORDS = {  # Support intensity, as the landlord reads it
-    "light": N_("light"),
-    "ambulant": N_("ambulant"),
-    "intensive": N_("intensive"),
-    "protected": N_("protected"),
-}
 RETURN_DAYS = 4  # default return-by: the period start + 4 days (the Friday of a Monday week)
 RETURN_MAX_WEEKS = 8  # a --return-by later than this after the period start is taken for a typo
 MAX_CELL = 32_767  # characters Excel keeps in one cell
@@ -320,7 +314,8 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                 )
         if client_id in clients and unit_id in units:
             client, unit = clients[client_id], units[unit_id]
-            load = load_of(instance.policy, client.support_intensity, unit.type)
+            stays = client.current_unit_id == unit.unit_id  # omklappen: no new load
+            load = load_of(instance.policy, client.support_intensity, unit.type, stays=stays)
             pairs.append(
                 ProposedPair(
                     client_id,

@@ -10,6 +10,7 @@ import numpy as np
 
 from matcher.rules.objectives import priority_weights, weeks_waited
 from models import Instance
+from models.client import SETTLED_INTENSITIES
 from models.fields import INTENSITIES, UNIT_TYPES, URGENCIES
 
 
@@ -34,6 +35,7 @@ class Arrays:
     client_urgency: np.ndarray  # index into URGENCIES
     client_weeks: np.ndarray  # weeks waited, uncapped
     client_registered: np.ndarray  # date of the priority decision, as a day number
+    client_own_unit: np.ndarray  # index of the unit the client lives in now (omklappen), or -1
     # units
     unit_type: np.ndarray
     unit_municipality: np.ndarray
@@ -43,6 +45,8 @@ class Arrays:
     unit_accessible: np.ndarray
     unit_available: np.ndarray  # bool: available by the end of the period
     unit_exempt: np.ndarray  # bool: type does not count against neighbourhood caps
+    unit_permanent: np.ndarray  # bool: tenancy permanent (a home the client can stay in)
+    unit_occupant: np.ndarray  # index of the client who lives in the unit now, or -1
     # places
     municipality_region: np.ndarray  # region index
     municipality_population: np.ndarray
@@ -54,6 +58,13 @@ class Arrays:
     neighbourhood_closed: np.ndarray  # bool: closed to new placements (period.start ≤ closed_until)
     load_weight: np.ndarray  # per intensity index
     slots: dict[tuple[int, int], int]  # (municipality index, intensity index) -> slots
+    # per intensity index: earns `preference.permanent` in a permanent unit (light, ambulant),
+    # all False when no unit is a trajectory unit (the points then count nowhere)
+    permanent_points: np.ndarray
+
+    def own_pairs(self, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """Which (client, unit) pairs are a client and the unit they live in (omklappen)."""
+        return self.client_own_unit[clients] == units
 
     @property
     def n_clients(self) -> int:
@@ -86,6 +97,7 @@ def build_arrays(instance: Instance) -> Arrays:
 
     clients = instance.clients
     weeks = weeks_waited(clients, policy.period.start)
+    own_unit, occupant = homes(instance)
     weight = priority_weights(clients, policy, weeks)
 
     caps = []
@@ -127,6 +139,7 @@ def build_arrays(instance: Instance) -> Arrays:
         client_urgency=np.array([URGENCIES.index(c.urgency) for c in clients], dtype=np.int64),
         client_weeks=weeks,
         client_registered=np.array([c.registered_on.toordinal() for c in clients], dtype=np.int64),
+        client_own_unit=own_unit,
         unit_type=np.array([type_code[u.type] for u in instance.units], dtype=np.int64),
         unit_municipality=np.array([m_index[u.municipality_id] for u in instance.units], dtype=np.int64),
         unit_neighbourhood=np.array([n_index[u.neighbourhood_id] for u in instance.units], dtype=np.int64),
@@ -135,6 +148,8 @@ def build_arrays(instance: Instance) -> Arrays:
         unit_accessible=np.array([u.accessible for u in instance.units], dtype=bool),
         unit_available=np.array([u.available_from <= end for u in instance.units], dtype=bool),
         unit_exempt=np.array([u.type in policy.spreading.exempt_types for u in instance.units], dtype=bool),
+        unit_permanent=np.array([u.permanent for u in instance.units], dtype=bool),
+        unit_occupant=occupant,
         municipality_region=np.array(
             [regions.index(m.region) for m in instance.municipalities], dtype=np.int64
         ),
@@ -160,4 +175,25 @@ def build_arrays(instance: Instance) -> Arrays:
             (m_index[s.municipality_id], intensity_code[s.support_intensity]): s.slots
             for s in instance.support_capacity
         },
+        permanent_points=np.array(
+            [
+                intensity in SETTLED_INTENSITIES and not all(u.permanent for u in instance.units)
+                for intensity in INTENSITIES
+            ],
+            dtype=bool,
+        ),
     )
+
+
+def homes(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Per client the index of the unit they live in now (-1 when it is not among the units),
+    and per unit the index of the client who lives in it (-1 when none). The reader refuses a
+    `current_unit_id` two clients share; an instance built otherwise keeps the first client."""
+    u_index = {u.unit_id: k for k, u in enumerate(instance.units)}
+    own_unit = np.full(len(instance.clients), -1, dtype=np.int64)
+    occupant = np.full(len(instance.units), -1, dtype=np.int64)
+    for row, client in enumerate(instance.clients):
+        unit = u_index.get(client.current_unit_id or "", -1)
+        if unit >= 0 and occupant[unit] < 0:
+            own_unit[row], occupant[unit] = unit, row
+    return own_unit, occupant

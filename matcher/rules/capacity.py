@@ -15,8 +15,9 @@ book come, with no edit elsewhere:
 - `over_limits`: the limits an allocation breaks (`matcher check`);
 - `row_specs`: one sparse row per key that can bind (the solver's formulation).
 
-The pair load `0 if the unit type is exempt else load_weight[intensity]` is written here once,
-for arrays (`pair_load`) and for domain objects (`load_of`).
+The pair load `0 if the unit type is exempt or the client stays in the unit they live in
+(omklappen) else load_weight[intensity]` is written here once, for arrays (`pair_load`) and for
+domain objects (`load_of`).
 """
 
 from __future__ import annotations
@@ -41,16 +42,18 @@ UNLIMITED = np.iinfo(np.int64).max
 
 
 def pair_load(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
-    """The load each (client, unit) pair adds to the unit's neighbourhood: 0 for exempt types."""
-    return np.where(
-        arrays.unit_exempt[units], 0, arrays.load_weight[arrays.client_intensity[clients]]
-    ).astype(np.int64)
+    """The load each (client, unit) pair adds to the unit's neighbourhood: 0 for exempt types,
+    and 0 for a client who stays in the unit they live in (omklappen: nobody new arrives)."""
+    clients, units = np.asarray(clients, dtype=np.int64), np.asarray(units, dtype=np.int64)
+    free = arrays.unit_exempt[units] | arrays.own_pairs(clients, units)
+    return np.where(free, 0, arrays.load_weight[arrays.client_intensity[clients]]).astype(np.int64)
 
 
-def load_of(policy: Policy, support_intensity: str, unit_type: str | None) -> int:
+def load_of(policy: Policy, support_intensity: str, unit_type: str | None, stays: bool = False) -> int:
     """The same load for domain objects (the ledger, the workbooks, the stress simulation); a
-    unit type that is not known (None) is not exempt."""
-    if unit_type in policy.spreading.exempt_types:
+    unit type that is not known (None) is not exempt. `stays`: the client stays in the unit
+    they live in (omklappen), which adds no load."""
+    if stays or unit_type in policy.spreading.exempt_types:
         return 0
     return int(policy.spreading.load_weight[support_intensity])
 

@@ -1,4 +1,4 @@
-"""Which (client, unit) pairs are eligible: the nine rules of the allocation rules, vectorised.
+"""Which (client, unit) pairs are eligible: the ten rules of the allocation rules, vectorised.
 
 This module is the one home of every eligibility rule. Each rule is one `Rule` entry in `RULE_BOOK`:
 a function returning, for a block of clients, a boolean matrix over all units (True = the rule
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.rules.arrays import Arrays, build_arrays
-from matcher.rules.objectives import preference_scores
+from matcher.rules.objectives import pair_preference, preference_scores
 from models import DeclinedPair, Instance, Unit
 
 if TYPE_CHECKING:  # pandas is imported when the pairs are counted, not when a command starts
@@ -207,7 +207,8 @@ def rule_safety(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.
 
 def rule_origin(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
     """The origin rule: `prefer` allows all, `region` the origin's region or a preferred
-    municipality, `strict` only the origin or a preferred municipality."""
+    municipality, `strict` only the origin or a preferred municipality; never in the way of a
+    client staying in the unit they live in (omklappen)."""
     n_block = block.stop - block.start
     if origin_rule == "prefer":
         return np.ones((n_block, a.n_units), dtype=bool)
@@ -215,8 +216,8 @@ def rule_origin(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.
     if origin_rule == "region":
         origin_region = a.municipality_region[a.client_origin[block]]
         unit_region = a.municipality_region[a.unit_municipality]
-        return (origin_region[:, None] == unit_region[None, :]) | preferred
-    return (a.client_origin[block, None] == a.unit_municipality[None, :]) | preferred
+        return (origin_region[:, None] == unit_region[None, :]) | preferred | own_homes(a, block)
+    return (a.client_origin[block, None] == a.unit_municipality[None, :]) | preferred | own_homes(a, block)
 
 
 def rule_history(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
@@ -231,9 +232,26 @@ def rule_history(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np
 
 
 def rule_open_neighbourhood(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
-    """No new placement in a neighbourhood closed while `period.start ≤ closed_until`."""
+    """No new placement in a neighbourhood closed while `period.start ≤ closed_until`; a client
+    staying in the unit they live in (omklappen) is no new placement."""
     open_units = ~a.neighbourhood_closed[a.unit_neighbourhood]
-    return np.broadcast_to(open_units[None, :], (block.stop - block.start, a.n_units))
+    allowed = np.broadcast_to(open_units[None, :], (block.stop - block.start, a.n_units))
+    return allowed | own_homes(a, block) if (a.client_own_unit[block] >= 0).any() else allowed
+
+
+def rule_occupied(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """A unit a client of this week lives in (their current_unit_id) goes to that client only."""
+    occupant = a.unit_occupant[None, :]
+    return (occupant < 0) | (occupant == np.arange(block.start, block.stop)[:, None])
+
+
+def own_homes(a: Arrays, block: slice) -> np.ndarray:
+    """True for each client of the block and the unit they live in (omklappen)."""
+    own = np.zeros((block.stop - block.start, a.n_units), dtype=bool)
+    units = a.client_own_unit[block]
+    rows = np.flatnonzero(units >= 0)
+    own[rows, units[rows]] = True
+    return own
 
 
 Allows = Callable[[Arrays, ClientSets, slice, str], np.ndarray]
@@ -277,6 +295,12 @@ def _closed_violation(instance: Instance, client: int, unit: int) -> str:
         f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
         f"{closed.closed_until} (period starts {instance.policy.period.start})"
     )
+
+
+def _occupied_violation(instance: Instance, client: int, unit: int) -> str:
+    unit_id = instance.units[unit].unit_id
+    occupant = next(c.client_id for c in instance.clients if c.current_unit_id == unit_id)
+    return f"{occupant} lives in {unit_id} (current_unit_id) and may stay: no other client gets it"
 
 
 RULE_BOOK: tuple[Rule, ...] = (
@@ -349,6 +373,14 @@ RULE_BOOK: tuple[Rule, ...] = (
         _closed_violation,
         relaxable=False,
     ),
+    Rule(
+        "occupied",
+        rule_occupied,
+        "a unit a client of this week lives in (current_unit_id) goes to that client only",
+        "another client lives in it and may stay (omklappen)",
+        _occupied_violation,
+        relaxable=False,
+    ),
 )
 RULES: tuple[str, ...] = tuple(rule.name for rule in RULE_BOOK)
 RULE_FUNCTIONS: dict[str, Allows] = {rule.name: rule.allows for rule in RULE_BOOK}
@@ -376,9 +408,7 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
         units.append(cols)
     client = np.concatenate(clients) if clients else np.zeros(0, dtype=np.int64)
     unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
-    preference = (
-        sets.score[client, arrays.unit_municipality[unit]] if len(client) else np.zeros(0, dtype=np.int64)
-    )
+    preference = pair_preference(arrays, instance.policy, sets.score, client, unit)
     return Pairs(
         client=client.astype(np.int64),
         unit=unit.astype(np.int64),
@@ -401,3 +431,11 @@ class Eligibility:
     @cached_property
     def pairs(self) -> Pairs:
         return eligible_pairs(self.instance, self.arrays, self.sets)
+
+    def preference(self, client: int, unit: int) -> int:
+        """p(c, u) of one pair (for check and explain, as `eligible_pairs` computes it)."""
+        return int(
+            pair_preference(
+                self.arrays, self.instance.policy, self.sets.score, np.array([client]), np.array([unit])
+            )[0]
+        )

@@ -1,7 +1,8 @@
 """What "best" means: the four objectives of an allocation, in the order they count.
 
 1. priority `W = Σ w(c)` over placed clients, with w(c) from urgency and weeks waited;
-2. preference `P = Σ p(c, u)`: origin, preferred (by rank) or current municipality;
+2. preference `P = Σ p(c, u)`: origin, preferred (by rank) or current municipality, plus the
+   points for a permanent home and for staying in one's own home (omklappen);
 3. spreading: the highest neighbourhood utilisation (recent + added load) / cap, lowest first;
 4. fair share: Σ over municipalities of |placed − population share × total placed|.
 
@@ -75,6 +76,25 @@ def preference_scores(
             if value > score[row, col] or (value == score[row, col] and label[row, col] == "elsewhere"):
                 score[row, col], label[row, col] = value, why
     return score, label
+
+
+def pair_preference(
+    arrays: Arrays, policy: Policy, score: np.ndarray, clients: np.ndarray, units: np.ndarray
+) -> np.ndarray:
+    """p(c, u) per pair: the municipality's score (`preference_scores`), plus
+    `preference.permanent` for a light or ambulant client in a permanent unit (in a week with a
+    trajectory unit, `Arrays.permanent_points`), plus `preference.stay` for a client and the unit
+    they live in (omklappen)."""
+    clients, units = np.asarray(clients, dtype=np.int64), np.asarray(units, dtype=np.int64)
+    if not len(clients):
+        return np.zeros(0, dtype=np.int64)
+    preference = policy.preference
+    permanent = arrays.unit_permanent[units] & arrays.permanent_points[arrays.client_intensity[clients]]
+    return (
+        score[clients, arrays.unit_municipality[units]].astype(np.int64)
+        + preference.permanent * permanent.astype(np.int64)
+        + preference.stay * arrays.own_pairs(clients, units).astype(np.int64)
+    )
 
 
 def total(values: np.ndarray, chosen: np.ndarray) -> int:

@@ -45,14 +45,19 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _without_addresses(files: dict[str, bytes]) -> dict[str, bytes]:
-    """The files with units.csv's optional address columns taken out: a committed example may
-    have been given addresses by hand (zuid-kennemerland-week, issue 15), which the generator
-    does not make; every other byte must still be the generator's."""
-    rows = list(csv.reader(io.StringIO(files["units.csv"].decode("utf-8"))))
-    keep = [k for k, name in enumerate(rows[0]) if name not in HOME_COLUMNS]
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([[row[k] for k in keep] for row in rows])
-    return {**files, "units.csv": buffer.getvalue().encode("utf-8")}
+    """The files with the optional columns the generator does not make taken out (units.csv's
+    address columns and tenancy, clients.csv's current_unit_id): a committed example may have
+    been given them by hand (zuid-kennemerland-week, issues 14 and 15); every other byte must
+    still be the generator's."""
+    later = {"units.csv": {*HOME_COLUMNS, "tenancy"}, "clients.csv": {"current_unit_id"}}  # issue 14
+    changed = {}
+    for name, columns in later.items():
+        rows = list(csv.reader(io.StringIO(files[name].decode("utf-8"))))
+        keep = [k for k, column in enumerate(rows[0]) if column not in columns]
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([[row[k] for k in keep] for row in rows])
+        changed[name] = buffer.getvalue().encode("utf-8")
+    return {**files, **changed}
 
 
 def _close_to_shares(observed: pd.Series, expected: pd.Series, sigmas: float = 4) -> bool:

@@ -47,6 +47,17 @@ URGENCIES = ("normal", "high", "acute")
 ORIGIN_RULES = ("prefer", "region", "strict")
 DECLINED_BY = ("client", "landlord")
 DECLINE_SCOPES = ("unit", "site", "neighbourhood", "landlord", "municipality")
+#: tenancy words of units.csv (English codes and the Dutch words docs/allocation-rules.md lists)
+TENANCY_WORDS = {
+    "": "permanent",
+    "permanent": "permanent",
+    "vast": "permanent",
+    "trajectory": "trajectory",
+    "traject": "trajectory",
+    "tijdelijk": "trajectory",
+}
+#: intensities whose clients earn preference.permanent in a permanent home
+PERMANENT_POINTS_FOR = ("light", "ambulant")
 
 DEFAULT_POLICY: dict[str, Any] = {
     "period": {"start": None, "days": 7},
@@ -71,6 +82,8 @@ DEFAULT_POLICY: dict[str, Any] = {
         "origin": 30,
         "preferred": [20, 15, 10],
         "current": 10,
+        "permanent": 10,
+        "stay": 30,
     },
 }
 
@@ -219,6 +232,10 @@ def _check_references(municipalities: dict, neighbourhoods: dict, units: dict, c
     for c in clients.values():
         if c["origin_municipality_id"] not in municipalities:
             problems.append(f"client {c['client_id']}: unknown origin municipality")
+    homes = Counter(c["current_unit_id"] for c in clients.values() if c["current_unit_id"])
+    for unit_id, count in sorted(homes.items()):
+        if count > 1:
+            problems.append(f"current_unit_id {unit_id} is shared by {count} clients")
     if problems:
         raise ValueError("invalid instance: " + "; ".join(problems))
 
@@ -306,6 +323,11 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "max_household": parse_int(r["max_household"], 1),
                 "accessible": parse_bool(r["accessible"], False),
                 "available_from": parse_date(r["available_from"]),
+                "tenancy": _choice(
+                    TENANCY_WORDS.get(r["tenancy"].lower(), r["tenancy"]),
+                    ("permanent", "trajectory"),
+                    f"unit {r['unit_id']} tenancy",
+                ),
             }
             for r in _rows(
                 raw["units"],
@@ -345,6 +367,7 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "urgency": _choice(r["urgency"] or "normal", URGENCIES, f"client {r['client_id']} urgency"),
                 "registered_on": parse_date(r["registered_on"]),
                 "ready_from": parse_date(r["ready_from"]),
+                "current_unit_id": r["current_unit_id"] or None,
             }
             for r in _rows(
                 raw["clients"],
@@ -393,6 +416,9 @@ def load_tables(instance_dir: str | Path) -> dict:
         "clients": clients,
         "support_capacity": support_capacity,
         "declined": declined,
+        # unit_id -> the client who lives in it now (current_unit_id; unique, checked above)
+        "occupants": {c["current_unit_id"]: c["client_id"] for c in clients.values() if c["current_unit_id"]},
+        "some_trajectory": any(u["tenancy"] == "trajectory" for u in units.values()),
         "policy": policy,
         "period_start": period_start,
         "period_end": period_start + timedelta(days=days - 1),
@@ -410,6 +436,11 @@ def _tables(instance: str | Path | dict) -> dict:
 # --------------------------------------------------------------------------------------------
 # Eligibility: one function per rule, each returns True when the pair satisfies it
 # --------------------------------------------------------------------------------------------
+
+
+def own_home(client: dict, unit: dict) -> bool:
+    """The client lives in this unit now (current_unit_id): staying is omklappen."""
+    return client["current_unit_id"] == unit["unit_id"]
 
 
 def rule_type(tables: dict, client: dict, unit: dict) -> bool:
@@ -457,7 +488,7 @@ def rule_origin_rule(tables: dict, client: dict, unit: dict) -> bool:
     rule = tables["policy"]["origin_rule"]
     municipality = unit["municipality_id"]
     origin = client["origin_municipality_id"]
-    if rule == "prefer":
+    if rule == "prefer" or own_home(client, unit):  # omklappen: no new placement
         return True
     if municipality == origin or municipality in client["preferred_municipalities"]:
         return True
@@ -501,8 +532,16 @@ def rule_history(tables: dict, client: dict, unit: dict) -> bool:
 
 def rule_open_neighbourhood(tables: dict, client: dict, unit: dict) -> bool:
     """open neighbourhood: no closed_until, or closed_until before the period's start."""
+    if own_home(client, unit):  # omklappen: the client already lives there
+        return True
     closed_until = tables["neighbourhoods"][unit["neighbourhood_id"]]["closed_until"]
     return closed_until is None or closed_until < tables["period_start"]
+
+
+def rule_occupied(tables: dict, client: dict, unit: dict) -> bool:
+    """occupied: no other client of this week has the unit as current_unit_id."""
+    occupant = tables["occupants"].get(unit["unit_id"])
+    return occupant is None or occupant == client["client_id"]
 
 
 ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
@@ -515,6 +554,7 @@ ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
     "origin_rule": rule_origin_rule,
     "history": rule_history,
     "open_neighbourhood": rule_open_neighbourhood,
+    "occupied": rule_occupied,
 }
 
 
@@ -558,9 +598,11 @@ def neighbourhood_room(tables: dict, neighbourhood_id: str) -> Fraction:
 
 
 def pair_load(tables: dict, client_id: str, unit_id: str) -> Fraction:
-    """Load a pair adds to its neighbourhood: the intensity's weight, 0 for exempt unit types."""
+    """Load a pair adds to its neighbourhood: the intensity's weight, 0 for exempt unit types and
+    for a client staying in the unit they live in (omklappen)."""
     spreading = tables["policy"]["spreading"]
-    if tables["units"][unit_id]["type"] in spreading["exempt_types"]:
+    unit = tables["units"][unit_id]
+    if unit["type"] in spreading["exempt_types"] or own_home(tables["clients"][client_id], unit):
         return Fraction(0)
     intensity = tables["clients"][client_id]["support_intensity"]
     return _exact(spreading["load_weight"][intensity])
@@ -751,7 +793,9 @@ def priority_weight(tables: dict, client_id: str) -> int:
 
 
 def preference_score(tables: dict, client_id: str, unit_id: str) -> int:
-    """p(c, u): the highest of origin / k-th preferred / current that applies, else 0."""
+    """p(c, u): the highest of origin / k-th preferred / current that applies, else 0; plus
+    `permanent` for a light or ambulant client in a permanent unit when some unit is a
+    trajectory unit; plus `stay` when the client lives in the unit (omklappen)."""
     tables = _tables(tables)
     preference = tables["policy"]["preference"]
     client = tables["clients"][client_id]
@@ -765,7 +809,17 @@ def preference_score(tables: dict, client_id: str, unit_id: str) -> int:
             scores.append(_exact(ranks[min(k, len(ranks) - 1)]))
     if municipality == client["current_municipality_id"]:
         scores.append(_exact(preference["current"]))
-    return _plain(max(scores))
+    score = max(scores)
+    unit = tables["units"][unit_id]
+    if (
+        tables["some_trajectory"]
+        and unit["tenancy"] == "permanent"
+        and client["support_intensity"] in PERMANENT_POINTS_FOR
+    ):
+        score += _exact(preference["permanent"])
+    if own_home(client, unit):
+        score += _exact(preference["stay"])
+    return _plain(score)
 
 
 def objective(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> tuple[int, int]:

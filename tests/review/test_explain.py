@@ -151,7 +151,7 @@ def test_safety_and_history_are_never_relaxed(tiny_matches):
     result = explain_client(read_instance(TINY), tiny_matches, "C07")
     cf = result["counterfactual"]
     assert result["unmatched_reason"].startswith("no eligible unit") and "size" in result["unmatched_reason"]
-    assert cf["never_relaxed"] == {"safety": 4, "history": 0, "open_neighbourhood": 0}
+    assert cf["never_relaxed"] == {"safety": 4, "history": 0, "open_neighbourhood": 0, "occupied": 0}
     assert all(found["rule"] not in ("safety", "history") for found in cf["found"])
     assert "Never relaxed: safety (4 units)" in render_client(result)
 
