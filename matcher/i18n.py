@@ -53,21 +53,71 @@ def language() -> str:
     return wanted if wanted in LANGUAGES else DEFAULT
 
 
-@cache
-def catalogue(code: str) -> dict[str, str]:
-    """msgid → msgstr of every translated, non-fuzzy message of one language."""
-    folder = LOCALE / code
-    if not folder.is_dir():
-        return {}
+COMPILED = "catalogue.json"  # the .po files parsed once (`python -m matcher.i18n`), with their digest
+
+
+def _po_files(code: str) -> list[Path]:
+    return sorted((LOCALE / code).glob("*.po"))
+
+
+def po_digest(code: str) -> str:
+    """The sha256 of a language's .po files (names and bytes): what `catalogue.json` was made from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in _po_files(code):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def parse_po(code: str) -> dict[str, str]:
+    """msgid → msgstr of every translated, non-fuzzy message in a language's .po files (Babel)."""
     from babel.messages.pofile import read_po
 
     messages: dict[str, str] = {}
-    for path in sorted(folder.glob("*.po")):
+    for path in _po_files(code):
         with path.open("rb") as file:
             for message in read_po(file, locale=code):
                 if message.id and message.string and not message.fuzzy and isinstance(message.id, str):
                     messages[message.id] = str(message.string)
     return messages
+
+
+@cache
+def catalogue(code: str) -> dict[str, str]:
+    """msgid → msgstr of every translated, non-fuzzy message of one language.
+
+    The .po files are the source. Parsing them with Babel costs about 0.07 s at every start, so
+    `catalogue.json` beside them holds the parse with the digest of the files it was made from;
+    it is used only while that digest still matches (an edited .po file is parsed again, and
+    tests/test_i18n.py says to run `python -m matcher.i18n`)."""
+    folder = LOCALE / code
+    if not folder.is_dir():
+        return {}
+    import json
+
+    try:
+        compiled = json.loads((folder / COMPILED).read_text(encoding="utf-8"))
+        if compiled.get("digest") == po_digest(code) and isinstance(compiled.get("messages"), dict):
+            return {str(k): str(v) for k, v in compiled["messages"].items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    return parse_po(code)
+
+
+def compile_catalogues() -> list[Path]:
+    """Write each language's `catalogue.json` from its .po files; return them (a developer's tool)."""
+    import json
+
+    written = []
+    for folder in sorted(path for path in LOCALE.iterdir() if path.is_dir()):
+        code = folder.name
+        data = {"digest": po_digest(code), "messages": dict(sorted(parse_po(code).items()))}
+        (folder / COMPILED).write_text(
+            json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
+        )
+        written.append(folder / COMPILED)
+    return written
 
 
 def _(message: str, /, **fields: object) -> str:
@@ -85,3 +135,8 @@ def N_(message: str, /) -> str:
 def both(message: str, /) -> tuple[str, ...]:
     """The message in every language (for input that accepts either: `ja` and `yes`)."""
     return tuple(dict.fromkeys([message, *(catalogue(code).get(message, message) for code in LANGUAGES)]))
+
+
+if __name__ == "__main__":  # python -m matcher.i18n: after editing a .po file
+    for path in compile_catalogues():
+        print(f"written {path}")

@@ -160,6 +160,20 @@ class Affordability(BaseModel):
         return self.rent_limits[min(max(household_size, 1), len(self.rent_limits)) - 1]
 
 
+class FairShare(BaseModel):
+    """The share period of the fair-share level: placements housed through the ledger from
+    `since` (default: 1 January of the period start's year) up to this period count as placed
+    so far."""
+
+    model_config = FROZEN
+
+    since: Day | None = None
+
+    def start(self, period_start: date) -> date:
+        """The first day of the share period for a period starting on `period_start`."""
+        return self.since if self.since is not None else date(period_start.year, 1, 1)
+
+
 class Policy(BaseModel):
     """Every rule the region agreed, with the defaults of the allocation rules."""
 
@@ -173,6 +187,7 @@ class Policy(BaseModel):
     preference: Preference = Field(default_factory=Preference)
     refusals: Refusals = Field(default_factory=Refusals)
     affordability: Affordability = Field(default_factory=Affordability)
+    fair_share: FairShare = Field(default_factory=FairShare)
 
     @field_validator("compatibility")
     @classmethod

@@ -112,3 +112,34 @@ def test_the_cli_takes_lang(restore_language):
     result = CliRunner().invoke(main, ["--lang", "de", "--version"])
     assert result.exit_code == 2
     assert "nl" in result.output and "en" in result.output
+
+
+def test_the_compiled_catalogue_is_the_po_files():
+    """catalogue.json (read at start instead of parsing the .po files) holds exactly what Babel
+    reads from them now; after editing a .po file, run `python -m matcher.i18n`."""
+    import json
+
+    from matcher.i18n import COMPILED, LOCALE, parse_po, po_digest
+
+    compiled = json.loads((LOCALE / "nl" / COMPILED).read_text(encoding="utf-8"))
+    assert compiled["digest"] == po_digest("nl"), "a .po file changed: run `python -m matcher.i18n`"
+    assert compiled["messages"] == parse_po("nl")
+
+
+def test_an_edited_po_file_is_read_even_before_it_is_compiled(tmp_path, monkeypatch):
+    """A stale catalogue.json (its digest no longer the .po files') is never used."""
+    import shutil
+
+    import matcher.i18n as i18n
+
+    shutil.copytree(i18n.LOCALE, tmp_path / "locale")
+    po = tmp_path / "locale" / "nl" / "common.po"
+    po.write_text(
+        po.read_text(encoding="utf-8") + '\nmsgid "a brand new message"\nmsgstr "een nieuw bericht"\n'
+    )
+    monkeypatch.setattr(i18n, "LOCALE", tmp_path / "locale")
+    i18n.catalogue.cache_clear()
+    try:
+        assert i18n.catalogue("nl")["a brand new message"] == "een nieuw bericht"
+    finally:
+        i18n.catalogue.cache_clear()

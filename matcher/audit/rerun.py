@@ -138,11 +138,10 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
         return report
 
     instance = read_instance(instance_path)
-    recorded_policy = summary["policy"]
     report.checks.append(
         Check(
             "policy",
-            instance.policy.model_dump(mode="json") == recorded_policy,
+            instance.policy.model_dump(mode="json") == _recorded_policy(summary["policy"]),
             "the effective policy equals the recorded one",
         )
     )
@@ -153,6 +152,21 @@ def audit_proposal(out_dir: str | Path, instance_path: str | Path) -> AuditRepor
     if not all(check.ok for check in report.checks):
         report.status = "differs"
     return report
+
+
+def _recorded_policy(recorded: Any) -> Any:
+    """The policy a run recorded, with the keys added since then at their defaults (a run of an
+    earlier version recorded no `spreading.window_weeks`, `preference.stay`, `fair_share`, …;
+    their defaults keep the earlier behaviour on the instances of then). A policy that no longer
+    reads is compared as it was recorded (and differs)."""
+    from pydantic import ValidationError
+
+    from models import Policy
+
+    try:
+        return Policy.model_validate(recorded).model_dump(mode="json")
+    except (ValidationError, TypeError, ValueError):
+        return recorded
 
 
 def _edited(summary: dict[str, Any]) -> str:
@@ -238,6 +252,8 @@ def _rerun(
             f"{rerun.get('instance')!r} now (its files are identical)"
         )
     skipped = (*IGNORED, *WARN_ONLY)
+    if "policy" in summary:  # keys added to the policy since the run count at their defaults
+        summary = {**summary, "policy": _recorded_policy(summary["policy"])}
     keys = sorted((set(summary) | set(rerun)) - set(skipped))
     differing = [key for key in keys if summary.get(key) != rerun.get(key)]
     detail = (

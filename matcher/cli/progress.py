@@ -28,7 +28,7 @@ STAGES = {
     "priority": N_("priority (W)"),
     "preference": N_("preference (P)"),
     "spreading": N_("spreading over wijken"),
-    "fair_share": N_("shares by population"),
+    "fair_share": N_("shares between municipalities"),
 }
 STATUS = {
     "optimal": N_("proven optimal"),

@@ -126,7 +126,7 @@ HOME_COLUMNS = {"units": frozenset(UNIT_HOME_COLUMNS)}
 CONTACT_COLUMNS = {"contacts": frozenset({"role", "landlord", "name", "email", "phone"})}
 PERSONAL_ALLOWED: dict[str, frozenset[str]] = {**HOME_COLUMNS, **CONTACT_COLUMNS}
 _MISPLACED = ("email", "address")  # refused in every text column outside PERSONAL_ALLOWED
-NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap"}
+NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap", "target_share"}
 MONEY_COLUMNS = {"rent", "max_rent"}
 
 # Limits that keep every accepted number inside what the engine computes exactly (int64 arrays,
@@ -291,6 +291,7 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
     )
     across = cross_file_problems(instance, rows, unparsed)
     across += shared_home_problems(instance.clients, rows.get("clients.csv"))
+    across += target_share_problems(instance.municipalities)
     if "units" in raw_tables and raw_tables["units"].complete and not unparsed.get("unit"):
         # only against every unit: a landlord is unknown only when no row of units.csv names it
         across += contact_problems(instance, rows.get("contacts.csv"))
@@ -319,6 +320,23 @@ def _without_lost_references(problems: list[Problem], raw_tables: dict[str, RawT
         problem
         for problem in problems
         if not any(problem.message.startswith(unknown_prefix(kind)) for kind in lost)
+    ]
+
+
+def target_share_problems(municipalities: Iterable[Municipality]) -> list[Problem]:
+    """The agreed target shares may add up to at most 1 (the rest is shared by population)."""
+    given = [m.target_share for m in municipalities if m.target_share is not None]
+    if math.fsum(given) <= 1 + 1e-9:
+        return []
+    return [
+        Problem(
+            file="municipalities.csv",
+            column="target_share",
+            message=_(
+                "the target shares add up to {total}, more than 1: lower them so they add up to at most 1 (leave a cell empty to give that municipality its population share of the rest)",
+                total=f"{math.fsum(given):.4g}",
+            ),
+        )
     ]
 
 

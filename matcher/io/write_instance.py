@@ -38,7 +38,7 @@ from pydantic.fields import FieldInfo
 
 from matcher.io.read import ALL_TABLES
 from matcher.io.safe_text import csv_rows_text, neutralise
-from models import Instance, Unit
+from models import Instance, Municipality, Unit
 from models.client import Client
 from models.unit import HOME_COLUMNS
 
@@ -81,13 +81,18 @@ def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -
 
     The optional columns added after the first spec — a unit's address columns
     (`models.unit.HOME_COLUMNS`, issue 15), `tenancy` and a client's `current_unit_id` (issue 14)
-    — are written only when some row has a value in them, so an instance without them is written
+    and a municipality's `target_share` and `placed_so_far` (issue 14, item 4) — are written
+    only when some row has a value in them (other than the default), so an instance without them is written
     byte for byte as before they existed (an audit of an older run compares the bytes)."""
-    later = {Unit: {*HOME_COLUMNS, "tenancy"}, Client: {"current_unit_id"}}.get(model, set())
+    later = {
+        Unit: {*HOME_COLUMNS, "tenancy"},
+        Client: {"current_unit_id"},
+        Municipality: {"target_share", "placed_so_far"},
+    }.get(model, set())
     fields = {
         name: field
         for name, field in model.model_fields.items()
-        if not (name in later and all(getattr(row, name) is None for row in rows))
+        if not (name in later and all(getattr(row, name) in (None, field.default) for row in rows))
     }
     table: list[list[str]] = [list(fields)]
     for number, row in enumerate(rows, start=2):

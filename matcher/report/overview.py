@@ -52,7 +52,9 @@ LEVEL_WORDS = {
     "priority": N_("Priority (urgency and waiting time)"),
     "preference": N_("Preference (municipality of origin and preferred municipalities)"),
     "spreading": N_("Spreading over wijken (highest utilisation)"),
-    "fair_share": N_("Fair share between municipalities (by population)"),
+    "fair_share": N_(
+        "Fair share between municipalities (agreed share, else by population; placements so far included)"
+    ),
 }
 URGENCY_WORDS = {"normal": N_("normal"), "high": N_("high"), "acute": N_("acute")}
 SCOPE_WORDS = {  # what a decline rules out (the programmes' words are the same in English)

@@ -1473,7 +1473,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
       its load is added to the neighbourhood's recent_load while its week lies in the rolling
       window (`policy.spreading.window_weeks` weeks before this period, and this period), whether
       or not the client or unit is still listed, and, when it was accepted for this period, it
-      uses one of the municipality's intake and one support slot;
+      uses one of the municipality's intake and one support slot; when it was accepted in the
+      share period before this period (from `policy.fair_share.since`, default 1 January of
+      this period's year), it adds one to its municipality's `placed_so_far` (on top of the
+      typed value, which holds placements the ledger does not know);
     - a pair declined by either party is added to `declined` (never proposed again);
     - a client whose refusals of suitable offers reach `policy.refusals.max_refusals` has their
       urgency lapsed to `policy.refusals.lapse_to`, and is flagged for the coordinator.
@@ -1505,6 +1508,9 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     oldest = start - timedelta(weeks=policy.spreading.window_weeks)
     intake_used: Counter = Counter()
     slots_used: Counter = Counter()
+    # the fair-share level's placements so far: housed in the share period, before this period
+    share_since = policy.fair_share.start(start)
+    placed_so_far: Counter = Counter()
     for client_id, unit_id in placed:
         week = max(r["period_start"] for r in status[(client_id, unit_id)].values())
         if client_id in taken_clients or unit_id in taken_units:
@@ -1516,6 +1522,12 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             continue
         taken_clients.add(client_id)
         taken_units.add(unit_id)
+        if share_since <= week < start:
+            record = proposed_pair.get((client_id, unit_id), {})
+            unit = units.get(unit_id)
+            housed_in = unit.municipality_id if unit else record.get("municipality_id")
+            if housed_in in municipalities:
+                placed_so_far[housed_in] += 1
         listed = client_id in clients or unit_id in units
         in_window = week >= oldest  # its load still counts against the neighbourhood (decision 96)
         if not listed and not in_window:
@@ -1602,8 +1614,18 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
 
     updated = Instance(
         municipalities=tuple(
-            m.model_copy(update={"max_intake": max(0, m.max_intake - intake_used[m.municipality_id])})
-            if intake_used[m.municipality_id] and m.max_intake is not None  # counted only under a limit
+            m.model_copy(
+                update={
+                    "placed_so_far": m.placed_so_far + placed_so_far[m.municipality_id],
+                    **(
+                        {"max_intake": max(0, m.max_intake - intake_used[m.municipality_id])}
+                        if intake_used[m.municipality_id] and m.max_intake is not None
+                        else {}  # counted only under a limit
+                    ),
+                }
+            )
+            if placed_so_far[m.municipality_id]
+            or (intake_used[m.municipality_id] and m.max_intake is not None)
             else m
             for m in instance.municipalities
         ),
@@ -1645,6 +1667,13 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
         "load_window": {"weeks": policy.spreading.window_weeks, "from": oldest.isoformat()},
         "load_expired": dict(sorted(load_expired.items())),
         "intake_used": dict(sorted(intake_used.items())),
+        # per municipality: placements so far in the share period (the ledger's and the typed ones)
+        "placed_so_far": {
+            m.municipality_id: m.placed_so_far + placed_so_far[m.municipality_id]
+            for m in instance.municipalities
+            if m.placed_so_far + placed_so_far[m.municipality_id]
+        },
+        "share_period": {"from": share_since.isoformat(), "before": start.isoformat()},
         "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
         "declined_pairs_added": len(new_declined),
         "declines_not_widened": narrowed,

@@ -51,6 +51,8 @@ class Arrays:
     municipality_region: np.ndarray  # region index
     municipality_population: np.ndarray
     municipality_max_intake: np.ndarray  # -1 when no limit
+    municipality_target_share: np.ndarray  # float: the agreed share, NaN when none is given
+    municipality_placed_so_far: np.ndarray  # int: placements earlier in the share period
     neighbourhood_municipality: np.ndarray
     neighbourhood_cap: np.ndarray  # float
     neighbourhood_recent_load: np.ndarray
@@ -156,6 +158,13 @@ def build_arrays(instance: Instance) -> Arrays:
         municipality_population=np.array([m.population for m in instance.municipalities], dtype=np.int64),
         municipality_max_intake=np.array(
             [-1 if m.max_intake is None else m.max_intake for m in instance.municipalities], dtype=np.int64
+        ),
+        municipality_target_share=np.array(
+            [np.nan if m.target_share is None else m.target_share for m in instance.municipalities],
+            dtype=float,
+        ),
+        municipality_placed_so_far=np.array(
+            [m.placed_so_far for m in instance.municipalities], dtype=np.int64
         ),
         neighbourhood_municipality=np.array(
             [m_index[n.municipality_id] for n in instance.neighbourhoods], dtype=np.int64

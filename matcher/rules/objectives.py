@@ -4,7 +4,9 @@
 2. preference `P = Σ p(c, u)`: origin, preferred (by rank) or current municipality, plus the
    points for a permanent home and for staying in one's own home (omklappen);
 3. spreading: the highest neighbourhood utilisation (recent + added load) / cap, lowest first;
-4. fair share: Σ over municipalities of |placed − population share × total placed|.
+4. fair share: Σ over municipalities of |placed so far + placed − share × (S + N)|, with the
+   share agreed by the region (`target_share`) or by population, S the placements earlier in the
+   share period and N the number placed this week.
 
 This module is their one home: the weights and scores are computed here, and the solver
 (`matcher.solver.levels`), the proposal's summary, check and the stress KPIs evaluate an
@@ -135,11 +137,36 @@ def population_shares(arrays: Arrays) -> np.ndarray:
     return population / region_total if region_total > 0 else np.zeros_like(population)
 
 
+def target_shares(arrays: Arrays) -> np.ndarray:
+    """Each municipality's share of placements: its `target_share` where given; the others share
+    what is left, 1 − Σ given (never below 0), in proportion to their population. Without any
+    target share this is `population_shares`."""
+    given = arrays.municipality_target_share
+    if np.isnan(given).all():
+        return population_shares(arrays)
+    open_ = np.isnan(given)
+    share = np.where(open_, 0.0, given)
+    population = np.where(open_, arrays.municipality_population.astype(float), 0.0)
+    rest = max(0.0, 1.0 - float(share.sum()))
+    if population.sum() > 0:
+        share = share + rest * population / population.sum()
+    return share
+
+
+def fair_share_offsets(arrays: Arrays, share: np.ndarray) -> np.ndarray:
+    """The constant part of each municipality's deviation: placed_so_far_m − share_m · S, with S
+    the placements so far in the whole region (0 everywhere when none are known)."""
+    so_far = arrays.municipality_placed_so_far.astype(float)
+    return so_far - share * so_far.sum()
+
+
 def fair_share_deviation(arrays: Arrays, municipalities: np.ndarray) -> float:
-    """Σ over municipalities of |placed − population share × total placed|."""
-    share = population_shares(arrays)
+    """Σ over municipalities of |placed_so_far + placed − share × (S + N)|, S = Σ placed_so_far
+    and N the number placed this week; with no target shares and nothing placed so far
+    Σ |placed − population share × N|."""
+    share = target_shares(arrays)
     placed = np.bincount(municipalities, minlength=len(share))
-    return float(np.abs(placed - share * placed.sum()).sum())
+    return float(np.abs(fair_share_offsets(arrays, share) + placed - share * placed.sum()).sum())
 
 
 Objective = Callable[[np.ndarray], float]

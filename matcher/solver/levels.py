@@ -1,6 +1,6 @@
 """Solve the formulation level by level (lexicographic): held, continuity (when given), priority
-W, preference P, then spreading (highest neighbourhood utilisation), then closeness to population
-shares.
+W, preference P, then spreading (highest neighbourhood utilisation), then closeness to each
+municipality's agreed (or population) share over the share period.
 
 How each level is solved:
 - held, continuity, W and P are integers with known upper bounds, so one integer objective
@@ -33,9 +33,10 @@ import scipy.sparse as sparse
 from matcher.rules.arrays import Arrays
 from matcher.rules.objectives import (
     fair_share_deviation,
+    fair_share_offsets,
     max_utilisation,
     next_utilisation,
-    population_shares,
+    target_shares,
 )
 from matcher.solver.backend import Clock, Work
 from matcher.solver.formulation import Candidates, Formulation, Rows
@@ -440,14 +441,14 @@ def _spreading_level(
     ), outcome.chosen
 
 
-# --- level 4: closest to each municipality's population share --------------------------------
+# --- level 4: closest to each municipality's agreed (or population) share ----------------------
 
 
-def _over_share(c: Candidates, share: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """The chosen pairs in municipalities placed above their population share, the furthest
-    above first."""
+def _over_share(c: Candidates, share: np.ndarray, offset: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The chosen pairs in municipalities placed above their share, counting the placements so
+    far (`offset`), the furthest above first."""
     placed = np.bincount(c.municipality[chosen], minlength=len(share)).astype(float)
-    over = placed - share * placed.sum()
+    over = offset + placed - share * placed.sum()
     pairs = chosen[over[c.municipality[chosen]] > 1e-9]
     return pairs[np.lexsort((pairs, -over[c.municipality[pairs]]))]
 
@@ -461,16 +462,20 @@ def _fair_share_level(
     fixed: list[Rows],
     guards: list[Guard],
 ) -> tuple[LevelResult, np.ndarray]:
-    """Minimise Σ_m |placed_m − share_m·N| with N the number placed (deviations as columns)."""
+    """Minimise Σ_m |q_m + placed_m − share_m·(S + N)| with N the number placed, q_m the
+    placements so far and S = Σ q_m (deviations as columns; the constants q_m − share_m·S go
+    to the rows' bounds)."""
     began = time.perf_counter()
     c = f.candidates
-    share = population_shares(arrays)
+    share = target_shares(arrays)
+    offset = fair_share_offsets(arrays, share)
     n, n_m = f.n_pairs, len(share)
 
     def deviation(chosen: np.ndarray) -> float:
         return fair_share_deviation(arrays, c.municipality[chosen])
 
     # columns: pairs, then N, then one deviation per municipality
+    # rows: placed_m − share_m·N − d_m ≤ −offset_m; −placed_m + share_m·N − d_m ≤ offset_m; Σx − N = 0
     pair_rows = np.r_[c.municipality, c.municipality + n_m]
     pair_cols = np.r_[np.arange(n), np.arange(n)]
     pair_data = np.r_[np.ones(n), -np.ones(n)]
@@ -482,9 +487,9 @@ def _fair_share_level(
     data = np.r_[pair_data, -share, share, -np.ones(n_m), -np.ones(n_m), np.ones(n), [-1.0]]
     matrix = sparse.csr_matrix((data, (rows, cols)), shape=(2 * n_m + 1, n + 1 + n_m))
     lower = np.r_[np.full(2 * n_m, -np.inf), [0.0]]
-    upper = np.r_[np.zeros(2 * n_m), [0.0]]
+    upper = np.r_[-offset, offset, [0.0]]
     objective = np.r_[np.zeros(n + 1), np.ones(n_m)]
-    columns = (np.zeros(1 + n_m), np.r_[[float(n)], np.full(n_m, float(n))])
+    columns = (np.zeros(1 + n_m), np.r_[[float(n)], float(n) + np.abs(offset)])
     level = Level(
         objective,
         False,
@@ -494,7 +499,7 @@ def _fair_share_level(
         extra_rows=(*fixed, Rows("fair_share", matrix, lower, upper)),
         guard=lambda chosen: all(check(chosen) for check in guards),
         budget=late_level_budget(settings),
-        focus=lambda chosen: _over_share(c, share, chosen),
+        focus=lambda chosen: _over_share(c, share, offset, chosen),
     )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = deviation(outcome.chosen)
@@ -564,7 +569,14 @@ def solve_lexicographic(
                 0.0,
                 "empty",
             ),
-            LevelResult("fair_share", "optimal", 0.0, 0.0, 0.0, "empty"),
+            LevelResult(
+                "fair_share",
+                "optimal",
+                fair_share_deviation(arrays, np.zeros(0, dtype=np.int64)),
+                fair_share_deviation(arrays, np.zeros(0, dtype=np.int64)),
+                0.0,
+                "empty",
+            ),
         ]
         solution.chosen = np.zeros(0, dtype=np.int64)
         return solution

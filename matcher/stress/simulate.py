@@ -289,6 +289,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
     dwellings = np.array([n.dwellings for n in start.neighbourhoods], dtype=float)
     base_recent = np.array([n.recent_load for n in start.neighbourhoods], dtype=float)
     placed_load = np.zeros((horizon, len(neighbourhood_ids)))
+    placed_in: Counter = Counter()  # placements per municipality so far: the share period is the horizon
     utilisation = np.full((horizon, len(neighbourhood_ids)), np.nan)
     ledger = Ledger.of(start, sweep.agreements.weeks)
 
@@ -332,6 +333,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
                 declined,
                 np.round(recent, 6),
                 ledger,
+                placed_in,
             )
         )
         rules = Eligibility(instance)
@@ -382,6 +384,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
             client = waiting.client
             load = load_of(policy, client.support_intensity, unit.type)
             placed_load[week, n_index[unit.neighbourhood_id]] += load
+            placed_in[unit.municipality_id] += 1
             ledger.place(unit.municipality_id, client.support_intensity)
             waited = max(0, (monday - client.registered_on).days // 7)
             placed_now.append(
@@ -547,9 +550,11 @@ def _week_instance(
     declined: dict[tuple[str, str], str],
     recent: np.ndarray,
     ledger: Ledger,
+    placed_in: Counter,
 ) -> Instance:
-    """This week's instance: the queue, the open vacancies, the neighbourhoods' recent load and
-    what the period's agreements still allow."""
+    """This week's instance: the queue, the open vacancies, the neighbourhoods' recent load, what
+    the period's agreements still allow, and the placements per municipality so far (the fair
+    share level weighs them, as `solve --ledger` does with the ledger's)."""
     clients = tuple(waiting.client for waiting in queue.values())
     units = tuple(vacancy.unit for vacancy in vacancies.values())
     neighbourhoods = tuple(
@@ -562,7 +567,12 @@ def _week_instance(
     )
     intake = ledger.intake_left()
     municipalities = tuple(
-        m.model_copy(update={"max_intake": intake[m.municipality_id]}) if m.municipality_id in intake else m
+        m.model_copy(
+            update={
+                "placed_so_far": m.placed_so_far + placed_in[m.municipality_id],
+                **({"max_intake": intake[m.municipality_id]} if m.municipality_id in intake else {}),
+            }
+        )
         for m in start.municipalities
     )
     slots = ledger.slots_left()

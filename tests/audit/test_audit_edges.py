@@ -194,3 +194,29 @@ def test_undecodable_summary_is_refused(tmp_path):
     (tmp_path / "summary.json").write_bytes(b"\xff\xfe{\x00}")
     result = run_audit(tmp_path)
     assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+def test_a_run_recorded_before_the_newer_policy_keys_is_still_confirmed(copy_of):
+    """A run of an earlier version recorded its policy without the keys added since (the ledger's
+    rolling window, the tenancy preferences, the share period): read with their defaults, it is
+    the same policy, so the audit confirms it. A recorded policy that really differs still differs."""
+    from matcher.audit.rerun import DIGEST
+
+    def older(summary: dict) -> None:
+        del summary["policy"]["spreading"]["window_weeks"]
+        del summary["policy"]["preference"]["stay"], summary["policy"]["preference"]["permanent"]
+        del summary["policy"]["fair_share"]
+        summary.pop(DIGEST)
+        summary[DIGEST] = summary_digest(summary)  # as that version wrote it, digest and all
+
+    rewrite(copy_of, older)
+    assert audit(copy_of, TINY).status == "confirmed"
+
+    def other(summary: dict) -> None:
+        summary["policy"]["spreading"]["window_weeks"] = 4
+        summary.pop(DIGEST)
+        summary[DIGEST] = summary_digest(summary)
+
+    rewrite(copy_of, other)
+    report = audit(copy_of, TINY)
+    assert report.status == "differs" and not next(c for c in report.checks if c.name == "policy").ok

@@ -278,6 +278,8 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "region": r["region"],
                 "population": parse_int(r["population"]),
                 "max_intake": parse_int(r["max_intake"]),
+                "target_share": parse_number(r["target_share"]),
+                "placed_so_far": parse_int(r["placed_so_far"], 0),
             }
             for r in _rows(
                 raw["municipalities"],
@@ -1036,19 +1038,34 @@ def max_utilisation(instance: str | Path | dict, pairs: Iterable[tuple[str, str]
     return max(values, default=Fraction(0))
 
 
+def municipality_shares(tables: dict) -> dict[str, Fraction]:
+    """share_m: the municipality's ``target_share`` where given; the municipalities without one
+    split ``1 − Σ given`` (at least 0) in proportion to their population (0 when they have none)."""
+    municipalities = tables["municipalities"]
+    given = {m: row["target_share"] for m, row in municipalities.items() if row["target_share"] is not None}
+    if sum(given.values(), Fraction(0)) > 1:
+        raise ValueError("municipalities: the target shares add up to more than 1")
+    rest = max(Fraction(0), 1 - sum(given.values(), Fraction(0)))
+    population = {m: Fraction(row["population"] or 0) for m, row in municipalities.items() if m not in given}
+    total = sum(population.values(), Fraction(0))
+    return {
+        m: given[m] if m in given else (rest * population[m] / total if total else Fraction(0))
+        for m in municipalities
+    }
+
+
 def fair_share_deviation(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> Fraction:
-    """Σ over municipalities of |placed − population share × total placed|."""
+    """Σ over municipalities of |placed_so_far + placed − share × (S + N)|, with S the sum of
+    placed_so_far and N the number of pairs."""
     tables = _tables(instance)
     pairs = set(pairs)
-    population = {m: Fraction(row["population"] or 0) for m, row in tables["municipalities"].items()}
-    total = sum(population.values())
+    share = municipality_shares(tables)
+    so_far = {m: row["placed_so_far"] for m, row in tables["municipalities"].items()}
+    everyone = sum(so_far.values()) + len(pairs)
     placed: dict[str, int] = defaultdict(int)
     for _, u in pairs:
         placed[tables["units"][u]["municipality_id"]] += 1
-    return sum(
-        (abs(placed[m] - (population[m] / total if total else 0) * len(pairs)) for m in population),
-        Fraction(0),
-    )
+    return sum((abs(so_far[m] + placed[m] - share[m] * everyone) for m in share), Fraction(0))
 
 
 def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
@@ -1061,7 +1078,7 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
     (best_w, best_p), _ = milp_optimum(tables, return_allocation=True)
     pairs = eligible_pairs(tables)
     if not pairs:
-        return max_utilisation(tables, []), 0.0
+        return max_utilisation(tables, []), float(fair_share_deviation(tables, []))
     matrix, upper = _capacity_rows(tables, pairs)
     n = len(pairs)
     w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
@@ -1122,9 +1139,17 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         keep + ([LinearConstraint(spread, -np.inf, spread_upper)] if capped else []),
     )
     best_u = max_utilisation(tables, chosen)
-    # d_m ≥ ±(placed_m − share_m · N) with N = Σ x
-    population = np.array([float(tables["municipalities"][m]["population"] or 0) for m in municipalities])
-    share = population / population.sum() if population.sum() > 0 else np.zeros(len(municipalities))
+    # d_m ≥ ±(q_m + placed_m − share_m · (S + N)) with N = Σ x, q_m placed so far, S = Σ q_m:
+    # ±(placed_m − share_m · N) − d_m ≤ ∓(q_m − share_m · S)
+    exact_share = municipality_shares(tables)
+    share = np.array([float(exact_share[m]) for m in municipalities])
+    so_far_total = sum(tables["municipalities"][m]["placed_so_far"] for m in municipalities)
+    constant = np.array(
+        [
+            float(tables["municipalities"][m]["placed_so_far"] - exact_share[m] * so_far_total)
+            for m in municipalities
+        ]
+    )
     deviation = np.zeros((2 * len(municipalities), width))
     for k, m in enumerate(municipalities):
         for j, (_, u) in enumerate(pairs):
@@ -1142,7 +1167,9 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         ]
     chosen = solve(
         np.r_[np.zeros(n + 1), np.ones(len(municipalities))],
-        keep + utilisation_kept + [LinearConstraint(deviation, -np.inf, np.zeros(2 * len(municipalities)))],
+        keep
+        + utilisation_kept
+        + [LinearConstraint(deviation, -np.inf, np.ravel(np.column_stack([-constant, constant])))],
     )
     if max_utilisation(tables, chosen) != best_u:
         raise RuntimeError("fair-share milp lost the spreading level")
