@@ -39,6 +39,10 @@ class Client(BaseModel):
     # units, it is offered to this client only, to stay (omklappen, issue 14)
     current_unit_id: Id | None = None
 
+    def stays_in(self, unit_id: str) -> bool:
+        """True when `unit_id` is the home the client lives in (omklappen: no new load)."""
+        return self.current_unit_id is not None and self.current_unit_id == unit_id
+
 
 def shared_home_problems(
     clients: Sequence[Client], rows: Sequence[int | None] | None = None

@@ -14,6 +14,7 @@ either back into the code; summary.json counts by code in every language.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # frames are passed in; reading a header needs no pandas (`check` starts faster)
@@ -97,8 +98,9 @@ def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={column: header(column) for column in frame.columns})
 
 
-def internal_name(header: str) -> str:
-    """The internal name of an output header of either language (any other header as it is)."""
+@cache
+def _known_headers() -> dict[str, str]:
+    """Every output header of either language (casefolded) → its internal name."""
     from matcher.i18n import LANGUAGES, catalogue
 
     known: dict[str, str] = {}
@@ -108,7 +110,12 @@ def internal_name(header: str) -> str:
             translated = catalogue(code).get(english)
             if translated:
                 known[translated.casefold()] = internal
-    return known.get(str(header).strip().casefold(), header)
+    return known
+
+
+def internal_name(header: str) -> str:
+    """The internal name of an output header of either language (any other header as it is)."""
+    return _known_headers().get(str(header).strip().casefold(), header)
 
 
 def internal_columns(frame: pd.DataFrame) -> pd.DataFrame:

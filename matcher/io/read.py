@@ -125,7 +125,6 @@ ALL_TABLES = (*TABLES, CONTACTS)
 HOME_COLUMNS = {"units": frozenset(UNIT_HOME_COLUMNS)}
 CONTACT_COLUMNS = {"contacts": frozenset({"role", "landlord", "name", "email", "phone"})}
 PERSONAL_ALLOWED: dict[str, frozenset[str]] = {**HOME_COLUMNS, **CONTACT_COLUMNS}
-_MISPLACED = ("email", "address")  # refused in every text column outside PERSONAL_ALLOWED
 NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap", "target_share"}
 MONEY_COLUMNS = {"rent", "max_rent"}
 
@@ -1735,7 +1734,7 @@ def _misplaced(spec: TableSpec, column: str, value: str) -> str | None:
         "client_id",
     ):
         return None  # a client id's own refusal (models.instance) says to use a pseudonym
-    # `personal_data(value)` in `_MISPLACED`, without its name test (the costly part, run on
+    # `personal_data(value)` in ("email", "address"), without its name test (the costly part, run on
     # every text cell): the kinds before "address" in `models.privacy.CHECKS` decide first
     text = value.strip()
     if is_email_address(text):

@@ -230,7 +230,7 @@ def build_overview(
             policy,
             client_of[client_id].support_intensity,
             unit.type,
-            stays=client_of[client_id].current_unit_id == unit.unit_id,  # omklappen: no new load
+            stays=client_of[client_id].stays_in(unit.unit_id),
         )
         placed_count[unit.neighbourhood_id] += 1
     matches.sort(key=lambda m: (m.municipality, m.neighbourhood, m.unit_id))

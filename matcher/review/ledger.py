@@ -1546,7 +1546,7 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
                 "(client or unit not in the instance and never proposed in the ledger)"
             )
             continue
-        stays = client is not None and client.current_unit_id == unit_id  # omklappen: no new load
+        stays = client is not None and client.stays_in(unit_id)
         load = load_of(policy, intensity, unit_type, stays=stays)
         if load and neighbourhood in neighbourhoods and in_window:
             load_added[neighbourhood] += load

@@ -314,7 +314,7 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                 )
         if client_id in clients and unit_id in units:
             client, unit = clients[client_id], units[unit_id]
-            stays = client.current_unit_id == unit.unit_id  # omklappen: no new load
+            stays = client.stays_in(unit.unit_id)
             load = load_of(instance.policy, client.support_intensity, unit.type, stays=stays)
             pairs.append(
                 ProposedPair(

@@ -118,3 +118,22 @@ def test_a_window_out_of_range_is_refused(tmp_path, weeks):
     with pytest.raises(InvalidInstance) as refused:
         read_instance(with_window(tmp_path, weeks))
     assert any("window_weeks" in str(problem) for problem in refused.value.problems)
+
+
+def test_a_housed_omklappen_match_adds_no_load(tmp_path):
+    """C06 lives in U06 and stays there (omklappen): housed through the ledger it leaves the pool
+    but adds no load to WK045302 (decision 97); the same match for a client who moves in does."""
+    folder = with_window(tmp_path, None)
+    clients = folder / "clients.csv"
+    lines = clients.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",current_unit_id"
+    lines[1:] = [line + (",U06" if line.startswith("C06,") else ",") for line in lines[1:]]
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stays, moves = str(tmp_path / "stays.sqlite"), str(tmp_path / "moves.sqlite")
+    housed(stays, "C06", "U06", WEEK - timedelta(weeks=1))
+    housed(moves, "C06", "U06", WEEK - timedelta(weeks=1))
+    instance, report = apply_ledger(read_instance(folder), stays)
+    assert report["load_added"] == {} and load(instance)["WK045302"] == 0
+    assert "C06" not in {c.client_id for c in instance.clients}
+    _, report = apply_ledger(read_instance(TINY), moves)
+    assert report["load_added"] == {"WK045302": 2}
