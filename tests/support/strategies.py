@@ -15,8 +15,6 @@ import pandas as pd
 import yaml
 from hypothesis import strategies as st
 
-from matcher.generate.instance import CLIENT_COLUMNS, UNIT_COLUMNS
-
 UNIT_TYPES = ["social_rental", "room", "cluster", "skaeve_huis"]
 SOURCES = ["BW", "MO", "VO", "jeugd"]
 INTENSITIES = ["light", "ambulant", "intensive", "protected"]
@@ -43,8 +41,35 @@ COLUMNS = {
         "recent_load",
         "cap",
     ],
-    "units": UNIT_COLUMNS,  # the columns every generated instance has (matcher.generate.instance)
-    "clients": CLIENT_COLUMNS,
+    "units": [
+        "unit_id",
+        "type",
+        "landlord",
+        "municipality_id",
+        "neighbourhood_id",
+        "site_id",
+        "rent",
+        "max_household",
+        "accessible",
+        "available_from",
+    ],
+    "clients": [
+        "client_id",
+        "source",
+        "origin_municipality_id",
+        "current_municipality_id",
+        "support_intensity",
+        "household_size",
+        "max_rent",
+        "needs_accessible",
+        "eligible_types",
+        "preferred_municipalities",
+        "excluded_municipalities",
+        "excluded_neighbourhoods",
+        "urgency",
+        "registered_on",
+        "ready_from",
+    ],
     "support_capacity": ["municipality_id", "support_intensity", "slots"],
     "declined": ["client_id", "unit_id", "declined_by", "scope", "scope_id", "until"],
 }
