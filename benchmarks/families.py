@@ -45,13 +45,13 @@ if str(HERE) not in sys.path:
 FAMILIES = ("plain", "tight", "strict", "identical")
 REGION = "zuid-kennemerland"
 DEFAULT_COUNTS = {"300x200": 200, "2000x1200": 10}
-LEVELS = ("priority", "preference", "spreading", "fair_share")
+LEVELS = ("priority", "preference", "agreements", "spreading", "fair_share")
 # the issue's targets: worst process seconds, and the levels that must all be proven
 TARGETS = {
     "300x200": (
         1.0,
         LEVELS,
-        "worst ≤ 1 s end to end (process start to files written), all four levels proven",
+        "worst ≤ 1 s end to end (process start to files written), every level proven",
     ),
     "2000x1200": (5.0, ("priority", "preference"), "worst ≤ 5 s end to end, W and P proven"),
 }
@@ -109,15 +109,18 @@ def family_instance(family: str, clients: int, units: int, seed: int, cache: Pat
     return folder
 
 
+LATE = ("agreements", "spreading", "fair_share")  # the tie-break levels, bounded by work
+
+
 def _late_seconds(result: dict) -> float:
-    return sum(level["seconds"] for level in result["levels"] if level["name"] in ("spreading", "fair_share"))
+    return sum(level["seconds"] for level in result["levels"] if level["name"] in LATE)
 
 
 def _wp_seconds(result: dict) -> float:
     """Seconds of the levels before the tie-breaks (solved together they share one figure)."""
     seen, total = set(), 0.0
     for level in result["levels"]:
-        if level["name"] in ("spreading", "fair_share"):
+        if level["name"] in LATE:
             continue
         key = (level["seconds"], level["method"])
         if key not in seen:

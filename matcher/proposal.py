@@ -109,6 +109,9 @@ class Proposal:
             # week without one is written as before
             stays = a.own_pairs(c.client[chosen], c.unit[chosen])
             frame["match_kind"] = np.where(stays, "omklappen", "")
+        if any(client.shares_home_with for client in self.instance.clients):
+            # two clients sharing one home: the other one, in the row of the household (issue 14)
+            frame["shares_home_with"] = [clients[c].shares_home_with or "" for c in frame["client_id"]]
         if any(unit.has_address for unit in self.instance.units):
             # after the engine's columns, so readers selecting by name read it as before (issue 15)
             shown = [units[u] for u in frame["unit_id"]]

@@ -14,15 +14,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from models.agreement import Agreement
     from models.client import Client
     from models.contact import Contact
-    from models.instance import DeclinedPair, Instance, SupportCapacity
+    from models.instance import DeclinedPair, Instance, ProviderCapacity, SupportCapacity
     from models.places import Municipality, Neighbourhood
     from models.policy import Policy
     from models.problems import InvalidInstance, Problem
     from models.unit import Unit
 
 HOMES = {
+    "Agreement": "models.agreement",
     "Client": "models.client",
     "Contact": "models.contact",
     "DeclinedPair": "models.instance",
@@ -32,11 +34,13 @@ HOMES = {
     "Neighbourhood": "models.places",
     "Policy": "models.policy",
     "Problem": "models.problems",
+    "ProviderCapacity": "models.instance",
     "SupportCapacity": "models.instance",
     "Unit": "models.unit",
 }
 
 __all__ = [
+    "Agreement",
     "Client",
     "Contact",
     "DeclinedPair",
@@ -46,6 +50,7 @@ __all__ = [
     "Neighbourhood",
     "Policy",
     "Problem",
+    "ProviderCapacity",
     "SupportCapacity",
     "Unit",
 ]

@@ -19,6 +19,11 @@ INTENSITIES: tuple[str, ...] = ("light", "ambulant", "intensive", "protected")
 Source = Literal["BW", "MO", "VO", "jeugd"]
 Urgency = Literal["normal", "high", "acute"]
 URGENCIES: tuple[str, ...] = ("normal", "high", "acute")
+SOURCES: tuple[str, ...] = ("BW", "MO", "VO", "jeugd")
+# target groups a client may belong to besides their source (issue 14, item 6): young adults up
+# to and including 27 (jongere), families with minor children (gezin), Housing First
+TargetGroup = Literal["young_adult", "family", "housing_first"]
+TARGET_GROUPS: tuple[str, ...] = ("young_adult", "family", "housing_first")
 
 # both languages: a Dutch spreadsheet says ja/nee or WAAR/ONWAAR (Excel's Dutch booleans)
 _TRUE = {"true", "yes", "1", "ja", "waar", "j", "y"}

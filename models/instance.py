@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from matcher.i18n import N_, _
+from models.agreement import Agreement, agreement_problems
 from models.client import Client
 from models.contact import Contact
 from models.fields import FROZEN, Id, Intensity
+from models.other_placement import FILE as OTHER_PLACEMENTS_FILE
+from models.other_placement import OtherPlacement
 from models.places import Municipality, Neighbourhood
 from models.policy import Policy
 from models.privacy import personal_data, refusal, shown
@@ -43,6 +46,17 @@ class SupportCapacity(BaseModel):
 
     municipality_id: Id
     support_intensity: Intensity
+    slots: int = Field(ge=0)
+
+
+class ProviderCapacity(BaseModel):
+    """At most `slots` new clients of this care provider may be placed in this municipality
+    (allocation rule 6); `provider` is written as clients.csv writes it."""
+
+    model_config = FROZEN
+
+    provider: Id
+    municipality_id: Id
     slots: int = Field(ge=0)
 
 
@@ -83,9 +97,16 @@ class Instance(BaseModel):
     clients: tuple[Client, ...]
     support_capacity: tuple[SupportCapacity, ...] = ()
     declined: tuple[DeclinedPair, ...] = ()
+    # yearly (or any period's) agreements per municipality and corporation (issue 14, item 1)
+    agreements: tuple[Agreement, ...] = ()
+    # care providers' capacity per municipality (issue 14, item 5; allocation rule 6)
+    provider_capacity: tuple[ProviderCapacity, ...] = ()
     policy: Policy
     # staff contacts (contacts.csv, optional): shown in landlord workbooks, never read by the solve
     contacts: tuple[Contact, ...] = ()
+    # other groups' placements in the wijken (other_placements.csv, optional): part of the
+    # recent load while in the rolling window (`matcher.rules.load`)
+    other_placements: tuple[OtherPlacement, ...] = ()
 
     def with_row(self, table: str, position: int, **update: object) -> Instance:
         """A copy with fields of one row of one table (clients, units, …) changed."""
@@ -140,6 +161,8 @@ def cross_file_problems(
     c_rows = _rows(rows.get("clients.csv"), len(instance.clients))
     s_rows = _rows(rows.get("support_capacity.csv"), len(instance.support_capacity))
     d_rows = _rows(rows.get("declined.csv"), len(instance.declined))
+    a_rows = _rows(rows.get("agreements.csv"), len(instance.agreements))
+    p_rows = _rows(rows.get("provider_capacity.csv"), len(instance.provider_capacity))
 
     municipalities = {m.municipality_id for m in instance.municipalities} | unparsed.get(
         "municipality", set()
@@ -217,6 +240,11 @@ def cross_file_problems(
         kind = personal_data(c.client_id)
         if kind is not None:
             problems.append(Problem(file="clients.csv", row=row, column="client_id", message=refusal(kind)))
+        other = personal_data(c.shares_home_with) if c.shares_home_with else None
+        if other is not None:
+            problems.append(
+                Problem(file="clients.csv", row=row, column="shares_home_with", message=refusal(other))
+            )
         if c.origin_municipality_id not in municipalities:
             problems.append(
                 unknown(
@@ -277,6 +305,52 @@ def cross_file_problems(
                 )
             problems.append(problem)
         problems += _scope_problems(d, row, municipalities, neighbourhoods)
+    o_rows = _rows(rows.get(OTHER_PLACEMENTS_FILE), len(instance.other_placements))
+    for o, row in zip(instance.other_placements, o_rows):
+        if o.neighbourhood_id not in neighbourhoods:
+            problems.append(
+                unknown(OTHER_PLACEMENTS_FILE, row, "neighbourhood_id", o.neighbourhood_id, "neighbourhood")
+            )
+
+    problems += _provider_capacity_problems(instance.provider_capacity, p_rows, municipalities, unknown)
+    problems += agreement_problems(instance.agreements, a_rows)
+    for a, row in zip(instance.agreements, a_rows):
+        if a.kind == "municipality" and a.party not in municipalities:
+            problems.append(unknown("agreements.csv", row, "party", a.party, "municipality"))
+    return problems
+
+
+def _provider_capacity_problems(
+    capacity: Sequence[ProviderCapacity],
+    rows: Rows,
+    municipalities: set[str],
+    unknown: Callable[[str, int | None, str, str, str], Problem],
+) -> list[Problem]:
+    """provider_capacity.csv: every municipality must exist, one row per (provider, municipality).
+    A provider no client names is fine (its slots go unused)."""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for s, row in zip(capacity, rows):
+        if s.municipality_id not in municipalities:
+            problems.append(
+                unknown("provider_capacity.csv", row, "municipality_id", s.municipality_id, "municipality")
+            )
+        key = (s.provider, s.municipality_id)
+        if key in seen:
+            problems.append(
+                Problem(
+                    file="provider_capacity.csv",
+                    row=row,
+                    column="municipality_id",
+                    message=_(
+                        "second row for provider {provider} in {municipality}: keep one row per "
+                        "provider and municipality",
+                        provider=shown(s.provider),
+                        municipality=shown(s.municipality_id),
+                    ),
+                )
+            )
+        seen.add(key)
     return problems
 
 
@@ -312,22 +386,36 @@ def _scope_problems(
 
 
 def contact_problems(instance: Instance, rows: Rows | None = None) -> list[Problem]:
-    """contacts.csv rows whose landlord no unit names: a contact of a corporation the instance
-    does not know (a typo, or another spelling than units.csv's). Checked when an instance is
-    read, not by the model: a solved instance keeps only the landlords with units left. The
-    landlord is shown as any id is (`shown`: masked when it reads as personal data)."""
+    """contacts.csv rows whose landlord is another spelling of a landlord of units.csv (the same
+    once case, accents and spaces are set aside): a typo that would leave that corporation's
+    workbook without its contact. A landlord no unit names at all is accepted: a standing list of
+    contacts names corporations that have no vacancy this week (found by the 26-week example,
+    examples/cycle.py), unless it reads as a phone, citizen service number or other personal data
+    than a name (corporations' names read as names, and contacts.csv is where names belong). Checked when an instance is read, not by the model. The landlord is shown
+    as any id is (`shown`: masked when it reads as personal data)."""
     landlords = {u.landlord for u in instance.units}
+    spelled = {_spelling(landlord) for landlord in landlords}
     return [
         Problem(
             file="contacts.csv",
             row=row,
             column="landlord",
             message=_(
-                "no unit in units.csv has landlord {landlord}: write the landlord exactly as units.csv "
-                "does (spelling, accents, spaces)",
+                "units.csv writes landlord {landlord} differently: write the landlord exactly as "
+                "units.csv does (spelling, accents, spaces)",
                 landlord=shown(contact.landlord),
             ),
         )
         for contact, row in zip(instance.contacts, _rows(rows, len(instance.contacts)))
-        if contact.landlord is not None and contact.landlord not in landlords
+        if contact.landlord is not None
+        and contact.landlord not in landlords
+        and (_spelling(contact.landlord) in spelled or personal_data(contact.landlord) not in (None, "name"))
     ]
+
+
+def _spelling(name: str) -> str:
+    """A name without case, accents and spaces: `Pre wonen` and `Pré Wonen` spell one name."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name)
+    return "".join(char for char in plain if char.isalnum()).casefold()

@@ -74,6 +74,9 @@ class Priority(BaseModel):
     urgency_base: dict[str, Whole] = Field(default_factory=lambda: {"normal": 100, "high": 150, "acute": 200})
     per_week_waiting: Whole = Field(default=1, ge=0)
     max_waiting_weeks: Whole = Field(default=52, ge=0)
+    # added to w(c) of a client in target group `family` (families with minor children are extra
+    # urgent in the regional programmes; issue 14, item 6)
+    family_bonus: Whole = Field(default=50, ge=0)
 
     @field_validator("urgency_base")
     @classmethod

@@ -109,6 +109,9 @@ class Unit(BaseModel):
     # the tenancy offered: empty is permanent (an instroomwoning); `trajectory` for the
     # duration of the support trajectory only
     tenancy: Annotated[Tenancy, BeforeValidator(_tenancy)] | None = None
+    # a jongerenwoning let on a jongerencontract (the temporary contract for tenants 18 to 27):
+    # only for a young adult (eligibility rule 11, issue 14 item 6)
+    young_adults_only: Bool = False
     # where the home is and how its corporation refers to it: optional, never read by the solve
     street: Text | None = None
     house_number: HouseNumber | None = None

@@ -337,7 +337,8 @@ def assert_really_full(tables: dict, pairs: list[tuple[str, str]], client_id: st
     (computed from the spec by the independent checker), with the numbers the detail says."""
     clients, units = tables["clients"], tables["units"]
     intensity = clients[client_id]["support_intensity"]
-    load = tables["policy"]["spreading"]["load_weight"][intensity]
+    persons = clients[client_id].get("persons", 1)  # two clients sharing one home count twice
+    load = tables["policy"]["spreading"]["load_weight"][intensity] * persons
     named = limits_named(detail)
     for kind, values in named:
         if kind == "cap":
@@ -357,11 +358,12 @@ def assert_really_full(tables: dict, pairs: list[tuple[str, str]], client_id: st
             slot_intensity, municipality, allowed = values
             slots = tables["support_capacity"][(municipality, slot_intensity)]
             placed = sum(
-                units[u]["municipality_id"] == municipality
-                and clients[c]["support_intensity"] == slot_intensity
+                clients[c].get("persons", 1)
                 for c, u in pairs
+                if units[u]["municipality_id"] == municipality
+                and clients[c]["support_intensity"] == slot_intensity
             )
-            assert slot_intensity == intensity and int(allowed) == slots and placed + 1 > slots, detail
+            assert slot_intensity == intensity and int(allowed) == slots and placed + persons > slots, detail
     assert named, f"a capacity reason that names no limit: {detail}"
 
 

@@ -49,8 +49,13 @@ SCRAMBLED = {
     ("units", "site_id"): "site",
     ("units", "landlord"): "landlord",
     ("clients", "current_unit_id"): "unit",  # the home a client lives in (omklappen, issue 14)
+    ("clients", "shares_home_with"): "client",  # the other client of a shared home (issue 14)
     ("declined", "client_id"): "client",
     ("declined", "unit_id"): "unit",
+    # the care provider (issue 14, item 5): an organisation, scrambled like a landlord, the same
+    # pseudonym in clients.csv and provider_capacity.csv so rule 6 and the solve stay the same
+    ("clients", "provider"): "provider",
+    ("provider_capacity", "provider"): "provider",
 }
 # the optional address columns of a unit (issue 15) identify a home as well as its id: emptied
 BLANKED = {
@@ -64,8 +69,8 @@ BLANKED = {
         "landlord_reference",
         "bag_id",
     )
-}
-PREFIX = {"client": "C", "unit": "U", "site": "S", "landlord": "L"}
+} | {("other_placements", "reference")}  # the sender's reference traces a household: emptied
+PREFIX = {"client": "C", "unit": "U", "site": "S", "landlord": "L", "provider": "Z"}
 # letters only: a pseudonym can never contain a BSN, and no word of it is a name
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 12
@@ -187,6 +192,23 @@ def _redact_rows(table: str, rows: list[list], scramble: Scrambler) -> None:
         for position, kind in positions.items():
             if position < len(row) and row[position] is not None and str(row[position]).strip():
                 row[position] = scramble(kind, str(row[position]))
+        if table == "agreements":
+            _redact_agreement(header, row, scramble)
+
+
+# agreements.csv `party`: a municipality id (kept, as in every file) or a landlord (scrambled with
+# the same pseudonym as in units.csv, so the agreement still counts that landlord's units)
+_LANDLORD_KINDS = {"landlord", "corporatie", "woningcorporatie"}
+
+
+def _redact_agreement(header: list[str], row: list, scramble: Scrambler) -> None:
+    names = [cell.strip().lower() for cell in header]
+    if "kind" not in names or "party" not in names:
+        return
+    kind, party = names.index("kind"), names.index("party")
+    landlord = kind < len(row) and str(row[kind] or "").strip().lower() in _LANDLORD_KINDS
+    if landlord and party < len(row) and str(row[party] or "").strip():
+        row[party] = scramble("landlord", str(row[party]))
 
 
 def _redact_csv(source: Path, target: Path, table: str, scramble: Scrambler) -> None:

@@ -20,16 +20,30 @@ errors = Console(stderr=True, highlight=False)
 
 
 def report_problems(problems: list[Problem], source: str) -> None:
-    """Print every problem, one per line, with where it is and what to do."""
+    """Print every problem, one per line, with where it is and what to do. Problems that are all
+    about a decisions ledger (its file or database, named by `describe`) say so instead of
+    calling the instance invalid (the 26-week example met "instance … is not valid" for a ledger
+    that did not exist yet)."""
+    about_ledger = bool(problems) and all(_is_ledger(problem.file) for problem in problems)
+    head = (
+        _("the decisions ledger cannot be used")
+        if about_ledger
+        else _("{source} is not a valid instance", source=source)
+    )
     errors.print(
         "[bold red]"
-        + _("{source} is not a valid instance", source=source)
+        + head
         + "[/]: "
         + _("{count} problem(s)", count=len(problems)),
         soft_wrap=True,
     )
     for problem in problems:
         errors.print(f"  - {problem}", markup=False, soft_wrap=True)
+
+
+def _is_ledger(file: str | None) -> bool:
+    """A problem's file that is a ledger: an SQLAlchemy URL (`describe` writes SQLite files so)."""
+    return file is not None and "://" in file
 
 
 class Guarded(click.Group):

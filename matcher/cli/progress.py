@@ -27,6 +27,7 @@ STAGES = {
     "continuity": N_("matches sent out kept"),
     "priority": N_("priority (W)"),
     "preference": N_("preference (P)"),
+    "agreements": N_("agreements behind schedule"),
     "spreading": N_("spreading over wijken"),
     "fair_share": N_("shares between municipalities"),
 }

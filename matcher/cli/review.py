@@ -176,6 +176,79 @@ def review_export(
         )
 
 
+@review.command(
+    "provider",
+    help=_(
+        "Write the confirmed moves of one care provider's clients (warm hand-over) to --out: a .csv or "
+        ".xlsx file.\n\nA move is confirmed when the client and the landlord accepted the match in the "
+        "ledger. INSTANCE is the week's instance (or the solved-instance folder of its run): it gives the "
+        "addresses, names, contacts and dates. Only that provider's clients are written, never another's."
+    ),
+)
+@instance_argument
+@click.option("--ledger", required=True, help=_("the decisions ledger (SQLite file or SQLAlchemy URL)"))
+@click.option(
+    "--provider",
+    required=True,
+    help=_("the care provider, written as clients.csv writes it (e.g. Leger des Heils)"),
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("the file to write: .xlsx for a workbook, else CSV"),
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help=_(
+        "YYYY-MM-DD: also moves confirmed in earlier weeks, from the week starting on this day. "
+        "Default: only the instance's week"
+    ),
+)
+@click.pass_context
+@reports_problems(_("cannot export"))
+def review_provider(
+    ctx: click.Context, instance: Path, ledger: str, provider: str, out: Path, since: datetime | None
+) -> None:
+    """Write the confirmed moves of one care provider's clients (help: above, translated when imported)."""
+    from matcher.io.read import read_instance
+    from matcher.review.ledger import describe
+    from matcher.review.provider_export import UnknownProvider, confirmed_moves, write_export
+
+    ctx.meta["instance"] = str(instance)
+    loaded = read_instance(instance)
+    try:
+        hand_over = confirmed_moves(loaded, ledger, provider, since.date() if since else None)
+    except UnknownProvider as unknown:
+        raise InputError(_("{message}; nothing was written", message=str(unknown))) from None
+    write_export(hand_over, out)
+    if not hand_over.rows:
+        click.echo(
+            _(
+                "{provider} has no confirmed moves from {since} to {until} in {ledger}: wrote {out} "
+                "with the headers only",
+                provider=hand_over.provider,
+                since=hand_over.since,
+                until=hand_over.until,
+                ledger=describe(ledger),
+                out=out,
+            )
+        )
+        return
+    click.echo(
+        _(
+            "wrote {out}: {count} confirmed move(s) of {provider}'s clients from {since} to {until}",
+            out=out,
+            count=len(hand_over.rows),
+            provider=hand_over.provider,
+            since=hand_over.since,
+            until=hand_over.until,
+        )
+    )
+
+
 def _refused(what: str, invalid, then: str) -> InputError:
     """Exit 2 with every problem, one per line, as `reports_problems` does."""
     lines = [_("{what}: {count} problem(s), {then}", what=what, count=len(invalid.problems), then=then)]

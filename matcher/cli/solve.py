@@ -8,9 +8,10 @@ from typing import Any
 import click
 from rich.table import Table
 
+from matcher.cli.agreements_report import agreement_table
 from matcher.cli.main import console
 from matcher.cli.options import instance_argument
-from matcher.cli.week_report import week_effects
+from matcher.cli.week_report import other_placement_lines, week_effects
 from matcher.i18n import _
 
 
@@ -191,7 +192,10 @@ def print_summary(result: dict[str, Any], out: Path) -> None:
                         short=short,
                     )
                 )
-    for line in week_effects(result):
+    agreements = agreement_table(result)
+    if agreements is not None:
+        console.print(agreements)
+    for line in other_placement_lines(result) + week_effects(result):
         console.print(line, highlight=False, markup=False)
     console.print(
         _(

@@ -223,7 +223,9 @@ def result_tables(result, split: pd.DataFrame | None = None) -> list[Table]:
         (_("95 % interval"), RIGHT),
         (_("reading"), LEFT),
     ):
-        difference.add_column(name, justify=justify, overflow="fold")
+        # an interval and a difference are read whole: never broken over two lines
+        whole = name in (_("difference"), _("95 % interval"))
+        difference.add_column(name, justify=justify, overflow="fold", no_wrap=whole)
     words = {"better": _("better"), "worse": _("worse"), "unclear": _("no clear difference")}
     shown = ("placements", "wait_all_mean", "waiting_end")
     rows = paired[paired["metric"].isin(shown)].copy()

@@ -150,3 +150,27 @@ def week_effects(summary: dict[str, Any]) -> list[str]:
                 "  " + _("moved: {match}", match=match.replace("->", " → ")) + (f": {why}" if why else "")
             )
     return lines
+
+
+def other_placement_lines(summary: dict[str, Any]) -> list[str]:
+    """What other groups' placements (other_placements.csv) added to the wijken's recent load,
+    empty without them (summary.json `other_placements`, `matcher.rules.load.report`)."""
+    others = summary.get("other_placements")
+    if not others:
+        return []
+    line = _(
+        "Other groups' placements (other_placements.csv): {counted} of {rows} row(s) in the rolling window {start} to {end}",
+        counted=others["counted"],
+        rows=others["rows"],
+        start=others["window"]["from"],
+        end=others["window"]["to"],
+    )
+    if others["before_window"]:
+        line += _("; {count} older (no longer counted)", count=others["before_window"])
+    if others["after_period"]:
+        line += _("; {count} dated after this period (not counted yet)", count=others["after_period"])
+    lines = [line]
+    added = [f"{wijk} +{load:g}" for wijk, load in others["load_added"].items()]
+    if added:
+        lines.append("  " + _("load added to the recent load per wijk: {loads}", loads=_names(added)))
+    return lines

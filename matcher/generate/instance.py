@@ -133,6 +133,7 @@ UNIT_COLUMNS = [
     "max_household",
     "accessible",
     "available_from",
+    "young_adults_only",  # issue 14, item 6: drawn by `_target_groups`
 ]
 CLIENT_COLUMNS = [
     "client_id",
@@ -150,6 +151,7 @@ CLIENT_COLUMNS = [
     "urgency",
     "registered_on",
     "ready_from",
+    "target_groups",  # issue 14, item 6: drawn by `_target_groups`
 ]
 
 
@@ -344,6 +346,7 @@ def _unit(
         "max_household": household,
         "accessible": bool(rng.random() < ACCESSIBLE[unit_type]),
         "available_from": available,
+        "young_adults_only": False,  # drawn by `_target_groups`, from a stream of its own
     }
 
 
@@ -519,6 +522,7 @@ def _client(rng: np.random.Generator, data: RegionData, source: str, start: date
         "urgency": _pick(rng, URGENCY_SHARES[source]),
         "registered_on": arrival - timedelta(days=round(wait_weeks * 7)),
         "ready_from": ready,
+        "target_groups": None,  # drawn by `_target_groups`, from a stream of its own
     }
 
 
@@ -621,6 +625,58 @@ def default_policy(start: date, days: int) -> dict:
         },
         "preference": {"origin": 30, "preferred": [20, 15, 10], "current": 10},
     }
+
+
+# --- target groups (issue 14, item 6) -------------------------------------------------------------
+
+# Drawn after everything else from a random stream of their own (seeded by the seed), so every
+# other cell is what it was before target groups existed. Shares (instances/README.md): about a
+# quarter of the clients are young adults (18 up to and including 27), counting every client from
+# youth care (jeugd, a young adult by the source; not marked again); about one in ten is a family
+# with minor children (only households of two or more); about one in twenty a Housing First client
+# (mostly from MO; only clients a social-rental home suits). A few rooms and small social-rental
+# homes are jongerenwoningen let on a jongerencontract.
+_TARGET_GROUP_STREAM = 101
+YOUNG_ADULT_SHARE = {"BW": 0.05, "MO": 0.18, "VO": 0.15, "jeugd": 0.0}
+FAMILY_SHARE = {2: 0.60, 3: 0.95}  # of households of two, of three or more
+HOUSING_FIRST_SHARE = {"BW": 0.05, "MO": 0.12, "VO": 0.03, "jeugd": 0.03}
+YOUNG_ADULTS_ONLY = {"room": 0.25, "social_rental": 0.08}  # social rental: households up to two
+
+
+def _target_groups(frames: dict[str, pd.DataFrame], policy: dict, seed: int) -> None:
+    """Mark target groups on clients and jongerenwoningen among the units (in place)."""
+    rng = np.random.default_rng([seed, _TARGET_GROUP_STREAM])
+    clients = frames["clients"]
+    groups: list[str | None] = []
+    for client in clients.to_dict("records"):
+        young, family, housing_first = rng.random(3)
+        household = int(client["household_size"])
+        types = _split_cell(client["eligible_types"]) or policy["compatibility"][client["support_intensity"]]
+        marked = [
+            group
+            for group, drawn in (
+                ("young_adult", young < YOUNG_ADULT_SHARE[client["source"]]),
+                ("family", household >= 2 and family < FAMILY_SHARE[min(household, 3)]),
+                (
+                    "housing_first",
+                    "social_rental" in types and housing_first < HOUSING_FIRST_SHARE[client["source"]],
+                ),
+            )
+            if drawn
+        ]
+        groups.append(";".join(marked) or None)
+    frames["clients"] = clients.assign(target_groups=groups)
+    units = frames["units"]
+    draws = rng.random(len(units))
+    only = [
+        bool(
+            unit_type in YOUNG_ADULTS_ONLY
+            and (unit_type == "room" or int(household) <= 2)
+            and drawn < YOUNG_ADULTS_ONLY[unit_type]
+        )
+        for unit_type, household, drawn in zip(units["type"], units["max_household"], draws)
+    ]
+    frames["units"] = units.assign(young_adults_only=only)
 
 
 # --- benchmark families: the same region under harder weeks --------------------------------------
@@ -897,6 +953,7 @@ def generate_instance(
     frames = {name: pd.concat(pieces, ignore_index=True) for name, pieces in parts.items()}
     frames["support_capacity"] = _support_capacity(rng, frames["units"], frames["clients"])
     frames["declined"] = _declined(rng, frames["units"], frames["clients"], policy["compatibility"])
+    _target_groups(frames, policy, seed)
     apply_family(frames, policy, family, seed, len(regions), start)
     meta = {
         "region": region,
@@ -923,6 +980,51 @@ def generate_instance(
         frames[name] = frame
     tables: dict[str, pd.DataFrame | dict] = {**frames, "policy": policy, "meta": meta}
     return tables
+
+
+# --- care providers (issue 14, item 5) ------------------------------------------------------------
+
+# Per region code and client source: the care providers (zorgaanbieders) that give the support
+# after the move, with their shares. Real organisations of each region, as a realistic spread.
+PROVIDER_SHARES: dict[str, dict[str, dict[str, float]]] = {
+    "ZK": {
+        "BW": {"RIBW K/AM": 0.5, "GGZ inGeest": 0.3, "Brijder": 0.2},
+        "MO": {"Leger des Heils": 0.6, "Brijder": 0.2, "RIBW K/AM": 0.2},
+        "VO": {"Blijf Groep": 0.8, "Leger des Heils": 0.2},
+        "jeugd": {"Kenter Jeugdhulp": 0.7, "Leger des Heils": 0.3},
+    },
+    "FL": {
+        "BW": {"Kwintes": 0.5, "GGZ Centraal": 0.3, "Triade Vitree": 0.2},
+        "MO": {"Leger des Heils": 0.7, "Kwintes": 0.3},
+        "VO": {"Blijf Groep": 0.8, "Leger des Heils": 0.2},
+        "jeugd": {"Triade Vitree": 0.6, "Leger des Heils": 0.4},
+    },
+    "WF": {
+        "BW": {"GGZ Noord-Holland-Noord": 0.6, "Brijder": 0.4},
+        "MO": {"Leger des Heils": 0.7, "Brijder": 0.3},
+        "VO": {"Blijf Groep": 0.8, "Leger des Heils": 0.2},
+        "jeugd": {"Parlan": 0.7, "Leger des Heils": 0.3},
+    },
+    "WBW": {
+        "BW": {"GGZ Westelijk Noord-Brabant": 0.5, "Novadic-Kentron": 0.3, "Amarant": 0.2},
+        "MO": {"Leger des Heils": 0.6, "SMO Breda": 0.4},
+        "VO": {"Safegroup": 0.8, "Leger des Heils": 0.2},
+        "jeugd": {"Juzt": 0.7, "SMO Breda": 0.3},
+    },
+}
+
+
+def draw_providers(clients: pd.DataFrame, seed: int) -> pd.Series:
+    """A care provider per client, by the region of its client_id (`C-ZK-0001`) and its source,
+    drawn from `PROVIDER_SHARES` with a generator of its own (so adding providers to an instance
+    changes no other value it holds); empty for a client of an unknown region."""
+    rng = np.random.default_rng([seed, 14, 5])
+    providers = []
+    for client_id, source in zip(clients["client_id"], clients["source"]):
+        parts = str(client_id).split("-")
+        shares = PROVIDER_SHARES.get(parts[1] if len(parts) > 2 else "", {}).get(str(source))
+        providers.append(_pick(rng, shares) if shares else "")
+    return pd.Series(providers, index=clients.index, name="provider")
 
 
 def _cell(value: Any) -> str:

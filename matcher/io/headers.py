@@ -42,6 +42,8 @@ HEADERS: dict[str, str] = {
     "support_intensity": N_("support_intensity"),
     # proposals.csv: `omklappen` when the client stays in the unit they live in (issue 14)
     "match_kind": N_("match_kind"),
+    # proposals.csv: the other client of two sharing one home (issue 14, item 6)
+    "shares_home_with": N_("shares_home_with"),
     # a unit's address in proposals.csv, when the instance has one (issue 15)
     "street": N_("street"),
     "house_number": N_("house_number"),
@@ -49,6 +51,11 @@ HEADERS: dict[str, str] = {
     "place": N_("place"),
     "complex_name": N_("complex_name"),
     "landlord_reference": N_("landlord_reference"),
+    # the provider export of confirmed moves (matcher.review.provider_export; issue 14, item 5)
+    "landlord_contact": N_("landlord_contact"),
+    "coordinator_contact": N_("coordinator_contact"),
+    "moving_date": N_("moving_date"),
+    "tenancy": N_("tenancy"),
 }
 
 # the reason codes of unmatched.csv (matcher.unmatched.REASONS) and unused_units.csv

@@ -50,6 +50,7 @@ from pydantic import BaseModel, ValidationError
 from matcher.i18n import N_, _
 from matcher.solver.size_guard import MAX_ZIP_PARTS, RATIO_FROM_BYTES, InputLimits
 from models import (
+    Agreement,
     Client,
     Contact,
     DeclinedPair,
@@ -59,12 +60,14 @@ from models import (
     Neighbourhood,
     Policy,
     Problem,
+    ProviderCapacity,
     SupportCapacity,
     Unit,
 )
-from models.client import shared_home_problems
+from models.client import shared_home_problems, sharing_problems
 from models.fields import INTENSITIES, URGENCIES
 from models.instance import contact_problems, cross_file_problems, unknown_prefix
+from models.other_placement import OtherPlacement, too_far_ahead
 from models.privacy import (
     KINDS,
     NAME_PREDICATES,
@@ -113,6 +116,9 @@ TABLES = (
     TableSpec("clients", Client, True),
     TableSpec("support_capacity", SupportCapacity, False),
     TableSpec("declined", DeclinedPair, False),
+    TableSpec("other_placements", OtherPlacement, False),  # other groups' placements (issue 14)
+    TableSpec("agreements", Agreement, False),
+    TableSpec("provider_capacity", ProviderCapacity, False),
 )
 # Staff contacts (issue 15): read and written with the instance, but no input of the solve: not
 # among `instance_files` (a run's hashed inputs, and what `matcher.audit.redact` copies) nor
@@ -125,7 +131,7 @@ ALL_TABLES = (*TABLES, CONTACTS)
 HOME_COLUMNS = {"units": frozenset(UNIT_HOME_COLUMNS)}
 CONTACT_COLUMNS = {"contacts": frozenset({"role", "landlord", "name", "email", "phone"})}
 PERSONAL_ALLOWED: dict[str, frozenset[str]] = {**HOME_COLUMNS, **CONTACT_COLUMNS}
-NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap", "target_share"}
+NUMBER_COLUMNS = {"rent", "max_rent", "recent_load", "cap", "target_share", "load"}
 MONEY_COLUMNS = {"rent", "max_rent"}
 
 # Limits that keep every accepted number inside what the engine computes exactly (int64 arrays,
@@ -282,7 +288,10 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
         clients=_typed_rows(Client, parsed["clients"]),
         support_capacity=_typed_rows(SupportCapacity, parsed["support_capacity"]),
         declined=_typed_rows(DeclinedPair, parsed["declined"]),
+        agreements=_typed_rows(Agreement, parsed["agreements"]),
+        provider_capacity=_typed_rows(ProviderCapacity, parsed["provider_capacity"]),
         contacts=_typed_rows(Contact, parsed["contacts"]),
+        other_placements=_typed_rows(OtherPlacement, parsed["other_placements"]),
         # model_construct does not validate: without a valid policy (already a problem) the
         # tables are still checked across files, which never reads the policy, and the
         # instance is then dropped
@@ -290,7 +299,12 @@ def _read(path: Path, problems: list[Problem], limits: InputLimits) -> Instance 
     )
     across = cross_file_problems(instance, rows, unparsed)
     across += shared_home_problems(instance.clients, rows.get("clients.csv"))
+    across += sharing_problems(instance.clients, rows.get("clients.csv"))
     across += target_share_problems(instance.municipalities)
+    if policy is not None:  # a placement dated more than a year ahead: a year typed wrong
+        across += too_far_ahead(
+            instance.other_placements, policy.period.start, rows.get("other_placements.csv", [])
+        )
     if "units" in raw_tables and raw_tables["units"].complete and not unparsed.get("unit"):
         # only against every unit: a landlord is unknown only when no row of units.csv names it
         across += contact_problems(instance, rows.get("contacts.csv"))
@@ -457,6 +471,14 @@ _NAME_KEYS = {
     "decline": "declined",
     "declinedpair": "declined",
     "contact": "contacts",
+    "otherplacement": "other_placements",
+    "agreement": "agreements",
+    "afspraak": "agreements",
+    "afspraken": "agreements",
+    "prestatieafspraak": "agreements",
+    "prestatieafspraken": "agreements",
+    "providercapacity": "provider_capacity",
+    "zorgaanbiedercapaciteit": "provider_capacity",
     "policy": "policy",
 }
 _NAME_WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -1803,6 +1825,15 @@ _DUTCH_CODES: dict[str, dict[str, str]] = {
     # issue 14: a vaste huur is a permanent home; a tijdelijk contract or a trajectwoning lasts
     # the trajectory (`permanent` is the Dutch word too)
     "tenancy": {"vast": "permanent", "tijdelijk": "trajectory", "traject": "trajectory"},
+    # agreements.csv (issue 14): a gemeente or a corporatie; a target group in Dutch
+    "kind": {"gemeente": "municipality", "corporatie": "landlord", "woningcorporatie": "landlord"},
+    "target_group": {
+        "jongere": "young_adult",
+        "jongeren": "young_adult",
+        "gezin": "family",
+        "gezinnen": "family",
+        "housing first": "housing_first",
+    },
 }
 _DUTCH_CODES["eligible_types"] = _DUTCH_CODES["type"]
 

@@ -37,6 +37,8 @@ from matcher.io.run_folder import KEPT, SOLVED_INSTANCE
 from matcher.io.safe_text import csv_text
 from matcher.io.write_instance import instance_files_bytes
 from matcher.proposal import Proposal
+from matcher.rules.agreements import progress
+from matcher.rules.load import report as other_placements_report
 from matcher.solver.settings import SolveSettings
 from matcher.unmatched import REASONS
 from matcher.unused import UNUSED_REASONS
@@ -100,6 +102,16 @@ def summary(
             }
             for level in proposal.solution.levels
         ],
+        # each agreement's progress with this proposal (issue 14), only when the instance has any
+        **(
+            {
+                "agreements": [
+                    found.as_dict() for found in progress(proposal.instance, proposal.pairs_chosen())
+                ]
+            }
+            if proposal.instance.agreements
+            else {}
+        ),
         "settings": settings.model_dump(mode="json"),
         "policy": proposal.instance.policy.model_dump(mode="json"),
         "inputs": {file.name: sha256_file(file) for file in instance_files(instance_path)},
@@ -184,6 +196,9 @@ def _write_proposal(
         files[KEPT] = _table(kept)
     summary_ = summary(proposal, unmatched, instance_path, settings, unused)
     summary_["language"] = i18n.language()
+    others = other_placements_report(week.solved)  # only when other_placements.csv has rows
+    if others is not None:
+        summary_["other_placements"] = others
     summary_["seconds"].update({phase: round(value, 4) for phase, value in seconds.items()})
     summary_.update(week.report)
     summary_.update(extra or {})

@@ -85,8 +85,8 @@ def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -
     only when some row has a value in them (other than the default), so an instance without them is written
     byte for byte as before they existed (an audit of an older run compares the bytes)."""
     later = {
-        Unit: {*HOME_COLUMNS, "tenancy"},
-        Client: {"current_unit_id"},
+        Unit: {*HOME_COLUMNS, "tenancy", "young_adults_only"},  # target groups: issue 14, item 6
+        Client: {"current_unit_id", "provider", "target_groups", "shares_home_with"},
         Municipality: {"target_share", "placed_so_far"},
     }.get(model, set())
     fields = {

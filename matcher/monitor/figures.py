@@ -27,13 +27,22 @@ the period when its first day is. A decision belongs to the week it was recorded
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from matcher.monitor.agreements import Placed, Realised, period_totals, realisation, weekly_ceilings
+from matcher.monitor.agreements import (
+    Agreement,
+    Placed,
+    Realised,
+    period_totals,
+    realisation,
+    weekly_ceilings,
+)
 from matcher.monitor.sources import Sources, Week
 from matcher.review.ledger import LedgerState, is_declined, is_placed, pair_status
 from matcher.review.status import STATES, ledger_status
+from models import Instance
 
 ANY_TYPE = "any"
 
@@ -50,6 +59,7 @@ class Placement:
     unit_type: str | None
     source: str | None  # the client's doelgroep: BW, MO, VO, jeugd (None: not in any known pool)
     origin: str | None  # the client's gemeente of origin
+    target_groups: str | None = None  # `;`-separated (young_adult, family, housing_first)
 
     @property
     def in_origin(self) -> bool | None:
@@ -117,6 +127,9 @@ class Monitor:
     states: dict[str, int]
     agreements: tuple[Realised, ...]  # per gemeente over the period
     weekly_agreements: tuple[Realised, ...]
+    # the agreements of agreements.csv (issue 14) in the last week's instance, with their
+    # placements: the typed placed_so_far plus what the ledger housed under them up to `end`
+    yearly_agreements: tuple[Realised, ...]
     vacancies: tuple[Vacancy, ...]
     shortfall: tuple[Shortfall, ...]
     municipality_names: dict[str, str]
@@ -195,8 +208,11 @@ def placements(sources: Sources, state: LedgerState) -> list[Placement]:
                 landlord=record.get("landlord") or (unit.landlord if unit else None),
                 municipality_id=record.get("municipality_id") or (unit.municipality_id if unit else None),
                 unit_type=record.get("unit_type") or (unit.type if unit else None),
-                source=client.source if client else None,
+                source=client.source if client else record.get("source"),
                 origin=client.origin_municipality_id if client else None,
+                target_groups=";".join(getattr(client, "target_groups", ()))
+                if client
+                else record.get("target_groups"),
             )
         )
     return found
@@ -248,6 +264,61 @@ def _week_figures(
                 waiting=waiting,
                 left_without_home=left,
                 pool_known=week.pool is not None,
+            )
+        )
+    return found
+
+
+def _yearly(week: Week, housed: Sequence[Placement], end: date) -> list[Realised]:
+    """The agreements of the latest week's instance: as given (`--instance`), its placed_so_far
+    holds only what the ledger does not know; a pool (the solved instance, or the given one with
+    the ledger applied) already counts what the ledger housed before that week."""
+    if week.given is not None:
+        return yearly_realisation(week.given, housed, end)
+    assert week.pool is not None
+    return yearly_realisation(week.pool, housed, end, since=week.start)
+
+
+def yearly_realisation(
+    instance: Instance, housed: Sequence[Placement], end: date, since: date | None = None
+) -> list[Realised]:
+    """Each agreement of the instance's agreements.csv: its placed_so_far plus the matches the
+    ledger housed under it from its start (or from `since`, when placed_so_far already counts the
+    ledger's earlier ones) up to `end` (and its own end), counted as the engine counts them
+    (`matcher.rules.agreements.counts_record`)."""
+    from matcher.rules.agreements import counts_record
+
+    found = []
+    for agreement in instance.agreements:
+        first = max(agreement.start, since) if since is not None else agreement.start
+        last = min(end, agreement.end)
+        placed = sum(
+            1
+            for p in housed
+            if first <= p.week <= last
+            and counts_record(
+                agreement,
+                {
+                    "municipality_id": p.municipality_id,
+                    "landlord": p.landlord,
+                    "source": p.source,
+                    "target_groups": p.target_groups,
+                },
+            )
+        )
+        found.append(
+            Realised(
+                Agreement(
+                    who=agreement.party,
+                    kind="gemeente" if agreement.kind == "municipality" else "corporatie",
+                    start=agreement.start,
+                    end=agreement.end,
+                    minimum=agreement.minimum,
+                    maximum=agreement.maximum,
+                    basis=agreement.agreement_id
+                    + (f" ({agreement.target_group})" if agreement.target_group else ""),
+                ),
+                agreement.placed_so_far + placed,
             )
         )
     return found
@@ -363,6 +434,7 @@ def compute(sources: Sources, start: date, end: date) -> Monitor:
         if (instance := w.given or w.pool) is not None
     )
     weekly_realised = realisation(weekly, [Placed(p.municipality_id, p.landlord, p.week) for p in housed])
+    latest = next((w for w in reversed(everything) if (w.given or w.pool) is not None), None)
     clients = sources.clients
     return Monitor(
         ledger=sources.ledger,
@@ -387,6 +459,7 @@ def compute(sources: Sources, start: date, end: date) -> Monitor:
         states={name: states.get(name, 0) for name in STATES},
         agreements=tuple(period_totals(weekly_realised, start, end)),
         weekly_agreements=tuple(weekly_realised),
+        yearly_agreements=tuple(_yearly(latest, all_housed, end)) if latest is not None else (),
         vacancies=tuple(_vacancies(sources, state, all_housed, start, end)),
         shortfall=tuple(
             _shortfall(waiting_week, waiting_set, {p.unit_id for p in all_housed})

@@ -362,10 +362,18 @@ def _agreements(monitor: Monitor) -> Table:
         _("realisation"),
         _("basis"),
     ]
-    rows = _agreement_rows(list(monitor.agreements), monitor) + _agreement_rows(
-        list(monitor.weekly_agreements), monitor
+    rows = (
+        _agreement_rows(list(monitor.yearly_agreements), monitor)
+        + _agreement_rows(list(monitor.agreements), monitor)
+        + _agreement_rows(list(monitor.weekly_agreements), monitor)
     )
-    note = "" if rows else _("No instance of a week in the period sets a max_intake: no ceilings to realise.")
+    note = (
+        ""
+        if rows
+        else _(
+            "No instance of a week in the period sets a max_intake or has agreements: no ceilings to realise."
+        )
+    )
     return Table(_("Agreements"), _("Realisation of agreements"), columns, rows, note)
 
 

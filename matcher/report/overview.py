@@ -51,6 +51,7 @@ LEVEL_WORDS = {
     "continuity": N_("Offers of earlier weeks kept"),
     "priority": N_("Priority (urgency and waiting time)"),
     "preference": N_("Preference (municipality of origin and preferred municipalities)"),
+    "agreements": N_("Agreements behind schedule (placements still short of what is due)"),
     "spreading": N_("Spreading over wijken (highest utilisation)"),
     "fair_share": N_(
         "Fair share between municipalities (agreed share, else by population; placements so far included)"
@@ -231,11 +232,13 @@ def build_overview(
             client_of[client_id].support_intensity,
             unit.type,
             stays=client_of[client_id].stays_in(unit.unit_id),
+            persons=client_of[client_id].persons,
         )
         placed_count[unit.neighbourhood_id] += 1
     matches.sort(key=lambda m: (m.municipality, m.neighbourhood, m.unit_id))
 
     from matcher.rules.arrays import neighbourhood_cap
+    from matcher.rules.load import recent_loads
 
     per_1000 = policy.spreading.max_load_per_1000_dwellings
     wijken = [
@@ -243,12 +246,12 @@ def build_overview(
             n.neighbourhood_id,
             n.name,
             municipality_name[n.municipality_id],
-            n.recent_load,
+            float(recent),  # the cell plus other groups' placements in the window
             float(placed_load[n.neighbourhood_id]),
             float(neighbourhood_cap(n.dwellings, n.cap, per_1000)),
             placed_count[n.neighbourhood_id],
         )
-        for n in instance.neighbourhoods
+        for n, recent in zip(instance.neighbourhoods, recent_loads(instance))
     ]
 
     unmatched, explained = _unmatched(run, instance, pairs, explain_max, max_resolves, explain_seconds)

@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,17 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from matcher.review.reasons import BOOK, SCOPES, default_until, reason
+from matcher.rules.agreements import counts_record
 from matcher.rules.capacity import load_of
+from matcher.rules.load import window_start
 from models import DeclinedPair, Instance, InvalidInstance, Problem
 from models.fields import URGENCIES
 from models.privacy import KINDS, personal_data_in_text
 
-SCHEMA_VERSION = "2"  # 2: decline scope, scope_id, until and reason text; return-by dates; sites
+# 2: decline scope, scope_id, until and reason text; return-by dates; sites
+# 3: each proposed pair's client source, target groups and care provider (agreements per target
+#    group and the provider's hand-over count housed clients who have left the instance)
+SCHEMA_VERSION = "3"
 PARTIES = ("client", "landlord")
 DECISIONS = ("accept", "decline")
 
@@ -140,6 +145,10 @@ proposed = Table(
     Column("support_intensity", Text, nullable=False),
     Column("load", Integer, nullable=False),
     Column("site_id", Text),  # the unit's cluster or Skaeve Huse site (schema 2)
+    Column("source", Text),  # the client's source: BW, MO, VO, jeugd (schema 3)
+    Column("target_groups", Text),  # the client's target groups, `;`-separated (schema 3)
+    Column("provider", Text),  # the client's care provider (schema 3)
+    Column("persons", Integer),  # 2 when two clients share the home (schema 3)
 )
 
 decisions = Table(
@@ -405,6 +414,12 @@ def _check_schema(engine: Engine, ledger: str | Path, create: bool) -> None:
 
 # Columns added since a schema version: a ledger of that version gets them on first use, in one
 # write transaction (every row keeps its values; the new columns start empty).
+_SCHEMA_3 = [
+    ("proposed", "source", "TEXT"),
+    ("proposed", "target_groups", "TEXT"),
+    ("proposed", "provider", "TEXT"),
+    ("proposed", "persons", "INTEGER"),
+]
 MIGRATIONS: dict[str, list[tuple[str, str, str]]] = {
     "1": [
         ("decisions", "scope", "VARCHAR(16)"),
@@ -413,7 +428,9 @@ MIGRATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("decisions", "reason_text", "TEXT"),
         ("proposals", "return_by", "DATE"),
         ("proposed", "site_id", "TEXT"),
-    ]
+        *_SCHEMA_3,
+    ],
+    "2": _SCHEMA_3,
 }
 
 
@@ -637,6 +654,10 @@ class ProposedPair:
     support_intensity: str
     load: int
     site_id: str | None = None
+    source: str | None = None  # the client's (schema 3)
+    target_groups: str | None = None  # `;`-separated (schema 3)
+    provider: str | None = None  # the client's care provider (schema 3)
+    persons: int | None = None  # 2 when two clients share the home (schema 3)
 
 
 @dataclass(frozen=True)
@@ -1466,6 +1487,20 @@ def _declined_pairs(
     return found, note
 
 
+def _as_recorded(record: dict, clients: dict, units: dict, client_id: str, unit_id: str) -> dict:
+    """A housed pair as an agreement counts it: the unit's municipality and landlord, the client's
+    source and target groups — from the instance where it still lists them, else from the
+    ledger's record of the proposed pair (a ledger before schema 3 has no source: such a pair
+    counts only for agreements without a target group)."""
+    client, unit = clients.get(client_id), units.get(unit_id)
+    found = dict(record)
+    if unit is not None:
+        found |= {"municipality_id": unit.municipality_id, "landlord": unit.landlord}
+    if client is not None:
+        found |= {"source": client.source, "target_groups": ";".join(getattr(client, "target_groups", ()))}
+    return found
+
+
 def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     """This week's instance after every decision up to and including this period, and a report.
 
@@ -1476,7 +1511,9 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
       uses one of the municipality's intake and one support slot; when it was accepted in the
       share period before this period (from `policy.fair_share.since`, default 1 January of
       this period's year), it adds one to its municipality's `placed_so_far` (on top of the
-      typed value, which holds placements the ledger does not know);
+      typed value, which holds placements the ledger does not know); likewise, when it was
+      accepted in an agreement's period before this period and the agreement counts it, it adds
+      one to the agreement's `placed_so_far` (matcher.rules.agreements);
     - a pair declined by either party is added to `declined` (never proposed again);
     - a client whose refusals of suitable offers reach `policy.refusals.max_refusals` has their
       urgency lapsed to `policy.refusals.lapse_to`, and is flagged for the coordinator.
@@ -1505,12 +1542,15 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
     taken_units: set[str] = set()
     load_added: Counter = Counter()
     load_expired: Counter = Counter()  # placed before the rolling window: no longer counted
-    oldest = start - timedelta(weeks=policy.spreading.window_weeks)
+    oldest = window_start(policy)  # the rolling window's first day (matcher.rules.load)
     intake_used: Counter = Counter()
     slots_used: Counter = Counter()
+    providers_used: Counter = Counter()  # (provider, municipality) accepted this period (rule 6)
     # the fair-share level's placements so far: housed in the share period, before this period
     share_since = policy.fair_share.start(start)
     placed_so_far: Counter = Counter()
+    # the agreements' placements so far: housed in the agreement's period, before this period
+    agreed_so_far: Counter = Counter()
     for client_id, unit_id in placed:
         week = max(r["period_start"] for r in status[(client_id, unit_id)].values())
         if client_id in taken_clients or unit_id in taken_units:
@@ -1522,6 +1562,13 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             continue
         taken_clients.add(client_id)
         taken_units.add(unit_id)
+        if instance.agreements and week < start:
+            recorded = _as_recorded(
+                proposed_pair.get((client_id, unit_id), {}), clients, units, client_id, unit_id
+            )
+            for agreement in instance.agreements:
+                if agreement.start <= week <= agreement.end and counts_record(agreement, recorded):
+                    agreed_so_far[agreement.agreement_id] += 1
         if share_since <= week < start:
             record = proposed_pair.get((client_id, unit_id), {})
             unit = units.get(unit_id)
@@ -1547,7 +1594,8 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             )
             continue
         stays = client is not None and client.stays_in(unit_id)
-        load = load_of(policy, intensity, unit_type, stays=stays)
+        persons = client.persons if client is not None else int(record.get("persons") or 1)
+        load = load_of(policy, intensity, unit_type, stays=stays, persons=persons)
         if load and neighbourhood in neighbourhoods and in_window:
             load_added[neighbourhood] += load
         elif load and neighbourhood in neighbourhoods:
@@ -1557,6 +1605,10 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
                 intake_used[municipality] += 1
             if (municipality, intensity) in slots:
                 slots_used[(municipality, intensity)] += 1
+            # rule 6: one of the care provider's slots in the municipality (issue 14, item 5)
+            provider = client.provider if client else record.get("provider")
+            if provider:
+                providers_used[(provider, municipality)] += 1
 
     # declines still in play, each with the scope and end the ledger applied
     known_declined = set(instance.declined)
@@ -1645,6 +1697,12 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             else s
             for s in instance.support_capacity
         ),
+        provider_capacity=tuple(
+            s.model_copy(update={"slots": max(0, s.slots - providers_used[(s.provider, s.municipality_id)])})
+            if providers_used[(s.provider, s.municipality_id)]
+            else s
+            for s in instance.provider_capacity
+        ),
         declined=tuple(
             kept
             for d in instance.declined
@@ -1652,8 +1710,15 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             and (kept := (_without_unit(d, units) if d.unit_id in taken_units else d)) is not None
         )
         + tuple(new_declined),
+        agreements=tuple(
+            a.model_copy(update={"placed_so_far": a.placed_so_far + agreed_so_far[a.agreement_id]})
+            if agreed_so_far[a.agreement_id]
+            else a
+            for a in instance.agreements
+        ),
         policy=policy,
         contacts=instance.contacts,
+        other_placements=instance.other_placements,  # counted apart from the cell, never twice
     )
     report = {
         "source": describe(ledger),
@@ -1674,7 +1739,14 @@ def apply_ledger(instance: Instance, ledger: str) -> tuple[Instance, dict]:
             if m.placed_so_far + placed_so_far[m.municipality_id]
         },
         "share_period": {"from": share_since.isoformat(), "before": start.isoformat()},
+        # per agreement: placements the ledger housed under it in its period, before this period
+        "agreements_placed": dict(sorted(agreed_so_far.items())),
         "slots_used": {f"{m}/{s}": k for (m, s), k in sorted(slots_used.items())},
+        "provider_slots_used": {
+            f"{p}/{m}": k
+            for (p, m), k in sorted(providers_used.items())
+            if any((s.provider, s.municipality_id) == (p, m) for s in instance.provider_capacity)
+        },
         "declined_pairs_added": len(new_declined),
         "declines_not_widened": narrowed,
         "declines_added": [

@@ -315,7 +315,9 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
         if client_id in clients and unit_id in units:
             client, unit = clients[client_id], units[unit_id]
             stays = client.stays_in(unit.unit_id)
-            load = load_of(instance.policy, client.support_intensity, unit.type, stays=stays)
+            load = load_of(
+                instance.policy, client.support_intensity, unit.type, stays=stays, persons=client.persons
+            )
             pairs.append(
                 ProposedPair(
                     client_id,
@@ -327,6 +329,10 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                     client.support_intensity,
                     load,
                     unit.site_id,
+                    client.source,
+                    ";".join(getattr(client, "target_groups", ())) or None,
+                    getattr(client, "provider", None),
+                    client.persons,
                 )
             )
     if problems:

@@ -8,6 +8,8 @@ from math import floor
 
 import numpy as np
 
+from matcher.rules.agreements import AgreementArrays, build_agreement_arrays
+from matcher.rules.load import recent_loads
 from matcher.rules.objectives import priority_weights, weeks_waited
 from models import Instance
 from models.client import SETTLED_INTENSITIES
@@ -36,6 +38,9 @@ class Arrays:
     client_weeks: np.ndarray  # weeks waited, uncapped
     client_registered: np.ndarray  # date of the priority decision, as a day number
     client_own_unit: np.ndarray  # index of the unit the client lives in now (omklappen), or -1
+    client_persons: np.ndarray  # clients of the scheme in the row: 2 when two share one home
+    client_young_adult: np.ndarray  # bool: target group young_adult or source jeugd (rule 11)
+    client_housing_first: np.ndarray  # bool: target group housing_first (rule 12)
     # units
     unit_type: np.ndarray
     unit_municipality: np.ndarray
@@ -47,6 +52,7 @@ class Arrays:
     unit_exempt: np.ndarray  # bool: type does not count against neighbourhood caps
     unit_permanent: np.ndarray  # bool: tenancy permanent (a home the client can stay in)
     unit_occupant: np.ndarray  # index of the client who lives in the unit now, or -1
+    unit_young_adults_only: np.ndarray  # bool: a jongerenwoning, for young adults only (rule 11)
     # places
     municipality_region: np.ndarray  # region index
     municipality_population: np.ndarray
@@ -63,6 +69,12 @@ class Arrays:
     # per intensity index: earns `preference.permanent` in a permanent unit (light, ambulant),
     # all False when no unit is a trajectory unit (the points then count nowhere)
     permanent_points: np.ndarray
+    # the agreements that apply this week (issue 14, item 1; matcher.rules.agreements)
+    agreements: AgreementArrays
+    # care providers with a provider_capacity row (issue 14, item 5; rule 6), in file order
+    provider_names: tuple[str, ...]
+    client_provider: np.ndarray  # index into provider_names, or -1
+    provider_slots: dict[tuple[int, int], int]  # (provider index, municipality index) -> slots
 
     def own_pairs(self, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Which (client, unit) pairs are a client and the unit they live in (omklappen)."""
@@ -104,10 +116,11 @@ def build_arrays(instance: Instance) -> Arrays:
 
     caps = []
     rooms = []
-    for n in instance.neighbourhoods:
+    recent = recent_loads(instance)  # the cell plus other groups' placements in the window
+    for n, load in zip(instance.neighbourhoods, recent):
         cap = neighbourhood_cap(n.dwellings, n.cap, policy.spreading.max_load_per_1000_dwellings)
         caps.append(float(cap))
-        rooms.append(max(0, floor(cap - Fraction(str(n.recent_load)))))
+        rooms.append(max(0, floor(cap - load)))
 
     return Arrays(
         client_ids=np.array([c.client_id for c in clients], dtype=object),
@@ -142,6 +155,9 @@ def build_arrays(instance: Instance) -> Arrays:
         client_weeks=weeks,
         client_registered=np.array([c.registered_on.toordinal() for c in clients], dtype=np.int64),
         client_own_unit=own_unit,
+        client_persons=np.array([c.persons for c in clients], dtype=np.int64),
+        client_young_adult=np.array([c.young_adult for c in clients], dtype=bool),
+        client_housing_first=np.array([c.housing_first for c in clients], dtype=bool),
         unit_type=np.array([type_code[u.type] for u in instance.units], dtype=np.int64),
         unit_municipality=np.array([m_index[u.municipality_id] for u in instance.units], dtype=np.int64),
         unit_neighbourhood=np.array([n_index[u.neighbourhood_id] for u in instance.units], dtype=np.int64),
@@ -152,6 +168,7 @@ def build_arrays(instance: Instance) -> Arrays:
         unit_exempt=np.array([u.type in policy.spreading.exempt_types for u in instance.units], dtype=bool),
         unit_permanent=np.array([u.permanent for u in instance.units], dtype=bool),
         unit_occupant=occupant,
+        unit_young_adults_only=np.array([u.young_adults_only for u in instance.units], dtype=bool),
         municipality_region=np.array(
             [regions.index(m.region) for m in instance.municipalities], dtype=np.int64
         ),
@@ -170,7 +187,7 @@ def build_arrays(instance: Instance) -> Arrays:
             [m_index[n.municipality_id] for n in instance.neighbourhoods], dtype=np.int64
         ),
         neighbourhood_cap=np.array(caps, dtype=float),
-        neighbourhood_recent_load=np.array([n.recent_load for n in instance.neighbourhoods], dtype=float),
+        neighbourhood_recent_load=np.array([float(load) for load in recent], dtype=float),
         neighbourhood_room=np.array(rooms, dtype=np.int64),
         neighbourhood_closed=np.array(
             [
@@ -191,7 +208,26 @@ def build_arrays(instance: Instance) -> Arrays:
             ],
             dtype=bool,
         ),
+        agreements=build_agreement_arrays(instance),
+        **_provider_arrays(instance, m_index),
     )
+
+
+def _provider_arrays(instance: Instance, m_index: dict[str, int]) -> dict:
+    """The care providers of provider_capacity.csv (rule 6): their names in file order, per client
+    the index of theirs (-1 when none or without a row), and the slots per (provider, municipality)."""
+    names = tuple(dict.fromkeys(s.provider for s in instance.provider_capacity))
+    p_index = {name: k for k, name in enumerate(names)}
+    return {
+        "provider_names": names,
+        "client_provider": np.array(
+            [p_index.get(c.provider, -1) if c.provider else -1 for c in instance.clients],
+            dtype=np.int64,
+        ),
+        "provider_slots": {
+            (p_index[s.provider], m_index[s.municipality_id]): s.slots for s in instance.provider_capacity
+        },
+    }
 
 
 def homes(instance: Instance) -> tuple[np.ndarray, np.ndarray]:

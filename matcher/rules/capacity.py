@@ -1,5 +1,5 @@
-"""The capacity rules of an allocation: neighbourhood caps (draagkracht), municipal intake and
-support slots. This module is their one home.
+"""The capacity rules of an allocation: neighbourhood caps (draagkracht), municipal intake,
+support slots and the maxima of agreements (matcher.rules.agreements). This module is their one home.
 
 Every capacity rule has the same shape: each (client, unit) pair has a *key* (the neighbourhood,
 the municipality, the municipality × support intensity; -1 where the rule does not limit the
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matcher.i18n import N_, _
 from matcher.rules.arrays import Arrays, neighbourhood_cap
 from models.fields import INTENSITIES
 
@@ -46,16 +47,20 @@ def pair_load(arrays: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndar
     and 0 for a client who stays in the unit they live in (omklappen: nobody new arrives)."""
     clients, units = np.asarray(clients, dtype=np.int64), np.asarray(units, dtype=np.int64)
     free = arrays.unit_exempt[units] | arrays.own_pairs(clients, units)
-    return np.where(free, 0, arrays.load_weight[arrays.client_intensity[clients]]).astype(np.int64)
+    weight = arrays.load_weight[arrays.client_intensity[clients]] * arrays.client_persons[clients]
+    return np.where(free, 0, weight).astype(np.int64)
 
 
-def load_of(policy: Policy, support_intensity: str, unit_type: str | None, stays: bool = False) -> int:
+def load_of(
+    policy: Policy, support_intensity: str, unit_type: str | None, stays: bool = False, persons: int = 1
+) -> int:
     """The same load for domain objects (the ledger, the workbooks, the stress simulation); a
     unit type that is not known (None) is not exempt. `stays`: the client stays in the unit
-    they live in (omklappen), which adds no load."""
+    they live in (omklappen), which adds no load. `persons`: 2 for two clients sharing one home,
+    each of whom arrives with support."""
     if stays or unit_type in policy.spreading.exempt_types:
         return 0
-    return int(policy.spreading.load_weight[support_intensity])
+    return int(policy.spreading.load_weight[support_intensity]) * persons
 
 
 # --- the three limits --------------------------------------------------------------------------
@@ -107,8 +112,105 @@ def _slot_label(a: Arrays, key: int) -> str:
     return f"{a.municipality_ids[municipality]}/{INTENSITIES[intensity]}"
 
 
+def _agreement_keys(kind: int) -> Callable[[Arrays, np.ndarray, np.ndarray], np.ndarray]:
+    """Per pair: the agreement of `kind` with a maximum that counts it, else -1. The reader
+    refuses two maxima of one kind and party that could count one placement in one week
+    (models.agreement), so there is at most one."""
+
+    def keys(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+        found = np.full(len(units), -1, dtype=np.int64)
+        agreements = a.agreements
+        for k in np.flatnonzero((agreements.kind == kind) & (agreements.room >= 0)):
+            found[agreements.units[k, units] & agreements.clients[k, clients]] = k
+        return found
+
+    return keys
+
+
+def _agreement_allowed(a: Arrays) -> np.ndarray:
+    room = a.agreements.room
+    allowed = np.where(room >= 0, room, UNLIMITED).astype(np.int64)
+    return allowed if len(allowed) else np.full(1, UNLIMITED, dtype=np.int64)
+
+
+def _agreement_label(a: Arrays, key: int) -> str:
+    return str(a.agreements.ids[key])
+
+
+def _raise_agreement(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
+    agreement_id = a.agreements.ids[key]
+    position = next(k for k, g in enumerate(instance.agreements) if g.agreement_id == agreement_id)
+    agreement = instance.agreements[position]
+    assert agreement.maximum is not None
+    return (
+        f"maximum of agreement {agreement_id} ({agreement.party}) {_times(need)} higher "
+        f"({agreement.maximum} → {agreement.maximum + need})",
+        instance.with_row("agreements", position, maximum=agreement.maximum + need),
+    )
+
+
+def _provider_keys(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Per pair: provider × municipality (rule 6) when the client's provider has a
+    provider_capacity row for the unit's municipality, else -1."""
+    provider = a.client_provider[clients].astype(np.int64)
+    key = np.maximum(provider, 0) * len(a.municipality_ids) + a.unit_municipality[units].astype(np.int64)
+    if not len(key):
+        return key
+    listed = _provider_allowed(a) < UNLIMITED
+    return np.where((provider >= 0) & listed[np.minimum(key, len(listed) - 1)], key, -1)
+
+
+def _provider_allowed(a: Arrays) -> np.ndarray:
+    width = len(a.municipality_ids)
+    allowed = np.full(max(1, len(a.provider_names) * width), UNLIMITED, dtype=np.int64)
+    for (provider, municipality), slots in a.provider_slots.items():
+        allowed[provider * width + municipality] = slots
+    return allowed
+
+
+def _provider_label(a: Arrays, key: int) -> str:
+    provider, municipality = divmod(key, len(a.municipality_ids))
+    return f"{a.provider_names[provider]}/{a.municipality_ids[municipality]}"
+
+
+def _raise_provider(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
+    provider, municipality = divmod(key, len(a.municipality_ids))
+    name, municipality_id = a.provider_names[provider], a.municipality_ids[municipality]
+    position = next(
+        k
+        for k, s in enumerate(instance.provider_capacity)
+        if (s.provider, s.municipality_id) == (name, municipality_id)
+    )
+    slots = instance.provider_capacity[position].slots
+    town = instance.municipalities[municipality].name
+    message = (
+        _(
+            "one more slot of {provider} in {municipality} ({slots} → {raised})",
+            provider=name,
+            municipality=town,
+            slots=slots,
+            raised=slots + need,
+        )
+        if need == 1
+        else _(
+            "{count} more slots of {provider} in {municipality} ({slots} → {raised})",
+            count=need,
+            provider=name,
+            municipality=town,
+            slots=slots,
+            raised=slots + need,
+        )
+    )
+    return message, instance.with_row("provider_capacity", position, slots=slots + need)
+
+
 def _one(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
     return np.ones(len(units), dtype=np.int64)
+
+
+def _persons(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Support slots count people: two clients sharing one home use two."""
+    return a.client_persons[np.asarray(clients, dtype=np.int64)].astype(np.int64)
 
 
 # how a limit may be raised by `need` in an instance: (message, the changed instance)
@@ -201,7 +303,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
     Limit(
         "support_slots",
         _slot_keys,
-        _one,
+        _persons,
         _slot_allowed,
         _slot_label,
         "at most `slots` clients of an intensity in a municipality",
@@ -209,8 +311,42 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         reach="clients",
         rank=0,
     ),
+    Limit(
+        "municipality_agreement",
+        _agreement_keys(0),
+        _one,
+        _agreement_allowed,
+        _agreement_label,
+        "a municipality's agreement takes at most its maximum over its period",
+        _raise_agreement,
+        reach="clients",
+        rank=3,
+    ),
+    Limit(
+        "landlord_agreement",
+        _agreement_keys(1),
+        _one,
+        _agreement_allowed,
+        _agreement_label,
+        "a corporation's agreement takes at most its maximum over its period",
+        _raise_agreement,
+        reach="clients",
+        rank=3,
+    ),
+    Limit(
+        "provider_slots",
+        _provider_keys,
+        _one,
+        _provider_allowed,
+        _provider_label,
+        N_("at most `slots` clients of a care provider in a municipality"),
+        _raise_provider,
+        reach="clients",
+        rank=0,
+    ),
 )
 LIMITS: tuple[str, ...] = tuple(limit.name for limit in LIMIT_BOOK)
+_AGREEMENT_LIMITS = ("municipality_agreement", "landlord_agreement")
 LIMIT_BY_NAME: dict[str, Limit] = {limit.name: limit for limit in LIMIT_BOOK}
 
 
@@ -307,6 +443,24 @@ class Full:
             if municipality_name:
                 return f"intake of {municipality_name(self.key)} full ({self.used - self.freed} of {self.allowed})"
             return f"intake of {name} full ({self.allowed})"
+        if self.limit in _AGREEMENT_LIMITS:
+            used = self.used - self.freed if municipality_name else self.used
+            return f"maximum of agreement {name} reached ({used} of {self.allowed} left this period)"
+        if self.limit == "provider_slots":
+            provider, municipality = divmod(self.key, len(arrays.municipality_ids))
+            where = (
+                municipality_name(municipality)
+                if municipality_name
+                else str(arrays.municipality_ids[municipality])
+            )
+            used = self.used - self.freed if municipality_name else self.used
+            return _(
+                "slots of care provider {provider} in {municipality} full ({used} of {allowed})",
+                provider=arrays.provider_names[provider],
+                municipality=where,
+                used=used,
+                allowed=self.allowed,
+            )
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
         if municipality_name:
             return (
@@ -361,6 +515,20 @@ class Over:
         if self.limit == "municipality_intake":
             return (
                 f"{arrays.municipality_ids[self.key]} gets {self.used} placements, max_intake {self.allowed}"
+            )
+        if self.limit in _AGREEMENT_LIMITS:
+            return (
+                f"agreement {arrays.agreements.ids[self.key]} counts {self.used} placements, "
+                f"but its maximum leaves {self.allowed}"
+            )
+        if self.limit == "provider_slots":
+            provider, municipality = divmod(self.key, len(arrays.municipality_ids))
+            return _(
+                "{municipality} gets {used} clients of care provider {provider}, slots {allowed}",
+                municipality=arrays.municipality_ids[municipality],
+                used=self.used,
+                provider=arrays.provider_names[provider],
+                allowed=self.allowed,
             )
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
         return (
@@ -419,7 +587,7 @@ def row_specs(
         key, amount = keys[positions], amounts[positions]
         distinct = np.unique(key)
         if limit.reach == "clients":
-            reach = _distinct_count(key, np.asarray(clients)[positions])
+            reach = _distinct_count(key, np.asarray(clients)[positions], amount)
         else:  # each unit at its heaviest amount, times the clients it stands for
             unit = np.asarray(units)[positions]
             order = np.lexsort((amount, unit))
@@ -439,8 +607,15 @@ def row_specs(
     return specs
 
 
-def _distinct_count(keys: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """For each distinct key (sorted): how many distinct members it has."""
+def _distinct_count(keys: np.ndarray, members: np.ndarray, amounts: np.ndarray | None = None) -> np.ndarray:
+    """For each distinct key (sorted): how much its distinct members can take together, each at
+    its largest amount (1 each without `amounts`)."""
     width = int(members.max(initial=0)) + 1
-    combined = np.unique(keys.astype(np.int64) * width + members)
-    return np.unique(combined // width, return_counts=True)[1]
+    combined = keys.astype(np.int64) * width + members
+    if amounts is None:
+        amounts = np.ones(len(keys), dtype=np.int64)
+    order = np.lexsort((amounts, combined))
+    last = np.r_[combined[order][1:] != combined[order][:-1], True]
+    heaviest_key = combined[order][last] // width
+    _, inverse = np.unique(heaviest_key, return_inverse=True)
+    return np.bincount(inverse, weights=amounts[order][last]).astype(np.int64)

@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matcher.i18n import N_, _
+from matcher.io.headers import UNIT_TYPE_WORDS
 from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import pair_preference, preference_scores
 from models import DeclinedPair, Instance, Unit
+from models.fields import UNIT_TYPES
 
 if TYPE_CHECKING:  # pandas is imported when the pairs are counted, not when a command starts
     import pandas as pd
@@ -245,6 +248,26 @@ def rule_occupied(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> n
     return (occupant < 0) | (occupant == np.arange(block.start, block.stop)[:, None])
 
 
+def rule_young_adults_home(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """A unit for young adults only (a jongerenwoning on a jongerencontract) goes to a young
+    adult: target group young_adult, or from youth care (source jeugd); staying in it too."""
+    return ~a.unit_young_adults_only[None, :] | a.client_young_adult[block, None]
+
+
+def rule_housing_first(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """A Housing First client gets a self-contained social-rental home with a permanent tenancy
+    only (no room, cluster, Skaeve Huis or trajectory contract); staying in one's home too."""
+    own_home = (a.unit_type == UNIT_TYPES.index("social_rental")) & a.unit_permanent
+    return ~a.client_housing_first[block, None] | own_home[None, :]
+
+
+def rule_shared_home(a: Arrays, s: ClientSets, block: slice, origin_rule: str) -> np.ndarray:
+    """Two clients sharing one home (shares_home_with) get a social-rental home: a room, a
+    cluster place or a Skaeve Huis is for one person."""
+    home = a.unit_type == UNIT_TYPES.index("social_rental")
+    return (a.client_persons[block, None] < 2) | home[None, :]
+
+
 def own_homes(a: Arrays, block: slice) -> np.ndarray:
     """True for each client of the block and the unit they live in (omklappen)."""
     own = np.zeros((block.stop - block.start, a.n_units), dtype=bool)
@@ -301,6 +324,44 @@ def _occupied_violation(instance: Instance, client: int, unit: int) -> str:
     unit_id = instance.units[unit].unit_id
     occupant = next(c.client_id for c in instance.clients if c.current_unit_id == unit_id)
     return f"{occupant} lives in {unit_id} (current_unit_id) and may stay: no other client gets it"
+
+
+def _young_adults_violation(instance: Instance, client: int, unit: int) -> str:
+    return _(
+        "{unit} is a home for young adults (young_adults_only, a jongerencontract); {client} is not "
+        "marked young_adult (jongere) and does not come from youth care (jeugd)",
+        unit=instance.units[unit].unit_id,
+        client=instance.clients[client].client_id,
+    )
+
+
+def _housing_first_violation(instance: Instance, client: int, unit: int) -> str:
+    u = instance.units[unit]
+    if u.type != "social_rental":
+        return _(
+            "{client} is a Housing First client, who gets a self-contained social-rental home; "
+            "{unit} is a {type}",
+            client=instance.clients[client].client_id,
+            unit=u.unit_id,
+            type=_(UNIT_TYPE_WORDS[u.type]),
+        )
+    return _(
+        "{client} is a Housing First client, who gets a normal (permanent) tenancy from day one; "
+        "{unit} is let on a trajectory contract",
+        client=instance.clients[client].client_id,
+        unit=u.unit_id,
+    )
+
+
+def _shared_home_violation(instance: Instance, client: int, unit: int) -> str:
+    c, u = instance.clients[client], instance.units[unit]
+    return _(
+        "{client} and {other} share one home; {unit} is a {type}, which is for one person",
+        client=c.client_id,
+        other=c.shares_home_with or "",
+        unit=u.unit_id,
+        type=_(UNIT_TYPE_WORDS[u.type]),
+    )
 
 
 RULE_BOOK: tuple[Rule, ...] = (
@@ -379,6 +440,32 @@ RULE_BOOK: tuple[Rule, ...] = (
         "a unit a client of this week lives in (current_unit_id) goes to that client only",
         "another client lives in it and may stay (omklappen)",
         _occupied_violation,
+        relaxable=False,
+    ),
+    Rule(
+        "young_adults_home",
+        rule_young_adults_home,
+        N_(
+            "a unit for young adults only (young_adults_only) goes to a young adult (young_adult or source jeugd)"
+        ),
+        N_("a home for young adults only (jongerencontract)"),
+        _young_adults_violation,
+        relaxable=False,
+    ),
+    Rule(
+        "housing_first",
+        rule_housing_first,
+        N_("a Housing First client gets a social-rental unit with a permanent tenancy"),
+        N_("not a self-contained home with a permanent tenancy (Housing First)"),
+        _housing_first_violation,
+        relaxable=False,
+    ),
+    Rule(
+        "shared_home",
+        rule_shared_home,
+        N_("two clients sharing one home get a social-rental home"),
+        N_("not a home two can share (a room, cluster place or Skaeve Huis is for one)"),
+        _shared_home_violation,
         relaxable=False,
     ),
 )

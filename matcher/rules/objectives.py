@@ -1,10 +1,13 @@
-"""What "best" means: the four objectives of an allocation, in the order they count.
+"""What "best" means: the five objectives of an allocation, in the order they count.
 
-1. priority `W = Σ w(c)` over placed clients, with w(c) from urgency and weeks waited;
+1. priority `W = Σ w(c)` over placed clients, with w(c) from urgency, weeks waited and the family
+   bonus;
 2. preference `P = Σ p(c, u)`: origin, preferred (by rank) or current municipality, plus the
    points for a permanent home and for staying in one's own home (omklappen);
-3. spreading: the highest neighbourhood utilisation (recent + added load) / cap, lowest first;
-4. fair share: Σ over municipalities of |placed so far + placed − share × (S + N)|, with the
+3. agreements: the shortfall of the agreements behind schedule (its home is
+   `matcher.rules.agreements`, with the rest of what an agreement means);
+4. spreading: the highest neighbourhood utilisation (recent + added load) / cap, lowest first;
+5. fair share: Σ over municipalities of |placed so far + placed − share × (S + N)|, with the
    share agreed by the region (`target_share`) or by population, S the placements earlier in the
    share period and N the number placed this week.
 
@@ -15,7 +18,7 @@ allocation with these functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -29,16 +32,25 @@ if TYPE_CHECKING:
 # --- 1. priority --------------------------------------------------------------------------------
 
 
-def weeks_waited(clients: tuple[Client, ...], start: date) -> np.ndarray:
+def weeks_waited(clients: Sequence[Client], start: date) -> np.ndarray:
     """Whole weeks since each client's priority decision, at the period's start (uncapped)."""
     return np.array([max(0, (start - c.registered_on).days // 7) for c in clients], dtype=np.int64)
 
 
-def priority_weights(clients: tuple[Client, ...], policy: Policy, weeks: np.ndarray) -> np.ndarray:
-    """w(c) = urgency base + per_week_waiting × min(weeks waited, max_waiting_weeks)."""
+def priority_weights(clients: Sequence[Client], policy: Policy, weeks: np.ndarray) -> np.ndarray:
+    """w(c) = urgency base + per_week_waiting × min(weeks waited, max_waiting_weeks), plus
+    `family_bonus` for a client in target group family."""
     priority = policy.priority
-    base = np.array([priority.urgency_base[c.urgency] for c in clients], dtype=np.int64)
+    base = np.array(
+        [priority.urgency_base[c.urgency] + priority.family_bonus * c.family for c in clients],
+        dtype=np.int64,
+    )
     return base + priority.per_week_waiting * np.minimum(weeks, priority.max_waiting_weeks)
+
+
+def priority_weight(client: Client, policy: Policy, start: date) -> int:
+    """w(c) of one client at the period starting `start` (as `priority_weights`)."""
+    return int(priority_weights((client,), policy, weeks_waited((client,), start))[0])
 
 
 # --- 2. preference ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Solve the formulation level by level (lexicographic): held, continuity (when given), priority
-W, preference P, then spreading (highest neighbourhood utilisation), then closeness to each
-municipality's agreed (or population) share over the share period.
+W, preference P, then the agreements behind schedule (their shortfall, matcher.rules.agreements),
+spreading (highest neighbourhood utilisation), then closeness to each municipality's agreed (or
+population) share over the share period.
 
 How each level is solved:
 - held, continuity, W and P are integers with known upper bounds, so one integer objective
@@ -9,7 +10,7 @@ How each level is solved:
   the LP optimum is usually integral, which proves every level at once by LP duality. When it does
   not, each level's own LP is tried, then the remaining levels combined to the end by MIP
   (`_lexicographic_levels`); these levels are always solved to proven optimality (or the clock).
-- Spreading and fair share are tie-breaks: LP first, then a bounded number of small MIPs around
+- Agreements, spreading and fair share are tie-breaks: LP first, then a bounded number of small MIPs around
   the best allocation (`level_steps.Budget`, from the settings). They never read the clock, so the
   same instance gives the same proposal with or without a time limit; what the budget did not
   prove they report `feasible`, with the LP's bound.
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sparse
 
+from matcher.rules.agreements import shortfall as agreement_shortfall
 from matcher.rules.arrays import Arrays
 from matcher.rules.objectives import (
     fair_share_deviation,
@@ -332,6 +334,90 @@ def late_level_budget(settings: SolveSettings) -> Budget:
     return Budget(settings.late_level_steps, settings.late_level_nodes, settings.late_level_free_pairs)
 
 
+# --- agreements behind schedule (before spreading) ---------------------------------------------
+
+
+def _agreement_rows(c: Candidates, arrays: Arrays) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The agreements behind schedule, and per such agreement the row of pairs it counts."""
+    agreements = arrays.agreements
+    lagging = np.flatnonzero(agreements.behind > 0) if len(agreements) else np.zeros(0, dtype=np.int64)
+    counted = agreements.counted(c.client, c.unit)[lagging] if len(lagging) else np.zeros((0, len(c)), bool)
+    return lagging, sparse.csr_matrix(counted.astype(float))
+
+
+def _lagging_pairs(counted: sparse.csr_matrix, chosen: np.ndarray, n: int) -> np.ndarray:
+    """The chosen pairs no agreement behind schedule counts: freeing them first may let a pair
+    that closes a gap in."""
+    touched = np.zeros(n, dtype=bool)
+    touched[counted.indices] = True
+    return chosen[~touched[chosen]]
+
+
+def _agreements_level(
+    f: Formulation,
+    arrays: Arrays,
+    settings: SolveSettings,
+    clock: Clock,
+    incumbent: np.ndarray,
+    fixed: list[Rows],
+    guards: list[Guard],
+) -> tuple[LevelResult, np.ndarray]:
+    """Minimise the shortfall Σ_a max(0, behind_a − placed_a) over the agreements behind schedule
+    (columns s_a ≥ 0 with Σ_{j counted by a} x_j + s_a ≥ behind_a), then fix it for the levels after."""
+    began = time.perf_counter()
+    c = f.candidates
+    lagging, counted = _agreement_rows(c, arrays)
+    behind = arrays.agreements.behind[lagging].astype(float)
+
+    def shortfall(chosen: np.ndarray) -> float:
+        return agreement_shortfall(arrays.agreements, c.client[chosen], c.unit[chosen])
+
+    current = shortfall(incumbent)
+    if len(lagging) == 0 or current == 0:
+        # nothing behind schedule, or the allocation closes every gap: nothing to steer
+        if current:
+            guards.append(lambda chosen: shortfall(chosen) <= current)
+        return LevelResult(
+            "agreements", "optimal", current, current, time.perf_counter() - began, "incumbent"
+        ), incumbent
+    n, n_a = f.n_pairs, len(lagging)
+    matrix = sparse.hstack([counted, sparse.identity(n_a, format="csr")], format="csr")
+    rows = Rows("agreements", matrix, behind, np.full(n_a, np.inf))
+    objective = np.r_[np.zeros(n), np.ones(n_a)]
+    level = Level(
+        objective,
+        False,
+        True,
+        shortfall,
+        extra_columns=(np.zeros(n_a), behind),
+        extra_rows=(*fixed, rows),
+        guard=lambda chosen: all(check(chosen) for check in guards),
+        budget=late_level_budget(settings),
+        focus=lambda chosen: _lagging_pairs(counted, chosen, n),
+    )
+    outcome = optimise(f, level, incumbent, settings, clock)
+    value = shortfall(outcome.chosen)
+    bound = max(0.0, math.ceil(outcome.bound - 1e-6)) if math.isfinite(outcome.bound) else 0.0
+    status = "optimal" if outcome.proven or value <= bound else "feasible"
+    # the levels after keep it. Every gap closed: exactly the rows placed_a ≥ behind_a. A gap left:
+    # "Σ_a max(0, behind_a − placed_a) ≤ value" has no row over the pairs alone, and rows per
+    # agreement would also forbid closing the same total by other agreements (so a later level
+    # could claim an optimum it did not have): the exact guard keeps it, and the later levels'
+    # LP bounds stay bounds of a relaxation
+    if value == 0:
+        fixed.append(Rows("fixed_agreements", counted, behind, np.full(n_a, np.inf)))
+    guards.append(lambda chosen: shortfall(chosen) <= value)
+    return LevelResult(
+        "agreements",
+        status,
+        value,
+        min(value, bound),
+        time.perf_counter() - began,
+        outcome.method,
+        outcome.work,
+    ), outcome.chosen
+
+
 # --- level 3: spreading ----------------------------------------------------------------------
 
 
@@ -515,6 +601,15 @@ def _fair_share_level(
     ), outcome.chosen
 
 
+def _late_value(name: str, arrays: Arrays, c: Candidates, chosen: np.ndarray) -> float:
+    """A tie-break level's value for an allocation (when the clock left no time to solve it)."""
+    if name == "agreements":
+        return agreement_shortfall(arrays.agreements, c.client[chosen], c.unit[chosen])
+    if name == "spreading":
+        return max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
+    return fair_share_deviation(arrays, c.municipality[chosen])
+
+
 def continuity_coefficients(c: Candidates, keep: np.ndarray) -> np.ndarray:
     """1 for a pair that keeps a communicated match's unit with its client or gives it to a
     client of higher priority; 0 otherwise. A unit holds at most one client, so the sum over an
@@ -560,7 +655,11 @@ def solve_lexicographic(
     solution = Solution(chosen=start)
     if len(c) == 0:
         solution.levels = [LevelResult(name, "optimal", 0, 0, 0.0, "empty") for name, _ in objectives]
+        nothing = agreement_shortfall(
+            arrays.agreements, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        )
         solution.levels += [
+            LevelResult("agreements", "optimal", nothing, nothing, 0.0, "empty"),
             LevelResult(
                 "spreading",
                 "optimal",
@@ -586,14 +685,15 @@ def solve_lexicographic(
     solution.levels.extend(levels)
     for level in levels:
         report(Event(level.name, True, level.status, level.value, level.bound))
-    for name, solve_level in (("spreading", _spreading_level), ("fair_share", _fair_share_level)):
+    late = (
+        ("agreements", _agreements_level),
+        ("spreading", _spreading_level),
+        ("fair_share", _fair_share_level),
+    )
+    for name, solve_level in late:
         report(Event(name))
         if clock.expired():
-            value = (
-                max_utilisation(arrays, c.load[chosen], c.neighbourhood[chosen])
-                if name == "spreading"
-                else fair_share_deviation(arrays, c.municipality[chosen])
-            )
+            value = _late_value(name, arrays, c, chosen)
             solution.levels.append(LevelResult(name, "no_solution", value, value, 0.0, "time limit"))
             report(Event(name, True, "no_solution", value, None))
             continue

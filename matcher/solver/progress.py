@@ -18,9 +18,7 @@ from dataclasses import dataclass
 class Event:
     """A stage started (`done` False), or a level finished (`done` True, with value and bound)."""
 
-    stage: (
-        str  # eligibility | formulation | held | continuity | priority | preference | spreading | fair_share
-    )
+    stage: str  # eligibility | formulation | held | continuity | priority | preference | agreements | spreading | fair_share
     done: bool = False
     status: str = ""  # optimal | feasible | no_solution (levels only)
     value: float | None = None

@@ -13,7 +13,8 @@ matches (`--keep-proposal`) are told apart by the continuity level, so each is i
 halves the model on generated regions, where many units of one type share a neighbourhood.
 
 Declined pairs (the ledger) and the safety rules make a unit's client list differ, so such a unit
-simply lands in a class of its own.
+simply lands in a class of its own. Units that agreements count differently (a landlord's
+agreement counts its units, not another landlord's in the same wijk) are never alike.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def interchangeable_units(arrays: Arrays, candidates: Candidates, alone: Iterabl
             bool(arrays.unit_exempt[unit]),
             clients[start:stop].tobytes(),
             preferences[start:stop].tobytes(),
+            arrays.agreements.unit_signature(unit),
             unit if unit in alone_units else -1,
         )
         representative[unit] = first.setdefault(key, unit)

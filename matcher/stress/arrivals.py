@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.io.read import read_instance
+from matcher.rules.load import folded
 from models import Client, Instance, Unit
 
 # Streams spawned from the seed, one per purpose, so adding draws to one never shifts another.
@@ -79,8 +80,9 @@ def base_instance(sweep, seed: int) -> Instance:
     """Week 1 for this seed: the folder as given, or the generator's draw for the region."""
     base = sweep.base
     if base.region is None:
-        instance = read_instance(sweep.base_path)
-        return instance
+        # other groups' placements counted into the start's recent load, which then fades over
+        # the window as the typed recent load does (matcher.rules.load)
+        return folded(read_instance(sweep.base_path))
     generator_seed = base.seed if base.seed is not None else _int_seed(seed, _BASE)
     return generated_instance(base.region, base.clients, base.units, generator_seed, base.week)
 

@@ -158,7 +158,10 @@ def resource_rows(
 
     n_index = {nb.neighbourhood_id: k for k, nb in enumerate(places.neighbourhoods)}
     load = np.array(
-        [load_of(policy, clients[c].support_intensity, units[u].type) for c, u in zip(col_c, col_u)],
+        [
+            load_of(policy, clients[c].support_intensity, units[u].type, persons=clients[c].persons)
+            for c, u in zip(col_c, col_u)
+        ],
         dtype=float,
     )
     col_n = np.array([n_index[units[u].neighbourhood_id] for u in col_u.tolist()], dtype=np.int64)

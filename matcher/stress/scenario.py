@@ -672,6 +672,7 @@ class Scenario:
             clients=instance.clients,
             support_capacity=capacity,
             declined=instance.declined,
+            provider_capacity=instance.provider_capacity,  # rule 6 as the instance has it
             policy=policy,
         )
 

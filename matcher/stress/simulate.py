@@ -37,6 +37,7 @@ import pandas as pd
 from matcher.rules.arrays import neighbourhood_cap
 from matcher.rules.capacity import load_of
 from matcher.rules.eligibility import Eligibility
+from matcher.rules.objectives import priority_weight as one_weight
 from matcher.solver.formulation import candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.solver.settings import SolveSettings
@@ -230,13 +231,9 @@ def match_class(client: Client, unit: Unit) -> str:
 
 
 def priority_weight(client: Client, policy: Policy, monday: date) -> int:
-    """w(c) at the week starting `monday`, as the allocation rules define it."""
-    priority = policy.priority
-    weeks = max(0, (monday - client.registered_on).days // 7)
-    return int(
-        priority.urgency_base[client.urgency]
-        + priority.per_week_waiting * min(weeks, priority.max_waiting_weeks)
-    )
+    """w(c) at the week starting `monday`, as the allocation rules define it (its one home,
+    matcher.rules.objectives)."""
+    return one_weight(client, policy, monday)
 
 
 def _lapse(client: Client, lapse_to: str) -> Client | None:
@@ -382,7 +379,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
                         lapsed += 1
                 continue
             client = waiting.client
-            load = load_of(policy, client.support_intensity, unit.type)
+            load = load_of(policy, client.support_intensity, unit.type, persons=client.persons)
             placed_load[week, n_index[unit.neighbourhood_id]] += load
             placed_in[unit.municipality_id] += 1
             ledger.place(unit.municipality_id, client.support_intensity)

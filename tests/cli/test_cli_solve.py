@@ -92,3 +92,28 @@ def test_keep_proposal_reports_continuity(tiny, tmp_path):
         "new": [],
         "why_moved": {},
     }
+
+
+def test_a_missing_ledger_is_said_to_be_the_ledger_not_the_instance(tmp_path):
+    """`solve --ledger` on a ledger that does not exist yet: the instance is fine, so the message
+    says the ledger cannot be used (the 26-week example met "tiny is not a valid instance")."""
+    from pathlib import Path
+
+    tiny = Path(__file__).resolve().parents[2] / "instances" / "tiny"
+    result = CliRunner().invoke(
+        main,
+        [
+            "--lang",
+            "en",
+            "solve",
+            str(tiny),
+            "--out",
+            str(tmp_path / "out"),
+            "--ledger",
+            str(tmp_path / "no.sqlite"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "the decisions ledger cannot be used" in result.output
+    assert "not a valid instance" not in result.output
+    assert "no ledger here" in result.output

@@ -83,6 +83,36 @@ def test_the_ceilings_are_realised_week_by_week_and_added_up(two_weeks):
     assert totals == [("GM0392", 4, 2, 2, "within"), ("GM0453", 2, 1, 1, "within")]
 
 
+def test_yearly_agreements_count_the_typed_and_the_housed_once(two_weeks):
+    """tiny's agreements.csv: Velsen 15 before the ledger, + C04 -> U05 (week 1) and C03 -> U03
+    (week 2) = 17; Pré Wonen 9 + C02 -> U01 = 10. The same from the run folders' solved instances
+    (whose placed_so_far already holds the ledger's earlier weeks) and from the instances as given
+    (the 26-week example found the first counted twice)."""
+    from matcher.monitor import sources as monitor_sources
+
+    found = monitor_of(two_weeks["ledger"])
+    expected = [("GM0453", 20, 30, 17, "below minimum"), ("Pré Wonen", 10, None, 10, "within")]
+
+    def rows(monitor) -> list:
+        return [
+            (r.agreement.who, r.agreement.minimum, r.agreement.maximum, r.placed, r.status)
+            for r in monitor.yearly_agreements
+        ]
+
+    assert rows(found) == expected
+    assert {w.pool_from for w in found_weeks(two_weeks)} == {monitor_sources.POOL_SOLVED}
+    given = monitor_of(
+        two_weeks["ledger"], instances=[read_instance(two_weeks["week1"]), read_instance(two_weeks["week2"])]
+    )
+    assert rows(given) == expected
+
+
+def found_weeks(two_weeks) -> list:
+    from matcher.monitor.sources import gather
+
+    return list(gather(two_weeks["ledger"]).weeks)
+
+
 def test_realisation_takes_any_agreement():
     """A yearly minimum and maximum per corporatie or gemeente: counted the same way."""
     placements = [

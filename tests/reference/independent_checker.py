@@ -58,6 +58,18 @@ TENANCY_WORDS = {
 }
 #: intensities whose clients earn preference.permanent in a permanent home
 PERMANENT_POINTS_FOR = ("light", "ambulant")
+#: target groups of clients.csv, by the words docs/allocation-rules.md lists (any case, runs of
+#: spaces as one)
+TARGET_GROUP_WORDS = {
+    "young_adult": "young_adult",
+    "jongere": "young_adult",
+    "jongeren": "young_adult",
+    "family": "family",
+    "gezin": "family",
+    "gezinnen": "family",
+    "housing_first": "housing_first",
+    "housing first": "housing_first",
+}
 
 DEFAULT_POLICY: dict[str, Any] = {
     "period": {"start": None, "days": 7},
@@ -77,6 +89,7 @@ DEFAULT_POLICY: dict[str, Any] = {
         "urgency_base": {"normal": 100, "high": 150, "acute": 200},
         "per_week_waiting": 1,
         "max_waiting_weeks": 52,
+        "family_bonus": 50,
     },
     "preference": {
         "origin": 30,
@@ -143,6 +156,21 @@ def parse_date(cell: Any, default: date | None = None) -> date | None:
 def parse_list(cell: str) -> list[str]:
     """Split a ';'-separated list cell, stripping spaces and dropping empty items."""
     return [item.strip() for item in cell.split(";") if item.strip() != ""]
+
+
+def parse_target_groups(cell: str, client_id: str, household_size: str) -> tuple[str, ...]:
+    """The target groups of a clients.csv cell, as codes, each once; `family` needs a household of
+    two or more (a household with minor children)."""
+    groups: list[str] = []
+    for item in parse_list(cell):
+        word = " ".join(item.split()).lower()
+        if word not in TARGET_GROUP_WORDS:
+            raise ValueError(f"client {client_id}: unknown target group {item!r}")
+        if TARGET_GROUP_WORDS[word] not in groups:
+            groups.append(TARGET_GROUP_WORDS[word])
+    if "family" in groups and parse_int(household_size, 1) == 1:
+        raise ValueError(f"client {client_id}: target group family with household_size 1")
+    return tuple(groups)
 
 
 def _exact(value: Any) -> Fraction:
@@ -240,6 +268,28 @@ def _check_references(municipalities: dict, neighbourhoods: dict, units: dict, c
         raise ValueError("invalid instance: " + "; ".join(problems))
 
 
+def _other_placement_load(
+    folder: Path, neighbourhoods: dict, policy: dict, period_start: date, days: int
+) -> dict[str, Fraction]:
+    """other_placements.csv: per neighbourhood, the load (default 1, > 0) of the rows with
+    ``period.start − 7 · window_weeks days ≤ placed_on ≤ period_end`` (window_weeks default 26)."""
+    path = folder / "other_placements.csv"
+    if not path.exists():
+        return {}
+    weeks = int(policy["spreading"].get("window_weeks", 26))
+    first, last = period_start - timedelta(days=7 * weeks), period_start + timedelta(days=days - 1)
+    added: dict[str, Fraction] = defaultdict(Fraction)
+    for r in _rows(_read_csv(path), ["neighbourhood_id", "placed_on"], "other_placements"):
+        if r["neighbourhood_id"] not in neighbourhoods:
+            raise ValueError(f"other placement: unknown neighbourhood {r['neighbourhood_id']!r}")
+        load = parse_number(r["load"], Fraction(1))
+        if load <= 0:
+            raise ValueError(f"other placement: load {load} is not positive")
+        if first <= parse_date(r["placed_on"]) <= last:
+            added[r["neighbourhood_id"]] += load
+    return added
+
+
 def load_tables(instance_dir: str | Path) -> dict:
     """Read an instance folder into plain dicts with the spec's defaults applied.
 
@@ -253,7 +303,7 @@ def load_tables(instance_dir: str | Path) -> dict:
         name: _read_csv(folder / f"{name}.csv")
         for name in ("municipalities", "neighbourhoods", "units", "clients")
     }
-    for name in ("support_capacity", "declined"):
+    for name in ("support_capacity", "declined", "agreements", "provider_capacity"):
         if (folder / f"{name}.csv").exists():
             raw[name] = _read_csv(folder / f"{name}.csv")
 
@@ -330,6 +380,7 @@ def load_tables(instance_dir: str | Path) -> dict:
                     ("permanent", "trajectory"),
                     f"unit {r['unit_id']} tenancy",
                 ),
+                "young_adults_only": parse_bool(r["young_adults_only"], False),
             }
             for r in _rows(
                 raw["units"],
@@ -370,6 +421,10 @@ def load_tables(instance_dir: str | Path) -> dict:
                 "registered_on": parse_date(r["registered_on"]),
                 "ready_from": parse_date(r["ready_from"]),
                 "current_unit_id": r["current_unit_id"] or None,
+                "target_groups": parse_target_groups(r["target_groups"], r["client_id"], r["household_size"]),
+                "provider": (r.get("provider") or "").strip() or None,
+                # two clients sharing one home: the row counts two people (load, support slots)
+                "persons": 2 if (r.get("shares_home_with") or "").strip() else 1,
             }
             for r in _rows(
                 raw["clients"],
@@ -399,6 +454,22 @@ def load_tables(instance_dir: str | Path) -> dict:
             # Several rows for the same key are each a constraint: the smallest one binds.
             support_capacity[key] = min(slots, support_capacity.get(key, slots))
 
+    # rule 6: (provider, municipality_id) -> slots; the provider compared exactly after trimming
+    provider_capacity: dict[tuple[str, str], int] = {}
+    if "provider_capacity" in raw:
+        for r in _rows(
+            raw["provider_capacity"], ["provider", "municipality_id", "slots"], "provider_capacity"
+        ):
+            key = (r["provider"].strip(), r["municipality_id"])
+            if key in provider_capacity:
+                raise ValueError(f"provider_capacity: two rows for {key}")
+            if r["municipality_id"] not in municipalities:
+                raise ValueError(f"provider_capacity: unknown municipality {r['municipality_id']!r}")
+            slots = parse_int(r["slots"])
+            if slots is None or slots < 0:
+                raise ValueError(f"provider_capacity: slots must be a whole number >= 0 for {key}")
+            provider_capacity[key] = slots
+
     # history rule: (client_id, unit_id, scope, scope_id or None, until or None) per row
     declined: set[tuple[str, str, str, str | None, date | None]] = set()
     if "declined" in raw:
@@ -410,13 +481,44 @@ def load_tables(instance_dir: str | Path) -> dict:
                 (r["client_id"], r["unit_id"], scope, r.get("scope_id") or None, parse_date(r.get("until")))
             )
 
+    # agreements (rule 5 and the agreements level): kind in English or Dutch, group as written
+    agreements = []
+    if "agreements" in raw:
+        for r in _rows(raw["agreements"], ["agreement_id", "kind", "party", "start", "end"], "agreements"):
+            kind = {"gemeente": "municipality", "corporatie": "landlord", "woningcorporatie": "landlord"}.get(
+                r["kind"].strip().lower(), r["kind"].strip().lower()
+            )
+            group = (r.get("target_group") or "").strip()
+            group = {"jongere": "young_adult", "jongeren": "young_adult", "gezin": "family"}.get(
+                group.lower(), group
+            )
+            agreements.append(
+                {
+                    "agreement_id": r["agreement_id"],
+                    "kind": _choice(kind, ("municipality", "landlord"), "agreement kind"),
+                    "party": r["party"],
+                    "target_group": group or None,
+                    "start": parse_date(r["start"]),
+                    "end": parse_date(r["end"]),
+                    "minimum": parse_int(r.get("minimum") or ""),
+                    "maximum": parse_int(r.get("maximum") or ""),
+                    "placed_so_far": parse_int(r.get("placed_so_far") or "", 0),
+                }
+            )
+
     _check_references(municipalities, neighbourhoods, units, clients)
+    # recent_load(n) = the cell + the load of other groups' placements in the rolling window
+    others = _other_placement_load(folder, neighbourhoods, policy, period_start, days)
+    for neighbourhood_id, load in others.items():
+        neighbourhoods[neighbourhood_id]["recent_load"] += load
     return {
+        "agreements": agreements,
         "municipalities": municipalities,
         "neighbourhoods": neighbourhoods,
         "units": units,
         "clients": clients,
         "support_capacity": support_capacity,
+        "provider_capacity": provider_capacity,
         "declined": declined,
         # unit_id -> the client who lives in it now (current_unit_id; unique, checked above)
         "occupants": {c["current_unit_id"]: c["client_id"] for c in clients.values() if c["current_unit_id"]},
@@ -546,6 +648,30 @@ def rule_occupied(tables: dict, client: dict, unit: dict) -> bool:
     return occupant is None or occupant == client["client_id"]
 
 
+def is_young_adult(client: dict) -> bool:
+    """A young adult: target group young_adult, or from residential youth care (source jeugd)."""
+    return "young_adult" in client["target_groups"] or client["source"] == "jeugd"
+
+
+def rule_young_adults_home(tables: dict, client: dict, unit: dict) -> bool:
+    """young adults' home: a young_adults_only unit goes to a young adult only (own home too)."""
+    return not unit["young_adults_only"] or is_young_adult(client)
+
+
+def rule_housing_first(tables: dict, client: dict, unit: dict) -> bool:
+    """Housing First: a housing_first client gets only a social_rental unit with a permanent
+    tenancy (own home too)."""
+    if "housing_first" not in client["target_groups"]:
+        return True
+    return unit["type"] == "social_rental" and unit["tenancy"] == "permanent"
+
+
+def rule_shared_home(tables: dict, client: dict, unit: dict) -> bool:
+    """Two clients sharing one home get a social_rental unit (a room, cluster place or Skaeve
+    Huis is for one person)."""
+    return client.get("persons", 1) < 2 or unit["type"] == "social_rental"
+
+
 ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
     "type": rule_type,
     "size": rule_size,
@@ -557,6 +683,9 @@ ELIGIBILITY_RULES: dict[str, Callable[[dict, dict, dict], bool]] = {
     "history": rule_history,
     "open_neighbourhood": rule_open_neighbourhood,
     "occupied": rule_occupied,
+    "young_adults_home": rule_young_adults_home,
+    "housing_first": rule_housing_first,
+    "shared_home": rule_shared_home,
 }
 
 
@@ -607,7 +736,8 @@ def pair_load(tables: dict, client_id: str, unit_id: str) -> Fraction:
     if unit["type"] in spreading["exempt_types"] or own_home(tables["clients"][client_id], unit):
         return Fraction(0)
     intensity = tables["clients"][client_id]["support_intensity"]
-    return _exact(spreading["load_weight"][intensity])
+    # two clients sharing one home both arrive with support
+    return _exact(spreading["load_weight"][intensity]) * tables["clients"][client_id].get("persons", 1)
 
 
 class Usage:
@@ -621,6 +751,8 @@ class Usage:
         self.load: Counter = Counter()
         self.intake: Counter = Counter()
         self.slots: Counter = Counter()
+        self.providers: Counter = Counter()  # (provider, municipality) -> pairs (rule 6)
+        self.agreed: Counter = Counter()  # placements per agreement with a maximum (rule 5)
         self._room = {n: _plain(neighbourhood_room(tables, n)) for n in tables["neighbourhoods"]}
         self._pairs: dict[tuple[str, str], tuple] = {}
 
@@ -647,14 +779,28 @@ class Usage:
         if max_intake is not None and self.intake[municipality] + 1 > max_intake:
             return False
         slots = self.tables["support_capacity"].get(slot_key)
-        return slots is None or self.slots[slot_key] + 1 <= slots
+        persons = self.tables["clients"][client_id].get("persons", 1)
+        if slots is not None and self.slots[slot_key] + persons > slots:
+            return False
+        provider_key = (self.tables["clients"][client_id]["provider"], municipality)
+        provider_slots = self.tables["provider_capacity"].get(provider_key)
+        if provider_slots is not None and self.providers[provider_key] + 1 > provider_slots:
+            return False
+        return all(
+            self.agreed[a["agreement_id"]] + 1 <= agreement_room(a)
+            for a in agreements_counting(self.tables, client_id, unit_id)
+            if a["maximum"] is not None
+        )
 
     def add(self, client_id: str, unit_id: str, sign: int = 1) -> None:
         """Record the pair (``sign=-1`` removes it again)."""
         neighbourhood, municipality, slot_key, added = self._info(client_id, unit_id)
         self.load[neighbourhood] += sign * added
         self.intake[municipality] += sign
-        self.slots[slot_key] += sign
+        self.slots[slot_key] += sign * self.tables["clients"][client_id].get("persons", 1)
+        self.providers[(self.tables["clients"][client_id]["provider"], municipality)] += sign
+        for a in agreements_counting(self.tables, client_id, unit_id):
+            self.agreed[a["agreement_id"]] += sign
 
     def remove(self, client_id: str, unit_id: str) -> None:
         """Undo :meth:`add`."""
@@ -664,7 +810,7 @@ class Usage:
         """A hashable snapshot of the capacity used (for memoisation)."""
         return tuple(
             tuple(sorted((k, v) for k, v in counter.items() if v))
-            for counter in (self.load, self.intake, self.slots)
+            for counter in (self.load, self.intake, self.slots, self.agreed, self.providers)
         )
 
 
@@ -740,15 +886,104 @@ def check_municipality_intake(tables: dict, pairs: list[tuple[str, str]]) -> lis
 
 
 def check_support_slots(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
-    """support_slots: per support_capacity row, at most ``slots`` pairs of that intensity there."""
-    counts = Counter(
-        (tables["units"][u]["municipality_id"], tables["clients"][c]["support_intensity"]) for c, u in pairs
-    )
+    """support_slots: per support_capacity row, at most ``slots`` clients of that intensity there
+    (two clients sharing one home are two)."""
+    counts: Counter = Counter()
+    for c, u in pairs:
+        client = tables["clients"][c]
+        counts[(tables["units"][u]["municipality_id"], client["support_intensity"])] += client.get(
+            "persons", 1
+        )
     messages = []
     for key, count in sorted(counts.items()):
         limit = tables["support_capacity"].get(key)
         if limit is not None and count > limit:
             messages.append(f"support_slots: {key[0]} gets {count} {key[1]} clients, slots {limit}")
+    return messages
+
+
+# --- agreements (rule 5 and the agreements level) -------------------------------------------------
+
+
+def agreement_applies(tables: dict, agreement: dict) -> bool:
+    """An agreement covers the week when start ≤ period.start ≤ end."""
+    return agreement["start"] <= tables["period_start"] <= agreement["end"]
+
+
+def agreement_counts(tables: dict, agreement: dict, client_id: str, unit_id: str) -> bool:
+    """The pair lies in the agreement's municipality (or is its landlord's unit) and the client is
+    of its target group (source, or one of the client's target groups), when it names one."""
+    unit, client = tables["units"][unit_id], tables["clients"][client_id]
+    side = unit["municipality_id"] if agreement["kind"] == "municipality" else unit["landlord"]
+    if side != agreement["party"]:
+        return False
+    group = agreement["target_group"]
+    young = group == "young_adult" and client["source"] == "jeugd"  # youth care: a young adult too
+    return group is None or client["source"] == group or group in client.get("target_groups", ()) or young
+
+
+def agreements_counting(tables: dict, client_id: str, unit_id: str) -> list[dict]:
+    """The agreements that apply this week and count the pair."""
+    return [
+        a
+        for a in tables.get("agreements", [])
+        if agreement_applies(tables, a) and agreement_counts(tables, a, client_id, unit_id)
+    ]
+
+
+def agreement_room(agreement: dict) -> int:
+    """max(0, maximum − placed_so_far)."""
+    return max(0, agreement["maximum"] - agreement["placed_so_far"])
+
+
+def agreement_behind(tables: dict, agreement: dict) -> int:
+    """max(0, ⌈minimum × d / D⌉ − placed_so_far), d the agreement's days to the week's last day."""
+    if agreement["minimum"] is None or not agreement_applies(tables, agreement):
+        return 0
+    total = (agreement["end"] - agreement["start"]).days + 1
+    elapsed = min(total, (tables["period_end"] - agreement["start"]).days + 1)
+    due = -(-agreement["minimum"] * elapsed // total)  # ceiling, exactly in integers
+    return max(0, due - agreement["placed_so_far"])
+
+
+def check_agreement_maximum(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """agreement_maximum: per applicable agreement with a maximum, its pairs ≤ maximum − placed_so_far."""
+    messages = []
+    for a in tables.get("agreements", []):
+        if a["maximum"] is None or not agreement_applies(tables, a):
+            continue
+        count = sum(1 for c, u in pairs if agreement_counts(tables, a, c, u))
+        if count > agreement_room(a):
+            messages.append(
+                f"agreement_maximum: {a['agreement_id']} counts {count} placements, room {agreement_room(a)}"
+            )
+    return messages
+
+
+def agreement_shortfall(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) -> int:
+    """Σ over applicable agreements of max(0, behind − pairs it counts)."""
+    tables = _tables(instance)
+    pairs = list(set(pairs))
+    return sum(
+        max(0, agreement_behind(tables, a) - sum(1 for c, u in pairs if agreement_counts(tables, a, c, u)))
+        for a in tables.get("agreements", [])
+        if agreement_applies(tables, a)
+    )
+
+
+def check_provider_slots(tables: dict, pairs: list[tuple[str, str]]) -> list[str]:
+    """provider_slots (rule 6): per provider_capacity row, at most ``slots`` pairs with units in
+    that municipality and clients of that provider (own-home pairs count like any pair)."""
+    counts = Counter(
+        (tables["clients"][c]["provider"], tables["units"][u]["municipality_id"])
+        for c, u in pairs
+        if tables["clients"][c]["provider"] is not None
+    )
+    messages = []
+    for key, count in sorted(counts.items()):
+        limit = tables["provider_capacity"].get(key)
+        if limit is not None and count > limit:
+            messages.append(f"provider_slots: {key[1]} gets {count} clients of {key[0]}, slots {limit}")
     return messages
 
 
@@ -768,6 +1003,8 @@ def violations(instance: str | Path | dict, pairs: Iterable[tuple[str, str]]) ->
     messages += check_neighbourhood_cap(tables, known)
     messages += check_municipality_intake(tables, known)
     messages += check_support_slots(tables, known)
+    messages += check_provider_slots(tables, known)
+    messages += check_agreement_maximum(tables, known)
     return messages
 
 
@@ -783,7 +1020,8 @@ def waiting_weeks(tables: dict, client_id: str) -> int:
 
 
 def priority_weight(tables: dict, client_id: str) -> int:
-    """w(c) = urgency_base[urgency] + per_week_waiting × min(max_waiting_weeks, weeks(c))."""
+    """w(c) = urgency_base[urgency] + per_week_waiting × min(max_waiting_weeks, weeks(c)), plus
+    family_bonus when the client is in target group family."""
     tables = _tables(tables)
     priority = tables["policy"]["priority"]
     client = tables["clients"][client_id]
@@ -791,6 +1029,8 @@ def priority_weight(tables: dict, client_id: str) -> int:
     weight = (
         _exact(priority["urgency_base"][client["urgency"]]) + _exact(priority["per_week_waiting"]) * weeks
     )
+    if "family" in client["target_groups"]:
+        weight += _exact(priority["family_bonus"])
     return _plain(weight)
 
 
@@ -957,6 +1197,7 @@ def _capacity_rows(tables: dict, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
     by_neighbourhood: dict[str, list[tuple[int, float]]] = defaultdict(list)
     by_municipality: dict[str, list[int]] = defaultdict(list)
     by_slot: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_provider: dict[tuple[str | None, str], list[int]] = defaultdict(list)
     for j, (c, u) in enumerate(pairs):
         unit = tables["units"][u]
         by_client[c].append(j)
@@ -966,6 +1207,7 @@ def _capacity_rows(tables: dict, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
             by_neighbourhood[unit["neighbourhood_id"]].append((j, float(load)))
         by_municipality[unit["municipality_id"]].append(j)
         by_slot[(unit["municipality_id"], tables["clients"][c]["support_intensity"])].append(j)
+        by_provider[(tables["clients"][c]["provider"], unit["municipality_id"])].append(j)
 
     for group in list(by_client.values()) + list(by_unit.values()):
         rows.append(([(j, 1.0) for j in group], 1.0))
@@ -977,8 +1219,18 @@ def _capacity_rows(tables: dict, pairs: list[tuple[str, str]]) -> tuple[np.ndarr
             rows.append(([(j, 1.0) for j in group], float(limit)))
     for key, group in by_slot.items():
         limit = tables["support_capacity"].get(key)
+        if limit is not None:  # a slot per person: two clients sharing one home use two
+            rows.append(
+                ([(j, float(tables["clients"][pairs[j][0]].get("persons", 1))) for j in group], float(limit))
+            )
+    for provider_key, group in by_provider.items():
+        limit = tables["provider_capacity"].get(provider_key)  # never for a client without provider
         if limit is not None:
             rows.append(([(j, 1.0) for j in group], float(limit)))
+    for a in tables.get("agreements", []):
+        if a["maximum"] is not None and agreement_applies(tables, a):
+            group = [j for j, (c, u) in enumerate(pairs) if agreement_counts(tables, a, c, u)]
+            rows.append(([(j, 1.0) for j in group], float(agreement_room(a))))
 
     matrix = np.zeros((len(rows), len(pairs)))
     upper = np.zeros(len(rows))
@@ -1069,16 +1321,27 @@ def fair_share_deviation(instance: str | Path | dict, pairs: Iterable[tuple[str,
 
 
 def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
-    """(U*, D*): the lowest highest neighbourhood utilisation among allocations with the optimal
-    (W*, P*), then the smallest fair-share deviation among those; two more scipy MILPs over the
-    same rows as :func:`milp_optimum`, each result re-checked exactly."""
+    """(U*, D*): see :func:`late_levels`."""
+    _, best_u, best_d = late_levels(instance)
+    return best_u, best_d
+
+
+def late_levels(instance: str | Path | dict) -> tuple[int, Fraction, float]:
+    """(S*, U*, D*): the smallest shortfall of the agreements behind schedule among allocations
+    with the optimal (W*, P*), then the lowest highest neighbourhood utilisation among those, then
+    the smallest fair-share deviation among those; scipy MILPs over the same rows as
+    :func:`milp_optimum`, each result re-checked exactly."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     tables = _tables(instance)
     (best_w, best_p), _ = milp_optimum(tables, return_allocation=True)
     pairs = eligible_pairs(tables)
     if not pairs:
-        return max_utilisation(tables, []), float(fair_share_deviation(tables, []))
+        return (
+            agreement_shortfall(tables, []),
+            max_utilisation(tables, []),
+            float(fair_share_deviation(tables, [])),
+        )
     matrix, upper = _capacity_rows(tables, pairs)
     n = len(pairs)
     w = np.array([float(priority_weight(tables, c)) for c, _ in pairs])
@@ -1092,9 +1355,11 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         max((tables["neighbourhoods"][nid]["recent_load"] / cap for nid, cap in capped), default=0)
     )
 
-    # variables: pairs, U, then per municipality a deviation d_m
+    # variables: pairs, U, then per municipality a deviation d_m, then per agreement behind
+    # schedule its shortfall s_a
     municipalities = list(tables["municipalities"])
-    width = n + 1 + len(municipalities)
+    lagging = [a for a in tables.get("agreements", []) if agreement_behind(tables, a) > 0]
+    width = n + 1 + len(municipalities) + len(lagging)
 
     def padded(rows: np.ndarray) -> np.ndarray:
         return np.hstack([rows, np.zeros((rows.shape[0], width - rows.shape[1]))])
@@ -1113,9 +1378,10 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
         spread[i, n] = -float(cap)
         spread_upper[i] = -float(tables["neighbourhoods"][nid]["recent_load"]) + 1e-9
     integrality = np.r_[np.ones(n), np.zeros(width - n)]
+    behind = np.array([float(agreement_behind(tables, a)) for a in lagging])
     bounds = Bounds(
-        np.r_[np.zeros(n), floor_u, np.zeros(len(municipalities))],
-        np.r_[np.ones(n), np.inf, np.full(len(municipalities), np.inf)],
+        np.r_[np.zeros(n), floor_u, np.zeros(len(municipalities)), np.zeros(len(lagging))],
+        np.r_[np.ones(n), np.inf, np.full(len(municipalities), np.inf), behind],
     )
 
     def solve(cost: np.ndarray, constraints: list) -> list[tuple[str, str]]:
@@ -1134,10 +1400,26 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
             raise RuntimeError(f"late-level milp lost an earlier level: {problems}")
         return chosen
 
+    best_s = 0
+    if lagging:
+        # placed_a + s_a ≥ behind_a; minimise Σ s_a, then keep Σ s_a ≤ S*
+        closing = np.zeros((len(lagging), width))
+        for i, a in enumerate(lagging):
+            for j, (c, u) in enumerate(pairs):
+                closing[i, j] = 1.0 if agreement_counts(tables, a, c, u) else 0.0
+            closing[i, n + 1 + len(municipalities) + i] = 1.0
+        keep.append(LinearConstraint(closing, behind - 1e-9, np.inf))
+        cost = np.zeros(width)
+        cost[n + 1 + len(municipalities) :] = 1.0
+        chosen = solve(cost, keep)
+        best_s = agreement_shortfall(tables, chosen)
+        keep.append(LinearConstraint(cost.reshape(1, -1), -np.inf, best_s + 1e-6))
     chosen = solve(
-        np.r_[np.zeros(n), 1.0, np.zeros(len(municipalities))],
+        np.r_[np.zeros(n), 1.0, np.zeros(width - n - 1)],
         keep + ([LinearConstraint(spread, -np.inf, spread_upper)] if capped else []),
     )
+    if agreement_shortfall(tables, chosen) != best_s:
+        raise RuntimeError("spreading milp lost the agreements level")
     best_u = max_utilisation(tables, chosen)
     # d_m ≥ ±(q_m + placed_m − share_m · (S + N)) with N = Σ x, q_m placed so far, S = Σ q_m:
     # ±(placed_m − share_m · N) − d_m ≤ ∓(q_m − share_m · S)
@@ -1166,14 +1448,14 @@ def late_level_optimum(instance: str | Path | dict) -> tuple[Fraction, float]:
             LinearConstraint(spread_at_best, -np.inf, spread_upper + caps * float(best_u) + 1e-9)
         ]
     chosen = solve(
-        np.r_[np.zeros(n + 1), np.ones(len(municipalities))],
+        np.r_[np.zeros(n + 1), np.ones(len(municipalities)), np.zeros(len(lagging))],
         keep
         + utilisation_kept
         + [LinearConstraint(deviation, -np.inf, np.ravel(np.column_stack([-constant, constant])))],
     )
-    if max_utilisation(tables, chosen) != best_u:
-        raise RuntimeError("fair-share milp lost the spreading level")
-    return best_u, float(fair_share_deviation(tables, chosen))
+    if max_utilisation(tables, chosen) != best_u or agreement_shortfall(tables, chosen) != best_s:
+        raise RuntimeError("fair-share milp lost the spreading or agreements level")
+    return best_s, best_u, float(fair_share_deviation(tables, chosen))
 
 
 def reference_optimum(instance: str | Path | dict) -> tuple[int, int]:

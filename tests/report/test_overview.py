@@ -150,6 +150,7 @@ def test_levels_are_said_in_plain_dutch(tiny_run, tmp_path, dutch):
     assert [r["Niveau"].split(" (")[0] for r in levels] == [
         "Voorrang",
         "Voorkeur",
+        "Afspraken achter op schema",
         "Spreiding over wijken",
         "Eerlijke verdeling over gemeenten",
     ]

@@ -50,7 +50,47 @@ def bad_instances(tmp_path_factory) -> dict[str, Path]:
         ),
         "intake": variant(root, "intake", policy="period: {start: 2026-11-23}\n"),
         "slots": variant(root, "slots", {"support_capacity.csv": ["GM0392,intensive,0"]}),
+        # target groups (issue 14, item 6): U08 a jongerenwoning, U09 a room, both in
+        # Haarlemmerhoutkwartier (room 31); C09 (BW, ambulant, no young adult) is in Housing First
+        "groups": variant(
+            root,
+            "groups",
+            {
+                "units.csv": [
+                    _row("units.csv", unit_id="U08", young_adults_only="true"),
+                    _row("units.csv", unit_id="U09", type="room"),
+                ],
+                "clients.csv": [_row("clients.csv")],
+            },
+        ),
     }
+
+
+def _row(file: str, **cells: str) -> str:
+    """A row of tiny's `file` by its header, the other columns empty: in units.csv a social-rental
+    home of Pré Wonen in WK039202 for one, 600 a month, available; in clients.csv C09, an ambulant
+    BW client from Haarlem in Housing First, ready. `cells` change it."""
+    header = (TINY / file).read_text(encoding="utf-8").splitlines()[0].split(",")
+    base = {
+        "units.csv": {
+            "type": "social_rental",
+            "landlord": "Pré Wonen",
+            "municipality_id": "GM0392",
+            "neighbourhood_id": "WK039202",
+            "rent": "600",
+            "max_household": "1",
+            "available_from": "2026-11-01",
+        },
+        "clients.csv": {
+            "client_id": "C09",
+            "source": "BW",
+            "origin_municipality_id": "GM0392",
+            "support_intensity": "ambulant",
+            "registered_on": "2026-11-01",
+            "target_groups": "housing_first",
+        },
+    }[file]
+    return ",".join((base | cells).get(column, "") for column in header)
 
 
 # (rule, instance variant, pairs): each proposal breaks exactly that rule
@@ -68,6 +108,8 @@ BAD = [
     ("eligibility:history", "base", [("C01", "U02")]),
     ("neighbourhood_cap", "base", [("C03", "U03"), ("C05", "U04")]),
     ("support_slots", "slots", [("C01", "U02")]),
+    ("eligibility:young_adults_home", "groups", [("C09", "U08")]),
+    ("eligibility:housing_first", "groups", [("C09", "U09")]),
 ]
 
 
@@ -105,7 +147,17 @@ def test_every_rule_has_a_bad_proposal():
     """The bad proposals above (plus the intake test) cover every rule check knows."""
     # open_neighbourhood needs a closed neighbourhood, which tiny has not: tests/test_rule_open_neighbourhood.py;
     # occupied needs a client living in an offered unit: tests/rules/test_tenancy_rules.py
-    elsewhere = {"municipality_intake", "eligibility:open_neighbourhood", "eligibility:occupied"}
+    # shared_home: tests/rules/test_shared_home.py; the agreements' maxima: tests/rules/test_agreements.py;
+    # provider_slots: tests/rules/test_provider_slots.py (each against the independent checker)
+    elsewhere = {
+        "municipality_intake",
+        "eligibility:open_neighbourhood",
+        "eligibility:occupied",
+        "eligibility:shared_home",
+        "municipality_agreement",
+        "landlord_agreement",
+        "provider_slots",
+    }
     assert {rule for rule, _, _ in BAD} | elsewhere == set(RULE_TEXT)
 
 

@@ -222,7 +222,7 @@ def test_a_schema_1_ledger_is_migrated_on_first_use_and_keeps_its_decisions(tmp_
     assert [(r["client_id"], r["decision"], r["scope"]) for r in state.decisions] == [("C01", "accept", None)]
     with sqlite3.connect(ledger) as connection:
         meta = dict(connection.execute("SELECT key, value FROM ledger_meta").fetchall())
-    assert meta["schema_version"] == SCHEMA_VERSION == "2" and "migrated_from_1" in meta
+    assert meta["schema_version"] == SCHEMA_VERSION == "3" and "migrated_from_1" in meta
 
 
 @pytest.mark.parametrize(("party", "code"), [(p, c) for p in ("landlord", "client") for c in sorted(BOOK[p])])

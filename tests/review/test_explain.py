@@ -151,7 +151,16 @@ def test_safety_and_history_are_never_relaxed(tiny_matches):
     result = explain_client(read_instance(TINY), tiny_matches, "C07")
     cf = result["counterfactual"]
     assert result["unmatched_reason"].startswith("no eligible unit") and "size" in result["unmatched_reason"]
-    assert cf["never_relaxed"] == {"safety": 4, "history": 0, "open_neighbourhood": 0, "occupied": 0}
+    assert {
+        rule: cf["never_relaxed"][rule] for rule in ("safety", "history", "open_neighbourhood", "occupied")
+    } == {
+        "safety": 4,
+        "history": 0,
+        "open_neighbourhood": 0,
+        "occupied": 0,
+    }
+    # U04 is a jongerenwoning and C07 no young adult (rule 11); C07 is not in Housing First (rule 12)
+    assert (cf["never_relaxed"]["young_adults_home"], cf["never_relaxed"]["housing_first"]) == (1, 0)
     assert all(found["rule"] not in ("safety", "history") for found in cf["found"])
     assert "Never relaxed: safety (4 units)" in render_client(result)
 

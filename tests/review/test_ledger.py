@@ -114,7 +114,7 @@ def test_the_signing_key_is_made_with_the_ledger_and_kept_beside_it(ledger):
         assert "workbook_key" not in meta, "an SQLite ledger's copy carries no key"
     else:
         assert meta["workbook_key"] == key.secret.hex()
-    assert meta["schema_version"] == "2"
+    assert meta["schema_version"] == "3"
 
 
 def test_long_ids_names_and_notes_fit_on_every_backend(ledger):

@@ -54,9 +54,9 @@ def test_room_floors_fractions_and_never_goes_below_zero(tiny_instance):
 
 
 def test_priority_weights_as_in_the_readme(tiny_instance):
-    """w from the README's table, in file order; C03's 77 weeks capped at 52."""
+    """w from the README's table, in file order; C03's 77 weeks capped at 52; C07 a family (+50)."""
     arrays = build_arrays(tiny_instance)
-    assert arrays.client_weight.tolist() == [226, 158, 152, 103, 104, 112, 101, 100]
+    assert arrays.client_weight.tolist() == [226, 158, 152, 103, 104, 112, 151, 100]
     assert arrays.client_weeks.tolist() == [26, 8, 77, 3, 4, 12, 1, 0]
 
 

@@ -58,7 +58,7 @@ def test_hundreds_of_small_weeks_record_the_slowest_by_work(record_property) -> 
                 assert objective(path, pairs) == (proposal.priority, proposal.preference), name
                 assert proposal.proven_optimal, name
                 for level in proposal.solution.levels:
-                    if level.name in ("spreading", "fair_share"):
+                    if level.name in ("agreements", "spreading", "fair_share"):
                         # proven, or stopped within the budget with a bound no better than the value
                         assert level.status in ("optimal", "feasible"), name
                         assert level.bound <= level.value + 1e-9, name

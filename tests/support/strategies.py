@@ -52,6 +52,7 @@ COLUMNS = {
         "max_household",
         "accessible",
         "available_from",
+        "young_adults_only",
     ],
     "clients": [
         "client_id",
@@ -69,6 +70,8 @@ COLUMNS = {
         "urgency",
         "registered_on",
         "ready_from",
+        "target_groups",
+        "shares_home_with",
     ],
     "support_capacity": ["municipality_id", "support_intensity", "slots"],
     "declined": ["client_id", "unit_id", "declined_by", "scope", "scope_id", "until"],
@@ -99,6 +102,20 @@ def _id_lists(ids: list[str], max_size: int):
         st.lists(st.sampled_from(ids), unique=True, min_size=1, max_size=max_size),
         st.sampled_from([";", "; ", " ;"]),
         st.sampled_from(["", "", ";"]),
+    )
+
+
+def _target_groups(household_size: str):
+    """A target_groups cell in codes or Dutch words, any case (rules 11, 12, family bonus);
+    `family` only for a household of two or more, as the reader demands."""
+    words = {
+        "young_adult": ["young_adult", "jongere", "Jongeren"],
+        "family": ["family", "gezin", "GEZIN"],
+        "housing_first": ["housing_first", "housing first", "Housing First"],
+    }
+    groups = [g for g in words if g != "family" or household_size not in ("", "1")]
+    return st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2).flatmap(
+        lambda chosen: st.tuples(*[st.sampled_from(words[g]) for g in chosen]).map(";".join)
     )
 
 
@@ -161,6 +178,8 @@ def instances(draw, max_clients: int = 12, max_units: int = 10) -> dict:
                 "max_household": _maybe(draw, st.integers(1, 4).map(str), 60),
                 "accessible": _maybe(draw, _bool_text(), 60),
                 "available_from": draw(_date_text(-30, 8)),
+                # a jongerenwoning (rule 11) now and then
+                "young_adults_only": _maybe(draw, _bool_text(), 20),
             }
         )
     unit_ids = [u["unit_id"] for u in units]
@@ -192,6 +211,14 @@ def instances(draw, max_clients: int = 12, max_units: int = 10) -> dict:
                 "ready_from": _maybe(draw, _date_text(-10, 10), 40),
             }
         )
+        clients[-1]["target_groups"] = _maybe(draw, _target_groups(clients[-1]["household_size"]), 35)
+        # now and then two clients sharing one home (rule 13): a household of at least 2
+        if draw(st.integers(0, 99)) < 12:
+            clients[-1]["shares_home_with"] = f"D{i:03d}"
+            if clients[-1]["household_size"] in ("", "1"):
+                clients[-1]["household_size"] = "2"
+        else:
+            clients[-1]["shares_home_with"] = ""
     client_ids = [c["client_id"] for c in clients]
 
     tables = {
