@@ -31,10 +31,7 @@ def report_problems(problems: list[Problem], source: str) -> None:
         else _("{source} is not a valid instance", source=source)
     )
     errors.print(
-        "[bold red]"
-        + head
-        + "[/]: "
-        + _("{count} problem(s)", count=len(problems)),
+        "[bold red]" + head + "[/]: " + _("{count} problem(s)", count=len(problems)),
         soft_wrap=True,
     )
     for problem in problems:

@@ -210,9 +210,7 @@ def placements(sources: Sources, state: LedgerState) -> list[Placement]:
                 unit_type=record.get("unit_type") or (unit.type if unit else None),
                 source=client.source if client else record.get("source"),
                 origin=client.origin_municipality_id if client else None,
-                target_groups=";".join(getattr(client, "target_groups", ()))
-                if client
-                else record.get("target_groups"),
+                target_groups=";".join(client.target_groups) if client else record.get("target_groups"),
             )
         )
     return found

@@ -1497,7 +1497,7 @@ def _as_recorded(record: dict, clients: dict, units: dict, client_id: str, unit_
     if unit is not None:
         found |= {"municipality_id": unit.municipality_id, "landlord": unit.landlord}
     if client is not None:
-        found |= {"source": client.source, "target_groups": ";".join(getattr(client, "target_groups", ()))}
+        found |= {"source": client.source, "target_groups": ";".join(client.target_groups)}
     return found
 
 

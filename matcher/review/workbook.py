@@ -330,8 +330,8 @@ def proposal_record(instance: Instance, folder: ProposalFolder, instance_name: s
                     load,
                     unit.site_id,
                     client.source,
-                    ";".join(getattr(client, "target_groups", ())) or None,
-                    getattr(client, "provider", None),
+                    ";".join(client.target_groups) or None,
+                    client.provider,
                     client.persons,
                 )
             )

@@ -136,5 +136,5 @@ def test_a_match_after_an_agreements_end_does_not_count_for_it(ledger, tmp_path)
     )
     housed(ledger, "C01", "U01", date(2026, 3, 2))
     housed(ledger, "C02", "U02", date(2026, 9, 7))
-    instance, report = apply_ledger(read_instance(folder), ledger)
+    instance, _report = apply_ledger(read_instance(folder), ledger)
     assert so_far(instance) == {"PA-H1": 1, "PA-YEAR": 2}
