@@ -122,9 +122,17 @@ def build_agreement_arrays(
     n_u, n_c = len(instance.units), len(instance.clients)
     units = np.zeros((len(found), n_u), dtype=bool)
     clients = np.zeros((len(found), n_c), dtype=bool)
-    for k, agreement in enumerate(found):
-        units[k] = [counts_unit(agreement, u) for u in instance.units]
-        clients[k] = [counts_client(agreement, c) for c in instance.clients]
+    if found:  # vectorised per agreement: a national week has tens of thousands of rows
+        municipality = np.array([u.municipality_id for u in instance.units], dtype=object)
+        landlord = np.array([u.landlord for u in instance.units], dtype=object)
+        groups = {
+            group: np.array([c.in_group(group) for c in instance.clients], dtype=bool)
+            for group in {a.target_group for a in found if a.target_group is not None}
+        }
+        for k, agreement in enumerate(found):  # the same rules as counts_unit and counts_client
+            side = municipality if agreement.kind == "municipality" else landlord
+            units[k] = side == agreement.party
+            clients[k] = True if agreement.target_group is None else groups[agreement.target_group]
     rooms = [room(a) for a in found]
     return AgreementArrays(
         ids=np.array([a.agreement_id for a in found], dtype=object),

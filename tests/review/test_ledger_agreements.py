@@ -115,7 +115,10 @@ def test_solve_with_the_ledger_shows_progress_and_audits(tmp_path):
     assert haarlem["placed_before_this_week"] == 4
     assert haarlem["proposed_this_week"] == proposed
     assert haarlem["behind_after_this_week"] == 37 - 4 - proposed
-    assert "Haarlem" in result.output.split("\n", 20)[-1]
+    # the printed table: Haarlem's row says minimum 40, 4 before, this week's, 37 due, what is behind
+    (row,) = [line for line in result.output.splitlines() if "Haarlem" in line and "40 /" in line]
+    cells = [cell.strip() for cell in row.split("│")[3:7]]
+    assert cells == ["4", str(proposed), "37", str(37 - 4 - proposed)]
     solved = read_instance(out / "solved-instance")
     assert so_far(solved)["PA-HLM"] == 4
     audit = CliRunner().invoke(main, ["audit", str(out), "--instance", str(folder)])
