@@ -8,6 +8,11 @@ cluster (start-up reported apart). Writes benchmarks/results/stress.json and str
 
     python benchmarks/stress_bench.py [--workers 2] [--region west-friesland] [--seeds 5]
 
+With `--year`: the region's year scenario instead (instances/scenarios/year-REGION.yaml: its week-1
+queue and yearly arrival rates, 52 weeks unless `--weeks`) under the same 3 caps × 2 policies: the
+sweep at region size of issue 17 (target ≥ 50 scenario-weeks per second on 2 cores; run it with
+`--workers 1` and `--workers 2` for the scaling).
+
 With `--lookahead`: the three allocation policies (greedy, optimiser, lookahead) and the hindsight
 yardstick on the four bundled year scenarios (instances/scenarios/year-*.yaml), 52 weeks, seeds
 1 … `--seeds`, on the same random numbers; one task per region and seed in `--workers` processes,
@@ -31,6 +36,25 @@ from matcher.stress.scenario import parse_sweep
 from matcher.stress.sweep import dask_client, run_sweep
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def year_sweep(region: str, seeds: int, weeks: int):
+    """The region's year scenario (instances/scenarios/year-REGION.yaml: its week-1 queue, yearly
+    arrival rates and agreements) under a grid of 3 caps per 1,000 dwellings (3, 5, 8) × its two
+    policies (optimiser, greedy) × `seeds` seeds × `weeks` weeks: a planner's sweep at region size."""
+    from matcher.stress.scenario import load_sweep
+
+    sweep = load_sweep(SCENARIOS / f"year-{region}.yaml")
+    data = sweep.model_dump(exclude_none=True)
+    data.update(
+        {
+            "name": f"bench-year-{region}",
+            "horizon_weeks": weeks,
+            "seeds": list(range(1, seeds + 1)),
+            "grid": {"max_load_per_1000_dwellings": [3, 5, 8]},
+        }
+    )
+    return parse_sweep(data, source=sweep.source_file)
 
 
 def bench_sweep(region: str, seeds: int, weeks: int) -> dict:
@@ -126,36 +150,39 @@ def lookahead_table(folder: Path) -> str:
     """The markdown of benchmarks/STRESS-RESULTS.md from the finished tasks in `folder`."""
     import numpy as np
 
+    from matcher.stress.scenario import load_sweep
+
     runs, paired = lookahead_frames(folder)
     out: list[str] = []
     targets: list[str] = [
         "| region | seeds | W share of hindsight bound (mean, min) | W > greedy | W > optimiser | "
-        "refused offers vs greedy | vacancy days vs greedy | wait high vs greedy | wait acute vs greedy | "
-        "origin share ≥ greedy (seeds) | cap violations |",
-        "|---|---:|---|---|---|---|---|---|---|---|---:|",
+        "refused offers vs greedy (floor) | vacancy days vs greedy | wait high vs greedy | wait acute vs greedy | "
+        "weeks in queue high / acute vs greedy | origin share ≥ greedy (seeds) | cap violations |",
+        "|---|---:|---|---|---|---|---|---|---|---|---|---:|",
     ]
     for region, (table, optimum) in runs.items():
         vs_greedy, vs_optimiser = paired[region]
+        sweep = load_sweep(SCENARIOS / f"year-{region}.yaml")
         seeds = sorted(table["seed"].unique().tolist())
         means = table.groupby("allocation", sort=False).mean(numeric_only=True).reindex(POLICIES)
         out += [
             f"### {region} ({len(seeds)} seeds: {', '.join(map(str, seeds))})",
             "",
             "| policy | W (priority-weighted placements) | W / hindsight bound | placed | refused offers | "
-            "vacancy days | wait all: high | wait all: acute | wait all: everyone | origin share | "
-            "cap violations | seconds per run |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "vacancy days | wait all: high | wait all: acute | wait all: everyone | in queue: high | "
+            "in queue: acute | origin share | cap violations | seconds per run |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for policy, row in means.iterrows():
             out.append(
                 f"| {policy} | {row['priority_placed']:,.0f} | {row['priority_share_hindsight']:.1%} | "
                 f"{row['placements']:.1f} | {row['refusals']:.1f} | {row['vacancy_days']:,.0f} | "
                 f"{row['wait_all_high']:.2f} | {row['wait_all_acute']:.2f} | {row['wait_all_mean']:.2f} | "
-                f"{row['origin_share']:.1%} | {row['cap_violations']:.0f} | {row['seconds']:.0f} |"
+                f"{row['queue_wait_high']:.2f} | {row['queue_wait_acute']:.2f} | {row['origin_share']:.1%} | {row['cap_violations']:.0f} | {row['seconds']:.0f} |"
             )
         out.append(
             f"| hindsight (LP bound) | {optimum['priority_placed'].mean():,.0f} | 100 % | "
-            f"{optimum['placements'].mean():.1f} | 0 | – | – | – | – | "
+            f"{optimum['placements'].mean():.1f} | 0 | – | – | – | – | – | – | "
             f"{(optimum['origin_placements'] / optimum['placements']).mean():.1%} | 0 | – |"
         )
         first = means.iloc[0]
@@ -195,6 +222,8 @@ def lookahead_table(folder: Path) -> str:
             "wait_all_high",
             "wait_all_acute",
             "wait_all_mean",
+            "queue_wait_high",
+            "queue_wait_acute",
             "origin_placements",
             "cap_violations",
         ):
@@ -223,15 +252,26 @@ def lookahead_table(folder: Path) -> str:
         opt = table[table["allocation"] == "optimiser"].set_index("seed")
         share = look["priority_share_hindsight"]
         origin_ok = int((look["origin_share"] >= greedy["origin_share"] - 1e-12).sum())
+        # the fewest refusals any policy could have: every offer with the best chance of acceptance
+        floor = sweep.declines.refusal_floor() * mean_of("lookahead", "placements")
+        floor_rel = floor / mean_of("greedy", "refusals") - 1 if mean_of("greedy", "refusals") else np.nan
+        out.insert(
+            -1,
+            f"Refusal floor: even if every offer had gone to the client's municipality of origin (the "
+            f"offers declined least), {sweep.declines.refusal_floor():.3f} refused offers per placement "
+            f"({sweep.declines.label()}), {floor:.1f} for lookahead's {mean_of('lookahead', 'placements'):.1f} "
+            f"placements: {_pct(floor_rel)} against greedy's {mean_of('greedy', 'refusals'):.1f} at best.\n",
+        )
         targets.append(
             f"| {region} | {len(seeds)} | {share.mean():.1%}, {share.min():.1%} "
             f"{'✓' if share.min() >= 0.98 else '✗'} | "
             f"{(look['priority_placed'] > greedy['priority_placed']).sum()}/{len(seeds)} seeds | "
             f"{(look['priority_placed'] > opt['priority_placed']).sum()}/{len(seeds)} seeds | "
-            f"{_pct(rel('refusals'))} {'✓' if rel('refusals') <= -0.30 else '✗'} | "
+            f"{_pct(rel('refusals'))} {'✓' if rel('refusals') <= -0.30 else '✗'} ({_pct(floor_rel)}) | "
             f"{_pct(rel('vacancy_days'))} {'✓' if rel('vacancy_days') <= -0.20 else '✗'} | "
             f"{_pct(rel('wait_all_high'))} {'✓' if rel('wait_all_high') <= -0.20 else '✗'} | "
             f"{_pct(rel('wait_all_acute'))} {'✓' if rel('wait_all_acute') <= -0.20 else '✗'} | "
+            f"{_pct(rel('queue_wait_high'))} / {_pct(rel('queue_wait_acute'))} | "
             f"{origin_ok}/{len(seeds)} {'✓' if origin_ok == len(seeds) else '✗'} | "
             f"{int(look['cap_violations'].sum())} |"
         )
@@ -253,16 +293,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--region", default="west-friesland")
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--weeks", type=int, default=26)
+    parser.add_argument(
+        "--first-seed", type=int, default=1, help="with --lookahead: seeds first … first + seeds − 1"
+    )
+    parser.add_argument("--weeks", type=int, default=None, help="26, or 52 with --year")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--lookahead", action="store_true", help="compare the three policies and hindsight")
+    parser.add_argument(
+        "--year",
+        action="store_true",
+        help="the sweep at region size: REGION's year scenario (52 weeks unless --weeks) × 3 caps × 2 policies",
+    )
     parser.add_argument("--hindsight-seconds", type=float, default=900)
     args = parser.parse_args()
     if args.lookahead:
         from concurrent.futures import ProcessPoolExecutor
 
         folder = args.out / "lookahead"
-        tasks = [(region, seed) for seed in range(1, args.seeds + 1) for region in REGIONS]
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        tasks = [(region, seed) for seed in seeds for region in REGIONS]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             futures = [
                 pool.submit(lookahead_task, region, seed, folder, args.hindsight_seconds)
@@ -273,7 +322,12 @@ def main() -> None:
         print(lookahead_table(folder))
         return
 
-    sweep = parse_sweep(bench_sweep(args.region, args.seeds, args.weeks))
+    args.weeks = args.weeks or (52 if args.year else 26)
+    sweep = (
+        year_sweep(args.region, args.seeds, args.weeks)
+        if args.year
+        else parse_sweep(bench_sweep(args.region, args.seeds, args.weeks))
+    )
     began = time.perf_counter()
     with dask_client(workers=args.workers) as (client, where):
         client.wait_for_workers(args.workers)
@@ -309,7 +363,8 @@ def main() -> None:
     lines = [
         f"# Stress sweep benchmark (matcher {__version__})",
         "",
-        f"{args.region}: 3 caps × 2 policies × {args.seeds} seeds × {args.weeks} weeks on {where}.",
+        f"{args.region}{' year scenario (region-size volumes)' if args.year else ''}: 3 caps × 2 policies × "
+        f"{args.seeds} seeds × {sweep.horizon_weeks} weeks on {where}.",
         "",
         "| scenario-weeks | sweep seconds | scenario-weeks/s | cluster start-up s | "
         "optimiser s/week | greedy s/week |",

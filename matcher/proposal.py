@@ -174,21 +174,23 @@ def solve(
     settings: SolveSettings | None = None,
     keep: list[tuple[str, str]] | None = None,
     hold: list[tuple[str, str]] | None = None,
+    rules: Eligibility | None = None,
 ) -> Proposal:
     """Solve one instance under the region's policy and return the proposal.
 
     The rows are solved in id order (`in_id_order`), so the proposal does not depend on the order
     of the input files. `hold` names matches one side already accepted, `keep` matches already
     communicated (client_id, unit_id): they stay as the `held` and `continuity` levels before W
-    say (see `solve_lexicographic`).
+    say (see `solve_lexicographic`). `rules`: the eligibility of this instance in id order, when the
+    caller built it already (the stress simulation builds it once a week).
     """
     settings = settings or SolveSettings()
-    instance = in_id_order(instance)
+    instance = in_id_order(instance) if rules is None else rules.instance
     check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     report(Event("eligibility"))
-    rules = Eligibility(instance)
+    rules = rules or Eligibility(instance)
     arrays, sets, pairs = rules.arrays, rules.sets, rules.pairs
     check_pairs(instance, len(pairs), settings.max_pairs)  # the exact count, before the formulation
     seconds["eligibility"] = time.perf_counter() - began

@@ -19,11 +19,15 @@ have been housed there. The look-ahead policy prices those scarce resources by a
    This week's columns x[c, u, 0] are shared by every sample and are exactly the engine's
    candidates of the week's instance (eligible and fitting on their own); each sample has its own
    columns for weeks 1 … H (a two-stage stochastic program: decide now, adapt later).
-3. Maximise Σ w(c) · P(accept | c, u) · γ^t · x[c, u, t], this week's columns counted once and
+3. Maximise Σ (w(c) + h · r(u, t)) · P(accept | c, u) · γ^t · x[c, u, t], this week's columns counted once and
    each sample's future columns with weight 1 / samples. P(accept) is the simulation's own refusal
    model: (1 − declines.landlord) · (1 − declines.client.chance(match, refusals so far)); γ is
    `lookahead.discount` (a placement now is worth more than the same one later: a forecast may not
-   come true, and waiting costs the client and the empty home). A tie-break worth less than 1 point
+   come true, and waiting costs the client and the empty home). Each placement also earns
+   h · (weeks it saves before the vacancy would go back to the landlord), h = `lookahead.holding` ×
+   the queue's mean weight: a week a home stands empty has a price, so a home is kept for a
+   forecast client only when the better fit is worth more than the empty weeks (measured: with
+   γ = 0.97 and no price, homes stood empty 3-13 % longer than under greedy). A tie-break worth less than 1 point
    prefers origin placements. This week's columns are binary, the future ones continuous (they
    only price the resources; they are planned again next week).
 4. This week's part of the solution is the proposal, passed once more through the engine's own
@@ -132,6 +136,7 @@ class _Sample:
     units: list[Unit]
     future: list[tuple[int, int, int]]  # (client, unit, week ≥ 1) columns of this sample
     joined: list[int]  # week each client joins (0 for the queue)
+    back: list[int]  # model week each unit goes back to the landlord unless let before
 
 
 def lookahead_proposal(
@@ -171,13 +176,18 @@ def lookahead_proposal(
 
     closed = {n.neighbourhood_id: n.closed_until for n in instance.neighbourhoods}
 
-    def unit_weeks(unit: Unit, arrived: int, since: int | None) -> range:
+    def returns(unit: Unit, arrived: int, since: int | None) -> int:
+        """The model week the vacancy goes back to the landlord if no one moves in before."""
         first = (
             since - state.week
             if since is not None
             else next((t for t in range(arrived, horizon) if unit.available_from <= week_end[t]), horizon)
         )
-        return range(max(first, arrived), min(horizon, first + sweep.vacancy_weeks))
+        return first + sweep.vacancy_weeks
+
+    def unit_weeks(unit: Unit, arrived: int, since: int | None) -> range:
+        back = returns(unit, arrived, since)
+        return range(max(back - sweep.vacancy_weeks, arrived), min(horizon, back))
 
     def accept(client: Client, unit: Unit) -> float:
         refused = state.refusals.get(client.client_id, 0)
@@ -193,6 +203,9 @@ def lookahead_proposal(
             units += new_units
             arrived += [k] * len(new_units)
         future: list[tuple[int, int, int]] = []
+        back = [
+            returns(u, a, state.open_since.get(u.unit_id) if a == 0 else None) for u, a in zip(units, arrived)
+        ]
         if weeks and clients and units:
             everything = Instance.model_construct(
                 municipalities=instance.municipalities,
@@ -223,7 +236,7 @@ def lookahead_proposal(
                     for t in spans[u]
                     if t >= max(1, ready[c]) and (until is None or until < monday[t])
                 ]
-        samples.append(_Sample(clients, units, future, joined))
+        samples.append(_Sample(clients, units, future, joined, back))
 
     # the limits of every model week: cap room net of the load already in the window, what is
     # left of the current agreement period, the agreed figures for the periods after it
@@ -270,6 +283,9 @@ def lookahead_proposal(
 
     # one model: this week's columns shared, then each sample's future columns
     gamma = settings.discount
+    # a week a vacancy stands empty costs `holding` × the queue's mean weight: letting it now
+    # rather than in week t is worth that many weeks of it (weighted by the chance of acceptance)
+    hold = settings.holding * (float(np.mean(list(weight_now.values()))) if weight_now else 0.0)
     blocks: list[sparse.csr_matrix] = []
     uppers: list[np.ndarray] = []
     objective = [np.zeros(n_now)]
@@ -301,9 +317,12 @@ def lookahead_proposal(
         values = np.array(
             [
                 (
-                    weight_now[sample.clients[c].client_id]
-                    if c < len(queue)
-                    else priority_weight(sample.clients[c], policy, monday[sample.joined[c]])
+                    (
+                        weight_now[sample.clients[c].client_id]
+                        if c < len(queue)
+                        else priority_weight(sample.clients[c], policy, monday[sample.joined[c]])
+                    )
+                    + hold * (sample.back[u] - t)
                 )
                 * accept(sample.clients[c], sample.units[u])
                 * gamma**t
@@ -341,7 +360,14 @@ def lookahead_proposal(
         blocks.append(matrix)
         uppers.append(upper)
         objective[0] = np.array(
-            [weight_now[queue[c].client_id] * accept(queue[c], vacant[u]) for c, u in zip(now_c, now_u)]
+            [
+                (
+                    weight_now[queue[c].client_id]
+                    + hold * returns(vacant[u], 0, state.open_since.get(vacant[u].unit_id))
+                )
+                * accept(queue[c], vacant[u])
+                for c, u in zip(now_c, now_u)
+            ]
         )
         tie[0] = np.array(
             [vacant[u].municipality_id == queue[c].origin_municipality_id for c, u in zip(now_c, now_u)],

@@ -39,6 +39,9 @@ METRICS: dict[str, str] = {
     "wait_all_mean": "mean weeks waited by everyone: at placement, or until the end for those still waiting",
     **{f"wait_all_{u}": f"the same for clients of {u} urgency (on joining)" for u in URGENCIES},
     **{f"wait_all_{s}": f"the same for clients leaving {s}" for s in SOURCES},
+    "queue_wait_mean": "mean weeks in the scheme's queue, everyone: from joining (week 1 for the week-1 "
+    "queue) to placement or the end; the part of the wait a policy can change",
+    **{f"queue_wait_{u}": f"the same for clients of {u} urgency (on joining)" for u in URGENCIES},
     "wait_placed_mean": "mean weeks waited at placement, placed clients only",
     "waiting_end": "clients still waiting at the end",
     "wait_waiting_end_mean": "mean weeks waited so far by those still waiting at the end",
@@ -67,6 +70,8 @@ PAIRED_METRICS = (
     "vacancy_days",
     "wait_all_mean",
     *(f"wait_all_{u}" for u in URGENCIES),
+    "queue_wait_mean",
+    *(f"queue_wait_{u}" for u in URGENCIES),
     "waiting_end",
     "cap_violations",
 )
@@ -102,6 +107,8 @@ def run_row(result: RunResult) -> dict[str, float | int | str]:
         "wait_all_mean": _mean(people["wait_weeks"]),
         **{f"wait_all_{u}": _mean(people.loc[people["urgency"] == u, "wait_weeks"]) for u in URGENCIES},
         **{f"wait_all_{s}": _mean(people.loc[people["source"] == s, "wait_weeks"]) for s in SOURCES},
+        "queue_wait_mean": _mean(people["queue_weeks"]),
+        **{f"queue_wait_{u}": _mean(people.loc[people["urgency"] == u, "queue_weeks"]) for u in URGENCIES},
         "wait_placed_mean": _mean(placed["wait_weeks"]),
         "waiting_end": len(waiting),
         "wait_waiting_end_mean": _mean(waiting["wait_weeks"]),

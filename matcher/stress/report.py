@@ -815,6 +815,10 @@ METRIC_NAMES = {
     "wait_all_normal": N_("mean wait, normal urgency (weeks)"),
     "wait_all_high": N_("mean wait, high urgency (weeks)"),
     "wait_all_acute": N_("mean wait, acute (weeks)"),
+    "queue_wait_mean": N_("mean weeks in the queue, everyone"),
+    "queue_wait_normal": N_("mean weeks in the queue, normal urgency"),
+    "queue_wait_high": N_("mean weeks in the queue, high urgency"),
+    "queue_wait_acute": N_("mean weeks in the queue, acute"),
     "waiting_end": N_("still waiting at the end"),
     "cap_violations": N_("cap violations (independent recount)"),
 }

@@ -258,6 +258,28 @@ class Declines(BaseModel):
     def label(self) -> str:
         return f"client {self.client.label()}, landlord {self.landlord:g}"
 
+    def refusal_floor(self) -> float:
+        """The fewest refused offers one placement costs on average under this refusal model,
+        whatever the policy: every offer made with the lowest decline chance of any match (its
+        municipality of origin, usually). The landlord declines any offer with its chance; the
+        client declines with `chance(best, k)` after k refusals of theirs. E_k, the expected
+        refusals before the client accepts, satisfies E_k = l / (1 − l) + c_k (1 + E_{k+1})."""
+        landlord = float(self.landlord)
+        if landlord >= 1:
+            return float("inf")
+        best = min(MATCH_CLASSES, key=lambda match: self.client.chance(match, 0))
+        steps = 200
+        tail = self.client.chance(best, steps)  # from here on c_k is (nearly) constant: E's fixed point
+        if tail >= 1:
+            return float("inf")
+        later = (landlord / (1 - landlord) + tail) / (1 - tail)
+        for k in reversed(range(steps)):
+            chance = self.client.chance(best, k)
+            if chance >= 1:
+                return float("inf")
+            later = landlord / (1 - landlord) + chance * (1 + later)
+        return later
+
 
 # --- agreements: intake ceilings and support slots per period, consumed week by week -------------
 
@@ -515,9 +537,15 @@ class LookaheadSettings(BaseModel):
         default=3, ge=1, le=20, description="forecast draws averaged (sample-average approximation)"
     )
     discount: float = Field(
-        default=0.97, gt=0, le=1, description="value of a placement one week later, relative to now"
+        default=0.9, gt=0, le=1, description="value of a placement one week later, relative to now"
     )
     seconds: float = Field(default=20, gt=0, le=3_600, description="time limit of one week's solve")
+    holding: float = Field(
+        default=0.05,
+        ge=0,
+        le=10,
+        description="cost of a vacancy-week left empty, as a share of the queue's mean priority weight",
+    )
 
 
 def _hindsight(value: Any) -> Any:

@@ -79,6 +79,7 @@ PEOPLE_COLUMNS = [
     "status",
     "placed_week",
     "wait_weeks",
+    "queue_weeks",
     "offers",
     "refusals",
     "urgency_lapsed",
@@ -173,7 +174,7 @@ def allocate(
     if allocation == "optimiser":
         from matcher import solve
 
-        proposal = solve(instance, SolveSettings(seed=seed, workers=1))
+        proposal = solve(instance, SolveSettings(seed=seed, workers=1), rules=rules)
         return proposal.pairs_chosen(), proposal.unmatched()
     if allocation == "greedy":
         return greedy_proposal(instance, rules)
@@ -403,7 +404,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
                     "weight": waiting.weight,
                 }
             )
-            people.append(_person(waiting, "placed", week + 1, waited))
+            people.append(_person(waiting, "placed", week + 1, waited, week - waiting.arrived))
             vacancy = vacancies[unit_id]
             units_done.append(_vacancy_row(vacancy, "let", week, stream.week_start(vacancy.arrived), monday))
             del queue[client_id]
@@ -480,7 +481,13 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
     end = stream.week_start(horizon)
     for waiting in queue.values():
         people.append(
-            _person(waiting, "waiting", None, max(0, (end - waiting.client.registered_on).days // 7))
+            _person(
+                waiting,
+                "waiting",
+                None,
+                max(0, (end - waiting.client.registered_on).days // 7),
+                horizon - waiting.arrived,
+            )
         )
     for vacancy in vacancies.values():
         units_done.append(_vacancy_row(vacancy, "open", horizon - 1, stream.week_start(vacancy.arrived), end))
@@ -499,7 +506,9 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
     )
 
 
-def _person(waiting: Waiting, status: str, placed_week: int | None, wait: int) -> dict[str, Any]:
+def _person(waiting: Waiting, status: str, placed_week: int | None, wait: int, queued: int) -> dict[str, Any]:
+    """One client's outcome: `wait` weeks since registration (some of it before they joined the
+    scheme's queue, the same under every policy), `queued` weeks since joining the queue."""
     client = waiting.client
     return {
         "client_id": client.client_id,
@@ -510,6 +519,7 @@ def _person(waiting: Waiting, status: str, placed_week: int | None, wait: int) -
         "status": status,
         "placed_week": placed_week,
         "wait_weeks": wait,
+        "queue_weeks": queued,
         "offers": waiting.offers,
         "refusals": waiting.refusals,
         "urgency_lapsed": client.urgency != waiting.urgency,

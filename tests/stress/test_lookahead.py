@@ -70,7 +70,11 @@ UNIT_2 = "U2,social_rental,Pré Wonen,GM0392,WK039202,,650,1,false,2026-11-30"
 def _hand_case(tmp_path: Path):
     now = _hand_instance(tmp_path / "now", [CLIENT_A], [UNIT_1])
     later = _hand_instance(tmp_path / "later", [CLIENT_A, CLIENT_F], [UNIT_1, UNIT_2])
-    sweep = _sweep(declines={"client": 0.05, "landlord": 0.05})
+    # the figures of the docstrings below: γ = 0.97, no holding cost
+    sweep = _sweep(
+        declines={"client": 0.05, "landlord": 0.05},
+        lookahead={"weeks": 2, "samples": 2, "discount": 0.97, "holding": 0},
+    )
     state = WeekState(
         week=0,
         seed=1,
@@ -123,6 +127,45 @@ def test_a_forecast_that_comes_true_half_the_time_is_weighed_by_its_chance(tmp_p
         ),
     )
     assert lookahead_proposal(now, impatient, forecasts=half_normal)[0] == [("A1", "U1")]
+
+
+# A2 comes from Velsen: U1 in Haarlem is "elsewhere" for them. B1 (from Haarlem) arrives next week.
+CLIENT_A2 = "A2,MO,GM0453,,light,1,,false,,,,,normal,2026-11-16,"
+CLIENT_B = "B1,MO,GM0392,,light,1,,false,,,,,normal,2026-11-23,"
+
+
+@pytest.mark.parametrize(("holding", "keeps"), [(0.0, True), (0.05, True), (0.2, False)])
+def test_a_week_a_home_stands_empty_has_a_price(tmp_path, holding, keeps):
+    """Hand-checked. This week A2 and U1 (open since this week, back to the landlord after 4 weeks);
+    next week B1 from Haarlem arrives. P(accept) 0.8 elsewhere, 0.95 in the municipality of origin;
+    γ = 0.9; the holding cost h = holding × 100 (the queue's mean weight) per empty week, so a
+    placement in week t is worth (w + h × (4 − t)) × P × γ^t:
+    A2 → U1 now = (100 + 4h) × 0.8; U1 kept for B1 next week = 0.9 × (100 + 3h) × 0.95.
+    holding 0: 80 < 85.5, kept; 0.05 (the default): 96 < 98.3, kept; 0.2: 144 > 136.8, let now."""
+    now = _hand_instance(tmp_path / "now", [CLIENT_A2], [UNIT_1])
+    later = _hand_instance(tmp_path / "later", [CLIENT_A2, CLIENT_B], [UNIT_1])
+    declines = {
+        "client": {"origin": 0.05, "preferred": 0.05, "current": 0.05, "elsewhere": 0.2, "after_refusal": 1}
+    }
+    sweep = _sweep(
+        declines={**declines, "landlord": 0},
+        lookahead={"weeks": 2, "samples": 2, "discount": 0.9, "holding": holding},
+    )
+    state = WeekState(
+        week=0,
+        seed=1,
+        base=now,
+        start=now,
+        sweep=sweep,
+        declines=sweep.declines,
+        past_load=np.zeros((0, len(now.neighbourhoods))),
+        open_since={"U1": 0},
+    )
+    client_b = next(c for c in later.clients if c.client_id == "B1")
+    forecasts = [[((client_b,), ()), ((), ())]] * 2
+    matches, _ = lookahead_proposal(now, state, forecasts=forecasts)
+    assert matches == ([] if keeps else [("A2", "U1")])
+    assert _sweep().lookahead.holding == 0.05 and _sweep().lookahead.discount == 0.9
 
 
 def _recorded_run(stream, sweep, monkeypatch):
