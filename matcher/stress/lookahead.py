@@ -19,11 +19,14 @@ have been housed there. The look-ahead policy prices those scarce resources by a
    This week's columns x[c, u, 0] are shared by every sample and are exactly the engine's
    candidates of the week's instance (eligible and fitting on their own); each sample has its own
    columns for weeks 1 … H (a two-stage stochastic program: decide now, adapt later).
-3. Maximise Σ (w(c) + h · r(u, t)) · P(accept | c, u) · γ^t · x[c, u, t], this week's columns counted once and
+3. Maximise Σ (w(c) + h · r(u, t)) · P(accept | c, u) · γ^(t · w(c) / w̄) · x[c, u, t], this week's columns counted once and
    each sample's future columns with weight 1 / samples. P(accept) is the simulation's own refusal
    model: (1 − declines.landlord) · (1 − declines.client.chance(match, refusals so far)); γ is
    `lookahead.discount` (a placement now is worth more than the same one later: a forecast may not
-   come true, and waiting costs the client and the empty home). Each placement also earns
+   come true, and waiting costs the client and the empty home); the exponent is scaled by the
+   client's weight over the queue's mean weight w̄, so a week's wait costs an acute client more
+   than a normal one (measured: with γ^t alone acute clients waited 36-82 % longer in the queue
+   than under greedy, for a home in their own town a week later). Each placement also earns
    h · (weeks it saves before the vacancy would go back to the landlord), h = `lookahead.holding` ×
    the queue's mean weight: a week a home stands empty has a price, so a home is kept for a
    forecast client only when the better fit is worth more than the empty weeks (measured: with
@@ -285,7 +288,8 @@ def lookahead_proposal(
     gamma = settings.discount
     # a week a vacancy stands empty costs `holding` × the queue's mean weight: letting it now
     # rather than in week t is worth that many weeks of it (weighted by the chance of acceptance)
-    hold = settings.holding * (float(np.mean(list(weight_now.values()))) if weight_now else 0.0)
+    mean_weight = float(np.mean(list(weight_now.values()))) if weight_now else 1.0
+    hold = settings.holding * (mean_weight if weight_now else 0.0)
     blocks: list[sparse.csr_matrix] = []
     uppers: list[np.ndarray] = []
     objective = [np.zeros(n_now)]
@@ -314,18 +318,22 @@ def lookahead_proposal(
             sparse.csr_matrix((coo.data, (coo.row, where[coo.col])), shape=(matrix.shape[0], total))
         )
         uppers.append(upper)
+        weights = np.array(
+            [
+                weight_now[client.client_id]
+                if c < len(queue)
+                else priority_weight(client, policy, monday[sample.joined[c]])
+                for c, client in enumerate(sample.clients)
+            ],
+            dtype=float,
+        )
+        # a week's wait costs a client in proportion to their weight: γ^(t · w / w̄), so an acute
+        # client does not wait a week for a home that fits a little better
         values = np.array(
             [
-                (
-                    (
-                        weight_now[sample.clients[c].client_id]
-                        if c < len(queue)
-                        else priority_weight(sample.clients[c], policy, monday[sample.joined[c]])
-                    )
-                    + hold * (sample.back[u] - t)
-                )
+                (weights[c] + hold * (sample.back[u] - t))
                 * accept(sample.clients[c], sample.units[u])
-                * gamma**t
+                * gamma ** (t * weights[c] / mean_weight)
                 for c, u, t in cols.tolist()
             ],
             dtype=float,

@@ -19,7 +19,7 @@ from matcher.stress import simulate as simulate_module
 from matcher.stress.arrivals import build_stream
 from matcher.stress.lookahead import WeekState, draw_forecast, lookahead_proposal
 from matcher.stress.scenario import parse_sweep
-from matcher.stress.simulate import allocate, simulate
+from matcher.stress.simulate import allocate, priority_weight, simulate
 
 TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny"
 CLIENT_HEADER = (
@@ -93,8 +93,9 @@ def _hand_case(tmp_path: Path):
 def test_keeps_the_accessible_unit_for_the_client_who_can_live_nowhere_else(tmp_path):
     """Hand-checked. This week: A and the accessible U1. The forecast: next week F (acute, needs
     an accessible home) and the ordinary U2 arrive. The weekly optimum gives U1 to A now (its only
-    pair this week), leaving F without a home. Look-ahead values, P = 0.95 · 0.95 (origin), γ = 0.97:
-    A→U1 now = 100 P = 90.3; U1 kept for F, A in U2 next week = γ (200 + 100) P = 262.6. So it keeps
+    pair this week), leaving F without a home. Look-ahead values, P = 0.95 · 0.95 (origin), γ = 0.97
+    (a week's discount γ^(w / w̄), w̄ = 100 the queue's mean weight): A→U1 now = 100 P = 90.3; U1
+    kept for F, A in U2 next week = (γ² 200 + γ 100) P = 257.4. So it keeps
     U1 this week. Without F in the forecast it lets U1 to A at once, as the optimum does."""
     now, state, client_f, unit_2 = _hand_case(tmp_path)
     optimum, _ = allocate(now, "optimiser", 1, Eligibility(now))
@@ -111,7 +112,7 @@ def test_keeps_the_accessible_unit_for_the_client_who_can_live_nowhere_else(tmp_
 
 
 def test_a_forecast_that_comes_true_half_the_time_is_weighed_by_its_chance(tmp_path):
-    """With F in one sample of two, keeping U1 is worth γ (½·200 + 100) P = 175.1 > 90.3: still kept.
+    """With F in one sample of two, keeping U1 is worth (½ γ² 200 + γ 100) P = 172.5 > 90.3: still kept.
     With F only a normal-urgency client (w = 100): γ (½·100 + 100) P = 131.3 > 90.3, kept; but
     with the discount at 0.3 it is 0.3 · 150 · P = 40.6 < 90.3, and U1 goes to A now."""
     now, state, client_f, unit_2 = _hand_case(tmp_path)
@@ -166,6 +167,57 @@ def test_a_week_a_home_stands_empty_has_a_price(tmp_path, holding, keeps):
     matches, _ = lookahead_proposal(now, state, forecasts=forecasts)
     assert matches == ([] if keeps else [("A2", "U1")])
     assert _sweep().lookahead.holding == 0.05 and _sweep().lookahead.discount == 0.9
+
+
+# A3 (acute, from Velsen) and N1 (normal, needs an accessible home: none comes) wait now; U3 in
+# Haarlem is free now, U4 in Velsen comes next week.
+CLIENT_A3 = "A3,MO,GM0453,,light,1,,false,,,,,acute,2026-11-23,"
+CLIENT_N = "N1,MO,GM0392,,light,1,,true,,,,,normal,2026-11-23,"
+UNIT_3 = "U3,social_rental,Pré Wonen,GM0392,WK039202,,650,1,false,2026-11-23"
+UNIT_4 = "U4,social_rental,Pré Wonen,GM0453,WK045302,,650,1,false,2026-11-30"
+
+
+def test_a_week_of_waiting_costs_an_acute_client_more(tmp_path):
+    """Hand-checked. A3 (w 200) could move into U3 now (elsewhere: P 0.8) or into U4 in their own
+    town next week (P 0.95). N1 (w 100) fits neither, but counts in the queue's mean weight
+    w̄ = 150. γ = 0.86, no holding cost. Now: 200 × 0.8 = 160. Next week, with the plain discount
+    γ^1: 200 × 0.95 × 0.86 = 163.4, worth the wait; with the discount scaled by the weight,
+    γ^(200/150) = 0.818: 155.4 < 160, so A3 moves into U3 now."""
+    now = _hand_instance(tmp_path / "now", [CLIENT_A3, CLIENT_N], [UNIT_3])
+    later = _hand_instance(tmp_path / "later", [CLIENT_A3, CLIENT_N], [UNIT_3, UNIT_4])
+    declines = {"origin": 0.05, "preferred": 0.05, "current": 0.05, "elsewhere": 0.2, "after_refusal": 1}
+    sweep = _sweep(
+        declines={"client": declines, "landlord": 0},
+        lookahead={"weeks": 2, "samples": 1, "discount": 0.86, "holding": 0},
+    )
+    state = WeekState(
+        week=0,
+        seed=1,
+        base=now,
+        start=now,
+        sweep=sweep,
+        declines=sweep.declines,
+        past_load=np.zeros((0, len(now.neighbourhoods))),
+        open_since={"U3": 0},
+    )
+    weights = {c.client_id: c for c in now.clients}
+    assert {c: priority_weight(weights[c], now.policy, now.policy.period.start) for c in weights} == {
+        "A3": 200,
+        "N1": 100,
+    }
+    unit_4 = next(u for u in later.units if u.unit_id == "U4")
+    matches, _ = lookahead_proposal(now, state, forecasts=[[((), (unit_4,)), ((), ())]])
+    assert matches == [("A3", "U3")]
+    # alone in the queue (w̄ = 200) the plain discount applies and A3 waits for U4
+    alone = _hand_instance(tmp_path / "alone", [CLIENT_A3], [UNIT_3])
+    assert (
+        lookahead_proposal(
+            alone,
+            dataclasses.replace(state, base=alone, start=alone),
+            forecasts=[[((), (unit_4,)), ((), ())]],
+        )[0]
+        == []
+    )
 
 
 def _recorded_run(stream, sweep, monkeypatch):
