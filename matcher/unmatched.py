@@ -156,6 +156,56 @@ def unmatched_reasons(
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
+def unmatched_reason_codes(
+    arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
+) -> pd.DataFrame:
+    """The reason of `unmatched_reasons` without its detail (the stress simulation counts reasons
+    week after week and never shows a detail): the same classification, but a client whose
+    eligible units all went to clients of equal or higher priority is `outranked` without any
+    limit being looked at, and the search for an open unit stops at the first one."""
+    allocation = Allocation.of(arrays, candidates, chosen)
+    order, starts = by_client(pairs, arrays.n_clients)
+    weight, intensity = arrays.client_weight, arrays.client_intensity
+    rows = []
+    for client in np.flatnonzero(allocation.placed_unit < 0):
+        units = pairs.unit[order[starts[client] : starts[client + 1]]]
+        client_id = arrays.client_ids[client]
+        if len(units) == 0:
+            rows.append((client_id, "no_eligible_unit", ""))
+            continue
+        holders = allocation.holder[units]
+        taken = holders >= 0
+        higher = taken & (weight[np.maximum(holders, 0)] >= weight[client])
+        rows.append(
+            (client_id, _reason_code(allocation, int(client), units, holders, taken, higher, intensity), "")
+        )
+    return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
+
+
+def _reason_code(
+    allocation: Allocation,
+    client: int,
+    units: np.ndarray,
+    holders: np.ndarray,
+    taken: np.ndarray,
+    higher: np.ndarray,
+    intensity: np.ndarray,
+) -> str:
+    free = units[~taken]
+    if len(free):
+        for unit in free[np.unique(allocation.kind[free], return_index=True)[1]].tolist():
+            if not allocation.blocks(unit, client):
+                return "not_chosen"
+    lower = ~higher & taken
+    if lower.any():
+        lower_units, lower_holders = units[lower], holders[lower]
+        keys = allocation.kind[lower_units] * len(INTENSITIES) + intensity[lower_holders]
+        for position in np.unique(keys, return_index=True)[1].tolist():
+            if not allocation.blocks(int(lower_units[position]), client, freed=int(lower_holders[position])):
+                return "not_chosen"
+    return "outranked" if higher.any() else "capacity_full"
+
+
 class _ClientUnits:
     """One unmatched client's eligible units, sorted into outranked there, blocked and open."""
 

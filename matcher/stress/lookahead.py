@@ -41,6 +41,7 @@ have been housed there. The look-ahead policy prices those scarce resources by a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -55,7 +56,7 @@ from matcher.solver.formulation import candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.stress.hindsight import Columns, _static_allowed, resource_rows, solve_model
 from matcher.stress.scenario import Declines, LookaheadSettings, Sweep
-from matcher.unmatched import unmatched_reasons
+from matcher.unmatched import unmatched_reason_codes
 from models import Client, Instance, Unit
 
 POLICY_NAME = N_("look-ahead (forecast of the coming weeks)")  # for report legends (plots.py)
@@ -77,6 +78,11 @@ class WeekState:
     past_load: np.ndarray  # load placed in each earlier week × neighbourhood (start's order)
     refusals: dict[str, int] = field(default_factory=dict)  # client -> offers declined so far
     open_since: dict[str, int | None] = field(default_factory=dict)  # unit -> first available week
+    # a diagnostic only (benchmarks/stress_bench.py), never a policy: the answer to offering this
+    # unit to this client now (True: accepted), as the simulation will draw it. With it the policy
+    # offers only what will be accepted, which shows how much of the gap to the hindsight
+    # yardstick (which knows every answer) is knowing the answers rather than planning ahead.
+    answers: Callable[[str, str], bool] | None = None
 
     @property
     def settings(self) -> LookaheadSettings:
@@ -338,6 +344,13 @@ def lookahead_proposal(
             ],
             dtype=float,
         )
+        if state.answers is not None:  # the diagnostic: known answers for the queue and open units
+            for k, (c, u, _) in enumerate(cols.tolist()):
+                if c < len(queue) and u < len(vacant):
+                    if state.answers(queue[c].client_id, vacant[u].unit_id):
+                        values[k] /= accept(queue[c], vacant[u])
+                    else:
+                        values[k] = -1.0
         origin = np.array(
             [
                 sample.units[u].municipality_id == sample.clients[c].origin_municipality_id
@@ -402,4 +415,4 @@ def lookahead_proposal(
     picked = candidates.take(chosen_now)
     kept = chosen_now[greedy_allocation(arrays, picked, priority_order(arrays))]
     matches = [(arrays.client_ids[candidates.client[k]], arrays.unit_ids[candidates.unit[k]]) for k in kept]
-    return matches, unmatched_reasons(arrays, pairs, candidates, np.sort(kept))
+    return matches, unmatched_reason_codes(arrays, pairs, candidates, np.sort(kept))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,7 +48,7 @@ from matcher.stress.checks import cap_violations
 from matcher.stress.lookahead import WeekState
 from matcher.stress.scenario import MATCH_CLASSES, Declines, Scenario, Sweep
 from matcher.stress.vacancy import EMPTY_REASONS, NOT_LETTABLE, empty_reasons
-from matcher.unmatched import unmatched_reasons
+from matcher.unmatched import unmatched_reason_codes
 from models import Client, DeclinedPair, Instance, Policy, Unit
 from models.fields import URGENCIES
 from models.policy import Period
@@ -159,7 +160,8 @@ def allocate(
     rules: Eligibility | None = None,
     state: WeekState | None = None,
 ) -> tuple[list[tuple[str, str]], pd.DataFrame]:
-    """Proposed (client_id, unit_id) matches and the unmatched clients with their reason.
+    """Proposed (client_id, unit_id) matches and the unmatched clients with their reason (the
+    code only: the simulation counts reasons, it never shows a detail).
 
     `rules`: the week's eligibility on the instance in id order, when already built; `state`:
     what the look-ahead policy knows of the past and present (`matcher.stress.lookahead`)."""
@@ -175,10 +177,30 @@ def allocate(
         from matcher import solve
 
         proposal = solve(instance, SolveSettings(seed=seed, workers=1), rules=rules)
-        return proposal.pairs_chosen(), proposal.unmatched()
+        reasons = unmatched_reason_codes(
+            proposal.arrays, proposal.pairs, proposal.candidates, proposal.chosen
+        )
+        return proposal.pairs_chosen(), reasons
     if allocation == "greedy":
         return greedy_proposal(instance, rules)
     raise ValueError(f"unknown allocation policy {allocation!r}")
+
+
+def _answers(
+    stream: Stream, declines: Declines, queue: dict[str, Waiting], vacancies: dict[str, Vacancy]
+) -> Callable[[str, str], bool]:
+    """Whether offering `unit_id` to `client_id` this week would be accepted: the same draws and
+    chances as the offers below."""
+
+    def accepted(client_id: str, unit_id: str) -> bool:
+        landlord_draw, client_draw = stream.offer_draws(client_id, unit_id)
+        waiting = queue[client_id]
+        match = match_class(waiting.client, vacancies[unit_id].unit)
+        return landlord_draw >= declines.landlord and client_draw >= declines.client.chance(
+            match, waiting.refusals
+        )
+
+    return accepted
 
 
 def greedy_proposal(
@@ -196,7 +218,7 @@ def greedy_proposal(
         (arrays.client_ids[c], arrays.unit_ids[u])
         for c, u in zip(candidates.client[chosen], candidates.unit[chosen])
     ]
-    return matches, unmatched_reasons(arrays, pairs, candidates, chosen)
+    return matches, unmatched_reason_codes(arrays, pairs, candidates, chosen)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -268,8 +290,13 @@ def start_instance(stream: Stream, sweep: Sweep, scenario: Scenario) -> Instance
     return scenario.apply(agreed_instance(stream.base, sweep))
 
 
-def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) -> RunResult:
-    """Run the horizon week by week; deterministic given the stream, scenario and policy."""
+def simulate(
+    stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str, known_answers: bool = False
+) -> RunResult:
+    """Run the horizon week by week; deterministic given the stream, scenario and policy.
+
+    `known_answers`: a diagnostic of the look-ahead policy only (benchmarks/stress_bench.py): it is
+    told this week's answer to every offer it could make (`WeekState.answers`)."""
     from matcher.proposal import in_id_order
 
     began = time.perf_counter()
@@ -348,6 +375,7 @@ def simulate(stream: Stream, sweep: Sweep, scenario: Scenario, allocation: str) 
                 past_load=placed_load[:week].copy(),
                 refusals={c: waiting.refusals for c, waiting in queue.items()},
                 open_since={u: vacancy.open_since for u, vacancy in vacancies.items()},
+                answers=_answers(stream, declines, queue, vacancies) if known_answers else None,
             )
         proposed, unmatched = allocate(instance, allocation, stream.seed, rules, state)
 

@@ -315,3 +315,19 @@ def test_lookahead_settings_are_checked():
     assert _sweep(drop=("lookahead",)).lookahead.weeks == 8
     with pytest.raises(ScenarioError, match="lookahead"):
         _sweep(lookahead={"weeks": 0})
+
+
+def test_told_the_answers_the_look_ahead_makes_no_refused_offer(tiny_run):
+    """The diagnostic of benchmarks/stress_bench.py: told this week's answer to every offer it
+    could make, the look-ahead offers only what is accepted; without it, this run has refusals."""
+    sweep, stream = tiny_run
+    sweep = sweep.model_copy(update={"horizon_weeks": 4})
+    scenario = sweep.scenarios()[0]
+    told = simulate(stream, sweep, scenario, "lookahead", known_answers=True)
+    plain = simulate(stream, sweep, scenario, "lookahead")
+    refused = [
+        sum(value for _, kpi, key, value in result.rows if kpi == "refusals" and not key)
+        for result in (told, plain)
+    ]
+    assert refused[0] == 0 < refused[1]
+    assert len(told.placements) >= 1
