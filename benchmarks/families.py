@@ -69,6 +69,8 @@ COLUMNS = (
     "process_s_median",
     "process_s_worst",
     "worst_seed",
+    "cpu_s_median",
+    "cpu_s_worst",
     "end_to_end_s_median",
     "end_to_end_s_worst",
     "solve_s_worst",
@@ -149,6 +151,12 @@ def summarise(family: str, size: str, asked: int, results: list[dict]) -> dict:
         worst = max(results, key=lambda r: r["process_s"] if r.get("outcome") == "ok" else math.inf)
         row["process_s_worst"] = worst["process_s"] if worst.get("outcome") == "ok" else math.inf
         row["worst_seed"] = worst.get("seed")
+    # CPU seconds of the whole process (user + system, from wait4): less noisy than wall seconds
+    # on a shared machine; the worst is the largest, whichever instance has it
+    cpu = [r["process_cpu_s"] for r in ok if r.get("process_cpu_s") is not None]
+    if cpu:
+        row["cpu_s_median"] = float(statistics.median(cpu))
+        row["cpu_s_worst"] = max(cpu)
     if ok:
         row["pairs_median"] = int(statistics.median(r["pairs"] for r in ok))
         e2e = [r["seconds"]["end_to_end"] for r in ok] + [math.inf] * len(failed)
@@ -214,7 +222,8 @@ def run_families(
                     log(f"  {family} {size} seed {seed}: {result['outcome']}: {result.get('error')}")
                 elif result["process_s"] > TARGETS.get(size, (math.inf,))[0]:
                     log(
-                        f"  {family} {size} seed {seed}: {result['process_s']:.2f} s, "
+                        f"  {family} {size} seed {seed}: {result['process_s']:.2f} s "
+                        f"({result.get('process_cpu_s', 0):.2f} s CPU), "
                         + ", ".join(
                             f"{lv['name']} {lv['status']} {lv['seconds']:.2f} s" for lv in result["levels"]
                         )
@@ -224,7 +233,8 @@ def run_families(
             details.append({"family": family, "size": size, "runs": results})
             log(
                 f"{family} {size}: {row['completed']}/{row['asked']} ran, median {_fmt(row['process_s_median'])} s, "
-                f"worst {_fmt(row['process_s_worst'])} s (seed {row['worst_seed']})"
+                f"worst {_fmt(row['process_s_worst'])} s (seed {row['worst_seed']}); "
+                f"CPU median {_fmt(row['cpu_s_median'])} s, worst {_fmt(row['cpu_s_worst'])} s"
             )
     report = {
         "meta": {
@@ -299,6 +309,7 @@ def render_markdown(report: dict) -> str:
         "pairs (median)",
         "end to end s, median",
         "end to end s, worst (seed)",
+        "CPU s, median · worst",
         "in process s, median · worst",
         "W+P s, worst",
         "tie-breaks s, worst",
@@ -319,6 +330,7 @@ def render_markdown(report: dict) -> str:
             _fmt(r["pairs_median"]),
             _fmt(r["process_s_median"]),
             f"{_fmt(r['process_s_worst'])} ({r['worst_seed']})",
+            f"{_fmt(r['cpu_s_median'])} · {_fmt(r['cpu_s_worst'])}",
             f"{_fmt(r['end_to_end_s_median'])} · {_fmt(r['end_to_end_s_worst'])}",
             _fmt(r["wp_s_worst"]),
             _fmt(r["late_s_worst"]),

@@ -106,7 +106,7 @@ TARGETS = {
 
 
 def _spawn(argv: list[str], timeout: float) -> dict:
-    """Run argv in its own process group; wall seconds, exit code, peak RSS (MB), timeout flag."""
+    """Run argv in its own process group; wall and CPU seconds, exit code, peak RSS (MB), timeout flag."""
     with tempfile.TemporaryFile(mode="w+") as log:
         began = time.perf_counter()
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -131,6 +131,7 @@ def _spawn(argv: list[str], timeout: float) -> dict:
         "exit_code": process.returncode,
         "timed_out": timed_out,
         "peak_mb": usage.ru_maxrss / 1024.0,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "log_tail": tail,
     }
 
@@ -154,7 +155,12 @@ def measure(kind: str, instance: Path, timeout: float, **options) -> dict:
                 argv += [f"--{key.replace('_', '-')}", str(value)]
         spawned = _spawn(argv, timeout)
         result = json.loads(result_file.read_text()) if result_file.is_file() else {}
-    result.update(process_s=spawned["wall_s"], peak_mb=spawned["peak_mb"], exit_code=spawned["exit_code"])
+    result.update(
+        process_s=spawned["wall_s"],
+        process_cpu_s=spawned["cpu_s"],
+        peak_mb=spawned["peak_mb"],
+        exit_code=spawned["exit_code"],
+    )
     if spawned["timed_out"]:
         result["outcome"] = "timeout"
         result["error"] = f"killed after {timeout:g} s (--run-timeout)"

@@ -33,6 +33,7 @@ def test_families_tiny_report_median_worst_and_statuses(tmp_path: Path) -> None:
         assert row["asked"] == row["ran"] == row["completed"] == 2 and row["timeouts"] == 0
         assert 0 < row["process_s_median"] <= row["process_s_worst"]
         assert row["worst_seed"] in (1, 2)
+        assert 0 < row["cpu_s_median"] <= row["cpu_s_worst"]  # the process's CPU seconds, from wait4
         assert row["end_to_end_s_median"] <= row["end_to_end_s_worst"] <= row["process_s_worst"]
         # W and P are proven on every instance; each level's statuses add up to the instances run
         for level in families.LEVELS:
