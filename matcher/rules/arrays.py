@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from math import floor
 
 import numpy as np
@@ -89,6 +90,7 @@ class Arrays:
         return len(self.unit_ids)
 
 
+@lru_cache(maxsize=65_536)  # the same wijken week after week in a stress run
 def neighbourhood_cap(dwellings: int, cap: float | None, per_1000: float) -> Fraction:
     """The cap cell, or floor(dwellings × max_load_per_1000_dwellings / 1000), exactly."""
     if cap is not None:

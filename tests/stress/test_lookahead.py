@@ -59,6 +59,20 @@ def _hand_instance(folder: Path, clients: list[str], units: list[str]):
     return in_id_order(read_instance(folder))
 
 
+def _week_one(now, sweep, unit_id: str) -> WeekState:
+    """Week 1 of a hand case: `now` is the base and the start, `unit_id` open since this week."""
+    return WeekState(
+        week=0,
+        seed=1,
+        base=now,
+        start=now,
+        sweep=sweep,
+        declines=sweep.declines,
+        past_load=np.zeros((0, len(now.neighbourhoods))),
+        open_since={unit_id: 0},
+    )
+
+
 # A: normal urgency, no needs: could live in U1 (accessible) or in the ordinary U2 of next week.
 # F: acute, needs an accessible home: only U1 will do. F and U2 arrive next week (the forecast).
 CLIENT_A = "A1,MO,GM0392,,light,1,,false,,,,,normal,2026-11-16,"
@@ -75,16 +89,7 @@ def _hand_case(tmp_path: Path):
         declines={"client": 0.05, "landlord": 0.05},
         lookahead={"weeks": 2, "samples": 2, "discount": 0.97, "holding": 0},
     )
-    state = WeekState(
-        week=0,
-        seed=1,
-        base=now,
-        start=now,
-        sweep=sweep,
-        declines=sweep.declines,
-        past_load=np.zeros((0, len(now.neighbourhoods))),
-        open_since={"U1": 0},
-    )
+    state = _week_one(now, sweep, "U1")
     client_f = next(c for c in later.clients if c.client_id == "F1")
     unit_2 = next(u for u in later.units if u.unit_id == "U2")
     return now, state, client_f, unit_2
@@ -152,16 +157,7 @@ def test_a_week_a_home_stands_empty_has_a_price(tmp_path, holding, keeps):
         declines={**declines, "landlord": 0},
         lookahead={"weeks": 2, "samples": 2, "discount": 0.9, "holding": holding},
     )
-    state = WeekState(
-        week=0,
-        seed=1,
-        base=now,
-        start=now,
-        sweep=sweep,
-        declines=sweep.declines,
-        past_load=np.zeros((0, len(now.neighbourhoods))),
-        open_since={"U1": 0},
-    )
+    state = _week_one(now, sweep, "U1")
     client_b = next(c for c in later.clients if c.client_id == "B1")
     forecasts = [[((client_b,), ()), ((), ())]] * 2
     matches, _ = lookahead_proposal(now, state, forecasts=forecasts)
@@ -190,16 +186,7 @@ def test_a_week_of_waiting_costs_an_acute_client_more(tmp_path):
         declines={"client": declines, "landlord": 0},
         lookahead={"weeks": 2, "samples": 1, "discount": 0.86, "holding": 0},
     )
-    state = WeekState(
-        week=0,
-        seed=1,
-        base=now,
-        start=now,
-        sweep=sweep,
-        declines=sweep.declines,
-        past_load=np.zeros((0, len(now.neighbourhoods))),
-        open_since={"U3": 0},
-    )
+    state = _week_one(now, sweep, "U3")
     weights = {c.client_id: c for c in now.clients}
     assert {c: priority_weight(weights[c], now.policy, now.policy.period.start) for c in weights} == {
         "A3": 200,
