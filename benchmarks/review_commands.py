@@ -70,6 +70,19 @@ def timed(args: list[str], repeats: int) -> tuple[float, float, str]:
     return best
 
 
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an output CSV with internal column names and reason codes (headers and reasons
+    are written in the user's language: Dutch by default)."""
+    from matcher.io.headers import internal_name, reason_code
+
+    with open(path, encoding="utf-8") as handle:
+        rows = [{internal_name(k): v for k, v in row.items()} for row in csv.DictReader(handle)]
+    for row in rows:
+        if "reason" in row:
+            row["reason"] = reason_code(row["reason"])
+    return rows
+
+
 def build(folder: Path, clients: int, units: int, seed: int, origin: str) -> Path:
     """A generated instance with the given origin rule (cached in `folder`)."""
     from matcher.generate.instance import generate_instance, write_instance
@@ -92,8 +105,7 @@ def slowest_unmatched(run: Path, sample: int | None) -> list[tuple[float, str, s
     matches = folder.pairs()
     bounds = folder.bounds()
     baseline = bounds.priority if bounds is not None and bounds.proven else None
-    with open(run / "unmatched.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_rows(run / "unmatched.csv")
     if sample is not None:
         by_reason: dict[str, list[dict]] = {}
         for row in rows:
@@ -152,8 +164,7 @@ def bench(
     rows.append(Row(name, "check RUN", wall, cpu, "optimum from summary.json"))
     wall, cpu, _ = timed(matcher + ["check", str(instance), str(run / "proposals.csv")], 1)
     rows.append(Row(name, "check INSTANCE RUN/proposals.csv", wall, cpu, "optimum solved afresh (before)"))
-    with open(run / "proposals.csv", encoding="utf-8") as handle:
-        first = next(csv.DictReader(handle))
+    first = read_rows(run / "proposals.csv")[0]
     wall, cpu, _ = timed(matcher + ["explain", "--proposal", str(run), "--unit", first["unit_id"]], repeats)
     rows.append(Row(name, "explain --unit", wall, cpu, first["unit_id"]))
     wall, cpu, _ = timed(

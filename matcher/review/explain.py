@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.rules.arrays import Arrays
-from matcher.rules.capacity import LIMIT_BY_NAME, Limit, Remaining, full_limits
+from matcher.rules.capacity import LIMIT_BY_NAME, Limit, PairLimits, Remaining, full_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem, Unit
@@ -54,6 +54,10 @@ NEVER_RELAXED = tuple(rule.name for rule in RULE_BOOK if not rule.relaxable)
 _BLOCK_CELLS = 4_000_000
 # above this many candidate pairs a change is re-solved on the client's independent part only
 PART_PAIRS = 20_000
+# from this many candidate pairs on, a change is first re-solved for W alone (`smallest_change`):
+# about a fifth less work per change at 2,000 × 1,200; below, every level solves as fast, and W
+# alone (many ties) can need a MIP that loads scipy.optimize (0.7 s of a 300 × 200 command)
+PRIORITY_FIRST_PAIRS = 100_000
 
 
 # --- shared context ----------------------------------------------------------------------------
@@ -69,6 +73,7 @@ class Context:
     placed: dict[int, int]  # client index -> unit index
     holder: dict[int, int]  # unit index -> client index
     remaining: Remaining  # what every cap, intake and slot limit still allows
+    rules: Eligibility | None = None  # the rules read once, reused by the search (`Changed.of`)
 
     @classmethod
     def of(cls, instance: Instance, matches: list[tuple[str, str]]) -> Context:
@@ -92,7 +97,7 @@ class Context:
         remaining = Remaining.after(
             arrays, np.array(list(placed), dtype=np.int64), np.array(list(placed.values()), dtype=np.int64)
         )
-        return cls(instance, arrays, sets, placed, {u: c for c, u in placed.items()}, remaining)
+        return cls(instance, arrays, sets, placed, {u: c for c, u in placed.items()}, remaining, rules)
 
     def client_passes(self, client: int) -> dict[str, np.ndarray]:
         """Per rule: which units the rule allows for this client."""
@@ -574,14 +579,26 @@ class Changed:
     client: int
 
     @classmethod
-    def of(cls, instance: Instance, client_id: str) -> Changed:
+    def of(cls, instance: Instance, client_id: str, rules: Eligibility | None = None) -> Changed:
+        """`rules`: the rules of `instance` already read (`Context.rules`), used when the
+        instance is in id order already (a run's solved instance is), else read again."""
         from matcher.proposal import in_id_order
         from matcher.solver.formulation import candidate_pairs
 
         ordered = in_id_order(instance)
-        rules = Eligibility(ordered)
+        if rules is None or rules.instance is not instance or not _same_rows(ordered, instance):
+            rules = Eligibility(ordered)
         client = int(np.flatnonzero(rules.arrays.client_ids == client_id)[0])
         return cls(ordered, rules.arrays, candidate_pairs(rules.arrays, rules.pairs), client)
+
+
+def _same_rows(ordered: Instance, instance: Instance) -> bool:
+    """Whether `ordered` (`in_id_order(instance)`) holds every table's rows in `instance`'s order."""
+    return all(
+        len(getattr(ordered, table)) == len(getattr(instance, table))
+        and all(a is b for a, b in zip(getattr(ordered, table), getattr(instance, table)))
+        for table in ("municipalities", "neighbourhoods", "units", "clients", "support_capacity", "declined")
+    )
 
 
 @dataclass(frozen=True)
@@ -606,6 +623,7 @@ def place_client(
     *,
     changed: Changed | None = None,
     only: np.ndarray | None = None,
+    levels: bool = True,
 ) -> Placement:
     """Is `client_id` placed by an optimal allocation of `instance` (the engine's priority and
     preference levels, and with `keep` continuity between them, as one exact lexicographic integer
@@ -623,7 +641,9 @@ def place_client(
     shares are not solved: they only choose between allocations of the same W and P.
 
     `changed`: the instance already read (`Changed.of`); `only`: a mask of its candidate pairs
-    outside which no allocation with the highest W can lie (`_screen`), the others left out."""
+    outside which no allocation with the highest W can lie (`_screen`), the others left out.
+    Without `levels` only W is solved (2·W ± [the client]): with `favour`, "not placed" then means
+    no allocation with the highest W places the client, so no optimal one does either."""
     from matcher.solver.backend import Clock
     from matcher.solver.formulation import build_formulation
     from matcher.solver.greedy import greedy_allocation, priority_order
@@ -646,7 +666,7 @@ def place_client(
     formulation = build_formulation(arrays, per_class, classes.capacity)
     begin_classes = to_classes(begin, candidates, per_class, classes)
     kept_classes = None if kept is None else to_classes(kept, candidates, per_class, classes)
-    objective = _objective(per_class, kept_classes, client, favour)
+    objective = _objective(per_class, kept_classes, client, favour, levels)
     if len(per_class) > PART_PAIRS:
         part = next(p for p in formulation.components(1) if (per_class.client[p] == client).any())
         sub, _ = formulation.subset(part)
@@ -677,10 +697,13 @@ def place_client(
     )
 
 
-def _objective(per_class: Candidates, kept: np.ndarray | None, client: int, favour: bool) -> np.ndarray:
+def _objective(
+    per_class: Candidates, kept: np.ndarray | None, client: int, favour: bool, levels: bool = True
+) -> np.ndarray:
     """((W·R_K + K)·R_P + P)·2 ± [the client]: lexicographic in W, continuity, P, then the client
     placed (`favour`) or not, as exact integers (each radix above the range of what follows); W and
-    the client alone when that would leave exact double precision (never at a region's size)."""
+    the client alone (2·W ± [the client]) without `levels`, or when the levels would leave exact
+    double precision (never at a region's size)."""
     weight = per_class.weight.astype(np.int64)
     preference = per_class.preference.astype(np.int64)
     mine = (per_class.client == client).astype(np.int64) * (1 if favour else -1)
@@ -694,7 +717,7 @@ def _objective(per_class: Candidates, kept: np.ndarray | None, client: int, favo
         return int(best.sum())
 
     radix_p, radix_k = upper(preference) + 1, upper(continuity) + 1
-    if 2.0 * (upper(weight) + 1) * radix_k * radix_p < 2.0**50:
+    if levels and 2.0 * (upper(weight) + 1) * radix_k * radix_p < 2.0**50:
         return ((weight * radix_k + continuity) * radix_p + preference) * 2 + mine
     return weight * 2 + mine
 
@@ -745,9 +768,16 @@ class Prices:
     unit_index: dict[str, int]  # unit id -> index before the change
 
 
-def _prices(instance: Instance, client_id: str, start: list[Match], settings: SolveSettings) -> Prices | None:
+def _prices(
+    instance: Instance,
+    client_id: str,
+    start: list[Match],
+    settings: SolveSettings,
+    base: Changed | None = None,
+) -> Prices | None:
     """One LP of the priority level (2·W + [the client], unit classes, by column generation from
-    `start`) and its dual prices; None when the LP has no answer (a time limit)."""
+    `start`) and its dual prices; None when the LP has no answer (a time limit). `base`: the
+    instance already read (`Changed.of(instance, client_id)`)."""
     from ortools.linear_solver.python import model_builder as mb
 
     from matcher.proposal import in_id_order
@@ -757,10 +787,13 @@ def _prices(instance: Instance, client_id: str, start: list[Match], settings: So
     from matcher.solver.formulation import build_formulation, candidate_pairs
     from matcher.solver.unit_classes import class_pairs, interchangeable_units, to_classes
 
-    instance = in_id_order(instance)
-    rules = Eligibility(instance)
-    arrays = rules.arrays
-    candidates = candidate_pairs(arrays, rules.pairs)
+    if base is None:
+        instance = in_id_order(instance)
+        rules = Eligibility(instance)
+        arrays = rules.arrays
+        candidates = candidate_pairs(arrays, rules.pairs)
+    else:
+        arrays, candidates = base.arrays, base.candidates
     classes = interchangeable_units(arrays, candidates)
     per_class = class_pairs(candidates, classes)
     formulation = build_formulation(arrays, per_class, classes.capacity)
@@ -809,7 +842,9 @@ def _prices(instance: Instance, client_id: str, start: list[Match], settings: So
     )
 
 
-def _screen(changed: Changed, prices: Prices, start: list[Match]) -> tuple[bool, np.ndarray]:
+def _screen(
+    changed: Changed, prices: Prices, start: list[Match], quick: bool = True
+) -> tuple[bool, np.ndarray]:
     """Can an allocation of the changed instance with the highest W place the client, and which of
     its candidate pairs can any allocation with the highest W use? Exact: (False, …) only when
     none places the client, and the mask keeps every pair such an allocation can use.
@@ -822,8 +857,10 @@ def _screen(changed: Changed, prices: Prices, start: list[Match]) -> tuple[bool,
     the client forced (their best reduced score, even below 0) to reach 2·W_low + 1, and a pair
     can be in an allocation with W ≥ W_low only when the bound with that pair in place reaches
     2·W_low. The units the change gave new pairs are priced afresh first (the price that
-    minimises the bound for that unit alone)."""
-    from matcher.rules.capacity import LIMIT_BOOK, UNLIMITED, PairLimits
+    minimises the bound for that unit alone). With `quick` the change is first tried against
+    `start`'s own W, and the greedy runs only when that does not rule it out (the same answer:
+    the greedy only raises W_low)."""
+    from matcher.rules.capacity import LIMIT_BOOK, UNLIMITED
     from matcher.solver.greedy import priority_order
 
     a, candidates, client = changed.arrays, changed.candidates, changed.client
@@ -865,28 +902,56 @@ def _screen(changed: Changed, prices: Prices, start: list[Match]) -> tuple[bool,
         return False, everything  # no pair at all for the client
     floor = np.maximum(best, 0.0)
     free = float(price.sum()) + allowance + float(floor.sum())  # the bound, nobody forced
-    low = 2.0 * _greedy_priority(a, candidates, _positions_of(a, candidates, start), priority_order(a))
-    slack = 1e-6 * max(1.0, low)
     forced = free - floor[client] + best[client]
-    if forced < low + 1 - slack:
+    begin = _positions_of(a, candidates, start)
+    if quick and _ruled_out(forced, 2.0 * int(candidates.weight[begin].sum())):
+        # already below `start`'s own W (which the greedy only raises): the same verdict as
+        # after the greedy, which at a region's size costs more than the rest of the screen
         return False, everything
+    low = 2.0 * _greedy_priority(a, candidates, begin, priority_order(a), limits)
+    if _ruled_out(forced, low):
+        return False, everything
+    slack = 1e-6 * max(1.0, low)
     return True, free - floor[candidates.client] + reduced >= low - slack
 
 
-def _greedy_priority(arrays: Arrays, candidates: Candidates, start: np.ndarray, order: np.ndarray) -> int:
-    """W of `start` completed by the priority-order greedy (each client not placed takes the first
-    unit that is free and within every limit): an allocation's W, so a lower bound on the best."""
-    from matcher.rules.capacity import PairLimits, Remaining
+def _ruled_out(forced: float, low: float) -> bool:
+    """Whether the bound with the client forced in (`forced`, on 2·W + [the client]) stays below
+    what an allocation without them reaches (2·W of a known allocation, `low`), with a relative
+    tolerance for the LP's floating point. Monotone in `low`: ruled out for a lower `low` is
+    ruled out for every higher one."""
+    return forced < low + 1 - 1e-6 * max(1.0, low)
 
+
+def _greedy_priority(
+    arrays: Arrays,
+    candidates: Candidates,
+    start: np.ndarray,
+    order: np.ndarray,
+    limits: PairLimits | None = None,
+    prune: bool = True,
+) -> int:
+    """W of `start` completed by the priority-order greedy (each client not placed takes the first
+    unit that is free and within every limit): an allocation's W, so a lower bound on the best.
+
+    `limits`: the candidates' PairLimits, when already known. With `prune`, only the pairs that
+    fit on top of `start` are walked: units are only taken and limits only used up as the greedy
+    goes on (no amount is negative), so a pair that does not fit at the start never fits later,
+    and each client still takes the same first pair that fits (the same W, with less work)."""
     remaining = Remaining.after(arrays, candidates.client[start], candidates.unit[start])
     taken = np.zeros(arrays.n_units, dtype=bool)
     taken[candidates.unit[start]] = True
     placed = np.zeros(arrays.n_clients, dtype=bool)
     placed[candidates.client[start]] = True
     total = int(candidates.weight[start].sum())
-    sort = np.lexsort((candidates.unit, candidates.client))
-    client, unit = candidates.client[sort], candidates.unit[sort]
-    limits = PairLimits.of(arrays, client, unit)
+    if limits is None:
+        limits = PairLimits.of(arrays, candidates.client, candidates.unit)
+    if prune and all((amounts >= 0).all() for amounts in limits.amounts):
+        walked = np.flatnonzero(~placed[candidates.client] & ~taken[candidates.unit] & remaining.fits(limits))
+    else:
+        walked = np.arange(len(candidates))
+    sort = walked[np.lexsort((candidates.unit[walked], candidates.client[walked]))]
+    client, unit, limits = candidates.client[sort], candidates.unit[sort], limits.take(sort)
     bounds = np.searchsorted(client, np.arange(arrays.n_clients + 1))
     for c in order:
         if placed[c] or bounds[c] == bounds[c + 1]:
@@ -929,11 +994,16 @@ def smallest_change(
     (`_screen`: exact, it only saves work; it also leaves out every pair no allocation with the
     highest W can use, so the re-solves are small). Any other change is re-solved (`place_client`, the
     client favoured in ties): when no optimal allocation places the client, the change is not it.
+    With `screen`, from PRIORITY_FIRST_PAIRS candidate pairs on, that re-solve first solves W alone: when
+    no allocation with the highest W places the client, no optimal one does and the change is not
+    it; only when one does are the preference levels solved too (the two count as one re-solve, so
+    what is tried and found is the same as without the screen).
     When one does, it is re-solved once more with the client last in ties: placed then means every
     optimal allocation places them, so the engine does; otherwise (a tie in W and P, rare) the
     engine's full solve decides. The work is bounded whatever the instance and deterministic: at
-    most `max_resolves` LPs and solves (the prices count as one), and the search stops at three
-    changes found (the first found is the smallest)."""
+    most `max_resolves` counted re-solves (the prices LP counts as one, and so does a change's
+    W-alone solve with its every-level one), and the search stops at three changes found (the
+    first found is the smallest)."""
     client_id = str(ctx.arrays.client_ids[client])
     report: dict = {
         "never_relaxed": {rule: int((~passes[rule]).sum()) for rule in NEVER_RELAXED},
@@ -964,6 +1034,7 @@ def smallest_change(
         key=lambda change: change.order,
     )
     prices: Prices | None = None
+    priority_first = screen
     for change in changes:
         if report["resolves"] >= max_resolves or len(report["found"]) >= 3:
             break
@@ -974,7 +1045,8 @@ def smallest_change(
         if screen:
             if prices is None:
                 report["resolves"] += 1
-                prices = _prices(ctx.instance, client_id, start, settings or SolveSettings())
+                base = Changed.of(ctx.instance, client_id, ctx.rules)
+                prices = _prices(ctx.instance, client_id, start, settings or SolveSettings(), base)
                 screen = prices is not None
             if prices is not None:
                 possible, only = _screen(changed, prices, start)
@@ -982,6 +1054,22 @@ def smallest_change(
                     report["screened_out"] += 1
                     continue
         report["resolves"] += 1
+        if (
+            priority_first
+            and len(changed.candidates) >= PRIORITY_FIRST_PAIRS
+            and not place_client(
+                instance,
+                client_id,
+                start,
+                baseline_priority,
+                settings,
+                keep,
+                changed=changed,
+                only=only,
+                levels=False,
+            ).placed
+        ):  # no allocation with the highest W places the client: no optimal one does
+            continue
         can = place_client(
             instance, client_id, start, baseline_priority, settings, keep, changed=changed, only=only
         )
