@@ -38,6 +38,7 @@ from matcher.io.files import sha256_file
 from matcher.io.headers import UNIT_TYPE_WORDS, header, internal_columns, reason_code, reason_label
 from matcher.io.run_folder import UNMATCHED, RunFolder, RunFolderRefused, read_run_folder
 from matcher.io.write import UNUSED
+from matcher.report.agreements import agreement_headers, agreement_rows
 from models import Instance, InvalidInstance, Problem
 
 EXPLAIN_MAX = 50  # unmatched clients whose smallest change is searched, by priority
@@ -725,6 +726,23 @@ def render_html(overview: Overview, map_svg: str | None, map_note: str) -> str:
             unused_by_landlord,
         )
     )
+
+    agreements = agreement_rows(o.summary)
+    if agreements:
+        parts.append(
+            f"<h2>{_e(_('Agreements this week ({count}):', count=len(agreements)).rstrip(':'))}</h2>"
+        )
+        headers = agreement_headers()
+        parts.append(
+            _table(
+                [(headers[0], False), (headers[1], False), *((h, True) for h in headers[2:])],
+                [cells for cells, _behind in agreements],
+            )
+        )
+        behind = sum(1 for _cells, late in agreements if late)
+        if behind:
+            late = _("{count} agreement(s) behind schedule after this week's proposal.", count=behind)
+            parts.append(f'<p class="warn">{_e(late)}</p>')
 
     parts.append(f"<h2>{_e(_('Wijk loads against their caps'))}</h2>")
     if map_svg:

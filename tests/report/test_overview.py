@@ -411,3 +411,26 @@ def test_names_from_the_instance_are_escaped():
 
     html = _table([("corporatie", False)], [["<script>alert(1)</script> & Zn"]])
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Zn" in html
+
+
+def test_each_agreement_shows_its_progress_on_the_page(tiny_run, tmp_path, dutch):
+    """The yearly agreements of the week (tiny: Velsen min 20 / max 30, Pré Wonen min 10) are a
+    table on the page with the figures summary.json records: before, this week, due, behind."""
+    import json
+
+    page = page_of(tiny_run, tmp_path / "overview.html")
+    rows = page.table("Afspraken deze week (2)")
+    assert rows[0] == ["Met", "Min / max", "Eerder", "Deze week", "Verwacht", "Achter"]
+    summary = json.loads((tiny_run / "summary.json").read_text(encoding="utf-8"))
+    shown = {row[0]: row[1:] for row in rows[1:]}
+    for agreement in summary["agreements"]:
+        kind = "gemeente" if agreement["kind"] == "municipality" else "corporatie"
+        cells = shown[f"{kind} {agreement['party_name']}"]
+        assert cells[0] == f"{agreement['minimum']} / {agreement['maximum'] or ''}".strip()
+        assert cells[1:] == [
+            str(agreement["placed_before_this_week"]),
+            str(agreement["proposed_this_week"]),
+            str(agreement["due_by_end_of_week"]),
+            str(agreement["behind_after_this_week"]),
+        ]
+    assert len(shown) == 2
