@@ -313,7 +313,7 @@ def render_markdown(report: dict) -> str:
         "in process s, median · worst",
         "W+P s, worst",
         "tie-breaks s, worst",
-        "proven W · P · spreading · fair share",
+        "proven W · P · agreements · spreading · fair share",
         "stopped at budget",
         "MIP nodes, most (seed)",
         "target met",

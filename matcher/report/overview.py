@@ -26,6 +26,7 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -597,7 +598,7 @@ def _percent(value: float) -> str:
 
 
 def _table(
-    headers: list[tuple[str, bool]], rows: list[list[object]], total: list[object] | None = None
+    headers: list[tuple[str, bool]], rows: Sequence[Sequence[object]], total: Sequence[object] | None = None
 ) -> str:
     """An HTML table; a header's flag says the column holds numbers (right-aligned)."""
     head = "".join(f"<th{' class=num' if num else ''}>{_e(_cap(h))}</th>" for h, num in headers)
