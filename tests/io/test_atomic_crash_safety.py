@@ -192,7 +192,11 @@ def test_kill_while_replacing_an_older_versions_set_keeps_it_or_says_so(tmp_path
             assert all((out / name).read_bytes() == data for name, data in old.items())
         else:
             summary = complete_set(out)
-            assert summary == "incomplete" or summary["generation"] in (-1, 0, 1, 2, 3, 4, 5)
+            # the older set (-1) or any set the writer finished (0, 1, …: how many it finishes
+            # before the kill depends on the machine's speed, not on the writing)
+            assert summary == "incomplete" or (
+                isinstance(summary["generation"], int) and summary["generation"] >= -1
+            )
         assert (out / "notes.txt").read_text() == "the coordinator's own file"
         write_set(out, {"proposals.csv": b"a", "unmatched.csv": b"b", "summary.json": b"{}"})
         assert verify_set(out).state == "complete" and (out / "proposals.csv").read_bytes() == b"a"
