@@ -88,17 +88,18 @@ def lookahead_task(region: str, seed: int, folder: Path, hindsight_seconds: floa
     from matcher.stress.simulate import simulate
 
     path = folder / f"{region}-{seed}.pkl"
+    record = pickle.loads(path.read_bytes()) if path.exists() else None
+    if record is not None and "told" in record:
+        return path
     sweep = load_sweep(SCENARIOS / f"year-{region}.yaml")
     sweep = sweep.model_copy(update={"allocation": POLICIES, "seeds": [seed]})
     scenario = sweep.scenarios()[0]
-    if path.exists():
-        record = pickle.loads(path.read_bytes())
-        if "told" not in record:  # a task of an earlier run: add the diagnostic only
-            began = time.perf_counter()
-            told = simulate(build_stream(sweep, seed), sweep, scenario, "lookahead", known_answers=True)
-            record["told"] = run_row(told)
-            record["seconds"]["lookahead_told"] = time.perf_counter() - began
-            _write(path, record)
+    if record is not None:  # a task of an earlier run: add the diagnostic only
+        began = time.perf_counter()
+        told = simulate(build_stream(sweep, seed), sweep, scenario, "lookahead", known_answers=True)
+        record["told"] = run_row(told)
+        record["seconds"]["lookahead_told"] = time.perf_counter() - began
+        _write(path, record)
         return path
     stream = build_stream(sweep, seed)
     rows, seconds, people = [], {}, {}

@@ -27,6 +27,7 @@ The reason follows from them, the most actionable first:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,6 +112,9 @@ class Allocation:
 def groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Positions grouped by key: (the first position of each group, each position's group, the
     size of each group)."""
+    if len(keys) == 0:  # most unmatched clients have no free unit, or none held by a lower one
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     _, first, group, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
     return first, group.reshape(-1), counts
 
@@ -160,50 +164,56 @@ def unmatched_reason_codes(
     arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
 ) -> pd.DataFrame:
     """The reason of `unmatched_reasons` without its detail (the stress simulation counts reasons
-    week after week and never shows a detail): the same classification, but a client whose
-    eligible units all went to clients of equal or higher priority is `outranked` without any
-    limit being looked at, and the search for an open unit stops at the first one."""
+    week after week and never shows a detail): the same classification (`_Sides`), but the search
+    for an open unit stops at the first one, and no limit is put into words."""
     allocation = Allocation.of(arrays, candidates, chosen)
     order, starts = by_client(pairs, arrays.n_clients)
-    weight, intensity = arrays.client_weight, arrays.client_intensity
     rows = []
-    for client in np.flatnonzero(allocation.placed_unit < 0):
+    for client in np.flatnonzero(allocation.placed_unit < 0).tolist():
         units = pairs.unit[order[starts[client] : starts[client + 1]]]
-        client_id = arrays.client_ids[client]
         if len(units) == 0:
-            rows.append((client_id, "no_eligible_unit", ""))
-            continue
-        holders = allocation.holder[units]
-        taken = holders >= 0
-        higher = taken & (weight[np.maximum(holders, 0)] >= weight[client])
-        rows.append(
-            (client_id, _reason_code(allocation, int(client), units, holders, taken, higher, intensity), "")
-        )
+            reason = "no_eligible_unit"
+        else:
+            sides = _Sides.of(allocation, client, units)
+            if any(not allocation.blocks(unit, client, freed) for unit, freed in sides.representatives()):
+                reason = "not_chosen"
+            else:
+                reason = "outranked" if len(sides.higher_holders) else "capacity_full"
+        rows.append((arrays.client_ids[client], reason, ""))
     return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
 
 
-def _reason_code(
-    allocation: Allocation,
-    client: int,
-    units: np.ndarray,
-    holders: np.ndarray,
-    taken: np.ndarray,
-    higher: np.ndarray,
-    intensity: np.ndarray,
-) -> str:
-    free = units[~taken]
-    if len(free):
-        for unit in free[np.unique(allocation.kind[free], return_index=True)[1]].tolist():
-            if not allocation.blocks(unit, client):
-                return "not_chosen"
-    lower = ~higher & taken
-    if lower.any():
-        lower_units, lower_holders = units[lower], holders[lower]
-        keys = allocation.kind[lower_units] * len(INTENSITIES) + intensity[lower_holders]
-        for position in np.unique(keys, return_index=True)[1].tolist():
-            if not allocation.blocks(int(lower_units[position]), client, freed=int(lower_holders[position])):
-                return "not_chosen"
-    return "outranked" if higher.any() else "capacity_full"
+@dataclass
+class _Sides:
+    """One unmatched client's eligible units seen from the allocation: those that went to clients
+    of equal or higher priority, and the rest in groups alike for every limit — free units by
+    kind, units held by lower-priority clients by kind and the holder's intensity."""
+
+    higher_holders: np.ndarray
+    free: np.ndarray
+    free_groups: tuple[np.ndarray, np.ndarray, np.ndarray]  # `groups` of the free units
+    lower: np.ndarray
+    lower_holders: np.ndarray
+    lower_groups: tuple[np.ndarray, np.ndarray, np.ndarray]  # `groups` of the lower-held units
+
+    @classmethod
+    def of(cls, allocation: Allocation, client: int, units: np.ndarray) -> _Sides:
+        arrays = allocation.arrays
+        holders = allocation.holder[units]
+        taken = holders >= 0
+        higher = taken & (arrays.client_weight[np.maximum(holders, 0)] >= arrays.client_weight[client])
+        free = units[~taken]
+        lower = units[taken & ~higher]
+        lower_holders = allocation.holder[lower]
+        keys = allocation.kind[lower] * len(INTENSITIES) + arrays.client_intensity[lower_holders]
+        return cls(holders[higher], free, groups(allocation.kind[free]), lower, lower_holders, groups(keys))
+
+    def representatives(self) -> Iterator[tuple[int, int]]:
+        """(unit, client to free first or -1) for one unit of each group, free units first."""
+        for position in self.free_groups[0].tolist():
+            yield int(self.free[position]), -1
+        for position in self.lower_groups[0].tolist():
+            yield int(self.lower[position]), int(self.lower_holders[position])
 
 
 class _ClientUnits:
@@ -213,18 +223,15 @@ class _ClientUnits:
         arrays = allocation.arrays
         self.arrays, self.client, self.units, self.id_rank = arrays, client, units, id_rank
         self.weight = int(arrays.client_weight[client])
-        holders = allocation.holder[units]
-        taken = holders >= 0
-        higher = taken & (arrays.client_weight[np.maximum(holders, 0)] >= self.weight)
-        self.higher_holders = holders[higher]
+        sides = _Sides.of(allocation, client, units)
+        self.higher_holders = sides.higher_holders
         self.limits: Counter[str] = Counter()  # limit words -> blocked units (free or held lower)
         self.free_limits: Counter[str] = Counter()  # the same for free units only
         self.blocked_free = 0
         self.open = 0  # units no limit stops this client from (none in a run with W proven optimal)
         self.open_examples: list[int] = []
-        # free units, in groups alike for the limits
-        free = units[~taken]
-        first, group, counts = groups(allocation.kind[free])
+        free = sides.free
+        first, _group, counts = sides.free_groups
         for position, count in zip(first.tolist(), counts.tolist()):
             blocks = allocation.blocks(int(free[position]), client)
             if not blocks:
@@ -236,11 +243,9 @@ class _ClientUnits:
                 self.limits[block.words] += count
                 self.free_limits[block.words] += count
         # units held by lower-priority clients: blocked only if a limit stops the swap even after
-        # freeing that client's match; alike in groups by kind and the holder's intensity
-        lower = units[taken & ~higher]
-        lower_holders = allocation.holder[lower]
-        keys = allocation.kind[lower] * len(INTENSITIES) + arrays.client_intensity[lower_holders]
-        first, group, counts = groups(keys)
+        # freeing that client's match
+        lower, lower_holders = sides.lower, sides.lower_holders
+        first, group, counts = sides.lower_groups
         blocked = np.zeros(len(lower), dtype=bool)
         self.lower_blocks: dict[int, tuple[Block, ...]] = {}  # per group
         for g, (position, count) in enumerate(zip(first.tolist(), counts.tolist())):

@@ -294,8 +294,8 @@ def lookahead_proposal(
     gamma = settings.discount
     # a week a vacancy stands empty costs `holding` × the queue's mean weight: letting it now
     # rather than in week t is worth that many weeks of it (weighted by the chance of acceptance)
-    mean_weight = float(np.mean(list(weight_now.values()))) if weight_now else 1.0
-    hold = settings.holding * (mean_weight if weight_now else 0.0)
+    mean_weight = float(np.mean(list(weight_now.values()))) if weight_now else 1.0  # no queue: no columns
+    hold = settings.holding * mean_weight
     blocks: list[sparse.csr_matrix] = []
     uppers: list[np.ndarray] = []
     objective = [np.zeros(n_now)]

@@ -434,3 +434,6 @@ def test_each_agreement_shows_its_progress_on_the_page(tiny_run, tmp_path, dutch
             str(agreement["behind_after_this_week"]),
         ]
     assert len(shown) == 2
+    late = sum(1 for agreement in summary["agreements"] if agreement["behind_after_this_week"])
+    assert late == 1  # Velsen: 15 before + 3 this week of the 19 due
+    assert "1 afspraak/afspraken achter op schema na het voorstel van deze week." in page.text
