@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from matcher.rules.arrays import Arrays
 from matcher.rules.eligibility import ClientSets, Eligibility, Pairs
@@ -18,10 +18,14 @@ from matcher.solver.progress import Event, report
 from matcher.solver.settings import SolveSettings
 from matcher.solver.size_guard import check_limits, check_pairs
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
+from matcher.table import Table
 from matcher.unmatched import unmatched_reasons
 from matcher.unused import unused_units
 from models import Instance
 from models.unit import PROPOSAL_ADDRESS_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -74,61 +78,79 @@ class Proposal:
             for a, b in zip(c.client[self.chosen], c.unit[self.chosen])
         ]
 
-    def matches(self) -> pd.DataFrame:
+    def match_table(self) -> Table:
         """The proposals table, highest priority first."""
         a, c, chosen = self.arrays, self.candidates, self.chosen
         units = {u.unit_id: u for u in self.instance.units}
-        labels = self.sets.score_label[c.client[chosen], c.municipality[chosen]]
-        frame = pd.DataFrame(
-            {
-                "client_id": a.client_ids[c.client[chosen]],
-                "unit_id": a.unit_ids[c.unit[chosen]],
-                "municipality_id": a.municipality_ids[c.municipality[chosen]],
-                "neighbourhood_id": a.neighbourhood_ids[c.neighbourhood[chosen]],
-                "landlord": [units[u].landlord for u in a.unit_ids[c.unit[chosen]]],
-                "priority_weight": c.weight[chosen],
-                "preference_score": c.preference[chosen],
-                "reason": [_match_reason(label) for label in labels],
-            }
-        )
-        # the names and facts a coordinator reads a match by (issue 15), after the engine's columns
         clients = {client.client_id: client for client in self.instance.clients}
+        labels = self.sets.score_label[c.client[chosen], c.municipality[chosen]]
+        client_ids = a.client_ids[c.client[chosen]].tolist()
+        unit_ids = a.unit_ids[c.unit[chosen]].tolist()
+        municipality_ids = a.municipality_ids[c.municipality[chosen]].tolist()
+        neighbourhood_ids = a.neighbourhood_ids[c.neighbourhood[chosen]].tolist()
+        shown_units = [units[u] for u in unit_ids]
         municipality_names = {m.municipality_id: m.name for m in self.instance.municipalities}
         neighbourhood_names = {n.neighbourhood_id: n.name for n in self.instance.neighbourhoods}
-        shown_units = [units[u] for u in frame["unit_id"]]
-        frame["municipality_name"] = [municipality_names[m] for m in frame["municipality_id"]]
-        frame["neighbourhood_name"] = [neighbourhood_names[n] for n in frame["neighbourhood_id"]]
-        frame["unit_type"] = [unit.type for unit in shown_units]
-        frame["rent"] = [
-            int(unit.rent) if float(unit.rent).is_integer() else unit.rent for unit in shown_units
-        ]
-        frame["available_from"] = [unit.available_from.isoformat() for unit in shown_units]
-        frame["support_intensity"] = [clients[c].support_intensity for c in frame["client_id"]]
+        columns: dict[str, list] = {
+            "client_id": client_ids,
+            "unit_id": unit_ids,
+            "municipality_id": municipality_ids,
+            "neighbourhood_id": neighbourhood_ids,
+            "landlord": [unit.landlord for unit in shown_units],
+            "priority_weight": c.weight[chosen].tolist(),
+            "preference_score": c.preference[chosen].tolist(),
+            "reason": [_match_reason(label) for label in labels],
+            # the names and facts a coordinator reads a match by (issue 15), after the engine's
+            "municipality_name": [municipality_names[m] for m in municipality_ids],
+            "neighbourhood_name": [neighbourhood_names[n] for n in neighbourhood_ids],
+            "unit_type": [unit.type for unit in shown_units],
+            "rent": _rents([unit.rent for unit in shown_units]),
+            "available_from": [unit.available_from.isoformat() for unit in shown_units],
+            "support_intensity": [clients[c].support_intensity for c in client_ids],
+        }
         if (a.client_own_unit >= 0).any():
             # omklappen (issue 14): only when a client's current unit is offered this week, so a
             # week without one is written as before
             stays = a.own_pairs(c.client[chosen], c.unit[chosen])
-            frame["match_kind"] = np.where(stays, "omklappen", "")
+            columns["match_kind"] = ["omklappen" if stay else "" for stay in stays.tolist()]
         if any(client.shares_home_with for client in self.instance.clients):
             # two clients sharing one home: the other one, in the row of the household (issue 14)
-            frame["shares_home_with"] = [clients[c].shares_home_with or "" for c in frame["client_id"]]
+            columns["shares_home_with"] = [clients[c].shares_home_with or "" for c in client_ids]
         if any(unit.has_address for unit in self.instance.units):
             # after the engine's columns, so readers selecting by name read it as before (issue 15)
-            shown = [units[u] for u in frame["unit_id"]]
             for column in PROPOSAL_ADDRESS_COLUMNS:
-                frame[column] = [getattr(unit, column) or "" for unit in shown]
-        return frame.sort_values(
-            ["priority_weight", "client_id"], ascending=[False, True], kind="stable"
-        ).reset_index(drop=True)
+                columns[column] = [getattr(unit, column) or "" for unit in shown_units]
+        return Table(columns).sorted_by("priority_weight", "client_id", descending=["priority_weight"])
 
-    def unmatched(self) -> pd.DataFrame:
-        """One row per unmatched client with an actionable reason."""
-        frame = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
-        return frame.sort_values("client_id", kind="stable").reset_index(drop=True)
+    def unmatched_table(self) -> Table:
+        """One row per unmatched client with an actionable reason, in client id order."""
+        table = unmatched_reasons(self.arrays, self.pairs, self.candidates, self.chosen)
+        return table.sorted_by("client_id")
 
-    def unused(self) -> pd.DataFrame:
+    def unused_table(self) -> Table:
         """One row per unit given to no one, in unit id order, with an actionable reason."""
         return unused_units(self.instance, self.arrays, self.sets, self.pairs, self.candidates, self.chosen)
+
+    def matches(self) -> pd.DataFrame:
+        """`match_table` as a DataFrame."""
+        return self.match_table().frame()
+
+    def unmatched(self) -> pd.DataFrame:
+        """`unmatched_table` as a DataFrame."""
+        return self.unmatched_table().frame()
+
+    def unused(self) -> pd.DataFrame:
+        """`unused_table` as a DataFrame."""
+        return self.unused_table().frame()
+
+
+def _rents(rents: list[float]) -> list[int] | list[float]:
+    """The rent column: whole euros as integers (650), unless any rent has cents; then every rent
+    is written as a decimal number (650.0, 612.5): one column, one number format, as the tables
+    have always been written (audits compare them byte for byte)."""
+    if all(float(rent).is_integer() for rent in rents):
+        return [int(rent) for rent in rents]
+    return [float(rent) for rent in rents]
 
 
 def _match_reason(label: str) -> str:

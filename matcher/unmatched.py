@@ -31,16 +31,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from matcher.i18n import N_, _
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import Full, Remaining, full_limits
-from matcher.rules.eligibility import Pairs
+from matcher.rules.eligibility import RULES, Pairs
 from matcher.solver.formulation import Candidates
+from matcher.table import Table
 from models.fields import INTENSITIES
 
 REASONS: tuple[str, ...] = ("no_eligible_unit", "capacity_full", "outranked", "not_chosen")
+COLUMNS = ("client_id", "reason", "detail")  # of unmatched.csv
 _SHOWN_LIMITS = 4  # limits listed in one detail before "and N more"
 _SHOWN_CLIENTS = 3  # clients named in one detail before "and N more"
 
@@ -140,14 +141,12 @@ def by_client(pairs: Pairs, n_clients: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.searchsorted(pairs.client[order], np.arange(n_clients + 1))
 
 
-def unmatched_reasons(
-    arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
-) -> pd.DataFrame:
+def unmatched_reasons(arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray) -> Table:
     """One row per unmatched client: client_id, reason, detail."""
     allocation = Allocation.of(arrays, candidates, chosen)
     order, starts = by_client(pairs, arrays.n_clients)
     id_rank = np.argsort(np.argsort(arrays.client_ids.astype(str), kind="stable"), kind="stable")
-    excluded, rules = pairs.excluded.to_numpy(), [str(rule) for rule in pairs.excluded.columns]
+    excluded, rules = pairs.excluded, list(RULES)
     rows = []
     for client in np.flatnonzero(allocation.placed_unit < 0):
         units = pairs.unit[order[starts[client] : starts[client + 1]]]
@@ -157,12 +156,10 @@ def unmatched_reasons(
             rows.append((client_id, "no_eligible_unit", detail))
             continue
         rows.append((client_id, *_ClientUnits(allocation, int(client), units, id_rank).reason()))
-    return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
+    return Table.from_rows(rows, COLUMNS)
 
 
-def unmatched_reason_codes(
-    arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray
-) -> pd.DataFrame:
+def unmatched_reason_codes(arrays: Arrays, pairs: Pairs, candidates: Candidates, chosen: np.ndarray) -> Table:
     """The reason of `unmatched_reasons` without its detail (the stress simulation counts reasons
     week after week and never shows a detail): the same classification (`_Sides`), but the search
     for an open unit stops at the first one, and no limit is put into words."""
@@ -180,7 +177,7 @@ def unmatched_reason_codes(
             else:
                 reason = "outranked" if len(sides.higher_holders) else "capacity_full"
         rows.append((arrays.client_ids[client], reason, ""))
-    return pd.DataFrame(rows, columns=["client_id", "reason", "detail"])
+    return Table.from_rows(rows, COLUMNS)
 
 
 @dataclass

@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import pandas as pd
 
 from matcher.i18n import _
 from matcher.rules.arrays import Arrays
 from matcher.rules.eligibility import _BLOCK_CELLS, RULE_BOOK, ClientSets, Pairs
 from matcher.solver.formulation import Candidates
 from matcher.solver.greedy import priority_order
+from matcher.table import Table
 from matcher.unmatched import Allocation, listed, plural, shortfall
 from models import Instance
 from models.fields import UNIT_TYPES
@@ -50,7 +50,7 @@ def unused_units(
     pairs: Pairs,
     candidates: Candidates,
     chosen: np.ndarray,
-) -> pd.DataFrame:
+) -> Table:
     """One row per unit given to no one, in unit id order: where it is, why it is unused."""
     allocation = Allocation.of(arrays, candidates, chosen)
     unused = np.flatnonzero(allocation.holder < 0)
@@ -73,7 +73,7 @@ def unused_units(
         reasons[unit] = ("no_eligible_client", detail)
 
     units = instance.units
-    return pd.DataFrame(
+    return Table.from_rows(
         [
             (
                 arrays.unit_ids[u],
@@ -85,8 +85,8 @@ def unused_units(
             )
             for u in unused.tolist()
         ],
-        columns=COLUMNS,
-    ).sort_values("unit_id", kind="stable", ignore_index=True)
+        COLUMNS,
+    ).sorted_by("unit_id")
 
 
 def _with_eligible(

@@ -223,7 +223,7 @@ def test_an_allocation_short_of_the_optimum_says_not_chosen():
     proposal = solve(three_reasons())
     table = unmatched_reasons(
         proposal.arrays, proposal.pairs, proposal.candidates, np.zeros(0, dtype=np.int64)
-    )
+    ).frame()
     assert table.set_index("client_id").loc["C1"].tolist() == [
         "not_chosen",
         "1 eligible unit (e.g. U1) free or held by a lower-priority client, and no cap, intake or slot "

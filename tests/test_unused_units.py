@@ -122,7 +122,9 @@ def test_an_allocation_short_of_the_optimum_says_not_chosen():
     """With nothing allocated (as a solve stopped early might leave it), U1 could go to C1: the
     unit is `not_chosen`, pointing at the time limit."""
     p = solve(three_reasons())
-    frame = unused_units(p.instance, p.arrays, p.sets, p.pairs, p.candidates, np.zeros(0, dtype=np.int64))
+    frame = unused_units(
+        p.instance, p.arrays, p.sets, p.pairs, p.candidates, np.zeros(0, dtype=np.int64)
+    ).frame()
     assert frame.set_index("unit_id").loc["U1", ["reason", "detail"]].tolist() == [
         "not_chosen",
         "C1 (w 210) is eligible, unmatched and no cap, intake or slot limit stops them here: the "

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from matcher.i18n import N_, _, language
+from matcher.table import Table
 
 if TYPE_CHECKING:  # frames are passed in; reading a header needs no pandas (`check` starts faster)
     import pandas as pd
 
-from matcher.i18n import N_, _, language
+# a pandas frame or the engine's own `Table` (a weekly run writes its tables without pandas)
+Frame = TypeVar("Frame", "pd.DataFrame", Table)
 
 # internal name → the English header (a catalogue message; Dutch in matcher/locale/nl/outputs.po)
 HEADERS: dict[str, str] = {
@@ -100,7 +104,7 @@ def header(internal: str) -> str:
     return _(HEADERS[internal]) if internal in HEADERS else internal
 
 
-def shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def shown_columns(frame: Frame) -> Frame:
     """A copy of `frame` with its columns renamed to the user's language, for writing."""
     return frame.rename(columns={column: header(column) for column in frame.columns})
 
@@ -156,14 +160,14 @@ def reason_code(text: str) -> str:
     return str(text).strip()
 
 
-def shown_reasons(frame: pd.DataFrame, column: str = "reason") -> pd.DataFrame:
+def shown_reasons(frame: Frame, column: str = "reason") -> Frame:
     """A copy of `frame` with its reason codes in the user's language, for writing."""
     if column not in frame.columns:
         return frame
     return frame.assign(**{column: [reason_label(str(code)) for code in frame[column]]})
 
 
-def shown_match_reasons(frame: pd.DataFrame) -> pd.DataFrame:
+def shown_match_reasons(frame: Frame) -> Frame:
     """A copy of the proposals table with its match reasons and kinds, unit types and support
     intensities in the user's language (English keeps the spec's codes), for writing."""
     if "reason" in frame.columns:

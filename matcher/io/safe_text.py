@@ -24,9 +24,10 @@ import csv
 import io
 import re
 from collections.abc import Collection, Hashable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # frames are passed in: a weekly run writes its tables without pandas
+    import pandas as pd
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,6 +59,8 @@ def _parts(labels: Iterable[Hashable]) -> list[Hashable]:
 
 def _holds_text(series: pd.Series) -> bool:
     """Object, string (pandas 3 reads text as `str`) and categorical columns can hold text."""
+    import pandas as pd
+
     dtype = series.dtype
     return (
         pd.api.types.is_object_dtype(dtype)
@@ -72,6 +75,8 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     Only `str` values change, whatever the column's dtype (object, `str`/string or category), so
     a number in an object column is left alone too.
     """
+    import pandas as pd
+
     out = frame.copy()
     labels = [_neutralise_label(label) for label in frame.columns]
     out.columns = pd.RangeIndex(len(labels))  # by position: column names may repeat

@@ -21,11 +21,11 @@ import json
 import math
 import platform
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import ortools
-import pandas as pd
 
 import matcher
 from matcher import i18n
@@ -34,12 +34,13 @@ from matcher.io.files import sha256_bytes, sha256_file, summary_digest
 from matcher.io.headers import shown_columns, shown_match_reasons, shown_reasons
 from matcher.io.read import instance_files
 from matcher.io.run_folder import KEPT, SOLVED_INSTANCE
-from matcher.io.safe_text import csv_text
+from matcher.io.safe_text import csv_rows_text
 from matcher.io.write_instance import instance_files_bytes
 from matcher.proposal import Proposal
 from matcher.rules.agreements import progress
 from matcher.rules.load import report as other_placements_report
 from matcher.solver.settings import SolveSettings
+from matcher.table import Table
 from matcher.unmatched import REASONS
 from matcher.unused import UNUSED_REASONS
 from matcher.week import Week
@@ -56,15 +57,16 @@ def _number(value: float) -> float | int | None:
 
 def summary(
     proposal: Proposal,
-    unmatched: pd.DataFrame,
+    unmatched: Table,
     instance_path: Path,
     settings: SolveSettings,
-    unused: pd.DataFrame | None = None,
+    unused: Table | None = None,
 ) -> dict[str, Any]:
     """Everything needed to judge and reproduce the run (`unmatched`, `unused`: the proposal's
     tables of unmatched clients and unused units, worked out once by the caller); timings only
     under `seconds`."""
-    unused = proposal.unused() if unused is None else unused
+    unused = proposal.unused_table() if unused is None else unused
+    unmatched_by_reason, unused_by_reason = Counter(unmatched["reason"]), Counter(unused["reason"])
     levels = {level.name: level for level in proposal.solution.levels}
     priority, preference = levels["priority"], levels["preference"]
 
@@ -78,11 +80,9 @@ def summary(
             "candidate_pairs": len(proposal.candidates),
             "placed": len(proposal.chosen),
             "unmatched": len(unmatched),
-            "unmatched_by_reason": {reason: int((unmatched["reason"] == reason).sum()) for reason in REASONS},
+            "unmatched_by_reason": {reason: unmatched_by_reason[reason] for reason in REASONS},
             "unused": len(unused),
-            "unused_by_reason": {
-                reason: int((unused["reason"] == reason).sum()) for reason in UNUSED_REASONS
-            },
+            "unused_by_reason": {reason: unused_by_reason[reason] for reason in UNUSED_REASONS},
         },
         "objective": {
             "W": proposal.priority,
@@ -132,9 +132,10 @@ def summary(
 UNUSED = "unused_units.csv"
 
 
-def _table(frame: pd.DataFrame) -> bytes:
+def _table(table: Table) -> bytes:
     """One output table as written: headers in the user's language, spreadsheet-safe UTF-8."""
-    return csv_text(shown_columns(frame)).encode("utf-8")
+    shown = shown_columns(table)
+    return csv_rows_text([shown.columns, *shown.rows()]).encode("utf-8")
 
 
 def with_known_contacts(instance: Instance) -> Instance:
@@ -179,20 +180,20 @@ def _write_proposal(
     instance_path, out = Path(instance_path), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    unmatched = proposal.unmatched()
+    unmatched = proposal.unmatched_table()
     seconds = {"unmatched_reasons": time.perf_counter() - began}
     began = time.perf_counter()
-    unused = proposal.unused()
+    unused = proposal.unused_table()
     seconds["unused_units"] = time.perf_counter() - began
     files = {
-        "proposals.csv": _table(shown_match_reasons(proposal.matches())),
+        "proposals.csv": _table(shown_match_reasons(proposal.match_table())),
         "unmatched.csv": _table(shown_reasons(unmatched)),
         UNUSED: _table(shown_reasons(unused)),
     }
     solved = with_known_contacts(week.solved)
     files |= {f"{SOLVED_INSTANCE}/{name}": data for name, data in instance_files_bytes(solved).items()}
     if week.keep is not None:
-        kept = pd.DataFrame(week.keep, columns=["client_id", "unit_id"])
+        kept = Table.from_rows(week.keep, ["client_id", "unit_id"])
         files[KEPT] = _table(kept)
     summary_ = summary(proposal, unmatched, instance_path, settings, unused)
     summary_["language"] = i18n.language()

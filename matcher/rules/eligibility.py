@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,9 +22,6 @@ from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import pair_preference, preference_scores
 from models import DeclinedPair, Instance, Unit
 from models.fields import UNIT_TYPES
-
-if TYPE_CHECKING:  # pandas is imported when the pairs are counted, not when a command starts
-    import pandas as pd
 
 _BLOCK_CELLS = 4_000_000
 
@@ -49,7 +45,7 @@ class Pairs:
     client: np.ndarray  # client index per pair
     unit: np.ndarray  # unit index per pair
     preference: np.ndarray  # p(c, u) per pair
-    excluded: pd.DataFrame  # clients × RULES: how many units each rule excludes (rules overlap)
+    excluded: np.ndarray  # int (clients × RULES): how many units each rule excludes (rules overlap)
 
     def __len__(self) -> int:
         return len(self.client)
@@ -476,8 +472,6 @@ RULE_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULE_BOOK}
 
 def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:
     """All eligible pairs in client-major order, with p(c, u) and per-rule exclusion counts."""
-    import pandas
-
     origin_rule = instance.policy.origin_rule
     n_c, n_u = arrays.n_clients, arrays.n_units
     block_size = max(1, _BLOCK_CELLS // max(1, n_u))
@@ -500,9 +494,7 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
         client=client.astype(np.int64),
         unit=unit.astype(np.int64),
         preference=np.asarray(preference, dtype=np.int64),
-        excluded=pandas.DataFrame(
-            excluded, index=pandas.Index(arrays.client_ids, name="client_id"), columns=list(RULES)
-        ),
+        excluded=excluded,
     )
 
 

@@ -1,13 +1,13 @@
 """The solver backend: the solver calls, what their statuses mean here, solver parameters, the
 clock that bounds a whole solve and the deterministic work a solve did.
 
-LPs are solved by GLOP through OR-Tools' model_builder. MIPs on the default backend are solved by
-HiGHS as `scipy.optimize.milp` calls it (`matcher.solver.highs`, which spares the import of
-scipy.optimize), which, unlike model_builder, keeps the best allocation found
-when a node limit stops the search and reports how many branch-and-bound nodes it explored: the
+LPs are solved by GLOP through OR-Tools' compiled model builder (`matcher.solver.lp_model`).
+MIPs on the default backend are solved by HiGHS as `scipy.optimize.milp` calls it
+(`matcher.solver.highs`, which spares the import of scipy.optimize), which, unlike the model
+builder, keeps the best allocation found when a node limit stops the search and reports how many branch-and-bound nodes it explored: the
 node limit is then a deterministic work budget (the same answer on every machine and every run),
 and the node count is the work measure the benchmarks and the property run record. SCIP
-(`--backend scip`) still goes through model_builder.
+(`--backend scip`) still goes through the model builder.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sparse
-from ortools.linear_solver.python import model_builder as mb
 
-from matcher.solver.column_generation import variable_values
+from matcher.solver import lp_model
 from matcher.solver.formulation import Formulation, Rows
 from matcher.solver.settings import SolveSettings
 
@@ -33,17 +32,17 @@ class SolverFailure(RuntimeError):
 # An allocation always exists (nobody placed), objectives are bounded, and the model and
 # parameters are ours: these answers mean a bug or a broken install, never bad input.
 IMPOSSIBLE = (
-    mb.SolveStatus.MODEL_INVALID,
-    mb.SolveStatus.INVALID_SOLVER_PARAMETERS,
-    mb.SolveStatus.INFEASIBLE,
-    mb.SolveStatus.UNBOUNDED,
-    mb.SolveStatus.INCOMPATIBLE_OPTIONS,
-    mb.SolveStatus.SOLVER_TYPE_UNAVAILABLE,
-    mb.SolveStatus.MODEL_IS_VALID,
+    lp_model.SolveStatus.MODEL_INVALID,
+    lp_model.SolveStatus.INVALID_SOLVER_PARAMETERS,
+    lp_model.SolveStatus.INFEASIBLE,
+    lp_model.SolveStatus.UNBOUNDED,
+    lp_model.SolveStatus.INCOMPATIBLE_OPTIONS,
+    lp_model.SolveStatus.SOLVER_TYPE_UNAVAILABLE,
+    lp_model.SolveStatus.MODEL_IS_VALID,
 )
 # NOT_SOLVED, ABNORMAL, UNKNOWN_STATUS and CANCELLED_BY_USER mean the time ran out or the solver
 # gave up before a solution: the level keeps the allocation it already holds.
-SOLVED = (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE)
+SOLVED = (lp_model.SolveStatus.OPTIMAL, lp_model.SolveStatus.FEASIBLE)
 
 
 class Clock:
@@ -86,10 +85,10 @@ def mip_parameters(settings: SolveSettings, integral: bool, node_limit: int | No
 
 
 def solve_model(
-    model: mb.Model, backend: str, parameters: str, clock: Clock
-) -> tuple[mb.SolveStatus, mb.Solver]:
+    model: lp_model.Model, backend: str, parameters: str, clock: Clock
+) -> tuple[lp_model.SolveStatus, lp_model.Solver]:
     """Solve `model` with `backend` within the clock; a status that cannot happen raises."""
-    solver = mb.Solver(backend)
+    solver = lp_model.Solver(backend)
     solver.enable_output(False)
     if parameters:
         solver.set_solver_specific_parameters(parameters)
@@ -392,10 +391,10 @@ def mip(
             model.helper.set_var_lower_bound(int(position), 1.0)
     parameters = mip_parameters(settings, integral_objective, node_limit)
     status, solver = solve_model(model, settings.backend, parameters, clock)
-    found = columns[variable_values(solver, model)[: len(columns)] > 0.5] if status in SOLVED else None
+    found = columns[solver.variable_values()[: len(columns)] > 0.5] if status in SOLVED else None
     bound = None
-    if status in SOLVED or status == mb.SolveStatus.NOT_SOLVED:
+    if status in SOLVED or status == lp_model.SolveStatus.NOT_SOLVED:
         bound = number(solver.best_objective_bound)
-        if status == mb.SolveStatus.OPTIMAL and found is not None:
+        if status == lp_model.SolveStatus.OPTIMAL and found is not None:
             bound = number(solver.objective_value)
-    return MipAnswer(found, bound, status == mb.SolveStatus.OPTIMAL and found is not None, 0)
+    return MipAnswer(found, bound, status == lp_model.SolveStatus.OPTIMAL and found is not None, 0)

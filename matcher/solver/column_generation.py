@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sparse
-from ortools.linear_solver.python import model_builder as mb
 
+from matcher.solver import lp_model
 from matcher.solver.formulation import Formulation, Rows
 
 _MAX_ROUNDS = 30
@@ -28,7 +28,7 @@ _SEED_TOTAL = 120_000
 class PricedLP:
     """The LP optimum over all pairs, found over `columns`, with what proves it."""
 
-    status: mb.SolveStatus
+    status: lp_model.SolveStatus
     columns: np.ndarray  # pair positions the final LP was solved over
     values: np.ndarray  # per pair (all pairs): LP value
     objective: float
@@ -93,29 +93,6 @@ def _pair_term(f: Formulation, reduced: np.ndarray, pair_lower: np.ndarray, pair
         np.maximum.at(best, f.candidates.client, reduced)
         return float(best.sum())
     return float(np.maximum(reduced * pair_lower, reduced * pair_upper).sum())
-
-
-def _helper(solver: mb.Solver):
-    """model_builder's solve helper, for whole arrays of values at once (its public accessors
-    build a Python object per variable, which costs seconds at a million columns)."""
-    helper = getattr(solver, "_Solver__solve_helper", None)
-    return helper if hasattr(helper, "variable_values") and hasattr(helper, "dual_values") else None
-
-
-def variable_values(solver: mb.Solver, model: mb.Model) -> np.ndarray:
-    """Every variable's value, in model order."""
-    helper = _helper(solver)
-    if helper is not None:
-        return np.asarray(helper.variable_values(), dtype=float)
-    return solver.values(model.get_variables()).to_numpy(dtype=float)
-
-
-def dual_values(solver: mb.Solver, model: mb.Model) -> np.ndarray:
-    """Every row's dual value, in model order."""
-    helper = _helper(solver)
-    if helper is not None:
-        return np.asarray(helper.dual_values(), dtype=float)
-    return solver.dual_values(model.get_linear_constraints()).to_numpy(dtype=float)
 
 
 def priced_lp(
@@ -183,13 +160,13 @@ def priced_lp(
             extra_columns=extra_columns,
         )
         status, solver = solve(model)
-        if status != mb.SolveStatus.OPTIMAL:
+        if status != lp_model.SolveStatus.OPTIMAL:
             return last or PricedLP(
                 status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)), rounds
             )
-        solved = variable_values(solver, model)
+        solved = solver.variable_values()
         # a dual of the wrong sign for a one-sided row is round-off; zero keeps the bound valid
-        duals = dual_values(solver, model)
+        duals = solver.dual_values()
         duals[((duals > 0) & ~np.isfinite(upper)) | ((duals < 0) & ~np.isfinite(lower))] = 0.0
         reduced = objective[:n] - transposed @ duals
         outside = allowed.copy()

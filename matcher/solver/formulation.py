@@ -6,7 +6,7 @@ their own (a pair whose load alone exceeds the neighbourhood's room, or whose mu
 intake or no slots left for the client's intensity, can never be chosen and is left out; the
 unmatched reasons report those separately). Every rule becomes a block of sparse rows built with
 numpy, so building stays fast at national scale; `to_model` hands the rows to OR-Tools'
-model_builder in one call.
+compiled model builder in one call (`matcher.solver.lp_model`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 import scipy.sparse as sparse
-from ortools.linear_solver.python import model_builder as mb
 
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMITS, fits_alone, pair_load, row_specs
 from matcher.rules.eligibility import Pairs
+from matcher.solver import lp_model
 
 
 @dataclass
@@ -93,7 +93,7 @@ class Formulation:
         extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
         extra_rows: Sequence[Rows] = (),
         columns: np.ndarray | None = None,
-    ) -> mb.Model:
+    ) -> lp_model.Model:
         """An OR-Tools model over the pair `columns` (all by default; binary when `integral`),
         then any extra continuous columns with (lower, upper) bounds; the rule blocks, then
         `extra_rows`. Objective and rows are given over all pairs (then the extra columns)."""
@@ -113,7 +113,7 @@ class Formulation:
         if extra_columns is not None and n_extra:
             lower = np.concatenate([pair_lower, extra_columns[0]])
             upper = np.concatenate([pair_upper, extra_columns[1]])
-        model = mb.Model()
+        model = lp_model.Model()
         # the ignores: OR-Tools' generated stub spells these `ndarray[float64[m, 1]]` (a dtype where
         # numpy expects a shape), which no array matches; they are float64 vectors, as required
         model.helper.fill_model_from_sparse_data(

@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from ortools.linear_solver.python import model_builder as mb
 
+from matcher.solver import lp_model
 from matcher.solver.backend import Clock, MipAnswer, Work, integral, mip, solve_model
 from matcher.solver.column_generation import PricedLP, best_per_group, priced_lp, seed_columns
 from matcher.solver.formulation import Formulation, Rows
@@ -219,13 +219,13 @@ class _Search:
             ),
         )
         self.work.lp_solves += self.priced.rounds
-        if self.priced.status == mb.SolveStatus.OPTIMAL:
+        if self.priced.status == lp_model.SolveStatus.OPTIMAL:
             self.lp_bound = self.rounded(sign * self.priced.bound)
             if integral(self.priced.values):
                 self.offer(np.flatnonzero(self.priced.values > 0.5))
 
     def has_lp(self) -> bool:
-        return self.priced is not None and self.priced.status == mb.SolveStatus.OPTIMAL
+        return self.priced is not None and self.priced.status == lp_model.SolveStatus.OPTIMAL
 
     def round_lp(self) -> None:
         """Step 2 (maximising levels without fixed pairs or lower-bounded rows; even when time is

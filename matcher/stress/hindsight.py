@@ -43,14 +43,13 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from ortools.linear_solver.python import model_builder as mb
 from scipy import sparse
 
 from matcher.rules.arrays import neighbourhood_cap
 from matcher.rules.capacity import load_of
 from matcher.rules.eligibility import RULE_FUNCTIONS, Eligibility
+from matcher.solver import lp_model
 from matcher.solver.backend import number
-from matcher.solver.column_generation import variable_values
 from matcher.stress.arrivals import Stream
 from matcher.stress.scenario import Scenario, Sweep
 from models import Client, Instance, Unit
@@ -403,7 +402,7 @@ def solve_model(
     with HiGHS on one thread: (x, or None when no solution was found; whether proven optimal
     within the relative `gap`; the solver's bound)."""
     n = len(objective)
-    model = mb.Model()
+    model = lp_model.Model()
     model.helper.fill_model_from_sparse_data(
         np.zeros(n),  # type: ignore[arg-type]
         np.ones(n),  # type: ignore[arg-type]
@@ -415,7 +414,7 @@ def solve_model(
     model.helper.set_maximize(True)
     for column in np.flatnonzero(integer).tolist():
         model.helper.set_var_integrality(column, True)
-    solver = mb.Solver("highs")
+    solver = lp_model.Solver("highs")
     solver.enable_output(False)
     parameters = [
         "output_flag=false",
@@ -430,9 +429,9 @@ def solve_model(
     solver.set_solver_specific_parameters("\n".join(parameters))
     status = solver.solve(model)
     bound = number(solver.best_objective_bound)
-    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+    if status not in (lp_model.SolveStatus.OPTIMAL, lp_model.SolveStatus.FEASIBLE):
         return None, False, bound
-    return variable_values(solver, model)[:n], status == mb.SolveStatus.OPTIMAL, bound
+    return solver.variable_values()[:n], status == lp_model.SolveStatus.OPTIMAL, bound
 
 
 def _solve(

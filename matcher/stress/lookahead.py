@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from matcher.i18n import N_
@@ -56,6 +55,7 @@ from matcher.solver.formulation import candidate_pairs
 from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.stress.hindsight import Columns, _static_allowed, resource_rows, solve_model
 from matcher.stress.scenario import Declines, LookaheadSettings, Sweep
+from matcher.table import Table
 from matcher.unmatched import unmatched_reason_codes
 from models import Client, Instance, Unit
 
@@ -153,7 +153,7 @@ def lookahead_proposal(
     state: WeekState,
     rules: Eligibility | None = None,
     forecasts: list[Forecast] | None = None,
-) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+) -> tuple[list[tuple[str, str]], Table]:
     """This week's matches under the look-ahead policy, and the unmatched clients with their reason.
 
     `instance`: the week's instance (in id order, as the simulation builds it); `forecasts`: the

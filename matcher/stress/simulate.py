@@ -48,6 +48,8 @@ from matcher.stress.checks import cap_violations
 from matcher.stress.lookahead import WeekState
 from matcher.stress.scenario import MATCH_CLASSES, Declines, Scenario, Sweep
 from matcher.stress.vacancy import EMPTY_REASONS, NOT_LETTABLE, empty_reasons
+from matcher.table import Table
+from matcher.unmatched import COLUMNS as UNMATCHED_COLUMNS
 from matcher.unmatched import unmatched_reason_codes
 from models import Client, DeclinedPair, Instance, Policy, Unit
 from models.fields import URGENCIES
@@ -159,14 +161,14 @@ def allocate(
     seed: int,
     rules: Eligibility | None = None,
     state: WeekState | None = None,
-) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+) -> tuple[list[tuple[str, str]], Table]:
     """Proposed (client_id, unit_id) matches and the unmatched clients with their reason (the
     code only: the simulation counts reasons, it never shows a detail).
 
     `rules`: the week's eligibility on the instance in id order, when already built; `state`:
     what the look-ahead policy knows of the past and present (`matcher.stress.lookahead`)."""
     if not instance.clients:
-        return [], pd.DataFrame(columns=["client_id", "reason", "detail"])
+        return [], Table.from_rows([], UNMATCHED_COLUMNS)
     if allocation == "lookahead":
         from matcher.stress.lookahead import lookahead_proposal
 
@@ -205,7 +207,7 @@ def _answers(
 
 def greedy_proposal(
     instance: Instance, rules: Eligibility | None = None
-) -> tuple[list[tuple[str, str]], pd.DataFrame]:
+) -> tuple[list[tuple[str, str]], Table]:
     """Today's practice: clients in order of w, then registration date, each take their best
     eligible unit that the caps, intake and slots still allow (`matcher.solver.greedy`)."""
     from matcher.proposal import in_id_order
@@ -630,7 +632,7 @@ def _record(
     totals: _Totals,
     week: int,
     placed: list[dict[str, Any]],
-    unmatched: pd.DataFrame,
+    unmatched: Table,
     in_window: np.ndarray,
     caps: np.ndarray,
     base_caps: np.ndarray,
@@ -654,9 +656,9 @@ def _record(
     totals.add(week, "neighbourhoods_full", int((caps[with_cap] - in_window[with_cap] < 1 - 1e-9).sum()))
     per_1000 = np.where(dwellings > 0, in_window / np.maximum(dwellings, 1) * 1000, 0.0)
     totals.add(week, "load_max_per_1000", per_1000.max() if len(per_1000) else 0.0)
-    counts = unmatched["reason"].value_counts() if len(unmatched) else pd.Series(dtype=int)
+    counts = Counter(unmatched["reason"])
     for reason in REASONS:
-        totals.add(week, "unmatched", int(counts.get(reason, 0)), reason)
+        totals.add(week, "unmatched", counts[reason], reason)
     index = {m: k for k, m in enumerate(municipality_ids)}
     this_week = np.zeros(len(municipality_ids))
     for p in placed:

@@ -117,14 +117,15 @@ def test_unused_units_is_the_one_unit_behind_the_full_cap(written):
 
 def test_unused_units_csv_holds_no_formula(tiny, tmp_path, monkeypatch):
     """A formula-like landlord or detail reaching unused_units.csv is written inert (a leading ')."""
-    unused = Proposal.unused
+    unused = Proposal.unused_table
 
     def poisoned(self):
-        frame = unused(self)
-        frame.loc[0, "landlord"], frame.loc[0, "detail"] = '=HYPERLINK("http://x")', "@SUM(1)"
-        return frame
+        table = unused(self)
+        landlord, detail = list(table["landlord"]), list(table["detail"])
+        landlord[0], detail[0] = '=HYPERLINK("http://x")', "@SUM(1)"
+        return table.assign(landlord=landlord, detail=detail)
 
-    monkeypatch.setattr(Proposal, "unused", poisoned)
+    monkeypatch.setattr(Proposal, "unused_table", poisoned)
     write_proposal(solve_week(read_instance(tiny)), tiny, tmp_path / "run")
     row = rows(tmp_path / "run" / UNUSED)[0]
     assert (row["landlord"], row["detail"]) == ('\'=HYPERLINK("http://x")', "'@SUM(1)")

@@ -239,22 +239,23 @@ def test_write_proposal_holds_no_formula(tmp_path, monkeypatch):
     from matcher.solver.settings import SolveSettings
 
     proposal = solve(read_instance(TINY))
-    matches, unmatched = Proposal.matches, Proposal.unmatched
+    matches, unmatched = Proposal.match_table, Proposal.unmatched_table
 
     def poisoned_matches(self):
-        frame = matches(self)
-        for row, payload in enumerate(PAYLOADS[: len(frame)]):
-            frame.loc[row, "landlord"] = payload
-        frame.loc[0, "client_id"] = PAYLOADS[3]
-        return frame
+        table = matches(self)
+        landlord, client_id = list(table["landlord"]), list(table["client_id"])
+        landlord[: len(PAYLOADS)] = PAYLOADS[: len(landlord)]
+        client_id[0] = PAYLOADS[3]
+        return table.assign(landlord=landlord, client_id=client_id)
 
     def poisoned_unmatched(self):
-        frame = unmatched(self)
-        frame.loc[0, "client_id"], frame.loc[0, "detail"] = PAYLOADS[2], "x\r" + PAYLOADS[0]
-        return frame
+        table = unmatched(self)
+        client_id, detail = list(table["client_id"]), list(table["detail"])
+        client_id[0], detail[0] = PAYLOADS[2], "x\r" + PAYLOADS[0]
+        return table.assign(client_id=client_id, detail=detail)
 
-    monkeypatch.setattr(Proposal, "matches", poisoned_matches)
-    monkeypatch.setattr(Proposal, "unmatched", poisoned_unmatched)
+    monkeypatch.setattr(Proposal, "match_table", poisoned_matches)
+    monkeypatch.setattr(Proposal, "unmatched_table", poisoned_unmatched)
     out = tmp_path / "out"
     result = write_proposal(proposal, TINY, out, SolveSettings())
     assert folder_formula_cells(out) == {}

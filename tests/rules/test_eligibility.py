@@ -8,7 +8,7 @@ from builders import client, instance, unit
 
 from matcher.rules import eligibility
 from matcher.rules.arrays import build_arrays
-from matcher.rules.eligibility import client_sets, eligible_pairs
+from matcher.rules.eligibility import RULES, client_sets, eligible_pairs
 from models import Policy
 
 
@@ -108,7 +108,8 @@ def test_exclusion_counts_per_rule():
     )
     arrays = build_arrays(inst)
     pairs = eligible_pairs(inst, arrays, client_sets(inst, arrays))
-    assert pairs.excluded.loc["C1", "size"] == 1 and pairs.excluded.loc["C1", "rent"] == 2
+    c1 = pairs.excluded[list(arrays.client_ids).index("C1")]
+    assert c1[RULES.index("size")] == 1 and c1[RULES.index("rent")] == 2
     assert list(arrays.unit_ids[pairs.unit]) == ["U3"]
 
 

@@ -161,7 +161,7 @@ def test_priced_lp_with_an_extra_column_and_fixed_pairs(tables):
 def test_a_round_cut_off_by_the_clock_leaves_the_last_solved_round(tables):
     """When time runs out inside a later round, the last solved round's solution and its bound
     come back (the bound is valid at every round), never an empty answer."""
-    from ortools.linear_solver.python import model_builder as mb
+    from matcher.solver import lp_model as mb
 
     f, objective, optimum = _weighted_lp(tables)
     if f.n_pairs == 0:

@@ -109,7 +109,7 @@ def test_keeps_the_accessible_unit_for_the_client_who_can_live_nowhere_else(tmp_
     with_f = [[((client_f,), (unit_2,)), ((), ())]] * 2
     matches, unmatched = lookahead_proposal(now, state, forecasts=with_f)
     assert matches == []
-    assert unmatched["client_id"].tolist() == ["A1"]
+    assert unmatched["client_id"] == ["A1"]
 
     without_f = [[((), (unit_2,)), ((), ())]] * 2
     matches, _ = lookahead_proposal(now, state, forecasts=without_f)
