@@ -23,20 +23,27 @@ from matcher.cli.options import (
     solve_settings,
     time_limit_option,
 )
+from matcher.i18n import _
 
 
-@click.command()
+@click.command(
+    help=_(
+        "Why a client got this unit (or none), or who a unit went to and why.\n\nINSTANCE is not "
+        "needed when --proposal is a folder written by `matcher solve`: it is explained against the "
+        "instance that run solved."
+    )
+)
 @click.argument("instance", required=False, type=click.Path(exists=True, path_type=Path))
 @proposal_option
-@click.option("--client", "client_id", default=None, help="explain this client's outcome")
-@click.option("--unit", "unit_id", default=None, help="explain this unit's outcome (landlord's view)")
+@click.option("--client", "client_id", default=None, help=_("explain this client's outcome"))
+@click.option("--unit", "unit_id", default=None, help=_("explain this unit's outcome (landlord's view)"))
 @ledger_option
 @click.option(
     "--max-resolves",
     type=click.IntRange(min=0),
     default=12,
     show_default=True,
-    help="most re-solves when searching the smallest change for an unmatched client",
+    help=_("most re-solves when searching the smallest change for an unmatched client"),
 )
 @time_limit_option
 @json_option
@@ -55,13 +62,13 @@ def explain(
     """Why a client got this unit (or none), or who a unit went to and why.
 
     INSTANCE is not needed when --proposal is a folder written by `matcher solve`: it is explained
-    against the instance that run solved.
+    against the instance that run solved. (The help shown is the translated `help=`.)
     """
     from matcher.review.check import read_pairs
     from matcher.review.explain import explain_client, explain_unit, render_client, render_unit
 
     if (client_id is None) == (unit_id is None):
-        raise InputError("give exactly one of --client ID or --unit ID")
+        raise InputError(_("give exactly one of --client ID or --unit ID"))
     loaded, facts, notes = _instance_for(ctx, instance, proposal_dir, ledger)
     matches = [(row.client_id, row.unit_id) for row in read_pairs(proposal_dir)]
     if client_id is not None:
@@ -73,7 +80,7 @@ def explain(
     if as_json:
         click.echo(json.dumps(result | {"notes": notes}, indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo("\n".join([f"Note: {note}" for note in notes] + [text(result)]))
+        click.echo("\n".join([_("Note: {note}", note=note) for note in notes] + [text(result)]))
 
 
 def _instance_for(
@@ -100,8 +107,11 @@ def _instance_for(
         return used.instance, facts, used.notes
     if instance is None:
         raise InputError(
-            f"{folder} is not a folder written by `matcher solve` (it has no summary.json): give the "
-            f"instance too, e.g. matcher explain INSTANCE --proposal {folder} …"
+            _(
+                "{folder} is not a folder written by `matcher solve` (it has no summary.json): give the "
+                "instance too, e.g. matcher explain INSTANCE --proposal {folder} …",
+                folder=folder,
+            )
         )
     loaded, report = _read(ctx, instance, ledger)
     return loaded, {"ledger": report}, []
@@ -110,7 +120,7 @@ def _instance_for(
 def used_path(instance: Path | None) -> Path:
     """INSTANCE, which `instance_of_run` required for a run folder without its solved instance."""
     if instance is None:
-        raise InputError("give the INSTANCE the proposal was made from")
+        raise InputError(_("give the INSTANCE the proposal was made from"))
     return instance
 
 

@@ -40,31 +40,45 @@ def _problems(what: str, invalid) -> InputError:
     return InputError("\n".join(lines))
 
 
-@click.command()
-@click.option("--ledger", required=True, help="the decisions ledger (SQLite file or SQLAlchemy URL)")
+@click.command(
+    help=_(
+        "Instroom, doorstroom, uitstroom, still waiting, placements per gemeente, corporatie and "
+        "doelgroep, realisation of agreements, vacancy days and the shortfall, for a period."
+    )
+)
+@click.option("--ledger", required=True, help=_("the decisions ledger (SQLite file or SQLAlchemy URL)"))
 @click.option(
-    "--from", "start", default=None, help="first day of the period (YYYY-MM-DD); default: the first week"
+    "--from",
+    "start",
+    default=None,
+    help=_("first day of the period (YYYY-MM-DD); default: the first week"),
 )
 @click.option(
-    "--to", "end", default=None, help="last day of the period (YYYY-MM-DD); default: the last week's end"
+    "--to",
+    "end",
+    default=None,
+    help=_("last day of the period (YYYY-MM-DD); default: the last week's end"),
 )
 @click.option(
     "--instance",
     "instances",
     multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="a week's instance (as given to `matcher solve`), for the clients' doelgroep and origin and "
-    "the gemeenten's max_intake; repeat it for more weeks",
+    help=_(
+        "a week's instance (as given to `matcher solve`), for the clients' doelgroep and origin and "
+        "the gemeenten's max_intake; repeat it for more weeks"
+    ),
 )
 @click.option(
     "--out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="folder for monitor.xlsx and monitor.html",
+    help=_("folder for monitor.xlsx and monitor.html"),
 )
 def monitor(ledger: str, start: str | None, end: str | None, instances: tuple[Path, ...], out: Path) -> None:
     """Instroom, doorstroom, uitstroom, still waiting, placements per gemeente, corporatie and
-    doelgroep, realisation of agreements, vacancy days and the shortfall, for a period."""
+    doelgroep, realisation of agreements, vacancy days and the shortfall, for a period. (The help
+    shown is the translated `help=`.)"""
     from matcher.io.read import read_instance
     from matcher.monitor.report import monitor_of, write_monitor
     from models import InvalidInstance

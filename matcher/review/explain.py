@@ -17,6 +17,12 @@ client's support intensity (so never a Skaeve Huis, which needs an individual in
 eligible_types), a higher max rent only up to the rent limit of appropriate allocation for the
 household size (`policy.affordability`). What was left out for that reason is listed.
 
+Every sentence is in the user's language (`matcher.i18n`: Dutch by default, matcher/locale/nl/
+review.po; English with `--lang en`, exactly as before). The JSON keeps its keys and codes (rule
+names, statuses, urgency, unit types, support intensities, the preference labels `why` and
+`why_score`, `provider_needed`) in every language; its sentences (`why_not`, `unmatched_reason`,
+`change`, `withheld`, `note`, `verified_by`) are in the user's language, as the text is.
+
 Each change is applied to a copy of the instance and only its priority and preference levels are
 solved again (`place_client`), on the independent part of the instance that holds the client:
 whether a client is placed is decided by W (and, between allocations of equal W, by P);
@@ -32,12 +38,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.rules.arrays import Arrays
-from matcher.rules.capacity import LIMIT_BY_NAME, Limit, PairLimits, Remaining, full_limits
+from matcher.i18n import N_, _, language
+from matcher.io.headers import SUPPORT_WORDS, UNIT_TYPE_WORDS, match_label
+from matcher.rules.arrays import Arrays, neighbourhood_cap
+from matcher.rules.capacity import LIMIT_BY_NAME, Full, Limit, PairLimits, Remaining, full_limits
 from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem, Unit
@@ -58,6 +67,199 @@ PART_PAIRS = 20_000
 # about a fifth less work per change at 2,000 × 1,200; below, every level solves as fast, and W
 # alone (many ties) can need a MIP that loads scipy.optimize (0.7 s of a 300 × 200 command)
 PRIORITY_FIRST_PAIRS = 100_000
+
+
+# --- words -------------------------------------------------------------------------------------
+
+# English shows the codes as it always did (rule names, unit types, support intensities, urgency);
+# Dutch shows words (matcher/locale/nl/review.po; unit types and intensities as the output files
+# have them, matcher.io.headers). The JSON keeps the codes in every language.
+RULE_NAMES = {
+    "type": N_("unit type"),
+    "size": N_("household size"),
+    "rent": N_("rent"),
+    "access": N_("step-free access"),
+    "timing": N_("availability"),
+    "safety": N_("safety"),
+    "origin_rule": N_("origin rule"),
+    "history": N_("earlier declines"),
+    "open_neighbourhood": N_("closed neighbourhood"),
+    "occupied": N_("occupied home"),
+    "young_adults_home": N_("young adults' home"),
+    "housing_first": N_("Housing First"),
+    "shared_home": N_("shared home"),
+}
+URGENCY_LABELS = {"normal": N_("normal"), "high": N_("high"), "acute": N_("acute")}
+SCORE_LABELS = {"elsewhere": N_("elsewhere")}  # the others: matcher.io.headers.match_label
+ANSWERS = {"yes": N_("yes"), "no": N_("no")}  # provider_needed
+TIMES = {1: N_("one"), 2: N_("two"), 3: N_("three")}
+NOT_IN_INSTANCE = {
+    "client": N_(
+        "client {value!r} is not in the instance: give the instance (and --ledger) the proposal was made from"
+    ),
+    "unit": N_(
+        "unit {value!r} is not in the instance: give the instance (and --ledger) the proposal was made from"
+    ),
+}
+NO_SUCH = {
+    "client": N_("no client {value!r} in this instance"),
+    "unit": N_("no unit {value!r} in this instance"),
+}
+
+
+def rule_name(rule: str) -> str:
+    """A rule's name: the code in English (as the JSON has it), a word in Dutch."""
+    return rule if language() == "en" or rule not in RULE_NAMES else _(RULE_NAMES[rule])
+
+
+def rule_words(rule: str) -> str:
+    """Why a rule excludes (`Rule.words`), in the user's language."""
+    return _(RULE_WORDS[rule])
+
+
+def urgency_word(code: str) -> str:
+    return _(URGENCY_LABELS[code]) if code in URGENCY_LABELS else code
+
+
+def type_word(code: str) -> str:
+    """A unit type: the spec's code in English, the word in Dutch (as proposals.csv)."""
+    return code if language() == "en" or code not in UNIT_TYPE_WORDS else _(UNIT_TYPE_WORDS[code])
+
+
+def support_word(code: str) -> str:
+    """A support intensity: the spec's code in English, the word in Dutch (as proposals.csv)."""
+    return code if language() == "en" or code not in SUPPORT_WORDS else _(SUPPORT_WORDS[code])
+
+
+def score_words(label: str) -> str:
+    """Why a pair scores its preference (`ClientSets.score_label`), in the user's language."""
+    return _(SCORE_LABELS[label]) if label in SCORE_LABELS else match_label(label)
+
+
+def answer_word(code: str) -> str:
+    return _(ANSWERS[code]) if code in ANSWERS else code
+
+
+def euro(amount: float) -> str:
+    """`€700` in English (as always), `€ 713,02` in Dutch."""
+    return f"€{amount:g}" if language() == "en" else "€ " + f"{amount:g}".replace(".", ",")
+
+
+def _number(exact: Fraction) -> str:
+    """A cap as capacity.py writes it (a whole number, else `g`), with a decimal comma in Dutch."""
+    text = str(exact.numerator) if exact.denominator == 1 else f"{float(exact):g}"
+    return text if language() == "en" else text.replace(".", ",")
+
+
+def times_word(count: int) -> str:
+    return _(TIMES[count]) if count in TIMES else str(count)
+
+
+def counted(count: int, one: str, many: str, **fields: object) -> str:
+    """`one` or `many` (messages marked N_) in the user's language, with {count} and `fields`."""
+    return _(one if count == 1 else many, count=count, **fields)
+
+
+def limit_words(full: Full, arrays: Arrays, municipality_name: Callable[[int], str]) -> str:
+    """A full limit as explain names it (counts after freeing, municipalities by name): in
+    English capacity's own words (`Full.words`), in Dutch from review.po."""
+    english = full.words(arrays, municipality_name)
+    if language() == "en":
+        return english
+    used = full.used - full.freed
+    if full.limit == "neighbourhood_cap":
+        return _(
+            "cap of {neighbourhood} full ({used} of {allowed} load added this period)",
+            neighbourhood=full.ident(arrays),
+            used=used,
+            allowed=full.allowed,
+        )
+    if full.limit == "municipality_intake":
+        return _(
+            "intake of {municipality} full ({used} of {allowed})",
+            municipality=municipality_name(full.key),
+            used=used,
+            allowed=full.allowed,
+        )
+    if full.limit in ("municipality_agreement", "landlord_agreement"):
+        return _(
+            "maximum of agreement {agreement} reached ({used} of {allowed} left this period)",
+            agreement=full.ident(arrays),
+            used=used,
+            allowed=full.allowed,
+        )
+    if full.limit == "support_slots":
+        municipality, intensity = divmod(full.key, len(INTENSITIES))
+        return _(
+            "{support} support slots in {municipality} full ({used} of {allowed})",
+            support=support_word(INTENSITIES[intensity]),
+            municipality=municipality_name(municipality),
+            used=used,
+            allowed=full.allowed,
+        )
+    return english  # provider slots: capacity.py words them in the user's language already
+
+
+def relax_words(limit: Limit, instance: Instance, arrays: Arrays, key: int, need: int) -> str:
+    """The change that raises one limit by `need`: in English capacity's own words (`Limit.relax`),
+    in Dutch from review.po."""
+    english = limit.relax(instance, arrays, key, need)[0]
+    if language() == "en":
+        return english
+    times = times_word(need)
+    if limit.name == "neighbourhood_cap":
+        n = instance.neighbourhoods[key]
+        cap = neighbourhood_cap(n.dwellings, n.cap, instance.policy.spreading.max_load_per_1000_dwellings)
+        return _(
+            "cap of {neighbourhood} ({name}) {times} higher ({cap} → {raised})",
+            neighbourhood=n.neighbourhood_id,
+            name=n.name,
+            times=times,
+            cap=_number(cap),
+            raised=_number(cap + need),
+        )
+    if limit.name == "municipality_intake":
+        m = instance.municipalities[key]
+        return _(
+            "intake of {name} ({municipality}) {times} higher ({intake} → {raised})",
+            name=m.name,
+            municipality=m.municipality_id,
+            times=times,
+            intake=m.max_intake,
+            raised=(m.max_intake or 0) + need,
+        )
+    if limit.name == "support_slots":
+        municipality, intensity = divmod(key, len(INTENSITIES))
+        row = next(
+            s
+            for s in instance.support_capacity
+            if (s.municipality_id, s.support_intensity)
+            == (arrays.municipality_ids[municipality], INTENSITIES[intensity])
+        )
+        fields = {
+            "support": support_word(INTENSITIES[intensity]),
+            "municipality": instance.municipalities[municipality].name,
+            "slots": row.slots,
+            "raised": row.slots + need,
+        }
+        if need == 1:
+            return _("one more slot of {support} support in {municipality} ({slots} → {raised})", **fields)
+        return _(
+            "{times} more slots of {support} support in {municipality} ({slots} → {raised})",
+            times=times,
+            **fields,
+        )
+    if limit.name in ("municipality_agreement", "landlord_agreement"):
+        agreement = next(g for g in instance.agreements if g.agreement_id == arrays.agreements.ids[key])
+        return _(
+            "maximum of agreement {agreement} ({party}) {times} higher ({maximum} → {raised})",
+            agreement=agreement.agreement_id,
+            party=agreement.party,
+            times=times,
+            maximum=agreement.maximum,
+            raised=(agreement.maximum or 0) + need,
+        )
+    return english  # provider slots: capacity.py words them in the user's language already
 
 
 # --- shared context ----------------------------------------------------------------------------
@@ -82,11 +284,7 @@ class Context:
         c_index = {c: k for k, c in enumerate(arrays.client_ids)}
         u_index = {u: k for k, u in enumerate(arrays.unit_ids)}
         problems = [
-            Problem(
-                file="proposals.csv",
-                message=f"{kind} {value!r} is not in the instance: "
-                "give the instance (and --ledger) the proposal was made from",
-            )
+            Problem(file="proposals.csv", message=_(NOT_IN_INSTANCE[kind], value=value))
             for client, unit in matches
             for kind, value, known in (("client", client, c_index), ("unit", unit, u_index))
             if value not in known
@@ -134,7 +332,7 @@ class Context:
                 "id": full.ident(a),
                 "key": full.key,
                 "need": full.need,
-                "text": full.words(a, self.municipality_name),
+                "text": limit_words(full, a, self.municipality_name),
             }
             for full in full_limits(a, self.remaining, client, unit, freed)
         ]
@@ -144,9 +342,7 @@ class Context:
 
     def client_label(self, client: int) -> str:
         a = self.arrays
-        return (
-            f"{a.client_ids[client]} (w {a.client_weight[client]}, {URGENCY_WORD[a.client_urgency[client]]})"
-        )
+        return f"{a.client_ids[client]} (w {a.client_weight[client]}, {urgency_word(URGENCY_WORD[a.client_urgency[client]])})"
 
     def score(self, client: int, unit: int) -> tuple[int, str]:
         """p(c, u) as the solve scores it (municipality, permanent home, staying) and why."""
@@ -166,11 +362,7 @@ def _index(ids: np.ndarray, value: str, kind: str) -> int:
     where = np.flatnonzero(ids == value)
     if not len(where):
         raise InvalidInstance(
-            [
-                Problem(
-                    file=f"{kind}s.csv", column=f"{kind}_id", message=f"no {kind} {value!r} in this instance"
-                )
-            ]
+            [Problem(file=f"{kind}s.csv", column=f"{kind}_id", message=_(NO_SUCH[kind], value=value))]
         )
     return int(where[0])
 
@@ -273,7 +465,7 @@ def _alternative(ctx: Context, client: int, unit: int, own_score: int | None) ->
     if holder is not None:
         entry["status"] = "taken"
         entry["taken_by"] = str(a.client_ids[holder])
-        entry["why_not"] = f"taken by {ctx.client_label(holder)}"
+        entry["why_not"] = _("taken by {client}", client=ctx.client_label(holder))
         return entry
     own = ctx.placed.get(client)
     freed = (client, own) if own is not None else None
@@ -284,21 +476,29 @@ def _alternative(ctx: Context, client: int, unit: int, own_score: int | None) ->
         return entry
     entry["status"] = "free"
     if own_score is None:
-        entry["why_not"] = (
+        entry["why_not"] = _(
             "free and within every limit: this proposal is not the optimum "
             "(hand-edited, kept or time-limited)"
         )
     elif score < own_score:
-        entry["why_not"] = f"fits, but scores lower for this client (p {score} < {own_score}: {label})"
+        entry["why_not"] = _(
+            "fits, but scores lower for this client (p {score} < {own}: {label})",
+            score=score,
+            own=own_score,
+            label=score_words(label),
+        )
     elif score == own_score:
-        entry["why_not"] = (
-            f"equally preferred (p {score}); the tie went to the chosen unit by spreading "
-            "(lower neighbourhood utilisation), fair share and a fixed order"
+        entry["why_not"] = _(
+            "equally preferred (p {score}); the tie went to the chosen unit by spreading "
+            "(lower neighbourhood utilisation), fair share and a fixed order",
+            score=score,
         )
     else:
-        entry["why_not"] = (
-            f"free, fits and scores higher (p {score} > {own_score}): this proposal is not "
-            "the optimum here (hand-edited, kept or time-limited)"
+        entry["why_not"] = _(
+            "free, fits and scores higher (p {score} > {own}): this proposal is not "
+            "the optimum here (hand-edited, kept or time-limited)",
+            score=score,
+            own=own_score,
         )
     return entry
 
@@ -314,27 +514,42 @@ def _unmatched_reason(ctx: Context, client: int, passes: dict, eligible: np.ndar
     a = ctx.arrays
     if not eligible.any():
         top, count = _most_excluding(passes)
-        return (
-            f"no eligible unit: none of the {a.n_units} units passes every rule; most excluded by "
-            f"{top} ({count} units: {RULE_WORDS[top]})"
+        return _(
+            "no eligible unit: none of the {total} units passes every rule; most excluded by "
+            "{rule} ({count} units: {words})",
+            total=a.n_units,
+            rule=rule_name(top),
+            count=count,
+            words=rule_words(top),
         )
     takers = [ctx.holder[u] for u in order if u in ctx.holder]
     if len(takers) == len(order):
         higher = all(a.client_weight[t] >= a.client_weight[client] for t in takers)
         names = ", ".join(ctx.client_label(t) for t in takers[:4])
-        return (
-            f"outranked: all {len(order)} eligible unit(s) went to "
-            f"{'higher-priority ' if higher else ''}clients {names}{' and more' if len(takers) > 4 else ''}"
+        more = _(" and more") if len(takers) > 4 else ""
+        if higher:
+            return _(
+                "outranked: all {count} eligible unit(s) went to higher-priority clients {clients}{more}",
+                count=len(order),
+                clients=names,
+                more=more,
+            )
+        return _(
+            "outranked: all {count} eligible unit(s) went to clients {clients}{more}",
+            count=len(order),
+            clients=names,
+            more=more,
         )
     free = [u for u in order if u not in ctx.holder]
     limits = Counter(limit["text"] for u in free for limit in ctx.full_limits(client, u))
     if limits:
         text = "; ".join(limits)
-        return (
-            f"capacity full: {len(free)} eligible unit(s) are free but lie where a limit is full: {text}"
-            + (f"; the other {len(takers)} went to other clients" if takers else "")
-        )
-    return "eligible units are free and within limits: this proposal is not the optimum for this client"
+        return _(
+            "capacity full: {count} eligible unit(s) are free but lie where a limit is full: {limits}",
+            count=len(free),
+            limits=text,
+        ) + (_("; the other {count} went to other clients", count=len(takers)) if takers else "")
+    return _("eligible units are free and within limits: this proposal is not the optimum for this client")
 
 
 # --- the smallest change -----------------------------------------------------------------------
@@ -375,7 +590,7 @@ def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
     changes = []
     for (name, key), need in needs.items():
         limit = LIMIT_BY_NAME[name]
-        message, _ = limit.relax(ctx.instance, ctx.arrays, key, need)
+        message = relax_words(limit, ctx.instance, ctx.arrays, key, need)
         changes.append(
             Change(
                 (0, need, limit.rank, -units_behind[(name, key)], idents[(name, key)]),
@@ -418,7 +633,7 @@ def eligibility_changes(
     if only["rent"]:
         limit = instance.policy.affordability.limit_for(c.household_size)
         affordable = [u for u in only["rent"] if instance.units[u].rent <= limit]
-        household = f"a household of {c.household_size}"
+        household = _("a household of {size}", size=c.household_size)
         if affordable:
             rent = min(instance.units[u].rent for u in affordable)
             opened = ", ".join(a.unit_ids[u] for u in affordable if instance.units[u].rent == rent)
@@ -427,16 +642,30 @@ def eligibility_changes(
                     (1, 0, rent - (c.max_rent or 0)),
                     "eligibility",
                     "rent",
-                    f"max rent of {c.client_id} €{rent:g} instead of €{c.max_rent:g} (makes {opened} "
-                    f"eligible; within the rent limit €{limit:g} for {household})",
+                    _(
+                        "max rent of {client} {rent} instead of {old} (makes {units} eligible; within "
+                        "the rent limit {limit} for {household})",
+                        client=c.client_id,
+                        rent=euro(rent),
+                        old=euro(c.max_rent or 0),
+                        units=opened,
+                        limit=euro(limit),
+                        household=household,
+                    ),
                     _edit("clients", client, max_rent=rent),
                 )
             )
         if len(affordable) < len(only["rent"]):
             cheapest = min(instance.units[u].rent for u in only["rent"] if u not in affordable)
             withheld.append(
-                f"a max rent of €{cheapest:g} or more for {c.client_id}: above the rent limit €{limit:g} "
-                f"for {household} (passend toewijzen, policy.yaml `affordability`)"
+                _(
+                    "a max rent of {rent} or more for {client}: above the rent limit {limit} for "
+                    "{household} (passend toewijzen, policy.yaml `affordability`)",
+                    rent=euro(cheapest),
+                    client=c.client_id,
+                    limit=euro(limit),
+                    household=household,
+                )
             )
     if only["type"]:
         allowed = tuple(
@@ -448,10 +677,16 @@ def eligibility_changes(
         for unit_type, count in Counter(instance.units[u].type for u in only["type"]).most_common():
             if unit_type not in compatible:
                 withheld.append(
-                    f"unit type {unit_type} for {c.client_id} ({count} unit(s)): the policy does not allow "
-                    f"it for {c.support_intensity} support"
+                    _(
+                        "unit type {type} for {client} ({count} unit(s)): the policy does not allow it "
+                        "for {support} support",
+                        type=type_word(unit_type),
+                        client=c.client_id,
+                        count=count,
+                        support=support_word(c.support_intensity),
+                    )
                     + (
-                        " (a Skaeve Huis needs an individual indication in eligible_types)"
+                        _(" (a Skaeve Huis needs an individual indication in eligible_types)")
                         if unit_type == "skaeve_huis"
                         else ""
                     )
@@ -462,8 +697,13 @@ def eligibility_changes(
                     (1, 1, -count, unit_type),
                     "eligibility",
                     "type",
-                    f"allow unit type {unit_type} for {c.client_id} "
-                    f"(now {', '.join(allowed) or 'none'}; {count} unit(s))",
+                    _(
+                        "allow unit type {type} for {client} (now {allowed}; {count} unit(s))",
+                        type=type_word(unit_type),
+                        client=c.client_id,
+                        allowed=", ".join(type_word(t) for t in allowed) or _("none"),
+                        count=count,
+                    ),
                     _edit("clients", client, eligible_types=allowed + (unit_type,)),
                 )
             )
@@ -476,7 +716,12 @@ def eligibility_changes(
                     (1, 2, -count, m.municipality_id),
                     "eligibility",
                     "origin_rule",
-                    f"add {m.name} ({m.municipality_id}) to the preferred municipalities of {c.client_id}",
+                    _(
+                        "add {name} ({municipality}) to the preferred municipalities of {client}",
+                        name=m.name,
+                        municipality=m.municipality_id,
+                        client=c.client_id,
+                    ),
                     _edit(
                         "clients",
                         client,
@@ -491,7 +736,12 @@ def eligibility_changes(
                 (1, 3, 0),
                 "eligibility",
                 "timing",
-                f"{c.client_id} ready to move by {end} (now from {c.ready_from})",
+                _(
+                    "{client} ready to move by {end} (now from {ready})",
+                    client=c.client_id,
+                    end=end,
+                    ready=c.ready_from,
+                ),
                 _edit("clients", client, ready_from=end),
             )
         )
@@ -503,7 +753,12 @@ def eligibility_changes(
                     (2, 0, (u.available_from - end).days, u.unit_id),
                     "eligibility",
                     "timing",
-                    f"{u.unit_id} available by {end} (now from {u.available_from})",
+                    _(
+                        "{unit} available by {end} (now from {available})",
+                        unit=u.unit_id,
+                        end=end,
+                        available=u.available_from,
+                    ),
                     _edit("units", unit, available_from=end),
                 )
             )
@@ -513,7 +768,7 @@ def eligibility_changes(
                 (2, 1, str(a.unit_ids[unit])),
                 "eligibility",
                 "access",
-                f"{a.unit_ids[unit]} made step-free (accessible)",
+                _("{unit} made step-free (accessible)", unit=a.unit_ids[unit]),
                 _edit("units", unit, accessible=True),
             )
         )
@@ -524,7 +779,12 @@ def eligibility_changes(
                 (2, 2, c.household_size - u.max_household, u.unit_id),
                 "eligibility",
                 "size",
-                f"{u.unit_id} for a household of {c.household_size} (now at most {u.max_household})",
+                _(
+                    "{unit} for a household of {size} (now at most {most})",
+                    unit=u.unit_id,
+                    size=c.household_size,
+                    most=u.max_household,
+                ),
                 _edit("units", unit, max_household=c.household_size),
             )
         )
@@ -551,8 +811,14 @@ def supply_changes(ctx: Context, client: int, order: list) -> list[Change]:
                 (3, len(changes)),
                 "supply",
                 "units",
-                f"one more unit like {u.unit_id} ({u.type} in {place}, {u.neighbourhood_id}, "
-                f"rent €{u.rent:g})",
+                _(
+                    "one more unit like {unit} ({type} in {place}, {neighbourhood}, rent {rent})",
+                    unit=u.unit_id,
+                    type=type_word(u.type),
+                    place=place,
+                    neighbourhood=u.neighbourhood_id,
+                    rent=euro(u.rent),
+                ),
                 _with_unit(extra),
             )
         )
@@ -778,10 +1044,9 @@ def _prices(
     """One LP of the priority level (2·W + [the client], unit classes, by column generation from
     `start`) and its dual prices; None when the LP has no answer (a time limit). `base`: the
     instance already read (`Changed.of(instance, client_id)`)."""
-    from ortools.linear_solver.python import model_builder as mb
-
     from matcher.proposal import in_id_order
     from matcher.rules.capacity import LIMIT_BOOK
+    from matcher.solver import lp_model
     from matcher.solver.backend import Clock, solve_model
     from matcher.solver.column_generation import priced_lp, seed_columns
     from matcher.solver.formulation import build_formulation, candidate_pairs
@@ -809,7 +1074,7 @@ def _prices(
         lambda model: solve_model(model, "glop", "", clock),
         clock.expired,
     )
-    if lp.status != mb.SolveStatus.OPTIMAL:
+    if lp.status != lp_model.SolveStatus.OPTIMAL:
         return None
     duals = np.maximum(lp.duals, 0.0)  # prices of "at most" rows; any value ≥ 0 bounds
     by_class = np.zeros(arrays.n_units)
@@ -1020,9 +1285,11 @@ def smallest_change(
         fresh = dict(start)
         if client_id in fresh:
             report["fresh_solve_places_client"] = fresh[client_id]
-            report["note"] = (
-                f"no change needed: solving this instance afresh places {client_id} in "
-                f"{fresh[client_id]} (the proposal differs from a fresh solve)"
+            report["note"] = _(
+                "no change needed: solving this instance afresh places {client} in {unit} "
+                "(the proposal differs from a fresh solve)",
+                client=client_id,
+                unit=fresh[client_id],
             )
             return report
     else:
@@ -1080,7 +1347,7 @@ def smallest_change(
             instance, client_id, start, baseline_priority, settings, keep, False, changed=changed, only=only
         )
         if found.placed:
-            verified = "W and P"
+            verified = _("re-solving W and P")
         else:  # a tie of W and P: only the engine's later tie-breaks can tell
             report["resolves"] += 1
             proposal = solve_fully(instance, settings, keep)
@@ -1090,7 +1357,7 @@ def smallest_change(
             found = Placement(
                 True, placed[client_id], sorted({c for c, _ in start} - set(placed)), proposal.priority
             )
-            verified = "every level"
+            verified = _("re-solving every level")
         report["found"].append(
             {
                 "kind": change.kind,
@@ -1100,7 +1367,7 @@ def smallest_change(
                 "displaced": found.displaced,
                 "W_before": baseline_priority,
                 "W_after": found.priority,
-                "verified_by": f"re-solving {verified}",
+                "verified_by": verified,
             }
         )
     report["candidates"] = len(changes)
@@ -1123,7 +1390,7 @@ UNIT_RULES = ("type", "size", "rent", "timing", "open_neighbourhood")
 # command), and held equal to the workbook's by tests/review/test_explain_run_folder.py
 PROVIDER_NOT_NEEDED = ("light",)
 CIRCUMSTANCE_RULES = tuple(rule for rule in RULES if rule not in UNIT_RULES)  # coordinator only
-CIRCUMSTANCES = "their own circumstances, which only the coordinator can discuss"
+CIRCUMSTANCES = N_("their own circumstances, which only the coordinator can discuss")
 
 
 def explain_unit(instance: Instance, matches: list[tuple[str, str]], unit_id: str) -> dict:
@@ -1185,7 +1452,7 @@ def _landlord_limits(ctx: Context, client: int, unit: int, freed: tuple[int, int
     return [
         limit["text"]
         if limit["limit"] != "support_slots"
-        else "a support-slot limit of the municipality is full"
+        else _("a support-slot limit of the municipality is full")
         for limit in ctx.full_limits(client, unit, freed)
     ]
 
@@ -1196,7 +1463,7 @@ def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict
     entry = {"client_id": str(a.client_ids[client])}
     if client in ctx.placed:
         entry["status"] = "placed_elsewhere"
-        entry["why_not"] = "proposed for another unit"
+        entry["why_not"] = _("proposed for another unit")
         return entry
     freed = (holder, unit) if holder is not None else None
     full = _landlord_limits(ctx, client, unit, freed)
@@ -1205,13 +1472,14 @@ def _candidate(ctx: Context, client: int, unit: int, holder: int | None) -> dict
         entry["why_not"] = "; ".join(dict.fromkeys(full))
     elif holder is not None:
         entry["status"] = "not_chosen"
-        entry["why_not"] = (
-            f"the proposal gives this unit to {a.client_ids[holder]} under the scheme's rules; "
-            "the coordinator can explain the choice"
+        entry["why_not"] = _(
+            "the proposal gives this unit to {client} under the scheme's rules; "
+            "the coordinator can explain the choice",
+            client=a.client_ids[holder],
         )
     else:
         entry["status"] = "not_chosen"
-        entry["why_not"] = (
+        entry["why_not"] = _(
             "could take it: this proposal is not the optimum here (hand-edited, kept or time-limited)"
         )
     return entry
@@ -1226,105 +1494,188 @@ def _unit_unmatched_reason(
         top = max(UNIT_RULES, key=lambda rule: counts[rule])
         if counts[top]:
             rest = int(unit_ok.sum())
-            return (
-                f"no client passes every rule for this unit; most excluded by {top} "
-                f"({counts[top]} of {a.n_clients} clients: {RULE_WORDS[top]})"
-                + (f"; {rest} more by {CIRCUMSTANCES}" if rest else "")
+            return _(
+                "no client passes every rule for this unit; most excluded by {rule} "
+                "({count} of {total} clients: {words})",
+                rule=rule_name(top),
+                count=counts[top],
+                total=a.n_clients,
+                words=rule_words(top),
+            ) + (
+                _("; {count} more by {circumstances}", count=rest, circumstances=_(CIRCUMSTANCES))
+                if rest
+                else ""
             )
-        return f"no client passes every rule for this unit: all {a.n_clients} are excluded by {CIRCUMSTANCES}"
+        return _(
+            "no client passes every rule for this unit: all {total} are excluded by {circumstances}",
+            total=a.n_clients,
+            circumstances=_(CIRCUMSTANCES),
+        )
     elsewhere = [c for c in candidates if c in ctx.placed]
     if len(elsewhere) == len(candidates):
-        return f"all {len(candidates)} eligible client(s) were proposed for other units"
+        return _("all {count} eligible client(s) were proposed for other units", count=len(candidates))
     blocked = Counter(
         text for c in candidates if c not in ctx.placed for text in _landlord_limits(ctx, int(c), unit)
     )
     if blocked:
-        return "eligible clients are waiting, but a limit is full: " + "; ".join(blocked)
-    return "eligible clients are waiting and the limits allow it: this proposal is not the optimum here"
+        return _("eligible clients are waiting, but a limit is full: {limits}", limits="; ".join(blocked))
+    return _("eligible clients are waiting and the limits allow it: this proposal is not the optimum here")
 
 
 # --- text --------------------------------------------------------------------------------------
 
 
 def render_client(result: dict) -> str:
-    """The client explanation as plain text."""
+    """The client explanation as plain text, in the user's language."""
     weeks = result["weeks_waited"]
-    lines = [
-        f"Client {result['client_id']}: {result['urgency']} urgency, waited {weeks} week{'s' * (weeks != 1)}, "
-        f"priority w {result['priority_weight']}, {result['support_intensity']} support."
-    ]
+    header = counted(
+        weeks,
+        N_(
+            "Client {client}: {urgency} urgency, waited {count} week, priority w {weight}, {support} support."
+        ),
+        N_(
+            "Client {client}: {urgency} urgency, waited {count} weeks, priority w {weight}, {support} support."
+        ),
+        client=result["client_id"],
+        urgency=urgency_word(result["urgency"]),
+        weight=result["priority_weight"],
+        support=support_word(result["support_intensity"]),
+    )
+    lines = [header]
     lapsed, refusals = result.get("urgency_lapsed"), result.get("refusals")
     if lapsed:
         lines.append(
-            f"Urgency lapsed from {lapsed['from']} to {lapsed['to']} after {lapsed['refusals']} refusals of "
-            "suitable offers (the refusal rule, policy.yaml `refusals`; see the ledger)."
+            _(
+                "Urgency lapsed from {before} to {after} after {refusals} refusals of suitable offers (the "
+                "refusal rule, policy.yaml `refusals`; see the ledger).",
+                before=urgency_word(lapsed["from"]),
+                after=urgency_word(lapsed["to"]),
+                refusals=lapsed["refusals"],
+            )
         )
     elif refusals:
-        count = refusals["count"]
         lines.append(
-            f"{count} refusal{'s' * (count != 1)} of suitable offers recorded in the ledger (urgency "
-            f"lapses at {refusals['max_refusals']})."
+            counted(
+                refusals["count"],
+                N_("{count} refusal of suitable offers recorded in the ledger (urgency lapses at {limit})."),
+                N_("{count} refusals of suitable offers recorded in the ledger (urgency lapses at {limit})."),
+                limit=refusals["max_refusals"],
+            )
         )
-    lines.append(f"Eligible units: {result['units_eligible']} of {result['units_total']}.")
+    lines.append(
+        _(
+            "Eligible units: {eligible} of {total}.",
+            eligible=result["units_eligible"],
+            total=result["units_total"],
+        )
+    )
     for rule, count in result["excluded_by_rule"].items():
-        lines.append(f"  - {rule}: excludes {count} unit{'s' * (count != 1)} ({RULE_WORDS[rule]})")
+        lines.append(
+            "  - "
+            + counted(
+                count,
+                N_("{rule}: excludes {count} unit ({words})"),
+                N_("{rule}: excludes {count} units ({words})"),
+                rule=rule_name(rule),
+                words=rule_words(rule),
+            )
+        )
     if result["matched"]:
         unit = result["unit"]
         lines.append(
-            f"MATCHED to {unit['unit_id']} ({unit['type']}, {unit['municipality']}, "
-            f"{unit['neighbourhood_id']}, rent €{unit['rent']:g}): {unit['why']} "
-            f"(preference p {unit['preference_score']})."
+            _(
+                "MATCHED to {unit} ({type}, {municipality}, {neighbourhood}, rent {rent}): {why} "
+                "(preference p {score}).",
+                unit=unit["unit_id"],
+                type=type_word(unit["type"]),
+                municipality=unit["municipality"],
+                neighbourhood=unit["neighbourhood_id"],
+                rent=euro(unit["rent"]),
+                why=score_words(unit["why"]),
+                score=unit["preference_score"],
+            )
         )
         if result["alternatives"]:
-            lines.append("Next-best alternatives and why each was not chosen:")
+            lines.append(_("Next-best alternatives and why each was not chosen:"))
             for alt in result["alternatives"]:
                 lines.append(
-                    f"  - {alt['unit_id']} (p {alt['preference_score']}, {alt['why_score']}): "
+                    f"  - {alt['unit_id']} (p {alt['preference_score']}, {score_words(alt['why_score'])}): "
                     f"{alt['why_not']}"
                 )
         else:
-            lines.append("No other unit was eligible.")
+            lines.append(_("No other unit was eligible."))
         return "\n".join(lines)
-    lines.append(f"NOT MATCHED — {result['unmatched_reason']}.")
+    lines.append(_("NOT MATCHED — {reason}.", reason=result["unmatched_reason"]))
     for alt in result.get("eligible_units", []):
         lines.append(f"  - {alt['unit_id']} (p {alt['preference_score']}): {alt['why_not']}")
     cf = result.get("counterfactual")
     if cf:
-        if cf.get("note"):
-            lines.append(_sentence(cf["note"]) + ".")
-        elif cf.get("smallest"):
-            best = cf["smallest"]
-            lines.append(
-                f"Smallest change that places {result['client_id']}: {best['change']} "
-                f"→ placed in {best['unit_id']} (verified by {best.get('verified_by', 're-solving')}"
-                + (f"; {', '.join(best['displaced'])} would then be unmatched" if best["displaced"] else "")
-                + ")."
-            )
-            for other in cf["found"][1:]:
-                pushed = (
-                    f" ({', '.join(other['displaced'])} would then be unmatched)"
-                    if other["displaced"]
-                    else ""
-                )
-                lines.append(f"  also works: {other['change']} → {other['unit_id']}{pushed}")
-        else:
-            lines.append(f"No single change among the {cf['tried']} tried places {result['client_id']}.")
-        untried = cf.get("candidates", 0) - cf["tried"]
-        if untried > 0 and not cf.get("note"):
-            lines.append(
-                f"{untried} more change{'s' * (untried != 1)} not tried: the search stops after "
-                f"{cf['resolves']} re-solves (--max-resolves)."
-            )
-        never = ", ".join(
-            f"{rule} ({count} unit{'s' * (count != 1)})"
-            for rule, count in cf["never_relaxed"].items()
-            if count
-        )
-        if never:
-            lines.append(f"Never relaxed: {never}.")
-        for withheld in cf.get("withheld", []):
-            lines.append(f"Not suggested (another rule forbids it): {withheld}.")
+        lines += _counterfactual_lines(result["client_id"], cf)
     return "\n".join(lines)
+
+
+def _counterfactual_lines(client_id: str, cf: dict) -> list[str]:
+    """The search for the smallest change (`smallest_change`'s report) as lines of text."""
+    lines = []
+    if cf.get("note"):
+        lines.append(_sentence(cf["note"]) + ".")
+    elif cf.get("smallest"):
+        best = cf["smallest"]
+        verified = _("verified by {how}", how=best.get("verified_by") or _("re-solving"))
+        if best["displaced"]:
+            verified += "; " + _("{clients} would then be unmatched", clients=", ".join(best["displaced"]))
+        lines.append(
+            _(
+                "Smallest change that places {client}: {change} → placed in {unit}",
+                client=client_id,
+                change=best["change"],
+                unit=best["unit_id"],
+            )
+            + f" ({verified})."
+        )
+        for other in cf["found"][1:]:
+            pushed = (
+                " (" + _("{clients} would then be unmatched", clients=", ".join(other["displaced"])) + ")"
+                if other["displaced"]
+                else ""
+            )
+            lines.append(
+                "  "
+                + _("also works: {change} → {unit}", change=other["change"], unit=other["unit_id"])
+                + pushed
+            )
+    else:
+        lines.append(
+            _(
+                "No single change among the {tried} tried places {client}.",
+                tried=cf["tried"],
+                client=client_id,
+            )
+        )
+    untried = cf.get("candidates", 0) - cf["tried"]
+    if untried > 0 and not cf.get("note"):
+        lines.append(
+            counted(
+                untried,
+                N_(
+                    "{count} more change not tried: the search stops after {resolves} re-solves (--max-resolves)."
+                ),
+                N_(
+                    "{count} more changes not tried: the search stops after {resolves} re-solves (--max-resolves)."
+                ),
+                resolves=cf["resolves"],
+            )
+        )
+    never = ", ".join(
+        f"{rule_name(rule)} ({counted(count, N_('{count} unit'), N_('{count} units'))})"
+        for rule, count in cf["never_relaxed"].items()
+        if count
+    )
+    if never:
+        lines.append(_("Never relaxed: {rules}.", rules=never))
+    for withheld in cf.get("withheld", []):
+        lines.append(_("Not suggested (another rule forbids it): {change}.", change=withheld))
+    return lines
 
 
 def _sentence(text: str) -> str:
@@ -1333,29 +1684,69 @@ def _sentence(text: str) -> str:
 
 
 def render_unit(result: dict) -> str:
-    """The unit explanation (landlord's view) as plain text: what the landlord workbook shows."""
+    """The unit explanation (landlord's view) as plain text: what the landlord workbook shows, in
+    the user's language."""
     unit = result["unit"]
     lines = [
-        f"Unit {unit['unit_id']} ({unit['type']}, {unit['landlord']}, {unit['municipality']}, "
-        f"{unit['neighbourhood_id']}, rent €{unit['rent']:g}, household up to {unit['max_household']}, "
-        f"{'step-free' if unit['accessible'] else 'not step-free'}, available from {unit['available_from']})."
+        _(
+            "Unit {unit} ({type}, {landlord}, {municipality}, {neighbourhood}, rent {rent}, household up to "
+            "{size}, {access}, available from {available}).",
+            unit=unit["unit_id"],
+            type=type_word(unit["type"]),
+            landlord=unit["landlord"],
+            municipality=unit["municipality"],
+            neighbourhood=unit["neighbourhood_id"],
+            rent=euro(unit["rent"]),
+            size=unit["max_household"],
+            access=_("step-free") if unit["accessible"] else _("not step-free"),
+            available=unit["available_from"],
+        )
     ]
-    lines.append(f"Eligible clients: {result['clients_eligible']} of {result['clients_total']}.")
+    lines.append(
+        _(
+            "Eligible clients: {eligible} of {total}.",
+            eligible=result["clients_eligible"],
+            total=result["clients_total"],
+        )
+    )
     for rule, count in result["excluded_by_rule"].items():
-        lines.append(f"  - {rule}: excludes {count} client{'s' * (count != 1)} ({RULE_WORDS[rule]})")
+        lines.append(
+            "  - "
+            + counted(
+                count,
+                N_("{rule}: excludes {count} client ({words})"),
+                N_("{rule}: excludes {count} clients ({words})"),
+                rule=rule_name(rule),
+                words=rule_words(rule),
+            )
+        )
     if result["excluded_by_circumstances"]:
-        count = result["excluded_by_circumstances"]
-        lines.append(f"  - {count} more client{'s' * (count != 1)} excluded by {CIRCUMSTANCES}")
+        lines.append(
+            "  - "
+            + counted(
+                result["excluded_by_circumstances"],
+                N_("{count} more client excluded by {circumstances}"),
+                N_("{count} more clients excluded by {circumstances}"),
+                circumstances=_(CIRCUMSTANCES),
+            )
+        )
     if result["matched"]:
         c = result["client"]
         lines.append(
-            f"PROPOSED for {c['client_id']}: household of {c['household_size']}, {c['support_intensity']} "
-            f"support, support provider needed: {c['provider_needed']}, moving in from {c['move_in_from']}."
+            _(
+                "PROPOSED for {client}: household of {size}, {support} support, support provider needed: "
+                "{needed}, moving in from {moving}.",
+                client=c["client_id"],
+                size=c["household_size"],
+                support=support_word(c["support_intensity"]),
+                needed=answer_word(c["provider_needed"]),
+                moving=c["move_in_from"],
+            )
         )
     else:
-        lines.append(f"NOT PROPOSED — {result['unmatched_reason']}.")
+        lines.append(_("NOT PROPOSED — {reason}.", reason=result["unmatched_reason"]))
     if result["other_candidates"]:
-        lines.append("Other eligible clients:")
+        lines.append(_("Other eligible clients:"))
         for other in result["other_candidates"]:
             lines.append(f"  - {other['client_id']}: {other['why_not']}")
     return "\n".join(lines)
