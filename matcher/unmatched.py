@@ -35,7 +35,7 @@ import numpy as np
 from matcher.i18n import N_, _
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import Full, Remaining, full_limits
-from matcher.rules.eligibility import RULES, Pairs
+from matcher.rules.eligibility import RULES, Pairs, rule_name
 from matcher.solver.formulation import Candidates
 from matcher.table import Table
 from models.fields import INTENSITIES
@@ -351,10 +351,10 @@ def _no_unit_detail(excluded: np.ndarray, rules: list[str], client: int, n_units
         return _("there are no units this period")
     row = excluded[client]
     ranked = sorted((k for k in range(len(rules)) if row[k] > 0), key=lambda k: -row[k])
-    top = ", ".join(_("{rule} excludes {count}", rule=rules[k], count=row[k]) for k in ranked[:3])
+    top = ", ".join(_("{rule} excludes {count}", rule=rule_name(rules[k]), count=row[k]) for k in ranked[:3])
     return _(
         "none of the {count} units is eligible; most excluded by {rule} ({top})",
         count=n_units,
-        rule=rules[ranked[0]],
+        rule=rule_name(rules[ranked[0]]),
         top=top,
     )

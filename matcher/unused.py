@@ -25,7 +25,7 @@ import numpy as np
 
 from matcher.i18n import _
 from matcher.rules.arrays import Arrays
-from matcher.rules.eligibility import _BLOCK_CELLS, RULE_BOOK, ClientSets, Pairs
+from matcher.rules.eligibility import _BLOCK_CELLS, RULE_BOOK, ClientSets, Pairs, rule_name
 from matcher.solver.formulation import Candidates
 from matcher.solver.greedy import priority_order
 from matcher.table import Table
@@ -180,7 +180,7 @@ def _nobody_details(
     for unit, row, firsts in zip(units.tolist(), excluded, first):
         ranked = sorted((k for k in range(len(RULE_BOOK)) if row[k] > 0), key=lambda k: -row[k])
         top = ", ".join(
-            _("{rule} excludes {count}", rule=RULE_BOOK[k].name, count=row[k]) for k in ranked[:3]
+            _("{rule} excludes {count}", rule=rule_name(RULE_BOOK[k].name), count=row[k]) for k in ranked[:3]
         )
         worst = RULE_BOOK[ranked[0]]
         client = int(by_rank[firsts[ranked[0]]])
@@ -189,7 +189,7 @@ def _nobody_details(
                 "none of the {count} clients is eligible; most excluded by {rule} ({top}); "
                 "for the highest-priority of them, {client} (w {weight}): {violation}",
                 count=n_clients,
-                rule=worst.name,
+                rule=rule_name(worst.name),
                 top=top,
                 client=arrays.client_ids[client],
                 weight=arrays.client_weight[client],

@@ -160,8 +160,29 @@ def reason_code(text: str) -> str:
     return str(text).strip()
 
 
+def unit_type_word(code: str) -> str:
+    """A unit type: the spec's code in English (as the CSV files have it), the word in Dutch."""
+    return code if language() == "en" or code not in UNIT_TYPE_WORDS else _(UNIT_TYPE_WORDS[code])
+
+
+def support_word(code: str) -> str:
+    """A support intensity: the spec's code in English, the word in Dutch (as proposals.csv)."""
+    return code if language() == "en" or code not in SUPPORT_WORDS else _(SUPPORT_WORDS[code])
+
+
+def _shown_words(frame: Frame) -> Frame:
+    """A copy of `frame` with its unit types and support intensities in the user's language
+    (English keeps the spec's codes): proposals.csv and unused_units.csv say them alike."""
+    for column, word in (("unit_type", unit_type_word), ("support_intensity", support_word)):
+        if column in frame.columns and language() != "en":
+            frame = frame.assign(**{column: [word(v) if isinstance(v, str) else v for v in frame[column]]})
+    return frame
+
+
 def shown_reasons(frame: Frame, column: str = "reason") -> Frame:
-    """A copy of `frame` with its reason codes in the user's language, for writing."""
+    """A copy of `frame` (unmatched.csv, unused_units.csv) with its reason codes, and the unit
+    types of unused_units.csv, in the user's language, for writing."""
+    frame = _shown_words(frame)
     if column not in frame.columns:
         return frame
     return frame.assign(**{column: [reason_label(str(code)) for code in frame[column]]})
@@ -172,9 +193,7 @@ def shown_match_reasons(frame: Frame) -> Frame:
     intensities in the user's language (English keeps the spec's codes), for writing."""
     if "reason" in frame.columns:
         frame = frame.assign(reason=[match_label(str(label)) for label in frame["reason"]])
-    for column, words in (("unit_type", UNIT_TYPE_WORDS), ("support_intensity", SUPPORT_WORDS)):
-        if column in frame.columns and language() != "en":
-            frame = frame.assign(**{column: [_(words[v]) if v in words else v for v in frame[column]]})
+    frame = _shown_words(frame)
     if "match_kind" in frame.columns:
         frame = frame.assign(
             match_kind=[_(MATCH_KINDS[kind]) if kind in MATCH_KINDS else kind for kind in frame["match_kind"]]

@@ -38,16 +38,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from matcher.i18n import N_, _, language
-from matcher.io.headers import SUPPORT_WORDS, UNIT_TYPE_WORDS, match_label
-from matcher.rules.arrays import Arrays, neighbourhood_cap
-from matcher.rules.capacity import LIMIT_BY_NAME, Full, Limit, PairLimits, Remaining, full_limits
-from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
+from matcher.io.headers import match_label, support_word
+from matcher.io.headers import unit_type_word as type_word
+from matcher.rules.arrays import Arrays
+from matcher.rules.capacity import LIMIT_BY_NAME, Limit, PairLimits, Remaining, full_limits
+from matcher.rules.eligibility import RULE_BOOK, RULE_FUNCTIONS, RULES, ClientSets, Eligibility, rule_name
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem, Unit
 from models.fields import INTENSITIES
@@ -72,27 +72,13 @@ PRIORITY_FIRST_PAIRS = 100_000
 # --- words -------------------------------------------------------------------------------------
 
 # English shows the codes as it always did (rule names, unit types, support intensities, urgency);
-# Dutch shows words (matcher/locale/nl/review.po; unit types and intensities as the output files
-# have them, matcher.io.headers). The JSON keeps the codes in every language.
-RULE_NAMES = {
-    "type": N_("unit type"),
-    "size": N_("household size"),
-    "rent": N_("rent"),
-    "access": N_("step-free access"),
-    "timing": N_("availability"),
-    "safety": N_("safety"),
-    "origin_rule": N_("origin rule"),
-    "history": N_("earlier declines"),
-    "open_neighbourhood": N_("closed neighbourhood"),
-    "occupied": N_("occupied home"),
-    "young_adults_home": N_("young adults' home"),
-    "housing_first": N_("Housing First"),
-    "shared_home": N_("shared home"),
-}
+# Dutch shows words (matcher/locale/nl/review.po). Rule names (`rule_name`, matcher.rules.eligibility),
+# unit types and intensities (`type_word`, `support_word`, matcher.io.headers) and the limits
+# (matcher.rules.capacity) have one home each, shared with the weekly files. The JSON keeps the codes
+# in every language.
 URGENCY_LABELS = {"normal": N_("normal"), "high": N_("high"), "acute": N_("acute")}
 SCORE_LABELS = {"elsewhere": N_("elsewhere")}  # the others: matcher.io.headers.match_label
 ANSWERS = {"yes": N_("yes"), "no": N_("no")}  # provider_needed
-TIMES = {1: N_("one"), 2: N_("two"), 3: N_("three")}
 NOT_IN_INSTANCE = {
     "client": N_(
         "client {value!r} is not in the instance: give the instance (and --ledger) the proposal was made from"
@@ -107,11 +93,6 @@ NO_SUCH = {
 }
 
 
-def rule_name(rule: str) -> str:
-    """A rule's name: the code in English (as the JSON has it), a word in Dutch."""
-    return rule if language() == "en" or rule not in RULE_NAMES else _(RULE_NAMES[rule])
-
-
 def rule_words(rule: str) -> str:
     """Why a rule excludes (`Rule.words`), in the user's language."""
     return _(RULE_WORDS[rule])
@@ -119,16 +100,6 @@ def rule_words(rule: str) -> str:
 
 def urgency_word(code: str) -> str:
     return _(URGENCY_LABELS[code]) if code in URGENCY_LABELS else code
-
-
-def type_word(code: str) -> str:
-    """A unit type: the spec's code in English, the word in Dutch (as proposals.csv)."""
-    return code if language() == "en" or code not in UNIT_TYPE_WORDS else _(UNIT_TYPE_WORDS[code])
-
-
-def support_word(code: str) -> str:
-    """A support intensity: the spec's code in English, the word in Dutch (as proposals.csv)."""
-    return code if language() == "en" or code not in SUPPORT_WORDS else _(SUPPORT_WORDS[code])
 
 
 def score_words(label: str) -> str:
@@ -145,121 +116,9 @@ def euro(amount: float) -> str:
     return f"€{amount:g}" if language() == "en" else "€ " + f"{amount:g}".replace(".", ",")
 
 
-def _number(exact: Fraction) -> str:
-    """A cap as capacity.py writes it (a whole number, else `g`), with a decimal comma in Dutch."""
-    text = str(exact.numerator) if exact.denominator == 1 else f"{float(exact):g}"
-    return text if language() == "en" else text.replace(".", ",")
-
-
-def times_word(count: int) -> str:
-    return _(TIMES[count]) if count in TIMES else str(count)
-
-
 def counted(count: int, one: str, many: str, **fields: object) -> str:
     """`one` or `many` (messages marked N_) in the user's language, with {count} and `fields`."""
     return _(one if count == 1 else many, count=count, **fields)
-
-
-def limit_words(full: Full, arrays: Arrays, municipality_name: Callable[[int], str]) -> str:
-    """A full limit as explain names it (counts after freeing, municipalities by name): in
-    English capacity's own words (`Full.words`), in Dutch from review.po."""
-    english = full.words(arrays, municipality_name)
-    if language() == "en":
-        return english
-    used = full.used - full.freed
-    if full.limit == "neighbourhood_cap":
-        return _(
-            "cap of {neighbourhood} full ({used} of {allowed} load added this period)",
-            neighbourhood=full.ident(arrays),
-            used=used,
-            allowed=full.allowed,
-        )
-    if full.limit == "municipality_intake":
-        return _(
-            "intake of {municipality} full ({used} of {allowed})",
-            municipality=municipality_name(full.key),
-            used=used,
-            allowed=full.allowed,
-        )
-    if full.limit in ("municipality_agreement", "landlord_agreement"):
-        return _(
-            "maximum of agreement {agreement} reached ({used} of {allowed} left this period)",
-            agreement=full.ident(arrays),
-            used=used,
-            allowed=full.allowed,
-        )
-    if full.limit == "support_slots":
-        municipality, intensity = divmod(full.key, len(INTENSITIES))
-        return _(
-            "{support} support slots in {municipality} full ({used} of {allowed})",
-            support=support_word(INTENSITIES[intensity]),
-            municipality=municipality_name(municipality),
-            used=used,
-            allowed=full.allowed,
-        )
-    return english  # provider slots: capacity.py words them in the user's language already
-
-
-def relax_words(limit: Limit, instance: Instance, arrays: Arrays, key: int, need: int) -> str:
-    """The change that raises one limit by `need`: in English capacity's own words (`Limit.relax`),
-    in Dutch from review.po."""
-    english = limit.relax(instance, arrays, key, need)[0]
-    if language() == "en":
-        return english
-    times = times_word(need)
-    if limit.name == "neighbourhood_cap":
-        n = instance.neighbourhoods[key]
-        cap = neighbourhood_cap(n.dwellings, n.cap, instance.policy.spreading.max_load_per_1000_dwellings)
-        return _(
-            "cap of {neighbourhood} ({name}) {times} higher ({cap} → {raised})",
-            neighbourhood=n.neighbourhood_id,
-            name=n.name,
-            times=times,
-            cap=_number(cap),
-            raised=_number(cap + need),
-        )
-    if limit.name == "municipality_intake":
-        m = instance.municipalities[key]
-        return _(
-            "intake of {name} ({municipality}) {times} higher ({intake} → {raised})",
-            name=m.name,
-            municipality=m.municipality_id,
-            times=times,
-            intake=m.max_intake,
-            raised=(m.max_intake or 0) + need,
-        )
-    if limit.name == "support_slots":
-        municipality, intensity = divmod(key, len(INTENSITIES))
-        row = next(
-            s
-            for s in instance.support_capacity
-            if (s.municipality_id, s.support_intensity)
-            == (arrays.municipality_ids[municipality], INTENSITIES[intensity])
-        )
-        fields = {
-            "support": support_word(INTENSITIES[intensity]),
-            "municipality": instance.municipalities[municipality].name,
-            "slots": row.slots,
-            "raised": row.slots + need,
-        }
-        if need == 1:
-            return _("one more slot of {support} support in {municipality} ({slots} → {raised})", **fields)
-        return _(
-            "{times} more slots of {support} support in {municipality} ({slots} → {raised})",
-            times=times,
-            **fields,
-        )
-    if limit.name in ("municipality_agreement", "landlord_agreement"):
-        agreement = next(g for g in instance.agreements if g.agreement_id == arrays.agreements.ids[key])
-        return _(
-            "maximum of agreement {agreement} ({party}) {times} higher ({maximum} → {raised})",
-            agreement=agreement.agreement_id,
-            party=agreement.party,
-            times=times,
-            maximum=agreement.maximum,
-            raised=(agreement.maximum or 0) + need,
-        )
-    return english  # provider slots: capacity.py words them in the user's language already
 
 
 # --- shared context ----------------------------------------------------------------------------
@@ -332,7 +191,7 @@ class Context:
                 "id": full.ident(a),
                 "key": full.key,
                 "need": full.need,
-                "text": limit_words(full, a, self.municipality_name),
+                "text": full.words(a, self.municipality_name),
             }
             for full in full_limits(a, self.remaining, client, unit, freed)
         ]
@@ -590,7 +449,7 @@ def capacity_changes(ctx: Context, client: int, order: list) -> list[Change]:
     changes = []
     for (name, key), need in needs.items():
         limit = LIMIT_BY_NAME[name]
-        message = relax_words(limit, ctx.instance, ctx.arrays, key, need)
+        message = limit.relax(ctx.instance, ctx.arrays, key, need)[0]
         changes.append(
             Change(
                 (0, need, limit.rank, -units_behind[(name, key)], idents[(name, key)]),

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.i18n import N_, _
+from matcher.i18n import N_, _, language
+from matcher.io.headers import support_word
 from matcher.rules.arrays import Arrays, neighbourhood_cap
 from models.fields import INTENSITIES
 
@@ -143,8 +144,14 @@ def _raise_agreement(instance: Instance, a: Arrays, key: int, need: int) -> tupl
     agreement = instance.agreements[position]
     assert agreement.maximum is not None
     return (
-        f"maximum of agreement {agreement_id} ({agreement.party}) {_times(need)} higher "
-        f"({agreement.maximum} → {agreement.maximum + need})",
+        _(
+            "maximum of agreement {agreement} ({party}) {times} higher ({maximum} → {raised})",
+            agreement=agreement_id,
+            party=agreement.party,
+            times=_times(need),
+            maximum=agreement.maximum,
+            raised=agreement.maximum + need,
+        ),
         instance.with_row("agreements", position, maximum=agreement.maximum + need),
     )
 
@@ -217,20 +224,33 @@ def _persons(a: Arrays, clients: np.ndarray, units: np.ndarray) -> np.ndarray:
 Relaxation = Callable[["Instance", Arrays, int, int], tuple[str, "Instance"]]
 
 
+_TIMES = {1: N_("one"), 2: N_("two"), 3: N_("three")}
+
+
 def _times(count: int) -> str:
-    return {1: "one", 2: "two", 3: "three"}.get(count, str(count))
+    """`one`, `two`, `three`, else the number, in the user's language."""
+    return _(_TIMES[count]) if count in _TIMES else str(count)
 
 
 def _num(value: Fraction | float) -> str:
+    """A whole number as it is, else `g`; with a decimal comma in Dutch."""
     value = Fraction(value)
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+    text = str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+    return text if language() == "en" else text.replace(".", ",")
 
 
 def _raise_cap(instance: Instance, a: Arrays, key: int, need: int) -> tuple[str, Instance]:
     n = instance.neighbourhoods[key]
     cap = neighbourhood_cap(n.dwellings, n.cap, instance.policy.spreading.max_load_per_1000_dwellings)
     return (
-        f"cap of {n.neighbourhood_id} ({n.name}) {_times(need)} higher ({_num(cap)} → {_num(cap + need)})",
+        _(
+            "cap of {neighbourhood} ({name}) {times} higher ({cap} → {raised})",
+            neighbourhood=n.neighbourhood_id,
+            name=n.name,
+            times=_times(need),
+            cap=_num(cap),
+            raised=_num(cap + need),
+        ),
         instance.with_row("neighbourhoods", key, cap=float(cap + need)),
     )
 
@@ -239,8 +259,14 @@ def _raise_intake(instance: Instance, a: Arrays, key: int, need: int) -> tuple[s
     m = instance.municipalities[key]
     assert m.max_intake is not None
     return (
-        f"intake of {m.name} ({m.municipality_id}) {_times(need)} higher "
-        f"({m.max_intake} → {m.max_intake + need})",
+        _(
+            "intake of {name} ({municipality}) {times} higher ({intake} → {raised})",
+            name=m.name,
+            municipality=m.municipality_id,
+            times=_times(need),
+            intake=m.max_intake,
+            raised=m.max_intake + need,
+        ),
         instance.with_row("municipalities", key, max_intake=m.max_intake + need),
     )
 
@@ -254,10 +280,20 @@ def _raise_slots(instance: Instance, a: Arrays, key: int, need: int) -> tuple[st
         if (s.municipality_id, s.support_intensity) == (municipality_id, intensity_name)
     )
     slots = instance.support_capacity[position].slots
-    name = instance.municipalities[municipality].name
+    fields = {
+        "support": support_word(intensity_name),
+        "municipality": instance.municipalities[municipality].name,
+        "slots": slots,
+        "raised": slots + need,
+    }
     return (
-        f"{_times(need)} more slot{'s' * (need > 1)} of {intensity_name} support in {name} "
-        f"({slots} → {slots + need})",
+        _("one more slot of {support} support in {municipality} ({slots} → {raised})", **fields)
+        if need == 1
+        else _(
+            "{times} more slots of {support} support in {municipality} ({slots} → {raised})",
+            times=_times(need),
+            **fields,
+        ),
         instance.with_row("support_capacity", position, slots=slots + need),
     )
 
@@ -432,20 +468,35 @@ class Full:
         return LIMIT_BY_NAME[self.limit].label(arrays, self.key)
 
     def words(self, arrays: Arrays, municipality_name: Callable[[int], str] | None = None) -> str:
-        """The limit in a coordinator's words. With `municipality_name` (explain) the counts are
-        after freeing and municipalities are named; without it (unmatched.csv), ids and the
-        allocation's own counts."""
+        """The limit in a coordinator's words, in the user's language. With `municipality_name`
+        (explain) the counts are after freeing and municipalities are named; without it
+        (unmatched.csv, unused_units.csv), ids and the allocation's own counts."""
         name = self.ident(arrays)
         if self.limit == "neighbourhood_cap":
             used = self.used - self.freed if municipality_name else self.used
-            return f"cap of {name} full ({used} of {self.allowed} load added this period)"
+            return _(
+                "cap of {neighbourhood} full ({used} of {allowed} load added this period)",
+                neighbourhood=name,
+                used=used,
+                allowed=self.allowed,
+            )
         if self.limit == "municipality_intake":
             if municipality_name:
-                return f"intake of {municipality_name(self.key)} full ({self.used - self.freed} of {self.allowed})"
-            return f"intake of {name} full ({self.allowed})"
+                return _(
+                    "intake of {municipality} full ({used} of {allowed})",
+                    municipality=municipality_name(self.key),
+                    used=self.used - self.freed,
+                    allowed=self.allowed,
+                )
+            return _("intake of {municipality} full ({allowed})", municipality=name, allowed=self.allowed)
         if self.limit in _AGREEMENT_LIMITS:
             used = self.used - self.freed if municipality_name else self.used
-            return f"maximum of agreement {name} reached ({used} of {self.allowed} left this period)"
+            return _(
+                "maximum of agreement {agreement} reached ({used} of {allowed} left this period)",
+                agreement=name,
+                used=used,
+                allowed=self.allowed,
+            )
         if self.limit == "provider_slots":
             provider, municipality = divmod(self.key, len(arrays.municipality_ids))
             where = (
@@ -463,11 +514,19 @@ class Full:
             )
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
         if municipality_name:
-            return (
-                f"{INTENSITIES[intensity]} support slots in {municipality_name(municipality)} "
-                f"full ({self.used - self.freed} of {self.allowed})"
+            return _(
+                "{support} support slots in {municipality} full ({used} of {allowed})",
+                support=support_word(INTENSITIES[intensity]),
+                municipality=municipality_name(municipality),
+                used=self.used - self.freed,
+                allowed=self.allowed,
             )
-        return f"{INTENSITIES[intensity]} support slots in {arrays.municipality_ids[municipality]} full ({self.allowed})"
+        return _(
+            "{support} support slots in {municipality} full ({allowed})",
+            support=support_word(INTENSITIES[intensity]),
+            municipality=arrays.municipality_ids[municipality],
+            allowed=self.allowed,
+        )
 
 
 def full_limits(

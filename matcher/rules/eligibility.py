@@ -3,7 +3,9 @@
 This module is the one home of every eligibility rule. Each rule is one `Rule` entry in `RULE_BOOK`:
 a function returning, for a block of clients, a boolean matrix over all units (True = the rule
 allows the pair), the sentence `matcher check` prints, the words `matcher explain` uses, the
-message for one violating pair, and whether explain may suggest relaxing it. Check, explain,
+message for one violating pair, whether explain may suggest relaxing it, and the rule's name as a
+coordinator reads it (`label`, shown by `rule_name`: the code in English, a word in Dutch, in
+unmatched.csv, unused_units.csv and explain alike). Check, explain,
 reasons, greedy and the solver read the book; adding a rule is adding one entry (see
 docs/architecture.md). Blocks of clients keep memory bounded at national scale.
 """
@@ -16,8 +18,8 @@ from functools import cached_property
 
 import numpy as np
 
-from matcher.i18n import N_, _
-from matcher.io.headers import UNIT_TYPE_WORDS
+from matcher.i18n import N_, _, language
+from matcher.io.headers import UNIT_TYPE_WORDS, support_word, unit_type_word
 from matcher.rules.arrays import Arrays, build_arrays
 from matcher.rules.objectives import pair_preference, preference_scores
 from models import DeclinedPair, Instance, Unit
@@ -158,12 +160,28 @@ def covering_decline(instance: Instance, client: int, unit: int) -> DeclinedPair
 def _history_violation(instance: Instance, client: int, unit: int) -> str:
     decline = covering_decline(instance, client, unit)
     if decline is None or decline.scope == "unit":
-        return "this pair was declined before"
+        return _("this pair was declined before")
     what = decline.scope_id or _scope_value(
         next(u for u in instance.units if u.unit_id == decline.unit_id), decline.scope
     )
-    until = f" until {decline.until}" if decline.until else ""
-    return f"{decline.client_id} declined {decline.unit_id}, which rules out every unit of {decline.scope} {what}{until}"
+    return _(
+        _DECLINE_SCOPE_WORDS[decline.scope],
+        client=decline.client_id,
+        unit=decline.unit_id,
+        what=what,
+        until=_(" until {date}", date=decline.until) if decline.until else "",
+    )
+
+
+# what a decline rules out, per scope (the English names the scope by its code, as always)
+_DECLINE_SCOPE_WORDS = {
+    "site": N_("{client} declined {unit}, which rules out every unit of site {what}{until}"),
+    "neighbourhood": N_(
+        "{client} declined {unit}, which rules out every unit of neighbourhood {what}{until}"
+    ),
+    "landlord": N_("{client} declined {unit}, which rules out every unit of landlord {what}{until}"),
+    "municipality": N_("{client} declined {unit}, which rules out every unit of municipality {what}{until}"),
+}
 
 
 # --- the rules: each returns allowed[block_clients, units] --------------------------------------
@@ -286,6 +304,7 @@ class Rule:
     words: str  # matcher explain: why a unit is excluded
     violation: Callable[[Instance, int, int], str]  # why this (client, unit) breaks it
     relaxable: bool = True  # may explain suggest changing it?
+    label: str = ""  # its name as a coordinator reads it (N_; `rule_name` shows it)
 
 
 def _type_violation(instance: Instance, client: int, unit: int) -> str:
@@ -295,31 +314,90 @@ def _type_violation(instance: Instance, client: int, unit: int) -> str:
         if c.eligible_types is not None
         else instance.policy.compatibility[c.support_intensity]
     )
-    return f"a {u.type} does not suit {c.support_intensity} support (allowed: {', '.join(allowed)})"
+    return _(
+        "a {type} does not suit {support} support (allowed: {allowed})",
+        type=unit_type_word(u.type),
+        support=support_word(c.support_intensity),
+        allowed=", ".join(unit_type_word(t) for t in allowed),
+    )
+
+
+def _amount(value: float) -> str:
+    """A rent as `g` writes it, with a decimal comma in Dutch."""
+    return f"{value:g}" if language() == "en" else f"{value:g}".replace(".", ",")
+
+
+def _size_violation(instance: Instance, client: int, unit: int) -> str:
+    return _(
+        "household of {household}, unit takes {max_household}",
+        household=instance.clients[client].household_size,
+        max_household=instance.units[unit].max_household,
+    )
+
+
+def _rent_violation(instance: Instance, client: int, unit: int) -> str:
+    max_rent = instance.clients[client].max_rent
+    return _(
+        "rent {rent} above max_rent {max_rent}",
+        rent=_amount(instance.units[unit].rent),
+        max_rent=_amount(max_rent) if max_rent is not None else "",
+    )
+
+
+def _safety_violation(instance: Instance, client: int, unit: int) -> str:
+    u = instance.units[unit]
+    return _(
+        "{municipality}/{neighbourhood} is excluded for this client",
+        municipality=u.municipality_id,
+        neighbourhood=u.neighbourhood_id,
+    )
+
+
+# what the origin rule allows, per policy value (`prefer` allows every municipality)
+_ORIGIN_RULE_WORDS = {
+    "region": N_("origin rule region does not allow {municipality}"),
+    "strict": N_("origin rule strict does not allow {municipality}"),
+}
+
+
+def _origin_violation(instance: Instance, client: int, unit: int) -> str:
+    origin_rule = instance.policy.origin_rule
+    return _(
+        _ORIGIN_RULE_WORDS.get(origin_rule, N_("origin rule {origin_rule} does not allow {municipality}")),
+        origin_rule=origin_rule,
+        municipality=instance.units[unit].municipality_id,
+    )
 
 
 def _timing_violation(instance: Instance, client: int, unit: int) -> str:
     c, u, end = instance.clients[client], instance.units[unit], instance.policy.period.end
     parts = (
-        f"unit available only from {u.available_from}" if u.available_from > end else "",
-        f"client ready only from {c.ready_from}" if c.ready_from and c.ready_from > end else "",
+        _("unit available only from {date}", date=u.available_from) if u.available_from > end else "",
+        _("client ready only from {date}", date=c.ready_from) if c.ready_from and c.ready_from > end else "",
     )
-    return ", ".join(part for part in parts if part) + f" (period ends {end})"
+    return _("{reasons} (period ends {end})", reasons=", ".join(part for part in parts if part), end=end)
 
 
 def _closed_violation(instance: Instance, client: int, unit: int) -> str:
     u = instance.units[unit]
     closed = next(n for n in instance.neighbourhoods if n.neighbourhood_id == u.neighbourhood_id)
-    return (
-        f"neighbourhood {closed.name} ({closed.neighbourhood_id}) takes no new placements until "
-        f"{closed.closed_until} (period starts {instance.policy.period.start})"
+    return _(
+        "neighbourhood {name} ({neighbourhood}) takes no new placements until {date} (period starts {start})",
+        name=closed.name,
+        neighbourhood=closed.neighbourhood_id,
+        date=closed.closed_until,
+        start=instance.policy.period.start,
     )
 
 
 def _occupied_violation(instance: Instance, client: int, unit: int) -> str:
     unit_id = instance.units[unit].unit_id
     occupant = next(c.client_id for c in instance.clients if c.current_unit_id == unit_id)
-    return f"{occupant} lives in {unit_id} (current_unit_id) and may stay: no other client gets it"
+    return _(
+        "{occupant} lives in {unit} (current_unit_id) and may stay: no other client gets it",
+        occupant=occupant,
+        unit=unit_id,
+    )
 
 
 def _young_adults_violation(instance: Instance, client: int, unit: int) -> str:
@@ -367,27 +445,31 @@ RULE_BOOK: tuple[Rule, ...] = (
         "the unit's type suits the client's support (compatibility or eligible_types)",
         "unit type does not suit the support needed",
         _type_violation,
+        label=N_("unit type"),
     ),
     Rule(
         "size",
         rule_size,
         "the household fits the unit (household_size ≤ max_household)",
         "household does not fit",
-        lambda i, c, u: f"household of {i.clients[c].household_size}, unit takes {i.units[u].max_household}",
+        _size_violation,
+        label=N_("household size"),
     ),
     Rule(
         "rent",
         rule_rent,
         "the rent is affordable (rent ≤ max_rent)",
         "rent above the client's maximum",
-        lambda i, c, u: f"rent {i.units[u].rent:g} above max_rent {i.clients[c].max_rent:g}",
+        _rent_violation,
+        label=N_("rent"),
     ),
     Rule(
         "access",
         rule_access,
         "a client who needs a step-free home gets an accessible unit",
         "not step-free while the client needs it",
-        lambda i, c, u: "client needs a step-free home; the unit is not accessible",
+        lambda i, c, u: _("client needs a step-free home; the unit is not accessible"),
+        label=N_("step-free access"),
     ),
     Rule(
         "timing",
@@ -395,23 +477,24 @@ RULE_BOOK: tuple[Rule, ...] = (
         "unit available and client ready by the end of the period",
         "not available or client not ready in this period",
         _timing_violation,
+        label=N_("availability"),
     ),
     Rule(
         "safety",
         rule_safety,
         "never in a municipality or neighbourhood the client is excluded from",
         "in an excluded municipality or neighbourhood (safety)",
-        lambda i, c, u: (
-            f"{i.units[u].municipality_id}/{i.units[u].neighbourhood_id} is excluded for this client"
-        ),
+        _safety_violation,
         relaxable=False,
+        label=N_("safety"),
     ),
     Rule(
         "origin_rule",
         rule_origin,
         "the policy's origin rule (region / strict) allows the unit's municipality",
         "outside what the origin rule allows",
-        lambda i, c, u: f"origin rule {i.policy.origin_rule} does not allow {i.units[u].municipality_id}",
+        _origin_violation,
+        label=N_("origin rule"),
     ),
     Rule(
         "history",
@@ -421,6 +504,7 @@ RULE_BOOK: tuple[Rule, ...] = (
         "declined before",
         _history_violation,
         relaxable=False,
+        label=N_("earlier declines"),
     ),
     Rule(
         "open_neighbourhood",
@@ -429,6 +513,7 @@ RULE_BOOK: tuple[Rule, ...] = (
         "neighbourhood closed to new placements",
         _closed_violation,
         relaxable=False,
+        label=N_("closed neighbourhood"),
     ),
     Rule(
         "occupied",
@@ -437,6 +522,7 @@ RULE_BOOK: tuple[Rule, ...] = (
         "another client lives in it and may stay (omklappen)",
         _occupied_violation,
         relaxable=False,
+        label=N_("occupied home"),
     ),
     Rule(
         "young_adults_home",
@@ -447,6 +533,7 @@ RULE_BOOK: tuple[Rule, ...] = (
         N_("a home for young adults only (jongerencontract)"),
         _young_adults_violation,
         relaxable=False,
+        label=N_("young adults' home"),
     ),
     Rule(
         "housing_first",
@@ -455,6 +542,7 @@ RULE_BOOK: tuple[Rule, ...] = (
         N_("not a self-contained home with a permanent tenancy (Housing First)"),
         _housing_first_violation,
         relaxable=False,
+        label=N_("Housing First"),
     ),
     Rule(
         "shared_home",
@@ -463,11 +551,20 @@ RULE_BOOK: tuple[Rule, ...] = (
         N_("not a home two can share (a room, cluster place or Skaeve Huis is for one)"),
         _shared_home_violation,
         relaxable=False,
+        label=N_("shared home"),
     ),
 )
 RULES: tuple[str, ...] = tuple(rule.name for rule in RULE_BOOK)
 RULE_FUNCTIONS: dict[str, Allows] = {rule.name: rule.allows for rule in RULE_BOOK}
 RULE_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULE_BOOK}
+
+
+def rule_name(rule: str) -> str:
+    """A rule's name as the product shows it: the code in English (as the JSON, summary.json and
+    the English files always had it), the rule's `label` in Dutch (unmatched.csv,
+    unused_units.csv and `matcher explain` alike)."""
+    found = RULE_BY_NAME.get(rule)
+    return rule if language() == "en" or found is None or not found.label else _(found.label)
 
 
 def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:
