@@ -202,6 +202,14 @@ class _Merged:
     groups: list[np.ndarray]  # per merged class: its members' columns (members × pairs each)
     n_columns: int  # columns of the full MIP
 
+    def compress(self, values: np.ndarray) -> np.ndarray:
+        """The reduced MIP's values from the full one's (`expand`'s inverse): each merged column
+        counts the class's members that take its unit."""
+        full = np.asarray(values, dtype=float).copy()
+        for members in self.groups:
+            full[members[0]] = full[members].sum(axis=0)
+        return full[self.keep]
+
     def expand(self, values: np.ndarray) -> np.ndarray:
         """The full MIP's values from the reduced MIP's: each merged column's count goes to the
         class's members in index order."""
@@ -311,6 +319,7 @@ def _highs(
     integral_objective: bool,
     node_limit: int | None,
     seconds: float | None,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float | None, bool, int]:
     """HiGHS as `scipy.optimize.milp` calls it (`matcher.solver.highs`, without importing
     scipy.optimize): (values or None, bound, proven optimal, nodes)."""
@@ -324,7 +333,7 @@ def _highs(
         options["time_limit"] = float(seconds)
     # passed to HiGHS as they are (scipy warns that it does so)
     options.update(random_seed=int(settings.seed), mip_abs_gap=0.999 if integral_objective else 1e-7)
-    result = highs.solve(sign * cost, integrality, bounds, rows, options)
+    result = highs.solve(sign * cost, integrality, bounds, rows, options, start)
     if result["status"] in (2, 3):  # infeasible or unbounded: cannot happen for our formulations
         raise SolverFailure(f"the highs solver answered: {result['message']}")
     nodes = int(result["mip_node_count"] or 0)
@@ -347,10 +356,13 @@ def mip(
     extra_rows: list[Rows],
     node_limit: int | None,
     fixed_one: np.ndarray | None = None,
+    start: np.ndarray | None = None,
 ) -> MipAnswer:
     """The MIP over `columns` (`fixed_one`: positions into `columns` held at 1); `node_limit`
     bounds the branch-and-bound search deterministically (HiGHS keeps the best allocation it
-    found when the limit stops it)."""
+    found when the limit stops it). `start`: an allocation (pair indices, all among `columns`)
+    HiGHS starts from, on the default backend, when the MIP has no columns besides the pairs (only
+    then is it a complete solution; merged interchangeable clients count their members' pairs)."""
     columns = np.asarray(columns, dtype=np.int64)
     if settings.backend == "highs":
         cost, lower, upper, integrality, matrix, row_lower, row_upper = _model_arrays(
@@ -363,6 +375,10 @@ def mip(
         if merged is not None:
             plan, cost, (lower, upper), matrix, (row_lower, row_upper) = merged
             integrality = integrality[plan.keep]
+        given = None
+        if start is not None and extra_columns is None:
+            given = np.isin(columns, start).astype(np.float64)
+            given = given if merged is None else plan.compress(given)
         values, bound, optimal, nodes = _highs(
             cost,
             maximize,
@@ -373,6 +389,7 @@ def mip(
             integral_objective,
             node_limit,
             clock.remaining(),
+            given,
         )
         if merged is not None and values is not None:
             values = plan.expand(values)

@@ -174,7 +174,11 @@ class _Search:
         )
 
     def mip(
-        self, columns: np.ndarray, node_limit: int | None = None, fixed_one: np.ndarray | None = None
+        self,
+        columns: np.ndarray,
+        node_limit: int | None = None,
+        fixed_one: np.ndarray | None = None,
+        start: np.ndarray | None = None,
     ) -> MipAnswer:
         level = self.level
         answer = mip(
@@ -189,6 +193,7 @@ class _Search:
             list(level.extra_rows),
             node_limit,
             fixed_one,
+            start,
         )
         self.work.mip_solves += 1
         self.work.mip_nodes += answer.nodes
@@ -246,6 +251,11 @@ class _Search:
             self.lp_bound,
         )
 
+    def _held_within(self, columns: np.ndarray) -> np.ndarray | None:
+        """The best allocation held, when every pair of it is among `columns` (else no start)."""
+        best = np.asarray(self.best, dtype=np.int64)
+        return best if len(best) and np.isin(best, columns).all() else None
+
     def small_mip(self) -> None:
         """Step 3: the LP's support, the rounding and each client's 3 best reduced costs."""
         small = self.small_set()
@@ -257,7 +267,7 @@ class _Search:
     def restricted_mip(self, restricted: np.ndarray) -> None:
         """Step 5: the MIP over the priced pairs alone (node-limited), usually an allocation that
         reaches the LP bound on a much smaller model."""
-        answer = self.mip(restricted, _HEURISTIC_NODES)
+        answer = self.mip(restricted, _HEURISTIC_NODES, start=self._held_within(restricted))
         self.offer(answer.found)
         log.debug(
             "restricted MIP over %d pairs: best %s, its bound %s, LP bound %s",
@@ -278,8 +288,10 @@ class _Search:
         log.debug("reduced-cost fixing with gap %s keeps %d pairs", gap, len(self.columns))
 
     def full_mip(self) -> Outcome:
-        """Step 6: the MIP over every pair that remains."""
-        answer = self.mip(self.columns)
+        """Step 6: the MIP over every pair that remains, started from the best allocation held
+        (it is among the pairs that remain): the solver knows from the root on what it has to
+        beat, which halves the root's work on the widest strict weeks (decision 116)."""
+        answer = self.mip(self.columns, start=self._held_within(self.columns))
         self.offer(answer.found)
         mip_bound = answer.bound
         bound = self.lp_bound
