@@ -1428,17 +1428,11 @@ def render_client(result: dict) -> str:
             total=result["units_total"],
         )
     )
-    for rule, count in result["excluded_by_rule"].items():
-        lines.append(
-            "  - "
-            + counted(
-                count,
-                N_("{rule}: excludes {count} unit ({words})"),
-                N_("{rule}: excludes {count} units ({words})"),
-                rule=rule_name(rule),
-                words=rule_words(rule),
-            )
-        )
+    lines += _excluded_lines(
+        result["excluded_by_rule"],
+        N_("{rule}: excludes {count} unit ({words})"),
+        N_("{rule}: excludes {count} units ({words})"),
+    )
     if result["matched"]:
         unit = result["unit"]
         lines.append(
@@ -1537,6 +1531,14 @@ def _counterfactual_lines(client_id: str, cf: dict) -> list[str]:
     return lines
 
 
+def _excluded_lines(excluded_by_rule: dict[str, int], one: str, many: str) -> list[str]:
+    """One line per rule that excludes someone or something, with how many and why."""
+    return [
+        "  - " + counted(count, one, many, rule=rule_name(rule), words=rule_words(rule))
+        for rule, count in excluded_by_rule.items()
+    ]
+
+
 def _sentence(text: str) -> str:
     """`text` with a capital first letter and the rest exactly as it is (ids keep their case)."""
     return text[:1].upper() + text[1:]
@@ -1568,17 +1570,11 @@ def render_unit(result: dict) -> str:
             total=result["clients_total"],
         )
     )
-    for rule, count in result["excluded_by_rule"].items():
-        lines.append(
-            "  - "
-            + counted(
-                count,
-                N_("{rule}: excludes {count} client ({words})"),
-                N_("{rule}: excludes {count} clients ({words})"),
-                rule=rule_name(rule),
-                words=rule_words(rule),
-            )
-        )
+    lines += _excluded_lines(
+        result["excluded_by_rule"],
+        N_("{rule}: excludes {count} client ({words})"),
+        N_("{rule}: excludes {count} clients ({words})"),
+    )
     if result["excluded_by_circumstances"]:
         lines.append(
             "  - "
