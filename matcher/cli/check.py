@@ -22,11 +22,19 @@ from matcher.cli.options import (
     solve_settings,
     time_limit_option,
 )
+from matcher.i18n import _
 
 EXIT_BROKEN = 1
 
 
-@click.command()
+@click.command(
+    help=_(
+        "Check a (hand-edited) PROPOSAL against every rule; exit 1 when it breaks one.\n\nPROPOSAL is "
+        "a CSV file with client_id and unit_id, or a folder written by `matcher solve`. A run folder "
+        "is checked against the instance that run solved, so INSTANCE and --ledger are not needed; a "
+        "CSV file needs INSTANCE."
+    )
+)
 @click.argument(
     "paths",
     nargs=-1,
@@ -54,7 +62,7 @@ def check(
     from matcher.review.check import check_proposal, read_pairs, render, to_json
 
     if len(paths) > 2:
-        raise InputError(f"give at most two paths, [INSTANCE] PROPOSAL; got {len(paths)}")
+        raise InputError(_("give at most two paths, [INSTANCE] PROPOSAL; got {count}", count=len(paths)))
     proposal = paths[-1]
     instance = paths[0] if len(paths) == 2 else None
     loaded, bounds, instance_name, notes = _instance_for(ctx, instance, proposal, ledger)
@@ -84,8 +92,11 @@ def _instance_for(
         return loaded, used.bounds, used.name, used.notes
     if instance is None:
         raise InputError(
-            f"{proposal} is not a folder written by `matcher solve` (it has no summary.json): "
-            f"give the instance too, e.g. matcher check INSTANCE {proposal}"
+            _(
+                "{proposal} is not a folder written by `matcher solve` (it has no summary.json): "
+                "give the instance too, e.g. matcher check INSTANCE {proposal}",
+                proposal=proposal,
+            )
         )
     return load_instance(ctx, instance, ledger), None, instance.name, []
 
@@ -101,5 +112,6 @@ def run_instance(
     try:
         return instance_of_run(read_run_folder(folder), instance, ledger, verb)
     except RunFolderRefused as refused:
-        lines = [f"cannot use the run folder {folder}:"] + [f"  - {p.message}" for p in refused.problems]
+        lines = [_("cannot use the run folder {folder}:", folder=folder)]
+        lines += [f"  - {p.message}" for p in refused.problems]
         raise InputError("\n".join(lines)) from None

@@ -22,11 +22,20 @@ from typing import Any
 
 import numpy as np
 
+from matcher.i18n import N_, _, language
 from matcher.io.headers import internal_name
 from matcher.io.run_folder import RunBounds
 from matcher.rules.arrays import Arrays
 from matcher.rules.capacity import LIMIT_BOOK, over_limits
-from matcher.rules.eligibility import RULE_BOOK, RULE_BY_NAME, RULE_FUNCTIONS, RULES, ClientSets, Eligibility
+from matcher.rules.eligibility import (
+    RULE_BOOK,
+    RULE_BY_NAME,
+    RULE_FUNCTIONS,
+    RULES,
+    ClientSets,
+    Eligibility,
+    rule_name,
+)
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
 
@@ -48,8 +57,14 @@ class Violation:
     rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        where = f" (row{'s' * (len(self.rows) > 1)} {', '.join(map(str, self.rows))})" if self.rows else ""
-        return f"{self.rule}: {self.message}{where}"
+        return f"{self.rule}: {self.message}{self.where()}"
+
+    def where(self) -> str:
+        """The rows in the proposal file, in the user's language ("" without rows)."""
+        if not self.rows:
+            return ""
+        rows = ", ".join(map(str, self.rows))
+        return _(" (rows {rows})", rows=rows) if len(self.rows) > 1 else _(" (row {rows})", rows=rows)
 
 
 @dataclass
@@ -122,7 +137,7 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
     name = path.name
     if not path.is_file():
         raise InvalidInstance(
-            [Problem(file=str(path), message="not found: give proposals.csv or its folder")]
+            [Problem(file=str(path), message=_("not found: give proposals.csv or its folder"))]
         )
     try:  # the csv module, not pandas: `check` starts faster (issue 17)
         text = path.read_bytes().decode("utf-8-sig")
@@ -132,10 +147,10 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
             dialect = csv.excel
         table = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except (UnicodeDecodeError, csv.Error) as error:
-        message = f"not a readable CSV file ({error.__class__.__name__}); save it as CSV UTF-8"
+        message = _("not a readable CSV file ({error}); save it as CSV UTF-8", error=error.__class__.__name__)
         raise InvalidInstance([Problem(file=name, message=message)]) from None
     if not table:
-        message = "not a readable CSV file (EmptyDataError); save it as CSV UTF-8"
+        message = _("not a readable CSV file ({error}); save it as CSV UTF-8", error="EmptyDataError")
         raise InvalidInstance([Problem(file=name, message=message)])
     header = [internal_name(cell.strip()) for cell in table[0]]  # either language's headers
     missing = [c for c in ("client_id", "unit_id") if c not in header]
@@ -143,7 +158,7 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
         raise InvalidInstance(
             [
                 Problem(
-                    file=name, row=1, column=c, message="missing required column: add it to the header row"
+                    file=name, row=1, column=c, message=_("missing required column: add it to the header row")
                 )
                 for c in missing
             ]
@@ -161,7 +176,7 @@ def read_pairs(path: str | Path) -> list[ProposedRow]:
         for column, value in (("client_id", client), ("unit_id", unit)):
             if not value:
                 problems.append(
-                    Problem(file=name, row=number, column=column, message="required: fill in this cell")
+                    Problem(file=name, row=number, column=column, message=_("required: fill in this cell"))
                 )
         if client and unit:
             rows.append(ProposedRow(client, unit, number))
@@ -204,16 +219,24 @@ def rule_violations(
     for row in rows:
         if row.client_id not in c_index:
             found.append(
-                Violation("unknown_id", f"client {row.client_id!r} is not in clients.csv", (row.row,))
+                Violation(
+                    "unknown_id",
+                    _("client {client} is not in clients.csv", client=repr(row.client_id)),
+                    (row.row,),
+                )
             )
         if row.unit_id not in u_index:
-            found.append(Violation("unknown_id", f"unit {row.unit_id!r} is not in units.csv", (row.row,)))
+            found.append(
+                Violation(
+                    "unknown_id", _("unit {unit} is not in units.csv", unit=repr(row.unit_id)), (row.row,)
+                )
+            )
     for client, count in sorted(Counter(r.client_id for r in rows).items()):
         if count > 1:
             found.append(
                 Violation(
                     "one_unit_per_client",
-                    f"client {client} appears in {count} pairs",
+                    _("client {client} appears in {count} pairs", client=client, count=count),
                     _rows_of(r for r in rows if r.client_id == client),
                 )
             )
@@ -222,7 +245,7 @@ def rule_violations(
             found.append(
                 Violation(
                     "one_client_per_unit",
-                    f"unit {unit} appears in {count} pairs",
+                    _("unit {unit} appears in {count} pairs", unit=unit, count=count),
                     _rows_of(r for r in rows if r.unit_id == unit),
                 )
             )
@@ -242,7 +265,9 @@ def rule_violations(
 def _eligibility_message(instance: Instance, arrays: Arrays, rule: str, client: int, unit: int) -> str:
     c, u = instance.clients[client], instance.units[unit]
     detail = RULE_BY_NAME[rule].violation(instance, client, unit)
-    return f"client {c.client_id} may not get unit {u.unit_id}: {detail}"
+    return _(
+        "client {client} may not get unit {unit}: {detail}", client=c.client_id, unit=u.unit_id, detail=detail
+    )
 
 
 def _capacity_violations(
@@ -308,49 +333,110 @@ def check_proposal(
 
 
 def render(report: CheckReport) -> str:
-    """The report as a coordinator reads it."""
-    lines = [f"Note: {note}" for note in report.notes]
+    """The report as a coordinator reads it, in the user's language."""
+    lines = [_("Note: {note}", note=note) for note in report.notes]
     lines.append(
-        f"Checked {report.pairs} match{'es' * (report.pairs != 1)} in {report.proposal} "
-        f"against {report.instance}."
+        _(
+            "Checked {count} matches in {proposal} against {instance}.",
+            count=report.pairs,
+            proposal=report.proposal,
+            instance=report.instance,
+        )
+        if report.pairs != 1
+        else _(
+            "Checked {count} match in {proposal} against {instance}.",
+            count=report.pairs,
+            proposal=report.proposal,
+            instance=report.instance,
+        )
     )
     if report.valid:
-        lines.append("VALID: the proposal breaks no rule.")
+        lines.append(_("VALID: the proposal breaks no rule."))
     else:
         lines.append(
-            f"NOT VALID: {len(report.violations)} violation(s) of {len(report.rules_broken())} rule(s)."
+            _(
+                "NOT VALID: {violations} violation(s) of {rules} rule(s).",
+                violations=len(report.violations),
+                rules=len(report.rules_broken()),
+            )
         )
         for rule in report.rules_broken():
-            lines.append(f"  {rule} — {RULE_TEXT[rule]}")
+            lines.append(f"  {shown_rule(rule)} — {_(RULE_TEXT[rule])}")
             for violation in report.violations:
                 if violation.rule == rule:
-                    lines.append(f"    - {violation}".replace(f"{rule}: ", "", 1))
-    lines.append(f"Priority W {report.priority}, preference P {report.preference}.")
+                    lines.append(f"    - {violation.message}{violation.where()}")
+    lines.append(
+        _(
+            "Priority W {priority}, preference P {preference}.",
+            priority=report.priority,
+            preference=report.preference,
+        )
+    )
     if report.optimum_priority is not None and report.optimum_preference is not None:  # set together
-        proven = "proven optimum" if report.optimum_proven else "best found (not proven optimal)"
-        if report.optimum_source == "run":
-            proven = "run's " + proven
         w_loss = report.optimum_priority - report.priority
         p_loss = report.optimum_preference - report.preference
+        against = _AGAINST[(report.optimum_source == "run", bool(report.optimum_proven))]
         lines.append(
-            f"Against the {proven} (W {report.optimum_priority}, P {report.optimum_preference}): "
-            f"{_loss(w_loss, 'W')}, {_loss(p_loss, 'P')}."
+            _(
+                against,
+                W=report.optimum_priority,
+                P=report.optimum_preference,
+                w_loss=_loss(w_loss, "W"),
+                p_loss=_loss(p_loss, "P"),
+            )
         )
         if report.optimum_source == "run":
             lines.append(_from_run(report))
         if w_loss < 0:
-            lines.append("A W above the optimum is only possible by breaking rules.")
+            lines.append(_("A W above the optimum is only possible by breaking rules."))
     return "\n".join(lines)
+
+
+_AGAINST = {  # (taken from the run, proven optimal): the verdict line
+    (False, True): N_("Against the proven optimum (W {W}, P {P}): {w_loss}, {p_loss}."),
+    (False, False): N_("Against the best found (not proven optimal) (W {W}, P {P}): {w_loss}, {p_loss}."),
+    (True, True): N_("Against the run's proven optimum (W {W}, P {P}): {w_loss}, {p_loss}."),
+    (True, False): N_(
+        "Against the run's best found (not proven optimal) (W {W}, P {P}): {w_loss}, {p_loss}."
+    ),
+}
+
+
+_LABEL = {  # the names of the rules that are not eligibility rules, as a coordinator reads them
+    "unknown_id": N_("unknown id"),
+    "one_unit_per_client": N_("one unit per client"),
+    "one_client_per_unit": N_("one client per unit"),
+    "neighbourhood_cap": N_("neighbourhood cap"),
+    "municipality_intake": N_("municipality intake"),
+    "support_slots": N_("support slots"),
+    "municipality_agreement": N_("municipality agreement"),
+    "landlord_agreement": N_("corporation agreement"),
+    "provider_slots": N_("care provider slots"),
+}
+
+
+def shown_rule(rule: str) -> str:
+    """A broken rule's name: the code in English (as the JSON and the English output always had
+    it); in Dutch an eligibility rule's `label` (`rule_name`) and the others' `_LABEL`."""
+    if language() == "en":
+        return rule
+    if rule.startswith("eligibility:"):
+        return rule_name(rule.removeprefix("eligibility:"))
+    return _(_LABEL[rule]) if rule in _LABEL else rule
 
 
 def _from_run(report: CheckReport) -> str:
     """Where the optimum came from when it was not solved again."""
-    text = "Taken from the run's summary.json (the same instance, not solved again)"
+    text = _("Taken from the run's summary.json (the same instance, not solved again)")
     if report.optimum_bounds is not None and not report.optimum_proven:
         w_bound, p_bound = (_whole(bound) for bound in report.optimum_bounds)
-        text += f"; the run proved no allocation exceeds W {w_bound}, and at that W P {p_bound}"
+        text += _(
+            "; the run proved no allocation exceeds W {w_bound}, and at that W P {p_bound}",
+            w_bound=w_bound,
+            p_bound=p_bound,
+        )
     if report.optimum_kept:
-        text += (
+        text += _(
             "; the run kept matches already communicated, so its P is the best while keeping "
             "them (its W is the optimum all the same)"
         )
@@ -359,10 +445,10 @@ def _from_run(report: CheckReport) -> str:
 
 def _loss(loss: int, name: str) -> str:
     if loss > 0:
-        return f"loses {loss} {name}"
+        return _("loses {loss} {name}", loss=loss, name=name)
     if loss < 0:
-        return f"{-loss} {name} above the optimum"
-    return f"no {name} lost"
+        return _("{loss} {name} above the optimum", loss=-loss, name=name)
+    return _("no {name} lost", name=name)
 
 
 def to_json(report: CheckReport) -> str:

@@ -322,7 +322,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         pair_load,
         _cap_allowed,
         _cap_label,
-        "the load added to a neighbourhood stays within its cap minus recent load",
+        N_("the load added to a neighbourhood stays within its cap minus recent load"),
         _raise_cap,
         rank=2,
     ),
@@ -332,7 +332,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         _one,
         _intake_allowed,
         _intake_label,
-        "a municipality takes at most max_intake new placements",
+        N_("a municipality takes at most max_intake new placements"),
         _raise_intake,
         rank=1,
     ),
@@ -342,7 +342,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         _persons,
         _slot_allowed,
         _slot_label,
-        "at most `slots` clients of an intensity in a municipality",
+        N_("at most `slots` clients of an intensity in a municipality"),
         _raise_slots,
         reach="clients",
         rank=0,
@@ -353,7 +353,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         _one,
         _agreement_allowed,
         _agreement_label,
-        "a municipality's agreement takes at most its maximum over its period",
+        N_("a municipality's agreement takes at most its maximum over its period"),
         _raise_agreement,
         reach="clients",
         rank=3,
@@ -364,7 +364,7 @@ LIMIT_BOOK: tuple[Limit, ...] = (
         _one,
         _agreement_allowed,
         _agreement_label,
-        "a corporation's agreement takes at most its maximum over its period",
+        N_("a corporation's agreement takes at most its maximum over its period"),
         _raise_agreement,
         reach="clients",
         rank=3,
@@ -566,19 +566,27 @@ class Over:
     def message(self, arrays: Arrays) -> str:
         """What `matcher check` says about it."""
         if self.limit == "neighbourhood_cap":
-            return (
-                f"{arrays.neighbourhood_ids[self.key]} gets load {self.used} but has room for {self.allowed} "
-                f"(cap {arrays.neighbourhood_cap[self.key]:g}, recent load "
-                f"{arrays.neighbourhood_recent_load[self.key]:g})"
+            return _(
+                "{neighbourhood} gets load {used} but has room for {allowed} (cap {cap}, recent load {recent})",
+                neighbourhood=arrays.neighbourhood_ids[self.key],
+                used=self.used,
+                allowed=self.allowed,
+                cap=f"{arrays.neighbourhood_cap[self.key]:g}",
+                recent=f"{arrays.neighbourhood_recent_load[self.key]:g}",
             )
         if self.limit == "municipality_intake":
-            return (
-                f"{arrays.municipality_ids[self.key]} gets {self.used} placements, max_intake {self.allowed}"
+            return _(
+                "{municipality} gets {used} placements, max_intake {allowed}",
+                municipality=arrays.municipality_ids[self.key],
+                used=self.used,
+                allowed=self.allowed,
             )
         if self.limit in _AGREEMENT_LIMITS:
-            return (
-                f"agreement {arrays.agreements.ids[self.key]} counts {self.used} placements, "
-                f"but its maximum leaves {self.allowed}"
+            return _(
+                "agreement {agreement} counts {used} placements, but its maximum leaves {allowed}",
+                agreement=arrays.agreements.ids[self.key],
+                used=self.used,
+                allowed=self.allowed,
             )
         if self.limit == "provider_slots":
             provider, municipality = divmod(self.key, len(arrays.municipality_ids))
@@ -590,9 +598,12 @@ class Over:
                 allowed=self.allowed,
             )
         municipality, intensity = divmod(self.key, _N_INTENSITIES)
-        return (
-            f"{arrays.municipality_ids[municipality]} gets {self.used} {INTENSITIES[intensity]} "
-            f"clients, slots {self.allowed}"
+        return _(
+            "{municipality} gets {used} {support} clients, slots {allowed}",
+            municipality=arrays.municipality_ids[municipality],
+            used=self.used,
+            support=INTENSITIES[intensity] if language() == "en" else support_word(INTENSITIES[intensity]),
+            allowed=self.allowed,
         )
 
 
