@@ -37,7 +37,7 @@ from typing import Annotated, Any, TypeGuard
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from matcher.i18n import _
+from matcher.i18n import N_, _
 from matcher.io.atomic import MANIFEST, verify_set
 from matcher.io.files import DIGEST, sha256_file, summary_digest
 from models import Instance, InvalidInstance, Problem
@@ -359,21 +359,51 @@ def instance_of_run(
         differences = run.differing_inputs(instance_path)
         if differences:
             notes.append(
-                f"{instance_path} is not the instance this run read ({listed(differences)}); {verb} against "
-                f"the instance the run solved ({where}), which is what was solved"
+                _(
+                    _OTHER_INSTANCE.get(verb, _OTHER_INSTANCE["used"]),
+                    instance=instance_path,
+                    differences=listed(differences),
+                    where=where,
+                )
             )
     if ledger:
         notes.append(
-            f"--ledger is not applied: the run folder keeps the instance it solved ({where}), "
-            + (
-                "with the ledger's decisions as they were at the run"
-                if "ledger" in run.summary
-                else "and the run was made without a ledger"
+            _(
+                "--ledger is not applied: the run folder keeps the instance it solved ({where}), with the "
+                "ledger's decisions as they were at the run",
+                where=where,
+            )
+            if "ledger" in run.summary
+            else _(
+                "--ledger is not applied: the run folder keeps the instance it solved ({where}), and the "
+                "run was made without a ledger",
+                where=where,
             )
         )
     return RunInstance(
-        run, run.solved_instance(), run.bounds(), f"{where} (the instance the run solved)", notes
+        run,
+        run.solved_instance(),
+        run.bounds(),
+        _("{where} (the instance the run solved)", where=where),
+        notes,
     )
+
+
+# a note per verb of `instance_of_run` (whole sentences, so each language orders its own words)
+_OTHER_INSTANCE = {
+    "used": N_(
+        "{instance} is not the instance this run read ({differences}); used against the instance the "
+        "run solved ({where}), which is what was solved"
+    ),
+    "checked": N_(
+        "{instance} is not the instance this run read ({differences}); checked against the instance "
+        "the run solved ({where}), which is what was solved"
+    ),
+    "explained": N_(
+        "{instance} is not the instance this run read ({differences}); explained against the instance "
+        "the run solved ({where}), which is what was solved"
+    ),
+}
 
 
 def _internal_rows(text: str) -> csv.DictReader[str]:
@@ -430,7 +460,11 @@ def read_run_folder(path: str | Path) -> RunFolder:
     notes = []
     if DIGEST not in summary:
         notes.append(
-            f"{SUMMARY} records no {DIGEST} (written by an older version): an edit to it cannot be detected"
+            _(
+                "{summary} records no {digest} (written by an older version): an edit to it cannot be detected",
+                summary=SUMMARY,
+                digest=DIGEST,
+            )
         )
     recorded: dict[str, str] = summary["outputs"]
     changed = [
@@ -458,11 +492,14 @@ def read_run_folder(path: str | Path) -> RunFolder:
     edited = PROPOSALS in changed
     if edited:
         notes.append(
-            f"{PROPOSALS} was edited after the run (its sha256 differs from the one summary.json "
-            "records): it is read as a hand-edited proposal"
+            _(
+                "{proposals} was edited after the run (its sha256 differs from the one summary.json "
+                "records): it is read as a hand-edited proposal",
+                proposals=PROPOSALS,
+            )
         )
     if UNMATCHED in changed:
-        notes.append(f"{UNMATCHED} was changed after the run; it is not used here")
+        notes.append(_("{unmatched} was changed after the run; it is not used here", unmatched=UNMATCHED))
     return RunFolder(folder, summary, edited, tuple(notes))
 
 

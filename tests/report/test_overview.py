@@ -262,7 +262,7 @@ def test_output_files_with_dutch_headers_are_read(tiny_run, tmp_path, dutch):
     assert {r["Cliënt"] for r in page.records("Cliënten zonder")} == set(
         output(tiny_run, "unmatched.csv")["client_id"]
     )
-    assert "hand-edited proposal" in page.text
+    assert "met de hand aangepast voorstel" in page.text  # the run folder's note, in Dutch
     assert "unmatched.csv is na de berekening gewijzigd; het staat hier zoals het nu is." in page.text
     assert "it is not used here" not in page.text  # the run folder's own note does not hold for the page
 

@@ -90,7 +90,7 @@ def pairs_of(path: Path) -> list[tuple[str, str]]:
 
 
 VALID_NL = (
-    "5 koppelingen in week gecontroleerd tegen week/solved-instance (the instance the run solved).\n"
+    "5 koppelingen in week gecontroleerd tegen week/solved-instance (de instantie die de run doorrekende).\n"
     "GELDIG: het voorstel breekt geen enkele regel.\n"
     "Prioriteit W 751, voorkeur P 120.\n"
     "Tegenover het bewezen optimum van de run (W 751, P 120): geen W verloren, geen P verloren.\n"
@@ -146,9 +146,8 @@ def test_the_broken_proposal_is_what_the_independent_checker_finds(broken):
 def test_a_valid_run_in_dutch(week, dutch):
     text = invoke("check", week)
     assert text == VALID_NL
-    # the instance's name comes from matcher/io/run_folder.py, which is not translated yet
-    # (the folder name solved-instance is a file name, not a word)
-    shown = text.replace("(the instance the run solved)", "").replace("solved-instance", "")
+    # the folder name solved-instance is a file name, not a word
+    shown = text.replace("solved-instance", "")
     assert english_in(shown) == []
 
 
