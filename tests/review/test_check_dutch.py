@@ -12,17 +12,12 @@ room 2, and gets protected C03 (load 2) plus light C04 (load 1) = 3. The indepen
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import independent_checker as checker
 import pytest
-from click.testing import CliRunner
-
-from matcher.cli.main import main
+from commands import help_of, invoke
 
 TINY = Path(__file__).resolve().parents[2] / "instances" / "tiny"
 EXTRA = [("C02", "U02"), ("C04", "U03")]
@@ -36,29 +31,6 @@ ENGLISH = re.compile(
     r"neighbourhood|stays|within|minus|give|folder|written|instance|too|Check|against|exit|when|"
     r"breaks|needs|needed)\b"
 )
-
-
-def invoke(*args: object, code: int = 0) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result.output
-
-
-def help_of(*args: str, lang: str | None = None) -> str:
-    """`matcher … --help` in a fresh process (help is translated when a command module is imported)."""
-    env = {key: value for key, value in os.environ.items() if key != "MATCHER_LANG"}
-    if lang:
-        env["MATCHER_LANG"] = lang
-    done = subprocess.run(
-        [sys.executable, "-c", "from matcher.cli import main; main(prog_name='matcher')", *args, "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    return done.stdout
 
 
 def english_in(text: str) -> list[str]:

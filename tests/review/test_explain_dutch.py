@@ -13,19 +13,15 @@ have the room U04 nor the Skaeve Huis U05 (policy compatibility), nor U04 as no 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import independent_checker as checker
 import pytest
 from builders import client, instance, unit
-from click.testing import CliRunner
+from commands import help_of, invoke
 
-from matcher.cli.main import main
 from matcher.generate.instance import generate_instance, write_instance
 from matcher.i18n import catalogue, set_language
 from matcher.io.read import read_instance
@@ -54,13 +50,6 @@ def english_in(text: str) -> list[str]:
     return [
         ENGLISH.sub(lambda m: f"[{m.group(0)}]", line) for line in text.splitlines() if ENGLISH.search(line)
     ]
-
-
-def invoke(*args: object, code: int = 0) -> str:
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert result.exit_code == code, (result.exit_code, result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result.output
 
 
 @pytest.fixture(scope="module")
@@ -363,22 +352,6 @@ def test_every_rule_has_its_dutch_name_and_words(dutch):
         assert rule_name(rule.name) == dutch_words[rule.label] != rule.name, rule.name
     set_language("en")
     assert [rule_name(rule) for rule in RULES] == list(RULES)  # English keeps the codes
-
-
-def help_of(*args: str, lang: str | None = None) -> str:
-    """`matcher … --help` in a fresh process (help is translated when a command module is imported)."""
-    env = {key: value for key, value in os.environ.items() if key != "MATCHER_LANG"}
-    if lang:
-        env["MATCHER_LANG"] = lang
-    done = subprocess.run(
-        [sys.executable, "-c", "from matcher.cli import main; main(prog_name='matcher')", *args, "--help"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    return done.stdout
 
 
 def test_the_help_of_explain_and_monitor_in_dutch():
