@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matcher.i18n import N_, _
 from matcher.proposal import Proposal, solve
 from matcher.solver.settings import SolveSettings
 from models import Instance, InvalidInstance, Problem
@@ -123,27 +124,50 @@ def why_moved(proposal: Proposal, client_id: str, unit_id: str) -> str:
     clients = {cid: k for k, cid in enumerate(arrays.client_ids)}
     units = {uid: k for k, uid in enumerate(arrays.unit_ids)}
     if client_id not in clients or unit_id not in units:
-        return "the client or the unit is no longer in this week's pool"
+        return _("the client or the unit is no longer in this week's pool")
     eligible = {
         (arrays.client_ids[a], arrays.unit_ids[b]) for a, b in zip(proposal.pairs.client, proposal.pairs.unit)
     }
     if (client_id, unit_id) not in eligible:
-        return "the rules no longer allow this match: " + _broken_rule(
-            proposal, clients[client_id], units[unit_id]
-        )
+        return _broken_rule(proposal, clients[client_id], units[unit_id])
     weight = int(arrays.client_weight[clients[client_id]])
     taker = client_of.get(unit_id)
-    where = (
-        f"; {client_id} is now proposed {unit_of[client_id]}"
-        if client_id in unit_of
-        else f"; {client_id} is now unmatched"
-    )
     if taker is not None:
         taker_weight = int(arrays.client_weight[clients[taker]])
-        return (
-            f"{unit_id} went to {taker}, priority {taker_weight} (higher than {client_id}'s {weight}){where}"
+        if client_id in unit_of:
+            return _(
+                "{unit} went to {taker}, priority {taker_weight} (higher than {client}'s {weight}); "
+                "{client} is now proposed {other}",
+                unit=unit_id,
+                taker=taker,
+                taker_weight=taker_weight,
+                client=client_id,
+                weight=weight,
+                other=unit_of[client_id],
+            )
+        return _(
+            "{unit} went to {taker}, priority {taker_weight} (higher than {client}'s {weight}); "
+            "{client} is now unmatched",
+            unit=unit_id,
+            taker=taker,
+            taker_weight=taker_weight,
+            client=client_id,
+            weight=weight,
         )
-    return f"{unit_id} stays empty: a cap, intake or support-slot limit is full with the other held matches{where}"
+    if client_id in unit_of:
+        return _(
+            "{unit} stays empty: a cap, intake or support-slot limit is full with the other held matches; "
+            "{client} is now proposed {other}",
+            unit=unit_id,
+            client=client_id,
+            other=unit_of[client_id],
+        )
+    return _(
+        "{unit} stays empty: a cap, intake or support-slot limit is full with the other held matches; "
+        "{client} is now unmatched",
+        unit=unit_id,
+        client=client_id,
+    )
 
 
 def read_matches(file: Path, purpose: str) -> list[Match]:
@@ -151,13 +175,12 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
     import pandas as pd
 
     if not file.is_file():
-        raise InvalidInstance(
-            [
-                Problem(
-                    file=str(file), message=f"not found: {purpose} needs a folder written by `matcher solve`"
-                )
-            ]
+        message = (
+            _(_NOT_FOUND[purpose])
+            if purpose in _NOT_FOUND
+            else _("not found: {purpose} needs a folder written by `matcher solve`", purpose=purpose)
         )
+        raise InvalidInstance([Problem(file=str(file), message=message)])
     from matcher.io.headers import internal_columns
 
     try:
@@ -168,7 +191,7 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
             [
                 Problem(
                     file=file.name,
-                    message="not a readable CSV file: give the file `matcher solve` wrote, unedited",
+                    message=_("not a readable CSV file: give the file `matcher solve` wrote, unedited"),
                 )
             ]
         ) from None
@@ -180,12 +203,19 @@ def read_matches(file: Path, purpose: str) -> list[Match]:
                     file=file.name,
                     row=1,
                     column=column,
-                    message="missing required column: give the file `matcher solve` wrote",
+                    message=_("missing required column: give the file `matcher solve` wrote"),
                 )
                 for column in missing
             ]
         )
     return list(zip(frame["client_id"], frame["unit_id"]))
+
+
+# what needs the matches `read_matches` did not find: one whole sentence each (each language orders its words)
+_NOT_FOUND = {
+    "--keep-proposal": N_("not found: --keep-proposal needs a folder written by `matcher solve`"),
+    "the audit": N_("not found: the audit needs a folder written by `matcher solve`"),
+}
 
 
 def read_communicated(folder: Path) -> list[Match]:
@@ -198,11 +228,20 @@ def read_communicated(folder: Path) -> list[Match]:
 
 
 def _broken_rule(proposal: Proposal, client: int, unit: int) -> str:
-    """The first eligibility rule the pair breaks now, in the words `matcher check` uses."""
-    from matcher.rules.eligibility import RULE_BOOK
+    """Why the rules no longer allow the pair: the first eligibility rule it breaks now, by its name
+    as a coordinator reads it (`rule_name`: the code in English, the rule's label in Dutch) and in
+    the words `matcher check` uses."""
+    from matcher.rules.eligibility import RULE_BOOK, rule_name
 
     rule_of = proposal.instance.policy.origin_rule
     for rule in RULE_BOOK:
         if not rule.allows(proposal.arrays, proposal.sets, slice(client, client + 1), rule_of)[0, unit]:
-            return f"{rule.name}: {rule.violation(proposal.instance, client, unit)}"
-    return "a cap, intake or support-slot limit has no room for it on its own"
+            return _(
+                "the rules no longer allow this match: {rule}: {violation}",
+                rule=rule_name(rule.name),
+                violation=rule.violation(proposal.instance, client, unit),
+            )
+    return _(
+        "the rules no longer allow this match: a cap, intake or support-slot limit has no room for it on "
+        "its own"
+    )

@@ -29,6 +29,8 @@ one, an output name outside the folder — is refused with the reason, never an 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -210,7 +212,43 @@ def _week_to_repeat(
             "the run read a decisions ledger: it was repeated from the instance it solved "
             f"({SOLVED_INSTANCE}/), not by applying the ledger again (which has moved on since)"
         )
-    return solve_solved(solved, settings, keep, summary.get("ledger"))
+    with _run_language(summary.get("language")):  # why_moved is in the run's language
+        week = solve_solved(solved, settings, keep, summary.get("ledger"))
+    _earlier_english_reasons(week, summary)
+    return week
+
+
+def _earlier_english_reasons(week: Week, summary: dict[str, Any]) -> None:
+    """A run of an earlier version wrote `why_moved` in English whatever its language: when the
+    recorded reasons are the re-run's in English, they are compared in English."""
+    from matcher.week import why_moved
+
+    continuity, recorded = week.report.get("continuity"), summary.get("continuity")
+    if not (isinstance(continuity, dict) and isinstance(recorded, dict)):
+        return
+    again, before = continuity.get("why_moved"), recorded.get("why_moved")
+    if not again or before == again or not isinstance(before, dict) or set(before) != set(again):
+        return
+    with _run_language("en"):
+        english = {match: why_moved(week.proposal, *match.split("->", 1)) for match in again}
+    if english == before:
+        continuity["why_moved"] = english
+
+
+@contextmanager
+def _run_language(recorded: Any) -> Iterator[None]:
+    """The language the run was made in (summary.json `language`), while the week is repeated: the
+    continuity report's `why_moved` is in that language, so the re-run's must be too. A summary
+    without one (an older version) keeps the user's."""
+    from matcher import i18n
+
+    chosen = i18n._chosen  # restored after, as write_proposal does
+    if isinstance(recorded, str) and recorded in LANGUAGES:
+        i18n.set_language(recorded)
+    try:
+        yield
+    finally:
+        i18n._chosen = chosen
 
 
 def _inputs_match(instance_path: Path, summary: dict[str, Any]) -> Check:

@@ -37,7 +37,7 @@ from typing import Annotated, Any, TypeGuard
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from matcher.i18n import N_, _
+from matcher.i18n import N_, _, language
 from matcher.io.atomic import MANIFEST, verify_set
 from matcher.io.files import DIGEST, sha256_file, summary_digest
 from models import Instance, InvalidInstance, Problem
@@ -62,13 +62,13 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def _sha256(value: str) -> str:
     if not _SHA256.fullmatch(value):
-        raise ValueError("is not a sha256 (64 hexadecimal digits)")
+        raise ValueError(_("is not a sha256 (64 hexadecimal digits)"))
     return value
 
 
 def _file_name(value: str) -> str:
     if not value or value in (".", "..") or "/" in value or "\\" in value or "\x00" in value:
-        raise ValueError(f"{value!r} is not the name of a file")
+        raise ValueError(_("{value} is not the name of a file", value=repr(value)))
     return value
 
 
@@ -81,7 +81,9 @@ def _output_name(value: str) -> str:
         for part in parts:
             _file_name(part)
     except ValueError:
-        raise ValueError(f"{value!r} is not the name of a file of the run's folder") from None
+        raise ValueError(
+            _("{value} is not the name of a file of the run's folder", value=repr(value))
+        ) from None
     return value
 
 
@@ -112,7 +114,7 @@ class RecordedSummary(BaseModel):
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
-            raise ValueError("matcher solve never writes null here")
+            raise ValueError(_("matcher solve never writes null here"))
         return value
 
 
@@ -123,41 +125,96 @@ def load_summary(out_dir: Path) -> tuple[dict[str, Any], str]:
     edited summary as differing rather than refuse it."""
     file = Path(out_dir) / SUMMARY
     if not file.is_file():
-        return {}, f"no summary.json in {out_dir}: give a folder written by `matcher solve`"
+        return {}, _(
+            "no {summary} in {folder}: give a folder written by `matcher solve`",
+            summary=SUMMARY,
+            folder=out_dir,
+        )
     if file.stat().st_size > MAX_SUMMARY_BYTES:
         return (
             {},
-            f"summary.json is larger than {MAX_SUMMARY_BYTES // 2**20} MiB: not one `matcher solve` wrote",
+            _(
+                "{summary} is larger than {size} MiB: not one `matcher solve` wrote",
+                summary=SUMMARY,
+                size=MAX_SUMMARY_BYTES // 2**20,
+            ),
         )
     try:
         summary = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as error:  # JSON, UTF-8, a 5000-digit number, deep nesting
-        return {}, f"summary.json is not valid JSON ({str(error)[:200]}): it was damaged or edited"
+        return {}, _(
+            "{summary} is not valid JSON ({error}): it was damaged or edited",
+            summary=SUMMARY,
+            error=_json_error(error),
+        )
     if not isinstance(summary, dict):
-        return {}, "summary.json is not a JSON object: it was damaged or edited"
+        return {}, _("{summary} is not a JSON object: it was damaged or edited", summary=SUMMARY)
     missing = [key for key in ("settings", "inputs", "policy", "outputs") if key not in summary]
     if missing:
-        return {}, f"summary.json lacks {', '.join(missing)}: written by an older version, or edited"
+        return {}, _(
+            "{summary} lacks {keys}: written by an older version, or edited",
+            summary=SUMMARY,
+            keys=", ".join(missing),
+        )
     try:
         RecordedSummary.model_validate(summary)
     except ValidationError as error:
         problems = "; ".join(_problem(detail) for detail in error.errors()[:5])
-        more = f" (and {error.error_count() - 5} more)" if error.error_count() > 5 else ""
-        return (
-            {},
-            f"summary.json is not what `matcher solve` writes: {problems}{more}; it was damaged or edited",
+        if error.error_count() > 5:
+            return {}, _(
+                "{summary} is not what `matcher solve` writes: {problems} (and {more} more); it was "
+                "damaged or edited",
+                summary=SUMMARY,
+                problems=problems,
+                more=error.error_count() - 5,
+            )
+        return {}, _(
+            "{summary} is not what `matcher solve` writes: {problems}; it was damaged or edited",
+            summary=SUMMARY,
+            problems=problems,
         )
     return summary, ""
 
 
+def _json_error(error: Exception) -> str:
+    """Why summary.json did not parse: in English Python's own words (as always); in other
+    languages where (line, column) or what kind of damage, since Python's words are English only."""
+    if language() == "en":
+        return str(error)[:200]
+    if isinstance(error, json.JSONDecodeError):
+        return _("line {line}, column {column}", line=error.lineno, column=error.colno)
+    if isinstance(error, UnicodeDecodeError):
+        return _("not UTF-8 text")
+    if isinstance(error, RecursionError):
+        return _("nested too deeply")
+    return _("a value that cannot be read")
+
+
+# what pydantic found wrong, by its error type, in a coordinator's words (`_problem`, not English)
+_PROBLEM_WORDS = {
+    "missing": N_("is missing"),
+    "string_type": N_("should be text"),
+    "dict_type": N_("should be an object of names and values"),
+    "too_short": N_("should not be empty"),
+}
+
+
 def _problem(detail: Any) -> str:
     """One validation problem of summary.json: where, what was found, what was expected."""
-    where = ".".join(str(part) for part in detail["loc"] if not str(part).startswith("function-"))
-    where = where.replace(".[key]", " (a name)")
+    parts = [str(part) for part in detail["loc"] if not str(part).startswith("function-")]
     found = detail.get("input")
     shown = "null" if found is None else json.dumps(found, default=str)[:60]
     message = str(detail["msg"]).removeprefix("Value error, ")
-    return f"{where} is {shown}: {message}"
+    if language() != "en" and detail.get("type") != "value_error":  # our own errors are translated
+        message = _(
+            _PROBLEM_WORDS.get(str(detail.get("type")), N_("is not what `matcher solve` writes here"))
+        )
+    if len(parts) > 1 and parts[-1] == "[key]" and "[key]" not in parts[:-1]:
+        return _(
+            "{where} (a name) is {shown}: {message}", where=".".join(parts[:-1]), shown=shown, message=message
+        )
+    where = ".".join(parts).replace(".[key]", " (a name)")
+    return _("{where} is {shown}: {message}", where=where, shown=shown, message=message)
 
 
 def summary_edited(summary: dict[str, Any]) -> bool:
@@ -176,17 +233,23 @@ def differing_inputs(instance_path: str | Path, summary: dict[str, Any]) -> list
     recorded = summary["inputs"]
     present = {file.name: sha256_file(file) for file in instance_files(instance_path)}
     differences = [
-        f"{name} differs" for name in sorted(set(recorded) & set(present)) if recorded[name] != present[name]
+        _("{name} differs", name=name)
+        for name in sorted(set(recorded) & set(present))
+        if recorded[name] != present[name]
     ]
-    differences += [f"{name} is missing" for name in sorted(set(recorded) - set(present))]
-    differences += [f"{name} was not part of the run" for name in sorted(set(present) - set(recorded))]
+    differences += [_("{name} is missing", name=name) for name in sorted(set(recorded) - set(present))]
+    differences += [
+        _("{name} was not part of the run", name=name) for name in sorted(set(present) - set(recorded))
+    ]
     return differences
 
 
 def listed(phrases: list[str]) -> str:
     """Phrases joined by "; ", at most MAX_NAMES of them and "and N more"."""
     shown = "; ".join(phrases[:MAX_NAMES])
-    return shown + (f"; and {len(phrases) - MAX_NAMES} more" if len(phrases) > MAX_NAMES else "")
+    if len(phrases) <= MAX_NAMES:
+        return shown
+    return _("{phrases}; and {count} more", phrases=shown, count=len(phrases) - MAX_NAMES)
 
 
 # --- the run folder ------------------------------------------------------------------------------
@@ -237,20 +300,13 @@ class RunFolder:
         from matcher.io.read import read_instance
 
         if not self.has_solved_instance:
-            raise RunFolderRefused(
-                [
-                    Problem(
-                        file=str(self.path),
-                        message=f"this run folder keeps no {SOLVED_INSTANCE}/ (written by an older "
-                        "version): give the INSTANCE it was made from (and --ledger, if it was made "
-                        "with one)",
-                    )
-                ]
-            )
+            raise _no_solved_instance(self.path)
         return read_instance(self.solved_path)
 
     def pairs(self) -> list[tuple[str, str]]:
         """The (client_id, unit_id) pairs of proposals.csv, in file order (headers in either language)."""
+        from matcher.io.headers import header
+
         text = self.proposals_file.read_text(encoding="utf-8-sig")
         rows = _internal_rows(text)
         if rows.fieldnames is None or not {"client_id", "unit_id"} <= set(rows.fieldnames):
@@ -259,7 +315,11 @@ class RunFolder:
                     Problem(
                         file=str(self.proposals_file),
                         row=1,
-                        message="needs the columns client_id and unit_id: give the file `matcher solve` wrote",
+                        message=_(
+                            "needs the columns {client} and {unit}: give the file `matcher solve` wrote",
+                            client=header("client_id"),
+                            unit=header("unit_id"),
+                        ),
                     )
                 ]
             )
@@ -319,6 +379,18 @@ class RunFolder:
         return differing_inputs(instance_path, self.summary)
 
 
+def _no_solved_instance(folder: Path) -> RunFolderRefused:
+    """A run folder of an older version, which keeps no solved instance, asked for one."""
+    return _refuse(
+        folder,
+        _(
+            "this run folder keeps no {solved}/ (written by an older version): give the INSTANCE it was "
+            "made from (and --ledger, if it was made with one)",
+            solved=SOLVED_INSTANCE,
+        ),
+    )
+
+
 @dataclass
 class RunInstance:
     """The instance a command works on for a run folder, and what the coordinator should know.
@@ -343,15 +415,7 @@ def instance_of_run(
     notes = list(run.notes)
     if not run.has_solved_instance:
         if instance_path is None:
-            raise RunFolderRefused(
-                [
-                    Problem(
-                        file=str(run.path),
-                        message=f"this run folder keeps no {SOLVED_INSTANCE}/ (written by an older version): "
-                        "give the INSTANCE it was made from (and --ledger, if it was made with one)",
-                    )
-                ]
-            )
+            raise _no_solved_instance(run.path)
         same = not run.differing_inputs(instance_path) and "ledger" not in run.summary and not ledger
         return RunInstance(run, None, run.bounds() if same else None, instance_path.name, notes)
     where = f"{run.path.name}/{SOLVED_INSTANCE}"
@@ -448,14 +512,25 @@ def read_run_folder(path: str | Path) -> RunFolder:
     if not check.ok:  # killed while being written: some files new, some old
         raise _refuse(folder, check.message)
     summary, refusal = load_summary(folder)
-    again = "solve the week again (`matcher solve INSTANCE --out DIR`, with the same --ledger)"
     if refusal:
-        raise _refuse(folder, f"{refusal}; to use this folder, {again}")
+        raise _refuse(
+            folder,
+            _(
+                "{refusal}; to use this folder, solve the week again (`matcher solve INSTANCE --out DIR`, "
+                "with the same --ledger)",
+                refusal=refusal,
+            ),
+        )
     if summary_edited(summary):
         raise _refuse(
             folder,
-            "summary.json was edited after the run (its content no longer has the summary_sha256 the "
-            f"run recorded), so its results and bounds cannot be trusted: {again}",
+            _(
+                "{summary} was edited after the run (its content no longer has the {digest} the run "
+                "recorded), so its results and bounds cannot be trusted: solve the week again (`matcher "
+                "solve INSTANCE --out DIR`, with the same --ledger)",
+                summary=SUMMARY,
+                digest=DIGEST,
+            ),
         )
     notes = []
     if DIGEST not in summary:
@@ -485,9 +560,15 @@ def read_run_folder(path: str | Path) -> RunFolder:
     if broken:
         raise _refuse(
             folder,
-            f"{listed([f'{name} changed' for name in broken])} since the run wrote summary.json: the folder "
-            f"no longer holds what the run solved. {again[0].upper()}{again[1:]}; to check a hand-edited "
-            "proposal, edit only proposals.csv (or give your CSV file with the INSTANCE)",
+            _(
+                "{changes} since the run wrote {summary}: the folder no longer holds what the run solved. "
+                "Solve the week again (`matcher solve INSTANCE --out DIR`, with the same --ledger); to "
+                "check a hand-edited proposal, edit only {proposals} (or give your CSV file with the "
+                "INSTANCE)",
+                changes=listed([_("{name} changed", name=name) for name in broken]),
+                summary=SUMMARY,
+                proposals=PROPOSALS,
+            ),
         )
     edited = PROPOSALS in changed
     if edited:
