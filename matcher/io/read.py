@@ -1761,8 +1761,8 @@ def _misplaced(spec: TableSpec, column: str, value: str) -> str | None:
     text = value.strip()
     if is_email_address(text):
         kind = "email"
-    elif is_phone_number(text) or has_date(text) or not has_postcode_with_house_number(text):
-        return None
+    elif not has_postcode_with_house_number(text) or is_phone_number(text) or has_date(text):
+        return None  # the cheap test first: hardly any cell holds a postcode
     else:
         kind = "address"
     return _(

@@ -906,7 +906,7 @@ def _prices(
     from matcher.proposal import in_id_order
     from matcher.rules.capacity import LIMIT_BOOK
     from matcher.solver import lp_model
-    from matcher.solver.backend import Clock, solve_model
+    from matcher.solver.backend import Clock
     from matcher.solver.column_generation import priced_lp, seed_columns
     from matcher.solver.formulation import build_formulation, candidate_pairs
     from matcher.solver.unit_classes import class_pairs, interchangeable_units, to_classes
@@ -930,7 +930,7 @@ def _prices(
         objective,
         [],
         seed_columns(formulation, objective, begin),
-        lambda model: solve_model(model, "glop", "", clock),
+        clock,
         clock.expired,
     )
     if lp.status != lp_model.SolveStatus.OPTIMAL:

@@ -15,7 +15,9 @@ import numpy as np
 import scipy.sparse as sparse
 
 from matcher.solver import lp_model
+from matcher.solver.backend import Clock
 from matcher.solver.formulation import Formulation, Rows
+from matcher.solver.restricted_lp import RestrictedLP
 
 _MAX_ROUNDS = 30
 _SEED_PER_CLIENT = 10
@@ -100,7 +102,7 @@ def priced_lp(
     objective: np.ndarray,
     extra_rows: list[Rows],
     initial: np.ndarray,
-    solve,
+    clock: Clock,
     expired=lambda: False,
     proven=lambda values, bound: False,
     extra_columns: tuple[np.ndarray, np.ndarray] | None = None,
@@ -111,8 +113,9 @@ def priced_lp(
     `objective` covers the pair columns, then any `extra_columns` (lower, upper bounds), which
     are always in the LP; `status` is OPTIMAL once any round was solved (its bound is valid even
     when time cut a later round off); pairs fixed to 0 by an optimal face never enter, pairs fixed to 1
-    are always in. `solve(model)` returns (status, solver) — the caller's solver with its clock;
-    when `expired()` the last round's duals still give a valid (weaker) bound. Pricing also stops
+    are always in. The restricted LP stays in one solver from round to round, which starts each
+    round from the last basis (`RestrictedLP`), within `clock`; when `expired()` the last round's
+    duals still give a valid (weaker) bound. Pricing also stops
     as soon as `proven(values, bound)`: the bound holds at every round, so an integral restricted
     optimum that meets it needs no further rounds; and as soon as `settled(lp_value, bound)`,
     when more rounds cannot change what the caller does with the bound (e.g. an integer
@@ -150,23 +153,25 @@ def priced_lp(
     columns = columns[allowed[columns]]
     tolerance = 1e-9 * max(1.0, float(np.abs(objective).max(initial=1.0)))
     last = None  # the last round solved: its solution and bound stay valid if a later one is cut off
+    lp = RestrictedLP(
+        transposed,
+        objective,
+        (pair_lower, pair_upper),
+        (lower, upper),
+        extra,
+        (extra_lower, extra_upper),
+        clock,
+    )
     for rounds in range(1, _MAX_ROUNDS + 1):
-        model = f.to_model(
-            objective,
-            True,
-            integral=False,
-            columns=columns,
-            extra_rows=extra_rows,
-            extra_columns=extra_columns,
-        )
-        status, solver = solve(model)
+        answer = lp.solve(columns)
+        status = answer.status
         if status != lp_model.SolveStatus.OPTIMAL:
             return last or PricedLP(
                 status, columns, np.zeros(n), np.nan, np.inf, np.zeros(n), np.zeros(len(lower)), rounds
             )
-        solved = solver.variable_values()
+        solved = answer.values
         # a dual of the wrong sign for a one-sided row is round-off; zero keeps the bound valid
-        duals = solver.dual_values()
+        duals = answer.duals
         duals[((duals > 0) & ~np.isfinite(upper)) | ((duals < 0) & ~np.isfinite(lower))] = 0.0
         reduced = objective[:n] - transposed @ duals
         outside = allowed.copy()
@@ -179,13 +184,13 @@ def priced_lp(
         if extra is not None:
             extra_reduced = objective[n:] - extra.T @ duals
             bound += float(np.maximum(extra_reduced * extra_lower, extra_reduced * extra_upper).sum())
-        last = PricedLP(status, columns, values, solver.objective_value, bound, reduced, duals, rounds)
+        last = PricedLP(status, columns, values, answer.objective, bound, reduced, duals, rounds)
         if (
             len(entering) == 0
             or rounds == _MAX_ROUNDS
             or expired()
             or proven(values, bound)
-            or settled(solver.objective_value, bound)
+            or settled(answer.objective, bound)
         ):
             return last
         # add the best-priced pairs per client first, so rounds stay few and LPs small

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.solver import lp_model
-from matcher.solver.backend import Clock, MipAnswer, Work, integral, mip, solve_model
+from matcher.solver.backend import Clock, MipAnswer, Work, integral, mip
 from matcher.solver.column_generation import PricedLP, best_per_group, priced_lp, seed_columns
 from matcher.solver.formulation import Formulation, Rows
 from matcher.solver.settings import SolveSettings
@@ -211,7 +211,7 @@ class _Search:
             signed,
             list(level.extra_rows),
             seed_columns(f, signed[: f.n_pairs], self.best),
-            lambda model: solve_model(model, "glop", "", clock),
+            clock,
             clock.expired,
             lambda values, bound: (
                 integral(values)

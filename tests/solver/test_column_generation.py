@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from builders import client, instance, unit
 from hypothesis import HealthCheck, given, settings
 from strategies import instances, write_instance
@@ -101,9 +102,7 @@ def test_priced_lp_equals_the_full_lp_and_every_bound_holds(tables):
         bounds.append(bound)
         return False
 
-    priced = pricing.priced_lp(
-        f, objective, [], np.array([0]), lambda model: _solve(model, "glop", "", _Clock(None)), proven=record
-    )
+    priced = pricing.priced_lp(f, objective, [], np.array([0]), _Clock(None), proven=record)
     assert abs(priced.objective - optimum) < 1e-6
     assert all(bound >= optimum - 1e-6 for bound in bounds)
     assert abs(priced.bound - optimum) < 1e-6  # no pair left to enter: the bound is the LP optimum
@@ -148,7 +147,7 @@ def test_priced_lp_with_an_extra_column_and_fixed_pairs(tables):
         objective,
         rows,
         np.flatnonzero(f.fixed_pairs != 0)[:1],
-        lambda model: _solve(model, "glop", "", _Clock(None)),
+        _Clock(None),
         extra_columns=columns,
     )
     assert abs(priced.objective - optimum) < 1e-6
@@ -162,22 +161,23 @@ def test_a_round_cut_off_by_the_clock_leaves_the_last_solved_round(tables):
     """When time runs out inside a later round, the last solved round's solution and its bound
     come back (the bound is valid at every round), never an empty answer."""
     from matcher.solver import lp_model as mb
+    from matcher.solver.restricted_lp import RestrictedLP, Round
 
     f, objective, optimum = _weighted_lp(tables)
     if f.n_pairs == 0:
         return
     calls = []
+    solve = RestrictedLP.solve
 
-    class CutOff:
-        status_string = "cut off"
-
-    def solve_once(model):
-        calls.append(model)
+    def solve_once(self, columns):
+        calls.append(columns)
         if len(calls) > 1:
-            return mb.SolveStatus.NOT_SOLVED, CutOff()
-        return _solve(model, "glop", "", _Clock(None))
+            return Round(mb.SolveStatus.NOT_SOLVED, np.zeros(0), np.zeros(0), np.nan)
+        return solve(self, columns)
 
-    priced = pricing.priced_lp(f, objective, [], np.array([0]), solve_once)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RestrictedLP, "solve", solve_once)
+        priced = pricing.priced_lp(f, objective, [], np.array([0]), _Clock(None))
     assert priced.status == mb.SolveStatus.OPTIMAL and priced.rounds == 1
     assert priced.bound >= optimum - 1e-6
     x = priced.values
