@@ -132,41 +132,54 @@ def why_moved(proposal: Proposal, client_id: str, unit_id: str) -> str:
         return _broken_rule(proposal, clients[client_id], units[unit_id])
     weight = int(arrays.client_weight[clients[client_id]])
     taker = client_of.get(unit_id)
+    words: dict[str, object] = {
+        "unit": unit_id,
+        "client": client_id,
+        "weight": weight,
+        "other": unit_of.get(client_id),
+    }
+    elsewhere = client_id in unit_of  # proposed another unit now (else unmatched)
     if taker is not None:
         taker_weight = int(arrays.client_weight[clients[taker]])
-        if client_id in unit_of:
+        words.update(taker=taker, taker_weight=taker_weight)
+        if taker_weight <= weight:
+            # not for priority: matches held or communicated are kept first (solve_lexicographic's
+            # held and continuity levels), so they did not all fit together (the limits, or a held
+            # match of the client or of the unit)
+            if elsewhere:
+                return _(
+                    "{unit} went to {taker}, priority {taker_weight}, not higher than {client}'s {weight}: "
+                    "matches already accepted or communicated are kept before priority counts, and not all "
+                    "of them fit together; {client} is now proposed {other}",
+                    **words,
+                )
+            return _(
+                "{unit} went to {taker}, priority {taker_weight}, not higher than {client}'s {weight}: "
+                "matches already accepted or communicated are kept before priority counts, and not all "
+                "of them fit together; {client} is now unmatched",
+                **words,
+            )
+        if elsewhere:
             return _(
                 "{unit} went to {taker}, priority {taker_weight} (higher than {client}'s {weight}); "
                 "{client} is now proposed {other}",
-                unit=unit_id,
-                taker=taker,
-                taker_weight=taker_weight,
-                client=client_id,
-                weight=weight,
-                other=unit_of[client_id],
+                **words,
             )
         return _(
             "{unit} went to {taker}, priority {taker_weight} (higher than {client}'s {weight}); "
             "{client} is now unmatched",
-            unit=unit_id,
-            taker=taker,
-            taker_weight=taker_weight,
-            client=client_id,
-            weight=weight,
+            **words,
         )
-    if client_id in unit_of:
+    if elsewhere:
         return _(
             "{unit} stays empty: a cap, intake or support-slot limit is full with the other held matches; "
             "{client} is now proposed {other}",
-            unit=unit_id,
-            client=client_id,
-            other=unit_of[client_id],
+            **words,
         )
     return _(
         "{unit} stays empty: a cap, intake or support-slot limit is full with the other held matches; "
         "{client} is now unmatched",
-        unit=unit_id,
-        client=client_id,
+        **words,
     )
 
 

@@ -433,3 +433,23 @@ def test_a_dutch_week_audits_in_english_and_an_earlier_english_reason_too(kept_w
     assert report.status == "confirmed", report
     rewrite_summary(earlier, lambda s: s["continuity"].update(why_moved={"C08->U01": "something else"}))
     assert audit_proposal(earlier, TINY).status == "differs"
+
+
+def test_a_unit_that_went_to_a_lower_priority_client_never_claims_higher_priority(proposal, dutch):
+    """In the tiny week C01 (priority 226) is proposed U02 and U01 went to C02 (158): had C01 held
+    U01, the reason is not priority, and the sentence must not say the taker's is higher."""
+    assert why_moved(proposal, "C01", "U01") == (
+        "U01 ging naar C02, prioriteit 158, niet hoger dan die van C01 (226): al geaccepteerde of "
+        "gecommuniceerde koppelingen gaan vóór prioriteit, en ze passen niet allemaal samen; C01 krijgt "
+        "nu U02 voorgesteld"
+    )
+
+
+def test_the_lower_priority_taker_in_english(proposal):
+    text = why_moved(proposal, "C01", "U01")
+    assert "higher than" not in text.replace("not higher than", "")
+    assert text == (
+        "U01 went to C02, priority 158, not higher than C01's 226: matches already accepted or "
+        "communicated are kept before priority counts, and not all of them fit together; C01 is now "
+        "proposed U02"
+    )
