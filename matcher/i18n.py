@@ -18,6 +18,8 @@ doorstroom, instroom, wijk, corporatie, draagkracht, woonplaatsbeginsel, begelei
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -43,6 +45,20 @@ def set_language(code: str | None) -> None:
                 f"({', '.join(f'{k} = {v}' for k, v in LANGUAGES.items())})"
             )
     _chosen = code
+
+
+@contextmanager
+def speaking(code: str | None) -> Iterator[None]:
+    """Use this language inside the `with` block only (None: the one in use), then the language
+    chosen before, whatever happens inside (a run folder written in the language of its run)."""
+    global _chosen
+    before = _chosen
+    if code is not None:
+        set_language(code)
+    try:
+        yield
+    finally:
+        _chosen = before
 
 
 def language() -> str:

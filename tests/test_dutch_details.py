@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 from builders import client, instance, unit
-from test_unmatched import TIGHT, three_reasons
+from test_unmatched import three_reasons
+from test_unused_units import full_light_slots_week
 
 from matcher.generate.instance import generate_instance, write_instance
 from matcher.i18n import set_language
@@ -89,17 +90,7 @@ def test_full_support_slots_in_dutch(dutch):
     (w 210) takes U1 and fills both; U2 is left: C2 high intensive (w 160, load 2) is 2 short on
     the cap; C3 normal light (w 110) also meets the full light slots, named with the Dutch word for
     the intensity."""
-    clients = [
-        client(client_id="C1", urgency="acute"),
-        client(client_id="C2", urgency="high", support_intensity="intensive"),
-        client(client_id="C3"),
-    ]
-    inst = instance(
-        clients,
-        [unit(unit_id="U1"), unit(unit_id="U2")],
-        neighbourhoods=TIGHT,
-        support_capacity=[{"municipality_id": "GM0392", "support_intensity": "light", "slots": 1}],
-    )
+    inst = full_light_slots_week()
     assert details(inst)[1]["U2"] == (
         "capacity_full",
         "wijkplafond van WK039201 vol (1 van 1 belasting erbij in deze periode), 2 tekort voor C2 (w 160), "

@@ -143,3 +143,22 @@ def test_an_edited_po_file_is_read_even_before_it_is_compiled(tmp_path, monkeypa
         assert i18n.catalogue("nl")["a brand new message"] == "een nieuw bericht"
     finally:
         i18n.catalogue.cache_clear()
+
+
+def test_speaking_a_language_for_one_block_restores_the_one_chosen_before():
+    """`speaking` sets the language inside its block only, and gives the earlier choice back even
+    when the block fails (a run folder is written, or a week repeated, in its run's language)."""
+    from matcher import i18n
+
+    i18n.set_language("nl")
+    try:
+        with i18n.speaking("en"):
+            assert i18n.language() == "en"
+        assert i18n.language() == "nl"
+        with pytest.raises(RuntimeError), i18n.speaking("en"):
+            raise RuntimeError("inside")
+        assert i18n.language() == "nl"
+        with i18n.speaking(None):  # None keeps the language in use
+            assert i18n.language() == "nl"
+    finally:
+        i18n.set_language(None)

@@ -59,23 +59,29 @@ def test_a_unit_row_says_where_the_unit_is():
     assert frame.iloc[0, :5].tolist() == ["U2", "Pré Wonen", "GM0392", "WK039201", "social_rental"]
 
 
+def full_light_slots_week():
+    """Oude Stad with room 1 (recent 4), light support slots in Haarlem 1; C1 acute light, C2 high
+    intensive (load 2), C3 normal light; units U1 and U2 in Oude Stad."""
+    clients = [
+        client(client_id="C1", urgency="acute"),
+        client(client_id="C2", urgency="high", support_intensity="intensive"),
+        client(client_id="C3"),
+    ]
+    return instance(
+        clients,
+        [unit(unit_id="U1"), unit(unit_id="U2")],
+        neighbourhoods=TIGHT,
+        support_capacity=[{"municipality_id": "GM0392", "support_intensity": "light", "slots": 1}],
+    )
+
+
 def test_other_limits_that_block_other_clients_are_named_too():
     """Oude Stad with room 1 (recent 4), light support slots in Haarlem 1. C1 acute light (w 210)
     takes U1 (one light client fills both the room and the slot). U2 in Oude Stad is left: C2 high
     intensive (w 160, load 2) is the highest-priority client eligible for it, 2 short on the cap;
     C3 normal light (w 110) meets the cap and the full light slots too; C1, eligible too, was placed
     elsewhere."""
-    clients = [
-        client(client_id="C1", urgency="acute"),
-        client(client_id="C2", urgency="high", support_intensity="intensive"),
-        client(client_id="C3"),
-    ]
-    inst = instance(
-        clients,
-        [unit(unit_id="U1"), unit(unit_id="U2")],
-        neighbourhoods=TIGHT,
-        support_capacity=[{"municipality_id": "GM0392", "support_intensity": "light", "slots": 1}],
-    )
+    inst = full_light_slots_week()
     table, proposal = unused(inst)
     assert proposal.pairs_chosen() == [("C1", "U1")]
     assert table["U2"] == (

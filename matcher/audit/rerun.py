@@ -29,14 +29,13 @@ one, an output name outside the folder — is refused with the reason, never an 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from matcher import i18n
 from matcher.i18n import LANGUAGES
 from matcher.io.atomic import verify_set
 from matcher.io.files import DIGEST, sha256_file, summary_digest
@@ -212,7 +211,7 @@ def _week_to_repeat(
             "the run read a decisions ledger: it was repeated from the instance it solved "
             f"({SOLVED_INSTANCE}/), not by applying the ledger again (which has moved on since)"
         )
-    with _run_language(summary.get("language")):  # why_moved is in the run's language
+    with i18n.speaking(_recorded_language(summary)):  # why_moved is in the run's language
         week = solve_solved(solved, settings, keep, summary.get("ledger"))
     _earlier_english_reasons(week, summary)
     return week
@@ -229,26 +228,17 @@ def _earlier_english_reasons(week: Week, summary: dict[str, Any]) -> None:
     again, before = continuity.get("why_moved"), recorded.get("why_moved")
     if not again or before == again or not isinstance(before, dict) or set(before) != set(again):
         return
-    with _run_language("en"):
+    with i18n.speaking("en"):
         english = {match: why_moved(week.proposal, *match.split("->", 1)) for match in again}
     if english == before:
         continuity["why_moved"] = english
 
 
-@contextmanager
-def _run_language(recorded: Any) -> Iterator[None]:
-    """The language the run was made in (summary.json `language`), while the week is repeated: the
-    continuity report's `why_moved` is in that language, so the re-run's must be too. A summary
-    without one (an older version) keeps the user's."""
-    from matcher import i18n
-
-    chosen = i18n._chosen  # restored after, as write_proposal does
-    if isinstance(recorded, str) and recorded in LANGUAGES:
-        i18n.set_language(recorded)
-    try:
-        yield
-    finally:
-        i18n._chosen = chosen
+def _recorded_language(summary: dict[str, Any]) -> str | None:
+    """The language the run was made in (summary.json `language`); None for a summary without one
+    (an older version), which keeps the user's."""
+    recorded = summary.get("language")
+    return recorded if isinstance(recorded, str) and recorded in LANGUAGES else None
 
 
 def _inputs_match(instance_path: Path, summary: dict[str, Any]) -> Check:
@@ -272,10 +262,12 @@ def _rerun(
 ) -> list[Check]:
     with tempfile.TemporaryDirectory(prefix="matcher-audit-") as folder:
         again = Path(folder)
-        recorded = summary.get("language")  # the tables are written in the run's language, so bytes compare
-        language = recorded if isinstance(recorded, str) and recorded in LANGUAGES else None
-        rerun = write_proposal(
-            week or solve_solved(instance, settings), instance_path, again, settings, language=language
+        rerun = write_proposal(  # the tables in the run's language, so the bytes compare
+            week or solve_solved(instance, settings),
+            instance_path,
+            again,
+            settings,
+            language=_recorded_language(summary),
         )
         checks = [_same_file(name, out_dir / name, again / name) for name in OUTPUTS]
     recorded_versions, versions = summary.get("versions", {}), rerun.get("versions", {})

@@ -160,12 +160,8 @@ def write_proposal(
 
     The tables are in `language` ('nl' or 'en'; default: the user's, `matcher.i18n.language()`),
     recorded in summary.json: an audit passes the recorded one to write the same bytes."""
-    chosen = i18n._chosen  # restored after: `language` applies to this set of files only
-    i18n.set_language(language or i18n.language())
-    try:
+    with i18n.speaking(language or i18n.language()):  # for this set of files only
         return _write_proposal(result, instance_path, out, settings, extra)
-    finally:
-        i18n._chosen = chosen
 
 
 def _write_proposal(

@@ -1,13 +1,13 @@
 """The solver backend: the solver calls, what their statuses mean here, solver parameters, the
 clock that bounds a whole solve and the deterministic work a solve did.
 
-LPs are solved by GLOP through OR-Tools' compiled model builder (`matcher.solver.lp_model`).
-MIPs on the default backend are solved by HiGHS as `scipy.optimize.milp` calls it
+The levels' LPs are priced by column generation in one GLOP kept across its rounds
+(`matcher.solver.restricted_lp`). MIPs on the default backend are solved by HiGHS as `scipy.optimize.milp` calls it
 (`matcher.solver.highs`, which spares the import of scipy.optimize), which, unlike the model
 builder, keeps the best allocation found when a node limit stops the search and reports how many branch-and-bound nodes it explored: the
 node limit is then a deterministic work budget (the same answer on every machine and every run),
 and the node count is the work measure the benchmarks and the property run record. SCIP
-(`--backend scip`) still goes through the model builder.
+(`--backend scip`) still goes through OR-Tools' compiled model builder (`matcher.solver.lp_model`).
 """
 
 from __future__ import annotations

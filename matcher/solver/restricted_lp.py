@@ -82,7 +82,6 @@ class RestrictedLP:
         self.clock = clock
         self.solver: pywraplp.Solver | None = None
         self.local = np.full(self.n_pairs, -1, dtype=np.int64)  # pair → its column in the solver
-        self.n_columns = 0
 
     def _load(self, pairs: np.ndarray) -> None:
         """The first model, in one piece: the given pair columns, then the extra columns. It is
@@ -97,7 +96,7 @@ class RestrictedLP:
         if self.extra is not None and n_extra:
             columns = sparse.hstack([columns, self.extra])
         model = lp_model.Model()
-        # the ignores: as in Formulation.to_model (OR-Tools' stub spells a float64 vector oddly)
+        # the ignores: OR-Tools' stub spells these vectors oddly (see Formulation.to_model)
         model.helper.fill_model_from_sparse_data(
             np.r_[self.pair_lower[pairs], self.extra_lower].astype(float),
             np.r_[self.pair_upper[pairs], self.extra_upper].astype(float),
@@ -121,7 +120,6 @@ class RestrictedLP:
         self.constraints = solver.constraints()
         self.local[pairs] = np.arange(len(pairs))
         self.extra_columns = self.variables[len(pairs) :]
-        self.n_columns = len(pairs)
 
     def _add(self, pairs: np.ndarray) -> None:
         assert self.solver is not None
@@ -136,8 +134,7 @@ class RestrictedLP:
             for row, value in zip(indices[begin:end].tolist(), data[begin:end].tolist()):
                 constraints[row].SetCoefficient(variable, value)
             self.variables.append(variable)
-        self.local[pairs] = self.n_columns + len(self.extra_columns) + np.arange(len(pairs))
-        self.n_columns += len(pairs)
+        self.local[pairs] = len(self.variables) - len(pairs) + np.arange(len(pairs))
 
     def solve(self, columns: np.ndarray) -> Round:
         """Solve over `columns` (pair positions; every earlier round's columns among them)."""
