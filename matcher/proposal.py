@@ -16,7 +16,7 @@ from matcher.solver.greedy import greedy_allocation, priority_order
 from matcher.solver.levels import Solution, solve_lexicographic
 from matcher.solver.progress import Event, report
 from matcher.solver.settings import SolveSettings
-from matcher.solver.size_guard import check_limits, check_pairs
+from matcher.solver.size_guard import TooManyPairs, check_pairs, pair_budget, refuse_counted
 from matcher.solver.unit_classes import class_pairs, interchangeable_units, spread_over_units, to_classes
 from matcher.table import Table
 from matcher.unmatched import unmatched_reasons
@@ -208,12 +208,16 @@ def solve(
     """
     settings = settings or SolveSettings()
     instance = in_id_order(instance) if rules is None else rules.instance
-    check_limits(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
+    budget = pair_budget(instance, settings.max_pairs)  # refuse clearly rather than run out of memory
     seconds: dict[str, float] = {}
     began = time.perf_counter()
     report(Event("eligibility"))
     rules = rules or Eligibility(instance)
-    arrays, sets, pairs = rules.arrays, rules.sets, rules.pairs
+    try:
+        pairs = rules.pairs_within(budget)
+    except TooManyPairs:
+        refuse_counted(instance, settings.max_pairs)
+    arrays, sets = rules.arrays, rules.sets
     check_pairs(instance, len(pairs), settings.max_pairs)  # the exact count, before the formulation
     seconds["eligibility"] = time.perf_counter() - began
 

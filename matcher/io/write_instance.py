@@ -89,32 +89,28 @@ def _csv_bytes(file: str, model: type[BaseModel], rows: tuple[BaseModel, ...]) -
         Client: {"current_unit_id", "provider", "target_groups", "shares_home_with"},
         Municipality: {"target_share", "placed_so_far"},
     }.get(model, set())
+    columns = {name: [getattr(row, name) for row in rows] for name in model.model_fields}
     fields = {
         name: field
         for name, field in model.model_fields.items()
-        if not (name in later and all(getattr(row, name) in (None, field.default) for row in rows))
+        if not (name in later and all(value in (None, field.default) for value in columns[name]))
     }
-    table: list[list[str]] = [list(fields)]
-    for number, row in enumerate(rows, start=2):
-        table.append(
-            [
-                _cell(getattr(row, name), field, f"{file} row {number}, column {name}")
-                for name, field in fields.items()
-            ]
-        )
-    numbers = [
+    cells = [
+        [_cell(value, field, file, number, name) for number, value in enumerate(columns[name], start=2)]
+        for name, field in fields.items()
+    ]
+    table: list[list[str]] = [list(fields), *(list(row) for row in zip(*cells))]
+    numbers = {
         position
         for position, name in enumerate(fields)
-        if any(
-            isinstance(getattr(row, name), (int, float)) and not isinstance(getattr(row, name), bool)
-            for row in rows
-        )
-    ]
+        if any(isinstance(value, (int, float)) and not isinstance(value, bool) for value in columns[name])
+    }
     return csv_rows_text(table, number_columns=numbers).encode("utf-8")
 
 
-def _cell(value: Any, field: FieldInfo, where: str) -> str:
-    """The text of one cell that the reader turns back into `value`."""
+def _cell(value: Any, field: FieldInfo, file: str, number: int, name: str) -> str:
+    """The text of one cell that the reader turns back into `value` (at `file` row `number`,
+    column `name`: named in the error when no cell can hold it)."""
     if value is None:
         return ""
     if isinstance(value, bool):  # before int: bool is an int
@@ -125,6 +121,7 @@ def _cell(value: Any, field: FieldInfo, where: str) -> str:
         return _number(value)
     if isinstance(value, date):
         return value.isoformat()
+    where = f"{file} row {number}, column {name}"
     if isinstance(value, (tuple, list)):
         return _list(value, field, where)
     if isinstance(value, str):

@@ -569,13 +569,15 @@ def rule_name(rule: str) -> str:
     return rule if language() == "en" or found is None or not found.label else _(found.label)
 
 
-def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pairs:
-    """All eligible pairs in client-major order, with p(c, u) and per-rule exclusion counts."""
+def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets, most: int | None = None) -> Pairs:
+    """All eligible pairs in client-major order, with p(c, u) and per-rule exclusion counts.
+    Raises `TooManyPairs` as soon as there are more than `most` (the size guard's budget), so
+    memory never holds more than that and a block."""
     origin_rule = instance.policy.origin_rule
     n_c, n_u = arrays.n_clients, arrays.n_units
     block_size = max(1, _BLOCK_CELLS // max(1, n_u))
     excluded = np.zeros((n_c, len(RULES)), dtype=np.int64)
-    clients, units = [], []
+    clients, units, found = [], [], 0
     for start in range(0, n_c, block_size):
         block = slice(start, min(n_c, start + block_size))
         allowed = np.ones((block.stop - block.start, n_u), dtype=bool)
@@ -584,6 +586,11 @@ def eligible_pairs(instance: Instance, arrays: Arrays, sets: ClientSets) -> Pair
             excluded[block, k] = n_u - passes.sum(axis=1)
             allowed &= passes
         rows, cols = np.nonzero(allowed)
+        found += len(rows)
+        if most is not None and found > most:
+            from matcher.solver.size_guard import TooManyPairs
+
+            raise TooManyPairs(found)
         clients.append(rows + start)
         units.append(cols)
     client = np.concatenate(clients) if clients else np.zeros(0, dtype=np.int64)
@@ -609,6 +616,12 @@ class Eligibility:
     @cached_property
     def pairs(self) -> Pairs:
         return eligible_pairs(self.instance, self.arrays, self.sets)
+
+    def pairs_within(self, most: int | None) -> Pairs:
+        """`pairs`, built only while there are at most `most` (else `TooManyPairs`)."""
+        if "pairs" not in self.__dict__:
+            self.__dict__["pairs"] = eligible_pairs(self.instance, self.arrays, self.sets, most)
+        return self.pairs
 
     def preference(self, client: int, unit: int) -> int:
         """p(c, u) of one pair (for check and explain, as `eligible_pairs` computes it)."""

@@ -11,7 +11,7 @@ compiled model builder in one call (`matcher.solver.lp_model`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -209,19 +209,25 @@ class Formulation:
     def subset(self, pairs: np.ndarray) -> tuple[Formulation, list[np.ndarray]]:
         """The formulation over `pairs` only (an independent part), and per block the indices
         of the rows it keeps."""
-        c = self.candidates
-        sub = Formulation(
-            candidates=c.take(pairs),
-            fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
-            unit_capacity=self.unit_capacity,
-        )
-        kept = []
-        for block in self.blocks:
-            columns = block.matrix.tocsc()[:, pairs].tocsr()
-            rows = np.flatnonzero(np.diff(columns.indptr) > 0)
-            sub.blocks.append(Rows(block.rule, columns[rows], block.lower[rows], block.upper[rows]))
-            kept.append(rows)
-        return sub, kept
+        return next(self.subsets([pairs]))
+
+    def subsets(self, parts: Sequence[np.ndarray]) -> Iterator[tuple[Formulation, list[np.ndarray]]]:
+        """`subset` of each of `parts` in turn; each block's columns are gathered once for all of
+        them (a national week's 30 parts each converted every block again: 2.6 s)."""
+        by_column = [block.matrix.tocsc() for block in self.blocks]
+        for pairs in parts:
+            sub = Formulation(
+                candidates=self.candidates.take(pairs),
+                fixed_pairs=None if self.fixed_pairs is None else self.fixed_pairs[pairs],
+                unit_capacity=self.unit_capacity,
+            )
+            kept = []
+            for block, columns_of in zip(self.blocks, by_column):
+                columns = columns_of[:, pairs].tocsr()
+                rows = np.flatnonzero(np.diff(columns.indptr) > 0)
+                sub.blocks.append(Rows(block.rule, columns[rows], block.lower[rows], block.upper[rows]))
+                kept.append(rows)
+            yield sub, kept
 
 
 # label propagation rounds before `_component_labels` hands a long, thin graph to scipy, and the

@@ -281,8 +281,7 @@ def _optimise_by_part(
     chosen, bound, proven, methods, faces, work, unfinished = [], 0.0, True, set(), [], Work(), False
     in_incumbent = np.zeros(f.n_pairs, dtype=bool)
     in_incumbent[incumbent] = True
-    for part in parts:
-        sub, rows = f.subset(part)
+    for part, (sub, rows) in zip(parts, f.subsets(parts)):
         local = combined[part]
         level = Level(local, True, True, _sum_of(local))
         outcome = optimise(sub, level, np.flatnonzero(in_incumbent[part]), settings, clock)

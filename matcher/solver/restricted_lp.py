@@ -119,7 +119,7 @@ class RestrictedLP:
         self.variables = solver.variables()
         self.constraints = solver.constraints()
         self.local[pairs] = np.arange(len(pairs))
-        self.extra_columns = self.variables[len(pairs) :]
+        self.extra_index = len(pairs) + np.arange(len(self.extra_lower))  # the extra columns' positions
 
     def _add(self, pairs: np.ndarray) -> None:
         assert self.solver is not None
@@ -154,14 +154,12 @@ class RestrictedLP:
             raise SolverFailure(f"the glop solver answered {status.name} on a restricted LP")
         if status != lp_model.SolveStatus.OPTIMAL:
             return Round(status, np.zeros(0), np.zeros(0), np.nan, int(self.solver.iterations()))
-        variables = self.variables
-        order = self.local[columns].tolist()
-        values = np.array(
-            [variables[k].solution_value() for k in order]
-            + [variable.solution_value() for variable in self.extra_columns],
-            dtype=float,
-        )
-        duals = np.array([constraint.dual_value() for constraint in self.constraints], dtype=float)
+        # read back in one piece: a call per variable and row took 1.8 s of a national week
+        response = linear_solver_pb2.MPSolutionResponse()
+        self.solver.FillSolutionResponseProto(response)
+        every = np.array(response.variable_value, dtype=float)
+        values = np.r_[every[self.local[columns]], every[self.extra_index]]
+        duals = np.array(response.dual_value, dtype=float)
         return Round(
             status, values, duals, float(self.solver.Objective().Value()), int(self.solver.iterations())
         )

@@ -6,13 +6,14 @@ Two layers, each refusing with a clear message instead of running out of memory 
   uncompressed size and compression ratio of its zipped parts. `matcher.io.read` checks them
   while reading, before a row becomes an object, so an 800,000-client file or a zip bomb is
   refused in about a second.
-- **Pairs and memory** (`check_limits`): the formulation has one variable per eligible
-  (client, unit) pair, so pairs drive memory and time. Nothing is counted when every client
-  with every unit fits. Otherwise the pairs are counted exactly with the engine's own
-  eligibility rules, in blocks of clients; only when clients × units is too large to count
-  quickly is a random sample stratified over all clients used, and only to refuse: an instance
-  is let through on an exact count, never on an estimate. `check_pairs` enforces the same limit
-  again on the pairs the eligibility rules actually produced.
+- **Pairs and memory** (`pair_budget`): the formulation has one variable per eligible
+  (client, unit) pair, so pairs drive memory and time. Nothing is limited when every client
+  with every unit fits. Otherwise the eligibility rules build the pairs in blocks of clients and
+  stop as soon as there are more than the limits admit (`TooManyPairs`); the refusal then counts
+  them exactly (`refuse_counted`). Only when clients × units is too large to count quickly does a
+  random sample stratified over all clients decide first, and only to refuse: an instance is let
+  through on an exact count, never on an estimate. `check_limits` counts without building (the
+  same verdict); `check_pairs` enforces the limit again on the pairs the rules produced.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 import os
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from models import Instance, InvalidInstance, Problem
 
@@ -318,6 +319,26 @@ def check_limits(
     Returns the estimate the verdict rests on.
     """
     max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+    if pair_budget(instance, max_pairs, max_bytes) is None:
+        return None
+    exact = _estimate(instance, count_all_pairs(instance), len(instance.clients))
+    _refuse_above(instance, exact, max_pairs, max_bytes)
+    return exact
+
+
+class TooManyPairs(Exception):
+    """The eligibility rules produced more pairs than `pair_budget` admits (stopped building)."""
+
+
+def pair_budget(
+    instance: Instance, max_pairs: int = DEFAULT_MAX_PAIRS, max_bytes: int | None = None
+) -> int | None:
+    """The most eligible pairs the limits admit, for the eligibility rules to enforce while they
+    build the pairs (`matcher.rules.eligibility.eligible_pairs`), instead of counting them all
+    first and building them again (3.5 s of a national week). None: every client with every unit
+    fits. As `check_limits`, a sample of a very large instance refuses at once when it is surely
+    too large; a pair count above the budget is then refused by `refuse_counted`."""
+    max_bytes = default_max_bytes() if max_bytes is None else max_bytes
     n_clients, n_units = len(instance.clients), len(instance.units)
     municipalities = len(instance.municipalities)
     if (
@@ -330,9 +351,18 @@ def check_limits(
         surely = sampled.surely_above
         if surely > max_pairs or memory_bytes(surely, n_clients, municipalities, n_units) > max_bytes:
             raise InstanceTooLarge(sampled, max_pairs, max_bytes, advice(instance))
-    exact = _estimate(instance, count_all_pairs(instance), n_clients)
-    _refuse_above(instance, exact, max_pairs, max_bytes)
-    return exact
+    room = (max_bytes - memory_bytes(0, n_clients, municipalities, n_units)) // BYTES_PER_PAIR
+    return max(0, min(max_pairs, room))
+
+
+def refuse_counted(
+    instance: Instance, max_pairs: int = DEFAULT_MAX_PAIRS, max_bytes: int | None = None
+) -> NoReturn:
+    """Raise `InstanceTooLarge` with the exact pair count, for an instance whose eligible pairs
+    went over `pair_budget` (the message `check_limits` gives)."""
+    max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+    exact = _estimate(instance, count_all_pairs(instance), len(instance.clients))
+    raise InstanceTooLarge(exact, max_pairs, max_bytes, advice(instance))
 
 
 def check_pairs(

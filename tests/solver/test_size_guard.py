@@ -239,3 +239,67 @@ def test_the_memory_model_is_above_every_measured_peak_and_not_far_above(pairs, 
     """The old model (no term per client) predicted 1.7 GiB where 800,000 clients took 5.0 GiB."""
     model = memory_bytes(pairs, clients, 28, units)
     assert peak_kib * 1024 <= model <= 1.5 * peak_kib * 1024
+
+
+# --- the budget enforced while the pairs are built (no count first) ---
+
+
+def test_solve_stops_building_pairs_above_the_budget_and_refuses_with_the_exact_count(
+    sampled_ineligible, monkeypatch
+):
+    """Through `solve`: the pairs are not counted before they are built; building stops as soon as
+    the budget is passed (never holding all 1.6 M pairs), and the refusal names the exact count."""
+    from matcher import proposal
+    from matcher.rules import eligibility
+    from matcher.solver import size_guard as guard
+    from matcher.solver.settings import SolveSettings
+
+    exact = exact_pairs(sampled_ineligible)
+    built: list[int] = []
+    original = eligibility.eligible_pairs
+
+    def watched(instance, arrays, sets, most=None):
+        built.append(-1 if most is None else most)
+        return original(instance, arrays, sets, most)
+
+    monkeypatch.setattr(eligibility, "eligible_pairs", watched)
+    counted = []
+    monkeypatch.setattr(guard, "count_all_pairs", lambda instance: counted.append(1) or exact)
+    with pytest.raises(InstanceTooLarge) as refused:
+        proposal.solve(sampled_ineligible, SolveSettings(max_pairs=500_000))
+    assert built == [500_000] and counted == [1]  # counted only to name the count when refusing
+    assert refused.value.estimate.pairs == exact and refused.value.estimate.exact
+    assert f"too large to solve in one run: {exact:,} eligible pairs" in refused.value.message
+
+
+def test_eligible_pairs_raises_once_past_the_budget_and_not_at_it(generated):
+    """`most` is the largest count allowed: exactly that many pass, one fewer refuses."""
+    from matcher.solver.size_guard import TooManyPairs
+
+    arrays = build_arrays(generated)
+    sets = client_sets(generated, arrays)
+    exact = len(eligible_pairs(generated, arrays, sets))
+    assert len(eligible_pairs(generated, arrays, sets, most=exact)) == exact
+    with pytest.raises(TooManyPairs):
+        eligible_pairs(generated, arrays, sets, most=exact - 1)
+
+
+def test_the_budget_is_the_pair_and_memory_limit_whichever_is_lower(generated):
+    """None when every client with every unit fits; else min(max_pairs, what the memory allows)."""
+    from matcher.solver.size_guard import BYTES_PER_PAIR, pair_budget
+
+    n_c, n_u, n_m = len(generated.clients), len(generated.units), len(generated.municipalities)
+    assert pair_budget(generated, max_pairs=n_c * n_u) is None
+    assert pair_budget(generated, max_pairs=10_000) == 10_000
+    fixed = memory_bytes(0, n_c, n_m, n_u)
+    assert pair_budget(generated, max_pairs=10**9, max_bytes=fixed + 7 * BYTES_PER_PAIR + 3) == 7
+    assert pair_budget(generated, max_pairs=10**9, max_bytes=fixed - 1) == 0
+
+
+def test_a_week_at_exactly_the_budget_is_solved(generated):
+    """The pairs allowed are allowed: a limit equal to the exact count solves the week."""
+    from matcher.proposal import solve
+    from matcher.solver.settings import SolveSettings
+
+    exact = exact_pairs(generated)
+    assert len(solve(generated, SolveSettings(max_pairs=exact)).pairs) == exact
