@@ -11,7 +11,7 @@ compiled model builder in one call (`matcher.solver.lp_model`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -209,12 +209,14 @@ class Formulation:
     def subset(self, pairs: np.ndarray) -> tuple[Formulation, list[np.ndarray]]:
         """The formulation over `pairs` only (an independent part), and per block the indices
         of the rows it keeps."""
-        return next(self.subsets([pairs]))
+        return self.subsets([pairs])[0]
 
-    def subsets(self, parts: Sequence[np.ndarray]) -> Iterator[tuple[Formulation, list[np.ndarray]]]:
-        """`subset` of each of `parts` in turn; each block's columns are gathered once for all of
-        them (a national week's 30 parts each converted every block again: 2.6 s)."""
+    def subsets(self, parts: Sequence[np.ndarray]) -> list[tuple[Formulation, list[np.ndarray]]]:
+        """`subset` of each of `parts`; each block's columns are gathered once for all of them (a
+        national week's 30 parts each converted every block again: 2.6 s), and let go before the
+        parts are solved."""
         by_column = [block.matrix.tocsc() for block in self.blocks]
+        subsets = []
         for pairs in parts:
             sub = Formulation(
                 candidates=self.candidates.take(pairs),
@@ -227,7 +229,8 @@ class Formulation:
                 rows = np.flatnonzero(np.diff(columns.indptr) > 0)
                 sub.blocks.append(Rows(block.rule, columns[rows], block.lower[rows], block.upper[rows]))
                 kept.append(rows)
-            yield sub, kept
+            subsets.append((sub, kept))
+        return subsets
 
 
 # label propagation rounds before `_component_labels` hands a long, thin graph to scipy, and the
