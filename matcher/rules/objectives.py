@@ -129,14 +129,25 @@ def max_utilisation(arrays: Arrays, loads: np.ndarray, neighbourhoods: np.ndarra
     return float(((arrays.neighbourhood_recent_load + added)[with_cap] / caps[with_cap]).max())
 
 
-def next_utilisation(arrays: Arrays, at_least: float) -> float:
-    """The smallest utilisation value any allocation can have that is ≥ `at_least`."""
+def next_utilisation(arrays: Arrays, at_least: float, most_load: np.ndarray | None = None) -> float:
+    """The smallest utilisation value any allocation can have that is ≥ `at_least`.
+
+    A neighbourhood's utilisation is (recent load + k) / cap for a whole k ≥ 0, so it can take
+    only those values. `most_load`, when given, is per neighbourhood the highest load any
+    allocation can give it (recent load plus what its units can take): a neighbourhood that
+    cannot reach `at_least` cannot be the one whose utilisation is the highest at or above it,
+    so it is left out. When none can, `at_least` itself is returned (always a valid bound)."""
     caps, recent = arrays.neighbourhood_cap, arrays.neighbourhood_recent_load
     with_cap = caps > 0
     if not with_cap.any():
         return 0.0
     steps = np.maximum(0, np.ceil(at_least * caps[with_cap] - recent[with_cap] - 1e-9))
-    return float(((recent[with_cap] + steps) / caps[with_cap]).min())
+    values = (recent[with_cap] + steps) / caps[with_cap]
+    if most_load is not None:
+        values = values[recent[with_cap] + steps <= most_load[with_cap] + 1e-9]
+        if len(values) == 0:
+            return float(at_least)
+    return float(values.min())
 
 
 # --- 4. fair share ------------------------------------------------------------------------------

@@ -450,6 +450,21 @@ def _fix_spreading(
     fixed.append(Rows("fixed_spreading", loads_matrix, np.full(len(neighbourhoods), -np.inf), allowed))
 
 
+def _most_load(f: Formulation, caps: np.ndarray, recent: np.ndarray, counted: np.ndarray) -> np.ndarray:
+    """Per neighbourhood, the highest load any allocation can give it: its recent load plus, for
+    each of its units still open to a client (a pair not fixed to 0), that unit's heaviest such
+    pair times the clients it takes (its class size)."""
+    usable = counted if f.fixed_pairs is None else counted[f.fixed_pairs[counted] != 0]
+    c = f.candidates
+    units, first, position = np.unique(c.unit[usable], return_index=True, return_inverse=True)
+    heaviest = np.zeros(len(units))
+    np.maximum.at(heaviest, position, c.load[usable])
+    added = np.bincount(
+        c.neighbourhood[usable][first], weights=heaviest * f.capacity_of(units), minlength=len(caps)
+    )
+    return recent + added
+
+
 def _spreading_level(
     f: Formulation,
     arrays: Arrays,
@@ -495,6 +510,7 @@ def _spreading_level(
             "spreading", "optimal", current, current, time.perf_counter() - began, "incumbent"
         )
         return result, incumbent
+    most_load = _most_load(f, caps, recent, counted)
     rows = [Rows("utilisation", matrix, np.full(len(neighbourhoods), -np.inf), -recent[neighbourhoods])]
     objective = np.r_[np.zeros(n), 1.0]
     level = Level(
@@ -504,14 +520,18 @@ def _spreading_level(
         utilisation,
         extra_columns=(np.array([floor_value]), np.array([current])),
         extra_rows=(*fixed, *rows),
-        optimal_if=lambda chosen, bound: utilisation(chosen) <= next_utilisation(arrays, bound) + 1e-12,
+        optimal_if=lambda chosen, bound: (
+            utilisation(chosen) <= next_utilisation(arrays, bound, most_load) + 1e-12
+        ),
         guard=lambda chosen: all(check(chosen) for check in guards),
         budget=late_level_budget(settings),
         focus=lambda chosen: _fullest(c, caps, recent, chosen),
     )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = utilisation(outcome.chosen)
-    bound = next_utilisation(arrays, outcome.bound) if math.isfinite(outcome.bound) else floor_value
+    bound = (
+        next_utilisation(arrays, outcome.bound, most_load) if math.isfinite(outcome.bound) else floor_value
+    )
     status = "optimal" if outcome.proven or value <= bound + 1e-12 else "feasible"
     _fix_spreading(c, caps, recent, neighbourhoods, matrix[:, :n].tocsr(), value, outcome.chosen, fixed)
     guards.append(lambda chosen: utilisation(chosen) <= value + 1e-12)

@@ -196,6 +196,19 @@ def test_next_utilisation_is_the_next_value_an_allocation_can_reach():
     assert next_utilisation(arrays, 0.45) == pytest.approx(0.5)
 
 
+def test_next_utilisation_leaves_out_a_neighbourhood_that_cannot_reach_the_value():
+    """Binnenstad (cap 10, recent 0) can take at most load 3 this week: it never reaches 0.31, so
+    the next value at least 0.31 is Oude Stad's (1 + 1)/4 = 0.5, not Binnenstad's 0.4; up to 0.3
+    it still counts. When no neighbourhood can reach the value, the value itself is the bound."""
+    arrays = spreading_arrays()
+    most = np.array([1 + 5, 3, 3], dtype=float)  # recent + what its units can take (Polder: no cap)
+    assert next_utilisation(arrays, 0.26, most) == pytest.approx(0.3)
+    assert next_utilisation(arrays, 0.31, most) == pytest.approx(0.5)
+    assert next_utilisation(arrays, 0.45, most) == pytest.approx(0.5)
+    assert next_utilisation(arrays, 0.31, np.array([1, 3, 3], dtype=float)) == pytest.approx(0.31)
+    assert next_utilisation(arrays, 0.31, None) == pytest.approx(0.4)  # without it, as before
+
+
 # --- 4. fair share ---------------------------------------------------------------------------------
 
 
