@@ -18,6 +18,7 @@ allocation with these functions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -190,6 +191,39 @@ def fair_share_deviation(arrays: Arrays, municipalities: np.ndarray) -> float:
     share = target_shares(arrays)
     placed = np.bincount(municipalities, minlength=len(share))
     return float(np.abs(fair_share_offsets(arrays, share) + placed - share * placed.sum()).sum())
+
+
+def next_fair_share_deviation(
+    offset: np.ndarray,
+    share: np.ndarray,
+    open_: np.ndarray,
+    placed: tuple[int, int],
+    at_least: float,
+    most_combinations: int = 1 << 16,
+) -> float:
+    """A lower bound on the fair-share deviation of every allocation whose deviation is at least
+    `at_least` (an LP's bound), from the values the deviation can take at all.
+
+    With N placed (`placed`: the lowest and highest N possible) and k_m placed in municipality m,
+    the deviation is Σ_m |a_m + k_m| with a_m = offset_m − share_m·N, k_m = 0 where no pair is
+    open (`open_` False) and Σ_m k_m = N. For signs σ_m = ±1 it is Σ_m σ_m·a_m + j with j =
+    Σ_m σ_m·k_m a whole number of the same parity as N, so the deviation is one of those values;
+    the smallest of them at least `at_least` bounds it from below. Returns `at_least` itself
+    (always a valid bound) when that takes more than `most_combinations` sign patterns."""
+    low, high = placed
+    open_ = np.asarray(open_, dtype=bool)
+    count = int(open_.sum())
+    if high < low or (high - low + 1) << count > most_combinations:
+        return float(at_least)
+    signs = 1 - 2 * ((np.arange(1 << count)[:, None] >> np.arange(count)[None, :]) & 1)
+    best = math.inf
+    for n in range(low, high + 1):
+        a = offset - share * n
+        base = signs @ a[open_] + np.abs(a[~open_]).sum()
+        step = np.ceil(at_least - 1e-9 * max(1.0, abs(at_least)) - base)
+        step += (step - n) % 2  # the same parity as N
+        best = min(best, float((base + step).min()))
+    return max(float(at_least), best) if math.isfinite(best) else float(at_least)
 
 
 Objective = Callable[[np.ndarray], float]

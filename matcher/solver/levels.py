@@ -37,10 +37,12 @@ from matcher.rules.objectives import (
     fair_share_deviation,
     fair_share_offsets,
     max_utilisation,
+    next_fair_share_deviation,
     next_utilisation,
     target_shares,
 )
 from matcher.solver.backend import Clock, Work
+from matcher.solver.column_generation import priced_lp
 from matcher.solver.formulation import Candidates, Formulation, Rows
 from matcher.solver.level_steps import Budget, Level, Outcome, optimise
 from matcher.solver.progress import Event, report
@@ -608,16 +610,47 @@ def _fair_share_level(
     )
     outcome = optimise(f, level, incumbent, settings, clock)
     value = deviation(outcome.chosen)
-    status = "optimal" if outcome.proven else "feasible"
+    bound = outcome.bound
+    if not outcome.proven and math.isfinite(bound):
+        bound = _fair_share_values_bound(f, offset, share, fixed, outcome, bound)
+    status = "optimal" if outcome.proven or value <= bound + 1e-9 * max(1.0, value) else "feasible"
     return LevelResult(
         "fair_share",
         status,
         value,
-        min(value, outcome.bound),
+        min(value, bound),
         time.perf_counter() - began,
         outcome.method,
         outcome.work,
     ), outcome.chosen
+
+
+# the fair-share bound from the values a deviation can take (`next_fair_share_deviation`) is
+# tried on weeks up to this many pairs: its two LPs for the range of N cost about as much as the
+# level's own LP, which at 2,000 × 1,200 is more than the proof is worth to the week's wait
+_VALUES_BOUND_PAIRS = 100_000
+
+
+def _fair_share_values_bound(
+    f: Formulation, offset: np.ndarray, share: np.ndarray, fixed: list[Rows], outcome: Outcome, bound: float
+) -> float:
+    """The fair-share level's LP bound raised to the next value a deviation can take
+    (`next_fair_share_deviation`), with the number placed N between the bounds of two LPs
+    (fewest and most placed under the levels kept so far). Counts its LPs in `outcome.work`."""
+    c = f.candidates
+    usable = np.arange(f.n_pairs) if f.fixed_pairs is None else np.flatnonzero(f.fixed_pairs != 0)
+    open_ = np.zeros(len(share), dtype=bool)
+    open_[c.municipality[usable]] = True
+    if f.n_pairs > _VALUES_BOUND_PAIRS or (1 << int(open_.sum())) > 1 << 16:
+        return bound
+    ones = np.ones(f.n_pairs)
+    most = priced_lp(f, ones, list(fixed), outcome.chosen, Clock(None)).bound
+    least = -priced_lp(f, -ones, list(fixed), outcome.chosen, Clock(None)).bound
+    outcome.work.lp_solves += 2
+    if not (math.isfinite(most) and math.isfinite(least)):
+        return bound
+    placed = (max(0, math.ceil(least - 1e-6)), math.floor(most + 1e-6))
+    return next_fair_share_deviation(offset, share, open_, placed, bound)
 
 
 def _late_value(name: str, arrays: Arrays, c: Candidates, chosen: np.ndarray) -> float:

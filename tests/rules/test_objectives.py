@@ -26,6 +26,7 @@ from matcher.rules.arrays import build_arrays
 from matcher.rules.objectives import (
     fair_share_deviation,
     max_utilisation,
+    next_fair_share_deviation,
     next_utilisation,
     population_shares,
     preference_offers,
@@ -210,6 +211,24 @@ def test_next_utilisation_leaves_out_a_neighbourhood_that_cannot_reach_the_value
 
 
 # --- 4. fair share ---------------------------------------------------------------------------------
+
+
+def test_next_fair_share_deviation_on_hand_numbers():
+    """Two municipalities of equal share, nothing placed before, one client placed (N = 1): a_m =
+    −0.5 each, and the deviation |k_1 − 0.5| + |k_2 − 0.5| with k_1 + k_2 = 1 is always 1. From an
+    LP bound of 0.3 the next value it can take is 1; from 1, 1; from 1.01 the sign patterns allow
+    nothing below 2 (a bound: no allocation reaches it). A third municipality where no pair is open
+    adds its |a_3| = 0 + 0 as a constant; more patterns than allowed give the LP bound back."""
+    offset, share = np.zeros(2), np.array([0.5, 0.5])
+    both = np.array([True, True])
+    assert next_fair_share_deviation(offset, share, both, (1, 1), 0.3) == pytest.approx(1.0)
+    assert next_fair_share_deviation(offset, share, both, (1, 1), 1.0) == pytest.approx(1.0)
+    assert next_fair_share_deviation(offset, share, both, (1, 1), 1.01) == pytest.approx(2.0)
+    three = (np.array([0.0, 0.0, 0.0]), np.array([0.5, 0.5, 0.0]), np.array([True, True, False]))
+    assert next_fair_share_deviation(*three, (1, 1), 0.3) == pytest.approx(1.0)
+    # N from 1 to 2: with N = 2, a = (−1, −1) and values are whole and even: 0 is reachable
+    assert next_fair_share_deviation(offset, share, both, (1, 2), 0.0) == pytest.approx(0.0)
+    assert next_fair_share_deviation(offset, share, both, (1, 1), 0.3, most_combinations=2) == 0.3
 
 
 def fair_share_arrays(populations: list[int]):

@@ -150,3 +150,28 @@ def test_spreading_proven_by_reachable_loads_is_the_true_optimum(
     assert spreading.value == pytest.approx(float(best_u), abs=1e-9)
     bare = solve(read_instance(path), SolveSettings(late_level_steps=0)).solution.level("spreading")
     assert bare.bound <= float(best_u) + 1e-9 <= bare.value + 1e-9
+
+
+def test_fair_share_proven_by_the_values_a_deviation_can_take(tmp_path: Path) -> None:
+    """With no MIP step at all, this small strict week's fair share is still proven: the LP's
+    bound raised to the next value Σ_m |a_m + k_m| can take (`next_fair_share_deviation`) equals
+    the allocation's deviation, and that is the independent reference's smallest deviation."""
+    path = _week(tmp_path, "strict", 40, 30, 9)
+    _, best_d = late_level_optimum(path)
+    fair = solve(read_instance(path), SolveSettings(late_level_steps=0)).solution.level("fair_share")
+    assert "budget" in fair.method and fair.work.lp_solves == 3  # its LP, then fewest and most placed
+    assert fair.status == "optimal"
+    assert fair.value == pytest.approx(best_d, abs=1e-9) and fair.bound == pytest.approx(best_d, abs=1e-9)
+
+
+@pytest.mark.parametrize(("family", "seed"), [("identical", 3), ("strict", 4), ("plain", 6)])
+def test_the_fair_share_bound_never_passes_the_true_optimum(tmp_path: Path, family: str, seed: int) -> None:
+    """Whatever the budget proves or not, the bound reported is at most the reference's smallest
+    deviation, and `optimal` means the reference's value."""
+    path = _week(tmp_path, family, 40, 30, seed)
+    _, best_d = late_level_optimum(path)
+    for steps in (0, SolveSettings().late_level_steps):
+        fair = solve(read_instance(path), SolveSettings(late_level_steps=steps)).solution.level("fair_share")
+        assert fair.bound <= best_d + 1e-9
+        if fair.status == "optimal":
+            assert fair.value == pytest.approx(best_d, abs=1e-9)
