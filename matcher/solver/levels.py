@@ -626,9 +626,10 @@ def _fair_share_level(
 
 
 # the fair-share bound from the values a deviation can take (`next_fair_share_deviation`) is
-# tried on weeks up to this many pairs: its two LPs for the range of N cost about as much as the
-# level's own LP, which at 2,000 × 1,200 is more than the proof is worth to the week's wait
-_VALUES_BOUND_PAIRS = 100_000
+# tried on weeks up to this many pairs (a 300 × 200 week has at most about 26,000): its two LPs for the
+# range of N cost as much as the level's own LP or more (a 2,000 × 1,200 week of identical clients,
+# 96,000 pairs: 2.4 s, and no proof), more than the proof is worth to the week's wait
+_VALUES_BOUND_PAIRS = 30_000
 
 
 def _fair_share_values_bound(
